@@ -1,0 +1,59 @@
+# Kartu Prakerja portal. `make run` to try it, `make test` before every push.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export PORT
+STAMP := $(VENV)/.installed
+
+.PHONY: install services db run test test-fast lint format bench clean messages
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+services:
+	@bash .ci/ensure-services.sh
+
+messages: install
+	$(BIN)/python manage.py compilemessages --ignore=.venv -v 0
+
+db: install services messages
+	$(BIN)/python manage.py migrate --noinput -v 0
+
+run: db
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py collectstatic --noinput -v 0
+	@echo ""
+	@echo "Portal:      http://127.0.0.1:$(PORT)/"
+	@echo "PMO admin:   http://127.0.0.1:$(PORT)/admin/   (logins above, also in var/demo-credentials.json)"
+	@echo "API docs:    http://127.0.0.1:$(PORT)/api/docs/"
+	@echo "Readiness:   http://127.0.0.1:$(PORT)/readyz"
+	@echo "Dev inbox:   http://127.0.0.1:$(PORT)/dev/inbox/"
+	@echo ""
+	$(BIN)/honcho start -f Procfile
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: install services messages lint
+	DJANGO_SETTINGS_MODULE=prakerja.settings.test $(BIN)/python manage.py makemigrations --check --dry-run -v 1
+	$(BIN)/pytest -n 2 --dist loadgroup
+
+bench: install services
+	$(BIN)/pytest tests/benchmarks -o python_files='bench_*.py' -p no:xdist -q -s --no-header -rN
+
+clean:
+	rm -rf $(VENV) var/static .pytest_cache .mypy_cache .ruff_cache

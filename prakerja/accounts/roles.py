@@ -1,0 +1,88 @@
+"""PMO staff roles: which permissions each staff group holds.
+
+Each later app adds its models here, so a role's reach is readable in one place. The
+`auditor` group is given every `view_*` permission in the project and nothing else.
+"""
+
+from typing import Any
+
+from django.apps import AppConfig, apps
+from django.contrib.auth.management import create_permissions
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
+
+PMO_ADMIN = "pmo_admin"
+VERIFIER = "verifier"
+CURATOR = "curator"
+FINANCE = "finance"
+PARTNER_MANAGER = "partner_manager"
+AUDITOR = "auditor"
+
+STAFF_GROUPS: tuple[str, ...] = (PMO_ADMIN, VERIFIER, CURATOR, FINANCE, PARTNER_MANAGER, AUDITOR)
+
+VIEW = ("view",)
+ALL = ("add", "change", "delete", "view")
+EDIT = ("add", "change", "view")
+
+# group -> {"app_label.model": actions}
+ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
+    PMO_ADMIN: {
+        "accounts.user": EDIT,
+        "auth.group": VIEW,
+        "audit.auditevent": VIEW,
+        "ledger.ledgeraccount": VIEW,
+        "ledger.posting": VIEW,
+        "ledger.entry": VIEW,
+        "partners.partner": EDIT,
+        "django_celery_beat.periodictask": ALL,
+        "django_celery_beat.crontabschedule": ALL,
+        "django_celery_beat.intervalschedule": ALL,
+    },
+    VERIFIER: {
+        "accounts.user": VIEW,
+    },
+    CURATOR: {
+        "partners.partner": VIEW,
+    },
+    FINANCE: {
+        "ledger.ledgeraccount": VIEW,
+        "ledger.posting": VIEW,
+        "ledger.entry": VIEW,
+    },
+    PARTNER_MANAGER: {
+        "partners.partner": EDIT,
+    },
+    AUDITOR: {},
+}
+
+
+def _permission_filter(model_actions: dict[str, tuple[str, ...]]) -> Q:
+    query = Q(pk__in=[])
+    for dotted, actions in model_actions.items():
+        app_label, model = dotted.split(".")
+        codenames = [f"{action}_{model}" for action in actions]
+        query |= Q(content_type__app_label=app_label, content_type__model=model, codename__in=codenames)
+    return query
+
+
+def roles_sync() -> None:
+    """Give each staff group exactly the permissions ROLE_PERMISSIONS names (idempotent)."""
+    for name in STAFF_GROUPS:
+        group, _created = Group.objects.get_or_create(name=name)
+        if name == AUDITOR:
+            permissions = Permission.objects.filter(codename__startswith="view_")
+        else:
+            permissions = Permission.objects.filter(_permission_filter(ROLE_PERMISSIONS[name]))
+        group.permissions.set(permissions)
+
+
+def roles_sync_after_migrate(sender: AppConfig, **kwargs: Any) -> None:
+    """post_migrate is sent once per app; act once, after the last app, when every app's
+    permissions can be made to exist."""
+    if kwargs.get("using", "default") != "default" or sender is not list(apps.get_app_configs())[-1]:
+        return
+    if not Group.objects.filter(name__in=STAFF_GROUPS).exists():
+        return  # the data migration creating the groups has not run
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0)
+    roles_sync()

@@ -1,0 +1,92 @@
+"""The one way to write the audit trail. Later apps call audit_record for every staff,
+money and personal-data action."""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models
+from django.http import HttpRequest
+
+from prakerja.accounts.models import User
+from prakerja.audit.models import ActorType, AuditEvent
+
+MAX_LABEL = 200
+
+
+@dataclass(frozen=True, kw_only=True)
+class Actor:
+    """Who acted: a user, a partner or institution (by label), or a system job."""
+
+    type: str
+    label: str
+    user: User | None = None
+
+    @classmethod
+    def for_user(cls, user: User) -> "Actor":
+        return cls(type=ActorType.USER, label=user.email, user=user)
+
+    @classmethod
+    def system(cls, job: str) -> "Actor":
+        return cls(type=ActorType.SYSTEM, label=job)
+
+    @classmethod
+    def partner(cls, label: str) -> "Actor":
+        return cls(type=ActorType.PARTNER, label=label)
+
+    @classmethod
+    def institution(cls, label: str) -> "Actor":
+        return cls(type=ActorType.INSTITUTION, label=label)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuditEntry:
+    actor: Actor
+    action: str
+    target: models.Model | None = None
+    payload: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _client_ip(request: HttpRequest | None) -> str | None:
+    if request is None:
+        return None
+    # REMOTE_ADDR is the proxy's address behind a load balancer; the deployment sets
+    # gunicorn's forwarded_allow_ips so that it holds the client's.
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _build(entry: AuditEntry, ip_address: str | None) -> AuditEvent:
+    target = entry.target
+    return AuditEvent(
+        actor_type=entry.actor.type,
+        actor_user=entry.actor.user,
+        actor_label=entry.actor.label[:MAX_LABEL],
+        action=entry.action,
+        object_type=target._meta.label_lower if target is not None else "",
+        object_id=str(target.pk) if target is not None else "",
+        object_repr=str(target)[:MAX_LABEL] if target is not None else "",
+        payload=dict(entry.payload),
+        ip_address=ip_address,
+    )
+
+
+def audit_record(
+    *,
+    actor: Actor,
+    action: str,
+    target: models.Model | None = None,
+    payload: Mapping[str, Any] | None = None,
+    request: HttpRequest | None = None,
+) -> AuditEvent:
+    """Append one audit event. Call it inside the transaction that makes the change, so the
+    record exists exactly when the change does."""
+    event = _build(AuditEntry(actor=actor, action=action, target=target, payload=payload or {}), _client_ip(request))
+    event.save()
+    return event
+
+
+def audit_record_bulk(*, entries: Iterable[AuditEntry], batch_size: int = 5000) -> int:
+    """Append many audit events in few statements (batch jobs)."""
+    events = [_build(entry, None) for entry in entries]
+    AuditEvent.objects.bulk_create(events, batch_size=batch_size)
+    return len(events)

@@ -1,0 +1,31 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
+
+
+class SandboxMessage(models.Model):
+    """What the sandbox email and SMS providers "delivered". Read by /dev/inbox/ and by tests
+    (which take verification links and codes from here, as a person reads their phone)."""
+
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    # The provider-side idempotency key: sending the same reference twice delivers once.
+    reference = models.CharField(_("reference"), max_length=200)
+    to = models.CharField(_("to"), max_length=254, db_index=True)
+    subject = models.CharField(_("subject"), max_length=255, blank=True)
+    body = models.TextField(_("body"))
+    created_at = models.DateTimeField(_("sent at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("sandbox message")
+        verbose_name_plural = _("sandbox messages")
+        ordering = ("-created_at", "-id")
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "reference"], name="messaging_sandbox_reference_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} to {self.to}: {self.subject or self.body[:40]}"

@@ -1,0 +1,44 @@
+import os
+from collections.abc import Iterator
+
+import pytest
+from django.db import connection
+from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
+
+from tests.server import gunicorn
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls made by the tests
+# themselves are ordinary blocking calls between browser steps.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"]
+PHONE: ViewportSize = {"width": 360, "height": 780}
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport=PHONE, locale="id-ID", timezone_id="Asia/Jakarta")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def portal_url(transactional_db: None) -> Iterator[str]:
+    """The portal served by the real gunicorn process on this test session's database."""
+    db = connection.settings_dict
+    env = {
+        "DJANGO_SETTINGS_MODULE": "prakerja.settings.test",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+    }
+    with gunicorn(env=env, workers=2) as base:
+        yield base

@@ -1,0 +1,12 @@
+"""A tiny WSGI app that echoes the protocol's underscore headers, to test the server config."""
+
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+
+
+def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    seen = {key: value for key, value in environ.items() if key.startswith("HTTP_")}
+    body = json.dumps(seen).encode()
+    start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]

@@ -1,0 +1,53 @@
+import json
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.management import CommandError, call_command
+
+from partners.models import Partner, PartnerStatus
+from prakerja.accounts.models import User
+from prakerja.ledger.models import Posting
+from prakerja.ledger.selectors import ledger_check
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo_settings(settings, tmp_path):
+    settings.DEBUG = True
+    settings.DEMO_CREDENTIALS_PATH = tmp_path / "demo-credentials.json"
+    return settings
+
+
+def test_seed_demo_creates_the_programme_and_prints_logins(demo_settings, capsys):
+    # when the demo data is loaded twice
+    call_command("seed_demo")
+    call_command("seed_demo")
+
+    # then it exists once: eight platforms, a user per staff group, the budget posted once
+    assert set(Partner.objects.filter(status=PartnerStatus.ACTIVE).values_list("name", flat=True)) >= {
+        "Tokopedia",
+        "Bukalapak",
+        "Skill Academy by Ruangguru",
+        "MauBelajarApa",
+        "Pintaria",
+        "Sekolahmu",
+        "Pijar Mahir",
+        "Sisnaker",
+    }
+    for group in Group.objects.filter(name__in=["pmo_admin", "verifier", "curator", "finance", "auditor"]):
+        assert group.user_set.count() == 1
+    assert Posting.objects.filter(kind="budget.allocate").count() == 3
+    assert ledger_check().ok
+
+    # and the logins work and are printed and written down
+    credentials = json.loads(demo_settings.DEMO_CREDENTIALS_PATH.read_text())
+    first = credentials["logins"][0]
+    assert User.objects.get(email=first["email"]).check_password(first["password"])
+    assert first["email"] in capsys.readouterr().out
+
+
+def test_seed_demo_refuses_to_run_in_production(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError):
+        call_command("seed_demo")

@@ -1,0 +1,61 @@
+"""Start the real gunicorn server (as `make run` does) for tests and benchmarks."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+GUNICORN_CONF = ROOT / "prakerja" / "gunicorn_conf.py"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def gunicorn(
+    app: str = "prakerja.wsgi:application",
+    *,
+    env: dict[str, str] | None = None,
+    extra_args: Sequence[str] = (),
+    workers: int = 2,
+    ready_path: str = "/healthz",
+) -> Iterator[str]:
+    port = free_port()
+    process_env = {**os.environ, **(env or {}), "PORT": str(port), "WEB_CONCURRENCY": str(workers)}
+    process_env.setdefault("WEB_ACCESS_LOG", "")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF), *extra_args, app],
+        cwd=ROOT,
+        env=process_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(base + ready_path, timeout=1):
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    stderr = process.stderr.read().decode() if process.stderr else ""
+                    raise RuntimeError(f"gunicorn did not start: {stderr}") from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
