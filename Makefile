@@ -53,7 +53,7 @@ test: install services messages lint
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 bench: install services
-	$(BIN)/pytest tests/benchmarks -o python_files='bench_*.py' -p no:xdist -q -s --no-header -rN
+	$(BIN)/pytest tests/benchmarks -o python_files='bench_*.py' -p no:xdist -q -s --no-header -rN --create-db
 
 clean:
 	rm -rf $(VENV) var/static .pytest_cache .mypy_cache .ruff_cache

@@ -2,8 +2,11 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
 
-from prakerja.ledger.models import Entry, LedgerAccount, Posting
+from prakerja.ledger.models import LedgerAccount, Posting
 
 
 class ReadOnlyAdmin(admin.ModelAdmin[Any]):
@@ -16,20 +19,6 @@ class ReadOnlyAdmin(admin.ModelAdmin[Any]):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class EntryInline(admin.TabularInline[Entry, Posting]):
-    model = Entry
-    fields = ("account", "amount")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
@@ -47,14 +36,17 @@ class PostingAdmin(ReadOnlyAdmin):
     list_filter = ("kind",)
     search_fields = ("idempotency_key",)
     date_hierarchy = "created_at"
-    inlines = (EntryInline,)
+    fields = ("idempotency_key", "kind", "memo", "reverses", "created_at", "entry_lines")
+    readonly_fields = fields
     show_full_result_count = False
 
-
-@admin.register(Entry)
-class EntryAdmin(ReadOnlyAdmin):
-    list_display = ("id", "posting", "account", "amount")
-    list_select_related = ("posting", "account")
-    raw_id_fields = ("posting", "account")
-    search_fields = ("posting__idempotency_key",)
-    show_full_result_count = False
+    @admin.display(description=_("entries"))
+    def entry_lines(self, obj: Posting) -> SafeString:
+        # Entries have a composite key (posting, account), which the admin cannot register,
+        # so they are shown here, read-only.
+        rows = obj.entries.select_related("account").order_by("account_id")
+        return format_html_join(
+            "",
+            '<div class="ledger-entry">{} <strong>{}</strong></div>',
+            ((str(entry.account), f"{entry.amount:+,}") for entry in rows),
+        )

@@ -2,8 +2,10 @@
 postings_create_bulk; nothing else inserts entries."""
 
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import islice
 
 from django.db import IntegrityError, connection, transaction
 
@@ -153,24 +155,48 @@ def posting_reverse(*, posting: Posting, idempotency_key: str, memo: str = "") -
     )
 
 
-def _copy_chunk(cursor: object, chunk: list[BulkPosting]) -> None:
-    buffer = io.StringIO()
-    write = buffer.write
-    keys: set[str] = set()
-    for item in chunk:
-        key = item.idempotency_key
-        if key in keys:
-            raise ValueError(f"idempotency key {key!r} appears twice in one bulk call")
-        keys.add(key)
-        if "\t" in key or "\n" in key or "\\" in key:
-            raise ValueError("idempotency keys may not contain tabs, newlines or backslashes")
-        _validated(item.lines)
-        for line in item.lines:
-            write(f"{key}\t{line.account_id}\t{line.amount}\n")
-    buffer.seek(0)
-    cursor.copy_expert(  # type: ignore[attr-defined]
-        "COPY ledger_stage (idempotency_key, account_id, amount) FROM STDIN", buffer
+def _encode_chunks(postings: Iterable[BulkPosting], chunk_size: int) -> Iterator[tuple[io.StringIO, int]]:
+    """Yield COPY text for each chunk of postings: one line per entry (key, account, amount)."""
+    iterator = iter(postings)
+    seen: set[str] = set()
+    while chunk := list(islice(iterator, chunk_size)):
+        buffer = io.StringIO()
+        write = buffer.write
+        for item in chunk:
+            key = item.idempotency_key
+            if key in seen:
+                raise ValueError(f"idempotency key {key!r} appears twice in one bulk call")
+            if "\t" in key or "\n" in key or "\\" in key:
+                raise ValueError("idempotency keys may not contain tabs, newlines or backslashes")
+            seen.add(key)
+            lines = item.lines
+            if len(lines) < 2 or sum(line.amount for line in lines) != 0:
+                raise UnbalancedPosting()
+            for line in lines:
+                write(f"{key}\t{line.account_id}\t{line.amount}\n")
+        buffer.seek(0)
+        yield buffer, len(chunk)
+
+
+_BULK_INSERT = """
+    WITH new_postings AS (
+        -- Sorted, so the unique index on the key grows at its right edge. Keys already
+        -- written are filtered out first: a plain insert is cheaper than ON CONFLICT's
+        -- speculative one, and a concurrent writer of the same key still fails loudly.
+        INSERT INTO ledger_posting (idempotency_key, kind, memo, created_at)
+        SELECT s.idempotency_key, %s, %s, now()
+        FROM (SELECT DISTINCT idempotency_key FROM ledger_stage) AS s
+        WHERE NOT EXISTS (SELECT 1 FROM ledger_posting AS p WHERE p.idempotency_key = s.idempotency_key)
+        ORDER BY s.idempotency_key
+        RETURNING id, idempotency_key
+    ), new_entries AS (
+        INSERT INTO ledger_entry (posting_id, account_id, amount)
+        SELECT p.id, s.account_id, s.amount
+        FROM new_postings AS p JOIN ledger_stage AS s USING (idempotency_key)
+        ORDER BY p.id, s.account_id
     )
+    SELECT count(*) FROM new_postings
+"""
 
 
 @transaction.atomic
@@ -181,52 +207,30 @@ def postings_create_bulk(
 
     Postings whose idempotency key already exists are skipped (a re-run after a crash writes
     only what is missing). The same database rules hold as for posting_create: each posting
-    balances and no protected account goes negative, or the whole call is rolled back.
+    balances and no protected account goes negative, or the whole call is rolled back. The
+    next chunk's COPY text is built in a second thread while PostgreSQL writes this one.
     """
     created = skipped = 0
-    with connection.cursor() as django_cursor:
-        raw = django_cursor.cursor
-        django_cursor.execute(
+    with connection.cursor() as cursor, ThreadPoolExecutor(max_workers=1) as encoder:
+        cursor.execute("SET LOCAL work_mem = '128MB'")  # sort a chunk's keys in memory
+        cursor.execute(
             "CREATE TEMP TABLE IF NOT EXISTS ledger_stage "
             "(idempotency_key text NOT NULL, account_id bigint NOT NULL, amount bigint NOT NULL) ON COMMIT DROP"
         )
-        chunk: list[BulkPosting] = []
-
-        def flush() -> None:
-            nonlocal created, skipped
-            if not chunk:
-                return
-            django_cursor.execute("TRUNCATE ledger_stage")
-            _copy_chunk(raw, chunk)
+        chunks = _encode_chunks(postings, chunk_size)
+        upcoming = encoder.submit(next, chunks, None)
+        while (encoded := upcoming.result()) is not None:
+            upcoming = encoder.submit(next, chunks, None)
+            buffer, count = encoded
+            cursor.execute("TRUNCATE ledger_stage")
+            cursor.cursor.copy_expert("COPY ledger_stage (idempotency_key, account_id, amount) FROM STDIN", buffer)
             try:
-                django_cursor.execute(
-                    """
-                    WITH new_postings AS (
-                        INSERT INTO ledger_posting (idempotency_key, kind, memo, created_at)
-                        SELECT DISTINCT idempotency_key, %s, %s, now() FROM ledger_stage
-                        ON CONFLICT (idempotency_key) DO NOTHING
-                        RETURNING id, idempotency_key
-                    ), new_entries AS (
-                        INSERT INTO ledger_entry (posting_id, account_id, amount)
-                        SELECT p.id, s.account_id, s.amount
-                        FROM new_postings p JOIN ledger_stage s USING (idempotency_key)
-                    )
-                    SELECT count(*) FROM new_postings
-                    """,
-                    [kind, memo],
-                )
+                cursor.execute(_BULK_INSERT, [kind, memo])
             except IntegrityError as exc:
                 if _constraint_name(exc) == BALANCE_CONSTRAINT:
                     raise InsufficientBalance([]) from exc
                 raise
-            chunk_created = django_cursor.fetchone()[0]
+            chunk_created = cursor.fetchone()[0]
             created += chunk_created
-            skipped += len(chunk) - chunk_created
-            chunk.clear()
-
-        for item in postings:
-            chunk.append(item)
-            if len(chunk) >= chunk_size:
-                flush()
-        flush()
+            skipped += count - chunk_created
     return BulkResult(created=created, skipped=skipped)

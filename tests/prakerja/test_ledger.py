@@ -238,3 +238,22 @@ class TestLedgerProperties(HypothesisTestCase):
             assert balance == expected[a.pk]
             assert balance >= 0
         assert ledger_check().ok
+
+
+@pytest.mark.parametrize("target", ["account", "posting"])
+def test_database_refuses_entries_pointing_nowhere(target):
+    # given a posting and an account that exist
+    budget = account_get_or_create(kind=AccountKind.STATE_BUDGET)
+    treasury = account_get_or_create(kind=AccountKind.TREASURY)
+    posting = Posting.objects.create(idempotency_key="dangling", kind="raw")
+    missing = 10**12
+    posting_id, account_id = (missing, treasury.pk) if target == "posting" else (posting.pk, missing)
+
+    # when entries reference a missing posting or account, then the statement is refused
+    with pytest.raises(DatabaseError, match=r"does not balance or does not exist|do not exist"), transaction.atomic():
+        Entry.objects.bulk_create(
+            [
+                Entry(posting_id=posting_id, account_id=account_id, amount=5),
+                Entry(posting_id=posting_id, account_id=budget.pk, amount=-5),
+            ]
+        )
