@@ -35,7 +35,6 @@ class PostingAdmin(ReadOnlyAdmin):
     list_display = ("id", "kind", "idempotency_key", "memo", "created_at")
     list_filter = ("kind",)
     search_fields = ("idempotency_key",)
-    date_hierarchy = "created_at"
     fields = ("idempotency_key", "kind", "memo", "reverses", "created_at", "entry_lines")
     readonly_fields = fields
     show_full_result_count = False

@@ -9,6 +9,7 @@ Invariants held by the database itself (see migrations/0002_ledger_rules.py):
   can be spent only once.
 """
 
+from django.contrib.postgres.indexes import BrinIndex
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -76,19 +77,33 @@ class Posting(models.Model):
     idempotency_key = models.CharField(_("idempotency key"), max_length=200, unique=True)
     kind = models.CharField(_("kind"), max_length=64)
     memo = models.CharField(_("memo"), max_length=255, blank=True, default="")
-    reverses = models.OneToOneField(
+    reverses = models.ForeignKey(
         "self",
         verbose_name=_("reverses"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
-        related_name="reversed_by",
+        related_name="reversals",
+        db_index=False,  # the partial unique constraint below indexes the few reversals
     )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("posting")
         verbose_name_plural = _("postings")
+        constraints = [
+            # A posting is reversed at most once. Partial, so the millions of ordinary postings
+            # add nothing to this index.
+            models.UniqueConstraint(
+                fields=["reverses"],
+                condition=models.Q(reverses__isnull=False),
+                name="ledger_posting_reversed_once",
+            ),
+        ]
+        indexes = [
+            # Postings are appended in time order: a BRIN index costs almost nothing to keep.
+            BrinIndex(fields=["created_at"], name="ledger_posting_created_brin"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.idempotency_key}"
