@@ -26,7 +26,9 @@ CARD_BALANCE = 3_500_000
 def funded_training_fund(amount: int) -> int:
     budget = account_get_or_create(kind=AccountKind.STATE_BUDGET)
     fund = account_get_or_create(kind=AccountKind.FUND_TRAINING)
-    posting_create(idempotency_key="bench-budget", kind="budget", lines=[Line(budget.pk, -amount), Line(fund.pk, amount)])
+    posting_create(
+        idempotency_key="bench-budget", kind="budget", lines=[Line(budget.pk, -amount), Line(fund.pk, amount)]
+    )
     return fund.pk
 
 

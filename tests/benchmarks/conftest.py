@@ -18,7 +18,8 @@ def machine() -> str:
     except OSError:
         pass
     memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{os.cpu_count()} cores, {memory_gib:.0f} GiB, {cpu}, {platform.python_implementation()} {platform.python_version()}"
+    python = f"{platform.python_implementation()} {platform.python_version()}"
+    return f"{os.cpu_count()} cores, {memory_gib:.0f} GiB, {cpu}, {python}"
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 
 from tests.server import gunicorn
 
-
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"]
 PHONE: ViewportSize = {"width": 360, "height": 780}
