@@ -7,7 +7,9 @@ PORT ?= 8000
 export PORT
 STAMP := $(VENV)/.installed
 
-.PHONY: install services db run test test-fast lint format bench clean messages
+.PHONY: install services db run test test-fast lint format bench clean messages regions-data
+REGIONS_PACKAGE := idn-area-data@4.0.1
+REGIONS_DIR := var/vendor/idn-area-data
 
 install: $(STAMP)
 
@@ -23,8 +25,18 @@ services:
 messages: install
 	$(BIN)/python manage.py compilemessages --ignore=.venv -v 0
 
-db: install services messages
+# Provinces and regencies come from a maintained npm data package, never typed by hand.
+regions-data: $(REGIONS_DIR)/data/provinces.csv
+
+$(REGIONS_DIR)/data/provinces.csv:
+	@mkdir -p var/vendor
+	cd var/vendor && npm pack --silent $(REGIONS_PACKAGE) > /dev/null
+	rm -rf $(REGIONS_DIR) && mkdir -p $(REGIONS_DIR)
+	tar -xzf var/vendor/idn-area-data-*.tgz -C $(REGIONS_DIR) --strip-components=1 package/data package/LICENSE
+
+db: install services messages regions-data
 	$(BIN)/python manage.py migrate --noinput -v 0
+	$(BIN)/python manage.py load_regions -v 0
 
 run: db
 	$(BIN)/python manage.py seed_demo
@@ -48,11 +60,11 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: install services messages lint
+test: install services messages regions-data lint
 	DJANGO_SETTINGS_MODULE=prakerja.settings.test $(BIN)/python manage.py makemigrations --check --dry-run -v 1
 	$(BIN)/pytest -n 2 --dist loadgroup
 
-bench: install services
+bench: install services regions-data
 	$(BIN)/pytest tests/benchmarks -o python_files='bench_*.py' -p no:xdist -q -s --no-header -rN --create-db
 
 clean:

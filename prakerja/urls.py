@@ -18,4 +18,5 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("dev/inbox/", views.dev_inbox, name="dev-inbox"),
+    path("", include("applicants.urls")),
 ]

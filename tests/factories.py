@@ -1,12 +1,18 @@
 """factory_boy factories shared by every test folder."""
 
+import datetime as dt
 from typing import Any
 
 import factory
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
+from applicants.models import Applicant, Question, Regency, Step
+from applicants.nik import Gender, build_nik
+from applicants.services.identity import kk_blind_index, nik_blind_index
 from partners.models import Partner, PartnerStatus
 from prakerja.accounts.models import User
+from prakerja.core.crypto import encrypt_value, mask_identifier
 
 DEFAULT_PASSWORD = "Kata-Sandi-Uji-2026"
 
@@ -43,3 +49,67 @@ class PartnerFactory(factory.django.DjangoModelFactory[Partner]):
     slug = factory.Sequence(lambda n: f"platform-{n}")
     legal_name = factory.LazyAttribute(lambda o: f"PT {o.name}")
     status = PartnerStatus.ACTIVE
+
+
+class ApplicantFactory(factory.django.DjangoModelFactory[Applicant]):
+    """An applicant who reached `step`, with data as the services would have stored it."""
+
+    class Meta:
+        model = Applicant
+
+    user = factory.SubFactory(UserFactory)
+
+    @classmethod
+    def _create(cls, model_class: type[Applicant], *args: Any, **kwargs: Any) -> Applicant:
+        reached: Step = kwargs.pop("reached", Step.VERIFY_EMAIL)
+        applicant = model_class(**kwargs)
+        order = [s.value for s in Step]
+        level = order.index(reached)
+        now = timezone.now()
+        n = applicant.user.pk
+        applicant.step = reached
+        if level >= 1:
+            applicant.email_verified_at = now
+        if level >= 2:
+            birth = dt.date(1995, 5, 17)
+            district = f"3273{(n // 9999) % 100:02d}"
+            nik = build_nik(district_code=district, birth_date=birth, gender=Gender.MALE, serial=n % 9999 + 1)
+            applicant.nik_encrypted = encrypt_value(nik)
+            applicant.nik_index = nik_blind_index(nik)
+            applicant.nik_masked = mask_identifier(nik)
+            applicant.kk_encrypted = encrypt_value("3273010101000001")
+            applicant.kk_index = kk_blind_index("3273010101000001")
+            applicant.kk_masked = mask_identifier("3273010101000001")
+            applicant.full_name = applicant.user.full_name or "Budi Santoso"
+            applicant.birth_date = applicant.nik_birth_date = birth
+            applicant.gender = "M"
+            applicant.identity_completed_at = now
+        if level >= 3:
+            applicant.phone = f"+628121{n:07d}"
+            applicant.phone_verified_at = now
+        if level >= 4:
+            regency = Regency.objects.select_related("province").get(code="3273")
+            applicant.address = "Jl. Braga No. 1"
+            applicant.province = regency.province
+            applicant.regency = regency
+            applicant.education = "sma"
+            applicant.marital_status = "single"
+            applicant.dependants = 0
+            applicant.employment_status = "laid_off"
+            applicant.training_interests = ["digital"]
+            applicant.honesty_declared_at = applicant.personal_completed_at = now
+        if level >= 5:
+            applicant.basic_test_completed_at = now
+            applicant.basic_test_score = 80
+        applicant.save()
+        return applicant
+
+
+class QuestionFactory(factory.django.DjangoModelFactory[Question]):
+    class Meta:
+        model = Question
+
+    category = "ability"
+    text = factory.Sequence(lambda n: f"Pertanyaan {n}: berapa 1 + {n}?")
+    choices = factory.LazyAttribute(lambda o: ["1", "2", "3", "4"])
+    correct_choice = 1

@@ -24,7 +24,7 @@ VIEW = ("view",)
 ALL = ("add", "change", "delete", "view")
 EDIT = ("add", "change", "view")
 
-# group -> {"app_label.model": actions}
+# group -> {"app_label.model": actions}; an action "=codename" is a custom permission.
 ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     PMO_ADMIN: {
         "accounts.user": EDIT,
@@ -34,12 +34,19 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "ledger.posting": VIEW,
         "ledger.entry": VIEW,
         "partners.partner": EDIT,
+        "applicants.applicant": VIEW,
+        "applicants.question": ALL,
+        "applicants.testattempt": VIEW,
         "django_celery_beat.periodictask": ALL,
         "django_celery_beat.crontabschedule": ALL,
         "django_celery_beat.intervalschedule": ALL,
     },
     VERIFIER: {
         "accounts.user": VIEW,
+        "applicants.applicant": ("view", "change", "=reveal_nik"),
+        "applicants.testattempt": VIEW,
+        "applicants.province": VIEW,
+        "applicants.regency": VIEW,
     },
     CURATOR: {
         "partners.partner": VIEW,
@@ -60,7 +67,8 @@ def _permission_filter(model_actions: dict[str, tuple[str, ...]]) -> Q:
     query = Q(pk__in=[])
     for dotted, actions in model_actions.items():
         app_label, model = dotted.split(".")
-        codenames = [f"{action}_{model}" for action in actions]
+        # "=codename" names a custom permission of the model as it is.
+        codenames = [action[1:] if action.startswith("=") else f"{action}_{model}" for action in actions]
         query |= Q(content_type__app_label=app_label, content_type__model=model, codename__in=codenames)
     return query
 

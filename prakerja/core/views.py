@@ -15,3 +15,8 @@ def dev_inbox(request: HttpRequest) -> HttpResponse:
         raise Http404
     messages = sandbox_messages_recent(channel=request.GET.get("channel") or None, to=request.GET.get("to") or None)
     return render(request, "dev/inbox.html", {"messages_sent": messages})
+
+
+def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Shown when a rate limit (registration, email, OTP) is exceeded."""
+    return render(request, "portal/rate_limited.html", status=429)

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "axes",
     # Domain apps, lowest layer first: partners -> courses -> applicants -> prakerja.
     "applicants",
     "courses",
@@ -58,6 +59,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Turns a refused rate limit into the friendly 429 page (RATELIMIT_VIEW).
+    "django_ratelimit.middleware.RatelimitMiddleware",
+    # Last, as django-axes requires.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "prakerja.urls"
@@ -98,7 +103,37 @@ CACHES = {
 }
 
 AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "admin:login"
+LOGIN_URL = "applicants:login"
+LOGIN_REDIRECT_URL = "applicants:dashboard"
+LOGOUT_REDIRECT_URL = "landing"
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses a locked-out login before the password is even hashed.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login throttling: after 5 failures for one account from one address, a one-hour lock.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = 1  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_LOCKOUT_TEMPLATE = "applicants/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_VERBOSE = False
+# Cache-backed rate limits (django-ratelimit) for registration, email and OTP endpoints.
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_VIEW = "prakerja.core.views.rate_limited"
+# Email verification links and password reset links expire after this many seconds.
+EMAIL_VERIFICATION_MAX_AGE = env.int("EMAIL_VERIFICATION_MAX_AGE", default=3 * 24 * 3600)
+PASSWORD_RESET_TIMEOUT = 3600
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
+# Personal identifiers (NIK, KK) are encrypted with these keys (first encrypts, all decrypt;
+# see prakerja/core/crypto.py) and looked up through a keyed blind index. The defaults are
+# for development only; production settings require real keys from the environment.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=["ZGV2LW9ubHktZmllbGQta2V5LTAxMjM0NTY3ODlhYmM="])
+BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY", default="dev-only-blind-index-key")
 
 # Argon2id first. The parameters (see prakerja/accounts/hashers.py and docs/architecture.md)
 # are OWASP's minimum for Argon2id: registration peaks of 80,000 a minute need a hash that
@@ -126,6 +161,16 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
+
+# Where `make regions-data` unpacks the idn-area-data npm package (provinces and regencies).
+REGIONS_DATA_DIR = Path(
+    env.str("REGIONS_DATA_DIR", default=str(BASE_DIR / "var" / "vendor" / "idn-area-data" / "data"))
+)
+
+# Uploaded images (KTP photos) are checked from their content, not their name.
+UPLOAD_IMAGE_MAX_BYTES = env.int("UPLOAD_IMAGE_MAX_BYTES", default=4 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Uploaded files (KTP photos, documents) are private. Local disk by default; an S3-compatible
 # bucket when AWS_STORAGE_BUCKET_NAME is set, so that several web machines share them.
@@ -230,4 +275,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # django-axes logs every successful login at INFO; lockouts are WARNING.
+    "loggers": {"axes": {"level": "WARNING"}},
 }

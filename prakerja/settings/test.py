@@ -1,13 +1,19 @@
 """Tests: the real PostgreSQL and Redis, on databases of their own."""
 
+import os
+
 from .base import *  # noqa: F403
 from .base import env
 
 DEBUG = False
+# Each parallel test process (pytest-xdist gw0, gw1, ...) gets its own Redis database, so a
+# test may clear the cache (rate-limit counters) without touching another process's.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+_cache_db = 8 + int(_worker.removeprefix("gw")) if _worker.startswith("gw") else 5
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": env.str("TEST_REDIS_URL", default="redis://127.0.0.1:6379/5"),
+        "LOCATION": env.str("TEST_REDIS_URL", default=f"redis://127.0.0.1:6379/{_cache_db}"),
         "KEY_PREFIX": "prakerja-test",
     }
 }

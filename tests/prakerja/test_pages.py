@@ -30,11 +30,11 @@ def test_admin_login_shows_the_programme_name():
 
 
 def test_staff_reach_the_admin_index(staff_groups):
-    from tests.factories import DEFAULT_PASSWORD, StaffUserFactory
+    from tests.factories import StaffUserFactory
 
     staff = StaffUserFactory.create(group="auditor")
     client = Client()
-    assert client.login(username=staff.email, password=DEFAULT_PASSWORD)
+    client.force_login(staff)
     response = client.get("/admin/")
     assert response.status_code == 200
     assert "Jejak audit" in response.content.decode()

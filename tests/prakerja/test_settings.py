@@ -15,6 +15,9 @@ def test_production_settings_pass_the_deploy_check():
         **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
         "DJANGO_SECRET_KEY": "x" * 64 + "-production-like-secret-key-for-the-check",
         "DJANGO_ALLOWED_HOSTS": "prakerja.go.id",
+        "FIELD_ENCRYPTION_KEYS": "cHJvZHVjdGlvbi1saWtlLWtleS0wMTIzNDU2Nzg5YWI=",
+        "BLIND_INDEX_KEY": "production-like-blind-index-key",
+        "SITE_URL": "https://prakerja.go.id",
     }
     # when Django's deployment check runs
     result = subprocess.run(

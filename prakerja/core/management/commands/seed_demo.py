@@ -29,5 +29,5 @@ class Command(BaseCommand):
         path = context.write()
         self.stdout.write(self.style.SUCCESS("Demo data ready. Logins:"))
         for login in context.logins:
-            self.stdout.write(f"  {login['role']:<16} {login['email']:<36} {login['password']}  {login['url']}")
+            self.stdout.write(f"  {login['role']:<26} {login['email']:<36} {login['password']}  {login['url']}")
         self.stdout.write(f"Written to {path}")

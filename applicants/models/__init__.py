@@ -1,0 +1,29 @@
+from applicants.models.applicant import (
+    Applicant,
+    EducationLevel,
+    EmploymentStatus,
+    MaritalStatus,
+    ReviewStatus,
+    Step,
+    TrainingInterest,
+)
+from applicants.models.basic_test import Question, QuestionCategory, TestAttempt
+from applicants.models.otp import OneTimeCode, OtpPurpose
+from applicants.models.regions import Province, Regency
+
+__all__ = [
+    "Applicant",
+    "EducationLevel",
+    "EmploymentStatus",
+    "MaritalStatus",
+    "OneTimeCode",
+    "OtpPurpose",
+    "Province",
+    "Question",
+    "QuestionCategory",
+    "Regency",
+    "ReviewStatus",
+    "Step",
+    "TestAttempt",
+    "TrainingInterest",
+]

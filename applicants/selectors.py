@@ -1,0 +1,37 @@
+"""Reads for the applicant pages."""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from applicants.models import Applicant, Step
+from applicants.models.applicant import STEP_ORDER
+
+STEP_URLS = {
+    Step.IDENTITY: "applicants:identity",
+    Step.CONTACT: "applicants:contact",
+    Step.PERSONAL: "applicants:personal",
+    Step.BASIC_TEST: "applicants:basic-test",
+}
+
+
+@dataclass(frozen=True)
+class StepView:
+    key: str
+    label: str
+    state: str  # "done", "current" or "todo"
+    url: str | None
+
+
+def dashboard_steps(applicant: Applicant) -> list[StepView]:
+    """The registration steps with the applicant's progress, for the progress indicator."""
+    current = STEP_ORDER.index(applicant.step)
+    views = []
+    for index, step in enumerate(Step):
+        if step == Step.READY:
+            continue
+        state = "done" if index < current else "current" if index == current else "todo"
+        url_name = STEP_URLS.get(step)
+        url = reverse(url_name) if url_name and index <= current else None
+        views.append(StepView(key=step.value, label=str(step.label), state=state, url=url))
+    return views

@@ -1,0 +1,51 @@
+"""Verifier actions on an applicant's data, each audited."""
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from applicants.errors import ApplicantError
+from applicants.models import Applicant, ReviewStatus
+from prakerja.accounts.models import User
+from prakerja.audit.services import Actor, audit_record
+from prakerja.core.crypto import decrypt_value
+
+
+@transaction.atomic
+def applicant_review(
+    *, applicant: Applicant, reviewer: User, decision: ReviewStatus, reason: str, request: HttpRequest | None = None
+) -> Applicant:
+    if decision not in (ReviewStatus.CLEARED, ReviewStatus.REJECTED):
+        raise ApplicantError(_("A review either clears or rejects."))
+    if not reason.strip():
+        raise ApplicantError(_("A reason is required."), field="reason")
+    locked = Applicant.objects.select_for_update().get(pk=applicant.pk)
+    previous = locked.review_status
+    locked.review_status = decision
+    locked.review_reason = reason.strip()
+    locked.reviewed_by = reviewer
+    locked.reviewed_at = timezone.now()
+    locked.save(update_fields=["review_status", "review_reason", "reviewed_by", "reviewed_at", "updated_at"])
+    audit_record(
+        actor=Actor.for_user(reviewer),
+        action=f"applicant.review_{decision}",
+        target=locked,
+        payload={"from": previous, "reason": locked.review_reason},
+        request=request,
+    )
+    return locked
+
+
+def applicant_identifiers_reveal(
+    *, applicant: Applicant, staff: User, request: HttpRequest | None = None
+) -> dict[str, str]:
+    """The full NIK and KK for a verifier; every reveal is audited."""
+    if not staff.has_perm("applicants.reveal_nik"):
+        raise ApplicantError(_("You may not reveal identity numbers."))
+    revealed = {
+        "nik": decrypt_value(applicant.nik_encrypted) if applicant.nik_encrypted else "",
+        "kk_number": decrypt_value(applicant.kk_encrypted) if applicant.kk_encrypted else "",
+    }
+    audit_record(actor=Actor.for_user(staff), action="applicant.reveal_identifiers", target=applicant, request=request)
+    return revealed
