@@ -5,6 +5,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, cast
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -12,6 +13,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
@@ -46,7 +48,12 @@ def _form_error(form: Any, error: ApplicantError) -> None:
     form.add_error(field, error.message)
 
 
-@ratelimit(key="ip", rate="30/m", method="POST", block=True)
+def registration_rate(group: str, request: HttpRequest) -> str:
+    return str(settings.RATELIMIT_REGISTRATION)
+
+
+@ratelimit(key="ip", rate=registration_rate, method="POST", block=True)
+@sensitive_post_parameters("password1", "password2")
 def register(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("applicants:dashboard")
@@ -97,6 +104,7 @@ def _guard(request: HttpRequest, applicant: Applicant, step: Step) -> HttpRespon
     return redirect("applicants:dashboard")
 
 
+@sensitive_post_parameters("nik", "kk_number")
 @applicant_required
 def identity(request: HttpRequest, applicant: Applicant) -> HttpResponse:
     if response := _guard(request, applicant, Step.IDENTITY):
@@ -227,10 +235,12 @@ def basic_test(request: HttpRequest, applicant: Applicant) -> HttpResponse:
     if request.method == "POST":
         if "start" in request.POST:
             try:
-                running = test_attempt_open(applicant=applicant)
+                test_attempt_open(applicant=applicant)
             except ApplicantError as error:
                 messages.error(request, error.message)
                 return redirect("applicants:dashboard")
+            # Post/redirect/get: reloading the questions page never starts another attempt.
+            return redirect("applicants:basic-test")
         elif running is not None:
             answers = {
                 key.removeprefix("q"): int(value)

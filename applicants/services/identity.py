@@ -5,6 +5,7 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 
 from applicants.errors import ApplicantError, DuplicateNik, StepNotReached
 from applicants.models import Applicant, Regency, ReviewStatus, Step
@@ -24,6 +25,7 @@ def kk_blind_index(kk: str) -> str:
     return blind_index(normalise_nik(kk), purpose=KK_PURPOSE)
 
 
+@sensitive_variables("nik", "kk_number", "info", "kk")
 def applicant_identity_submit(
     *, applicant: Applicant, nik: str, kk_number: str, full_name: str, birth_date: dt.date, today: dt.date
 ) -> Applicant:

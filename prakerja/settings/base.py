@@ -124,6 +124,9 @@ AXES_VERBOSE = False
 # Cache-backed rate limits (django-ratelimit) for registration, email and OTP endpoints.
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_VIEW = "prakerja.core.views.rate_limited"
+# Registrations per client address. Many Indonesian mobile users share a carrier's addresses
+# (CGNAT), so this is generous; it stops scripted mass sign-ups, not families.
+RATELIMIT_REGISTRATION = env.str("RATELIMIT_REGISTRATION", default="30/m")
 # Email verification links and password reset links expire after this many seconds.
 EMAIL_VERIFICATION_MAX_AGE = env.int("EMAIL_VERIFICATION_MAX_AGE", default=3 * 24 * 3600)
 PASSWORD_RESET_TIMEOUT = 3600
