@@ -36,6 +36,8 @@ class TestAttempt(models.Model):
     """One timed sitting. The deadline is set by the server when the attempt starts; answers
     submitted after it are not counted."""
 
+    __test__ = False  # a model, not a pytest test class
+
     applicant = models.ForeignKey(Applicant, on_delete=models.CASCADE, related_name="test_attempts")
     question_ids = ArrayField(models.BigIntegerField())
     started_at = models.DateTimeField(auto_now_add=True)
