@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from applicants.errors import ApplicantError
-from applicants.models import Applicant, Province, Question, Regency, ReviewStatus, TestAttempt
+from applicants.models import Applicant, Province, Question, Regency, ReviewStatus, Scheme, TestAttempt
 from applicants.nik import normalise_nik
 from applicants.services.identity import nik_blind_index
 from applicants.services.review import applicant_identifiers_reveal, applicant_review
@@ -190,3 +190,15 @@ class RegencyAdmin(admin.ModelAdmin[Regency]):
     list_filter = ("province",)
     search_fields = ("name", "code")
     list_select_related = ("province",)
+
+
+@admin.register(Scheme)
+class SchemeAdmin(admin.ModelAdmin[Scheme]):
+    list_display = (
+        "name",
+        "effective_from",
+        "training_balance",
+        "incentive_amount",
+        "incentive_count",
+        "min_course_hours",
+    )

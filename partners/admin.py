@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from partners.models import Partner
+from partners.models import Listing, Partner
 
 
 @admin.register(Partner)
@@ -9,3 +9,12 @@ class PartnerAdmin(admin.ModelAdmin[Partner]):
     list_filter = ("status",)
     search_fields = ("name", "legal_name")
     prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(Listing)
+class ListingAdmin(admin.ModelAdmin[Listing]):
+    list_display = ("course", "partner", "sku", "price", "is_active")
+    list_filter = ("partner", "is_active")
+    search_fields = ("sku", "course__code", "course__title")
+    list_select_related = ("course", "partner")
+    raw_id_fields = ("course",)

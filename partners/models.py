@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from courses.models import Course
+
 
 class PartnerStatus(models.TextChoices):
     PROSPECT = "prospect", _("Prospect")
@@ -32,3 +34,28 @@ class Partner(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Listing(models.Model):
+    """An approved course sold on one digital platform. It lives here, not in courses/, because
+    it joins a course to a platform and dependencies point partners -> courses."""
+
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="listings")
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="listings")
+    sku = models.CharField(_("platform SKU"), max_length=64)
+    price = models.BigIntegerField(_("price on the platform (Rp)"))
+    is_active = models.BooleanField(_("active"), default=True)
+    url = models.URLField(_("page on the platform"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("listing")
+        verbose_name_plural = _("listings")
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "sku"], name="listing_partner_sku_unique"),
+            models.UniqueConstraint(fields=["partner", "course"], name="listing_partner_course_unique"),
+            models.CheckConstraint(condition=models.Q(price__gt=0), name="listing_price_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course} on {self.partner}"

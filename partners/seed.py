@@ -17,8 +17,37 @@ PLATFORMS_2020 = [
 
 
 def seed(context: SeedContext) -> None:
+    seed_platforms()
+    seed_listings()
+
+
+def seed_platforms() -> None:
     for name, legal_name, website in PLATFORMS_2020:
         Partner.objects.update_or_create(
             slug=slugify(name),
             defaults={"name": name, "legal_name": legal_name, "website": website, "status": PartnerStatus.ACTIVE},
         )
+
+
+def seed_listings() -> None:
+    """Approved demo courses listed on the platforms, each on two to five of them."""
+    from courses.models import Course, CourseStatus
+    from partners.models import Listing
+
+    partners = list(Partner.objects.filter(status=PartnerStatus.ACTIVE).order_by("name"))
+    existing = set(Listing.objects.values_list("partner_id", "course_id"))
+    new = []
+    courses = Course.objects.filter(status=CourseStatus.APPROVED, revision_of__isnull=True, code__startswith="DEMO-")
+    for n, course in enumerate(courses.order_by("code")):
+        for partner in partners[n % 4 : n % 4 + 2 + n % 4]:
+            if (partner.pk, course.pk) not in existing:
+                discount = [0, 10_000, 25_000][(n + partner.pk) % 3]
+                new.append(
+                    Listing(
+                        course=course,
+                        partner=partner,
+                        sku=f"{partner.slug[:8]}-{course.code}",
+                        price=course.price - discount,
+                    )
+                )
+    Listing.objects.bulk_create(new)

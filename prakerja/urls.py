@@ -19,4 +19,5 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("dev/inbox/", views.dev_inbox, name="dev-inbox"),
     path("", include("applicants.urls")),
+    path("", include("partners.urls")),
 ]

@@ -7,10 +7,11 @@ import factory
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from applicants.models import Applicant, Question, Regency, Step
+from applicants.models import Applicant, Question, Regency, Scheme, Step
 from applicants.nik import Gender, build_nik
 from applicants.services.identity import kk_blind_index, nik_blind_index
-from partners.models import Partner, PartnerStatus
+from courses.models import Category, Course, Trainer, TrainingInstitution
+from partners.models import Listing, Partner, PartnerStatus
 from prakerja.accounts.models import User
 from prakerja.core.crypto import encrypt_value, mask_identifier
 
@@ -113,3 +114,84 @@ class QuestionFactory(factory.django.DjangoModelFactory[Question]):
     text = factory.Sequence(lambda n: f"Pertanyaan {n}: berapa 1 + {n}?")
     choices = factory.LazyAttribute(lambda o: ["1", "2", "3", "4"])
     correct_choice = 1
+
+
+class SchemeFactory(factory.django.DjangoModelFactory[Scheme]):
+    """The 2023-2024 "normal" scheme by default."""
+
+    class Meta:
+        model = Scheme
+        django_get_or_create = ("name",)
+
+    name = "Normal 2023-2024"
+    effective_from = dt.date(2023, 1, 1)
+    training_balance = 3_500_000
+    incentive_amount = 600_000
+    incentive_count = 1
+    survey_amount = 50_000
+    survey_count = 2
+    first_purchase_days = 15
+    min_age = 18
+    max_age = 64
+    exclude_social_aid = False
+    max_recipients_per_family_card = 2
+    min_course_hours = 15
+
+
+class InstitutionFactory(factory.django.DjangoModelFactory[TrainingInstitution]):
+    class Meta:
+        model = TrainingInstitution
+
+    legal_name = factory.Sequence(lambda n: f"PT Lembaga Pelatihan {n}")
+    brand = factory.Sequence(lambda n: f"Lembaga {n}")
+    business_number = factory.Sequence(lambda n: f"91200{n:08d}")
+    contact_email = factory.Sequence(lambda n: f"lp{n}@contoh.id")
+    client_code = factory.Sequence(lambda n: f"lp-{n}")
+    status = "approved"
+
+
+class CategoryFactory(factory.django.DjangoModelFactory[Category]):
+    class Meta:
+        model = Category
+        django_get_or_create = ("slug",)
+
+    name = "Teknologi Informasi"
+    slug = "teknologi-informasi"
+
+
+class CourseFactory(factory.django.DjangoModelFactory[Course]):
+    """An approved self-paced course with a trainer, unless told otherwise."""
+
+    class Meta:
+        model = Course
+        skip_postgeneration_save = True
+
+    institution = factory.SubFactory(InstitutionFactory)
+    code = factory.Sequence(lambda n: f"KRS-{n:05d}")
+    title = factory.Sequence(lambda n: f"Pelatihan Contoh {n}")
+    description = "Pelatihan praktis dengan studi kasus."
+    learning_outcomes = "Peserta mampu menerapkan materi dalam pekerjaan."
+    category = factory.SubFactory(CategoryFactory)
+    method = "self_paced"
+    total_hours = 20
+    price = 500_000
+    outside_price = 600_000
+    status = "approved"
+
+    @factory.post_generation
+    def with_trainer(obj: Course, create: bool, extracted: bool | None, **kwargs: Any) -> None:  # noqa: N805
+        if create and extracted is not False:
+            trainer = Trainer.objects.create(
+                institution=obj.institution, name="Rina Kusuma", profile="Praktisi 10 tahun."
+            )
+            obj.trainers.add(trainer)
+
+
+class ListingFactory(factory.django.DjangoModelFactory[Listing]):
+    class Meta:
+        model = Listing
+
+    course = factory.SubFactory(CourseFactory)
+    partner = factory.SubFactory(PartnerFactory)
+    sku = factory.Sequence(lambda n: f"SKU-{n}")
+    price = factory.LazyAttribute(lambda o: o.course.price)

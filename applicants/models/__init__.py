@@ -10,6 +10,7 @@ from applicants.models.applicant import (
 from applicants.models.basic_test import Question, QuestionCategory, TestAttempt
 from applicants.models.otp import OneTimeCode, OtpPurpose
 from applicants.models.regions import Province, Regency
+from applicants.models.scheme import Scheme
 
 __all__ = [
     "Applicant",
@@ -23,6 +24,7 @@ __all__ = [
     "QuestionCategory",
     "Regency",
     "ReviewStatus",
+    "Scheme",
     "Step",
     "TestAttempt",
     "TrainingInterest",

@@ -36,6 +36,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "partners.partner": EDIT,
         "applicants.applicant": VIEW,
         "applicants.question": ALL,
+        "applicants.scheme": EDIT,
+        "courses.course": VIEW,
+        "courses.traininginstitution": VIEW,
         "applicants.testattempt": VIEW,
         "django_celery_beat.periodictask": ALL,
         "django_celery_beat.crontabschedule": ALL,
@@ -50,6 +53,13 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     CURATOR: {
         "partners.partner": VIEW,
+        "partners.listing": VIEW,
+        "courses.course": EDIT,
+        "courses.schedule": ALL,
+        "courses.category": ALL,
+        "courses.trainer": ALL,
+        "courses.traininginstitution": EDIT,
+        "courses.institutionsigningkey": VIEW,
     },
     FINANCE: {
         "ledger.ledgeraccount": VIEW,
@@ -58,6 +68,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     PARTNER_MANAGER: {
         "partners.partner": EDIT,
+        "partners.listing": EDIT,
+        "courses.course": VIEW,
     },
     AUDITOR: {},
 }

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "django.contrib.humanize",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -155,6 +156,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # Internationalisation: Indonesian first, English available; UTC storage, Jakarta display.
 LANGUAGE_CODE = "id"
+# Rupiah are grouped with dots in Indonesian (Rp1.500.000).
+USE_THOUSAND_SEPARATOR = False
 LANGUAGES = [("id", _("Bahasa Indonesia")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "prakerja" / "locale"]
 TIME_ZONE = "Asia/Jakarta"

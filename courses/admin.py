@@ -1,0 +1,166 @@
+from typing import Any, cast
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
+
+from courses.errors import CurationError
+from courses.models import Category, Course, Schedule, Trainer, TrainingInstitution
+from courses.models.institutions import InstitutionSigningKey
+from courses.services.curation import (
+    course_approve,
+    course_reject,
+    course_retire,
+    course_review_start,
+    course_revision_diff,
+)
+from courses.services.institutions import signing_key_issue
+from prakerja.accounts.models import User
+
+
+class ReasonsForm(forms.Form):
+    reasons = forms.CharField(label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class ScheduleInline(admin.TabularInline[Schedule, Course]):
+    model = Schedule
+    extra = 0
+
+
+@admin.register(Course)
+class CourseAdmin(admin.ModelAdmin[Course]):
+    """The curators' queue: filter by status, open a course (revisions show their diff), act."""
+
+    list_display = ("code", "title", "institution", "method", "price", "status", "revision_of", "submitted_at")
+    list_filter = ("status", "method", "category", ("revision_of", admin.EmptyFieldListFilter))
+    search_fields = ("code", "title", "institution__brand")
+    list_select_related = ("institution", "revision_of")
+    raw_id_fields = ("revision_of", "province", "regency")
+    filter_horizontal = ("trainers",)
+    readonly_fields = (
+        "status",
+        "decision_reasons",
+        "submitted_at",
+        "decided_at",
+        "rating_average",
+        "rating_count",
+        "revision_diff",
+    )
+    exclude = ("search_vector",)
+    inlines = (ScheduleInline,)
+    actions = ("start_review", "approve", "reject", "retire")
+    show_full_result_count = False
+
+    @admin.display(description=_("Changes in this revision"))
+    def revision_diff(self, obj: Course) -> SafeString | str:
+        changes = course_revision_diff(revision=obj)
+        if not changes:
+            return "—"
+        rows = format_html_join(
+            "",
+            "<tr><th>{}</th><td><del>{}</del></td><td><ins>{}</ins></td></tr>",
+            ((f, a, b) for f, (a, b) in changes.items()),
+        )
+        return format_html("<table>{}</table>", rows)
+
+    def _run(self, request: HttpRequest, queryset: QuerySet[Course], action: Any, **kwargs: Any) -> int:
+        done = 0
+        for course in queryset:
+            try:
+                action(course=course, **kwargs)
+                done += 1
+            except CurationError as error:
+                self.message_user(request, f"{course.code}: {'; '.join(error.problems)}", messages.ERROR)
+        return done
+
+    def _with_reasons(
+        self, request: HttpRequest, queryset: QuerySet[Course], title: str, action: Any
+    ) -> HttpResponse | None:
+        form = ReasonsForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            done = self._run(
+                request, queryset, action, curator=cast(User, request.user), reasons=form.cleaned_data["reasons"]
+            )
+            self.message_user(request, _("%(count)d course(s) updated.") % {"count": done})
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "queryset": queryset,
+            "title": title,
+            "action": request.POST.get("action"),
+            "opts": self.model._meta,
+        }
+        return render(request, "admin/courses/reasons.html", context)
+
+    @admin.action(description=_("Start review"), permissions=["change"])
+    def start_review(self, request: HttpRequest, queryset: QuerySet[Course]) -> None:
+        done = self._run(request, queryset, course_review_start, curator=cast(User, request.user))
+        self.message_user(request, _("%(count)d course(s) updated.") % {"count": done})
+
+    @admin.action(description=_("Approve"), permissions=["change"])
+    def approve(self, request: HttpRequest, queryset: QuerySet[Course]) -> None:
+        done = self._run(request, queryset, course_approve, curator=cast(User, request.user))
+        self.message_user(request, _("%(count)d course(s) updated.") % {"count": done})
+
+    @admin.action(description=_("Reject (with reasons)"), permissions=["change"])
+    def reject(self, request: HttpRequest, queryset: QuerySet[Course]) -> HttpResponse | None:
+        return self._with_reasons(request, queryset, str(_("Reject")), course_reject)
+
+    @admin.action(description=_("Retire (with reasons)"), permissions=["change"])
+    def retire(self, request: HttpRequest, queryset: QuerySet[Course]) -> HttpResponse | None:
+        return self._with_reasons(request, queryset, str(_("Retire")), course_retire)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class SigningKeyInline(admin.TabularInline[InstitutionSigningKey, TrainingInstitution]):
+    model = InstitutionSigningKey
+    fields = ("key_hint", "created_at", "expires_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(TrainingInstitution)
+class TrainingInstitutionAdmin(admin.ModelAdmin[TrainingInstitution]):
+    list_display = ("brand", "legal_name", "client_code", "status", "created_at")
+    list_filter = ("status",)
+    search_fields = ("brand", "legal_name", "client_code", "business_number")
+    readonly_fields = ("client_code", "status")
+    inlines = (SigningKeyInline,)
+    actions = ("issue_signing_key",)
+
+    @admin.action(description=_("Issue a new signing key (old ones work 7 more days)"), permissions=["change"])
+    def issue_signing_key(self, request: HttpRequest, queryset: QuerySet[TrainingInstitution]) -> None:
+        for institution in queryset:
+            key = signing_key_issue(institution=institution, actor=cast(User, request.user))
+            # Shown once; the portal cannot show it again.
+            self.message_user(
+                request,
+                _("New signing key for %(brand)s (client code %(code)s): %(key)s — copy it now, it is not shown again.")
+                % {"brand": institution.brand, "code": institution.client_code, "key": key},
+                messages.WARNING,
+            )
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin[Category]):
+    list_display = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(Trainer)
+class TrainerAdmin(admin.ModelAdmin[Trainer]):
+    list_display = ("name", "institution")
+    search_fields = ("name",)
+    list_select_related = ("institution",)

@@ -1,1 +1,0 @@
-"""Models of the courses app (added by the issues that build it)."""

@@ -1,0 +1,53 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class InstitutionStatus(models.TextChoices):
+    APPLIED = "applied", _("Applied")
+    APPROVED = "approved", _("Approved")
+    SUSPENDED = "suspended", _("Suspended")
+
+
+class TrainingInstitution(models.Model):
+    """A training institution ("lembaga pelatihan") that creates and delivers courses."""
+
+    legal_name = models.CharField(_("legal name"), max_length=200)
+    brand = models.CharField(_("brand"), max_length=120)
+    business_number = models.CharField(_("business registration number (NIB)"), max_length=20, unique=True)
+    licence_number = models.CharField(_("training licence number"), max_length=50, blank=True)
+    contact_email = models.EmailField(_("contact email"))
+    contact_phone = models.CharField(_("contact phone"), max_length=16, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=InstitutionStatus.choices, default=InstitutionStatus.APPLIED
+    )
+    # Issued by the PMO; identifies the institution in the integration protocol.
+    client_code = models.CharField(_("client code"), max_length=40, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("training institution")
+        verbose_name_plural = _("training institutions")
+        ordering = ("brand",)
+
+    def __str__(self) -> str:
+        return self.brand
+
+
+class InstitutionSigningKey(models.Model):
+    """A secret sign key of the integration protocol. Stored encrypted (the server must compute
+    the same HMAC, so it cannot keep only a hash); shown once at creation. Rotation: a new key is
+    issued and the old one keeps working until `expires_at`."""
+
+    institution = models.ForeignKey(TrainingInstitution, on_delete=models.PROTECT, related_name="signing_keys")
+    key_encrypted = models.BinaryField()
+    key_hint = models.CharField(_("key ends with"), max_length=4)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("valid until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("signing key")
+        verbose_name_plural = _("signing keys")
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"…{self.key_hint}"

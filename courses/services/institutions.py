@@ -1,0 +1,83 @@
+"""Training institutions and their integration credentials."""
+
+import datetime as dt
+import secrets
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from courses.models import InstitutionSigningKey, InstitutionStatus, TrainingInstitution
+from prakerja.accounts.models import User
+from prakerja.audit.services import Actor, audit_record
+from prakerja.core.crypto import decrypt_value, encrypt_value
+
+KEY_OVERLAP = dt.timedelta(days=7)
+
+
+def _new_client_code(brand: str) -> str:
+    stem = "".join(ch for ch in brand.lower() if ch.isalnum())[:12] or "lp"
+    return f"{stem}-{secrets.token_hex(4)}"
+
+
+@transaction.atomic
+def institution_create(
+    *, legal_name: str, brand: str, business_number: str, contact_email: str, actor: User, licence_number: str = ""
+) -> tuple[TrainingInstitution, str]:
+    """Register an institution and issue its first sign key. Returns the key in clear: it is
+    shown once and cannot be read back from the portal."""
+    institution = TrainingInstitution.objects.create(
+        legal_name=legal_name,
+        brand=brand,
+        business_number=business_number,
+        licence_number=licence_number,
+        contact_email=contact_email,
+        client_code=_new_client_code(brand),
+    )
+    key = signing_key_issue(institution=institution, actor=actor, overlap=None)
+    audit_record(actor=Actor.for_user(actor), action="institution.create", target=institution)
+    return institution, key
+
+
+@transaction.atomic
+def signing_key_issue(
+    *, institution: TrainingInstitution, actor: User, overlap: dt.timedelta | None = KEY_OVERLAP
+) -> str:
+    """A new sign key; the current ones stay valid for `overlap` so clients can switch."""
+    now = timezone.now()
+    if overlap is not None:
+        InstitutionSigningKey.objects.filter(institution=institution, expires_at__isnull=True).update(
+            expires_at=now + overlap
+        )
+    key = secrets.token_urlsafe(32)
+    InstitutionSigningKey.objects.create(institution=institution, key_encrypted=encrypt_value(key), key_hint=key[-4:])
+    audit_record(
+        actor=Actor.for_user(actor),
+        action="institution.signing_key_issue",
+        target=institution,
+        payload={"hint": key[-4:], "overlap_days": overlap.days if overlap else 0},
+    )
+    return key
+
+
+def signing_keys_valid(*, institution: TrainingInstitution) -> list[str]:
+    """Every sign key that verifies a request now (the newest first)."""
+    now = timezone.now()
+    keys = institution.signing_keys.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now)).order_by("-created_at")
+    return [decrypt_value(k.key_encrypted) for k in keys]
+
+
+@transaction.atomic
+def institution_set_status(
+    *, institution: TrainingInstitution, status: InstitutionStatus, actor: User, reason: str
+) -> TrainingInstitution:
+    previous = institution.status
+    institution.status = status
+    institution.save(update_fields=["status"])
+    audit_record(
+        actor=Actor.for_user(actor),
+        action=f"institution.{status}",
+        target=institution,
+        payload={"from": previous, "reason": reason},
+    )
+    return institution

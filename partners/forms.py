@@ -1,0 +1,39 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from applicants.models import Province
+from courses.models import Category, LearningMethod
+from partners.models import Partner, PartnerStatus
+
+SORT_CHOICES = [
+    ("relevance", _("Most relevant")),
+    ("price", _("Lowest price")),
+    ("-price", _("Highest price")),
+    ("rating", _("Best rated")),
+    ("newest", _("Newest")),
+]
+
+
+class CatalogueFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search courses"), required=False, max_length=100)
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    method = forms.ChoiceField(
+        label=_("Learning method"), required=False, choices=[("", _("All")), *LearningMethod.choices]
+    )
+    province = forms.ChoiceField(label=_("Province (offline classes)"), required=False)
+    platform = forms.ChoiceField(label=_("Platform"), required=False)
+    price_min = forms.IntegerField(label=_("Price from (Rp)"), required=False, min_value=0)
+    price_max = forms.IntegerField(label=_("Price up to (Rp)"), required=False, min_value=0)
+    min_rating = forms.ChoiceField(
+        label=_("Minimum rating"), required=False, choices=[("", _("Any")), ("3", "3+"), ("4", "4+"), ("4.5", "4.5+")]
+    )
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT_CHOICES)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["category"].choices = [("", _("All")), *Category.objects.values_list("slug", "name")]  # type: ignore[attr-defined]
+        self.fields["province"].choices = [("", _("All")), *Province.objects.values_list("code", "name")]  # type: ignore[attr-defined]
+        self.fields["platform"].choices = [  # type: ignore[attr-defined]
+            ("", _("All")),
+            *Partner.objects.filter(status=PartnerStatus.ACTIVE).values_list("slug", "name"),
+        ]
