@@ -19,7 +19,7 @@ from courses.services.curation import (
     course_review_start,
     course_revision_diff,
 )
-from courses.services.institutions import signing_key_issue
+from courses.services.institutions import institution_create, signing_key_issue
 from prakerja.accounts.models import User
 
 
@@ -139,6 +139,34 @@ class TrainingInstitutionAdmin(admin.ModelAdmin[TrainingInstitution]):
     readonly_fields = ("client_code", "status")
     inlines = (SigningKeyInline,)
     actions = ("issue_signing_key",)
+
+    def save_model(self, request: HttpRequest, obj: TrainingInstitution, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        # A new institution gets its client code and first sign key from the service; the key
+        # is shown here once.
+        created, key = institution_create(
+            legal_name=obj.legal_name,
+            brand=obj.brand,
+            business_number=obj.business_number,
+            licence_number=obj.licence_number,
+            contact_email=obj.contact_email,
+            actor=cast(User, request.user),
+        )
+        obj.pk, obj.client_code, obj.status, obj.created_at = (
+            created.pk,
+            created.client_code,
+            created.status,
+            created.created_at,
+        )
+        obj._state.adding = False
+        self.message_user(
+            request,
+            _("Client code %(code)s, signing key %(key)s — copy the key now, it is not shown again.")
+            % {"code": created.client_code, "key": key},
+            messages.WARNING,
+        )
 
     @admin.action(description=_("Issue a new signing key (old ones work 7 more days)"), permissions=["change"])
     def issue_signing_key(self, request: HttpRequest, queryset: QuerySet[TrainingInstitution]) -> None:

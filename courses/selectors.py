@@ -4,8 +4,7 @@ import re
 from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
-from django.db.models import F, FloatField, OrderBy, Q, QuerySet, Value
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import F, FloatField, OrderBy, QuerySet, Value
 
 from courses.models import Course
 from courses.models.catalogue import SEARCH_CONFIG
@@ -36,7 +35,7 @@ class CourseFilters:
 def courses_on_sale_search(filters: CourseFilters) -> QuerySet[Course]:
     """Approved courses matching the filters, best first. Full-text search (words, no
     stemming) or, for misspellings, trigram word similarity on the title."""
-    courses = Course.objects.on_sale().select_related("institution", "category", "regency")
+    courses = Course.objects.on_sale()
     if filters.category:
         courses = courses.filter(category__slug=filters.category)
     if filters.method:
@@ -57,12 +56,16 @@ def courses_on_sale_search(filters: CourseFilters) -> QuerySet[Course]:
         # prefixes ("pemrog" finds "pemrograman"). \w+ words cannot break the tsquery syntax.
         raw = " | ".join(f"{word}:*" if len(word) >= 3 else word for word in words)
         query = SearchQuery(raw, config=SEARCH_CONFIG, search_type="raw")
-        courses = courses.filter(Q(search_vector=query) | Q(title__trigram_word_similar=q)).annotate(
-            relevance=Greatest(
-                Coalesce(SearchRank(F("search_vector"), query), Value(0.0), output_field=FloatField()),
-                TrigramWordSimilarity(q, "title"),
+        # Whether any word is known at all decides between words and the misspelling fallback;
+        # filters that leave no result must not trigger the fallback.
+        if Course.objects.filter(listable=True, search_vector=query).exists():
+            courses = courses.filter(search_vector=query).annotate(relevance=SearchRank(F("search_vector"), query))
+        else:
+            # No word matched: most likely a misspelling. Trigram word similarity on titles
+            # (GIN-indexed) is only asked then, as it costs far more than the word index.
+            courses = courses.filter(title__trigram_word_similar=q).annotate(
+                relevance=TrigramWordSimilarity(q, "title")
             )
-        )
     else:
         courses = courses.annotate(relevance=Value(0.0, output_field=FloatField()))
     sort = SORTS.get(filters.sort, SORTS["relevance"])

@@ -1,4 +1,5 @@
 from django import forms
+from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
 from applicants.models import Province
@@ -31,9 +32,24 @@ class CatalogueFilterForm(forms.Form):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["category"].choices = [("", _("All")), *Category.objects.values_list("slug", "name")]  # type: ignore[attr-defined]
-        self.fields["province"].choices = [("", _("All")), *Province.objects.values_list("code", "name")]  # type: ignore[attr-defined]
-        self.fields["platform"].choices = [  # type: ignore[attr-defined]
-            ("", _("All")),
-            *Partner.objects.filter(status=PartnerStatus.ACTIVE).values_list("slug", "name"),
-        ]
+        choices = filter_choices()
+        self.fields["category"].choices = [("", _("All")), *choices["category"]]  # type: ignore[attr-defined]
+        self.fields["province"].choices = [("", _("All")), *choices["province"]]  # type: ignore[attr-defined]
+        self.fields["platform"].choices = [("", _("All")), *choices["platform"]]  # type: ignore[attr-defined]
+
+
+FILTER_CHOICES_TTL = 300
+
+
+def filter_choices() -> dict[str, list[tuple[str, str]]]:
+    """Categories, provinces and selling platforms change rarely; every catalogue page needs
+    them. Cached for five minutes (a new category shows up within that time)."""
+    cached = cache.get("catalogue:filter-choices")
+    if cached is None:
+        cached = {
+            "category": list(Category.objects.values_list("slug", "name")),
+            "province": list(Province.objects.values_list("code", "name")),
+            "platform": list(Partner.objects.filter(status=PartnerStatus.ACTIVE).values_list("slug", "name")),
+        }
+        cache.set("catalogue:filter-choices", cached, FILTER_CHOICES_TTL)
+    return cached

@@ -56,6 +56,12 @@ class Listing(models.Model):
             models.UniqueConstraint(fields=["partner", "course"], name="listing_partner_course_unique"),
             models.CheckConstraint(condition=models.Q(price__gt=0), name="listing_price_positive"),
         ]
+        indexes = [
+            # "Is this course sold anywhere?" for every catalogue row.
+            models.Index(
+                fields=["course", "partner"], name="listing_active_course_idx", condition=models.Q(is_active=True)
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.course} on {self.partner}"

@@ -1,12 +1,9 @@
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from courses.selectors import CourseFilters
 from partners.forms import CatalogueFilterForm
-from partners.selectors import catalogue_course, catalogue_search
-
-PAGE_SIZE = 20
+from partners.selectors import COUNT_CAP, catalogue_course, catalogue_page
 
 
 def catalogue(request: HttpRequest) -> HttpResponse:
@@ -22,11 +19,11 @@ def catalogue(request: HttpRequest) -> HttpResponse:
         min_rating=float(data["min_rating"]) if data.get("min_rating") else None,
         sort=data.get("sort") or "relevance",
     )
-    courses = catalogue_search(filters=filters, platform=data.get("platform") or "")
-    page = Paginator(courses, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = catalogue_page(filters=filters, platform=data.get("platform") or "", number=request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "catalogue/list.html", {"form": form, "page": page, "query": query.urlencode()})
+    context = {"form": form, "page": page, "query": query.urlencode(), "capped": page.paginator.count > COUNT_CAP}
+    return render(request, "catalogue/list.html", context)
 
 
 def course_detail(request: HttpRequest, code: str) -> HttpResponse:

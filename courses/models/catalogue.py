@@ -59,8 +59,13 @@ class Trainer(models.Model):
 
 class CourseQuerySet(models.QuerySet["Course"]):
     def on_sale(self) -> "CourseQuerySet":
-        """Approved courses of approved institutions: what participants may buy."""
-        return self.filter(status=CourseStatus.APPROVED, revision_of__isnull=True, institution__status="approved")
+        """Approved courses of approved institutions: what participants may buy.
+
+        Institutions that are not approved are few, so they are excluded by id rather than by
+        a join: the catalogue's ordered index walks then stay simple plans."""
+        not_approved = list(TrainingInstitution.objects.exclude(status="approved").values_list("id", flat=True))
+        courses = self.filter(listable=True)
+        return courses.exclude(institution_id__in=not_approved) if not_approved else courses
 
 
 class Course(models.Model):
@@ -98,6 +103,14 @@ class Course(models.Model):
     # Filled by reviews (partner API issue); kept on the course so the catalogue can filter on it.
     rating_average = models.DecimalField(_("average rating"), max_digits=3, decimal_places=2, null=True, blank=True)
     rating_count = models.PositiveIntegerField(_("ratings"), default=0)
+    # Kept by the database: an approved course that is not a revision.
+    listable = models.GeneratedField(
+        expression=models.ExpressionWrapper(
+            models.Q(status="approved", revision_of__isnull=True), output_field=models.BooleanField()
+        ),
+        output_field=models.BooleanField(),
+        db_persist=True,
+    )
     search_vector = models.GeneratedField(
         expression=SearchVector("title", weight="A", config=SEARCH_CONFIG)
         + SearchVector("description", weight="B", config=SEARCH_CONFIG),
@@ -115,10 +128,21 @@ class Course(models.Model):
         indexes = [
             GinIndex(fields=["search_vector"], name="course_search_idx"),
             GinIndex(fields=["title"], name="course_title_trgm_idx", opclasses=["gin_trgm_ops"]),
+            # The catalogue's filters and orders, walked until a page is full.
             models.Index(
                 fields=["category", "method", "price"],
-                name="course_on_sale_filter_idx",
-                condition=models.Q(status="approved", revision_of__isnull=True),
+                name="course_listable_filter_idx",
+                condition=models.Q(listable=True),
+            ),
+            models.Index(
+                fields=["-created_at", "-id"], name="course_listable_newest_idx", condition=models.Q(listable=True)
+            ),
+            models.Index(fields=["price", "id"], name="course_listable_price_idx", condition=models.Q(listable=True)),
+            models.Index(
+                models.OrderBy(models.F("rating_average"), descending=True, nulls_last=True),
+                models.F("id"),
+                name="course_listable_rating_idx",
+                condition=models.Q(listable=True),
             ),
         ]
         constraints = [

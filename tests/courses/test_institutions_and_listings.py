@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from courses.errors import CurationError
-from courses.models import CourseStatus
+from courses.models import CourseStatus, TrainingInstitution
 from courses.services.institutions import institution_create, signing_key_issue, signing_keys_valid
 from partners.models import PartnerStatus
 from partners.services import listing_create, listing_update
@@ -98,3 +98,30 @@ def test_each_staff_group_reaches_only_what_its_job_needs(staff_groups, group, c
     assert (listed.status_code == 200) is can_view
     course.refresh_from_db()
     assert (course.status == CourseStatus.APPROVED) is can_approve
+
+
+def test_adding_an_institution_in_the_admin_issues_its_code_and_key_once(staff_groups):
+    client = Client()
+    client.force_login(StaffUserFactory.create(group="curator"))
+    response = client.post(
+        reverse("admin:courses_traininginstitution_add"),
+        {
+            "legal_name": "PT Cakap Kerja",
+            "brand": "Cakap Kerja",
+            "business_number": "9120004445556",
+            "licence_number": "",
+            "contact_email": "halo@cakap.id",
+            "contact_phone": "",
+            "signing_keys-TOTAL_FORMS": "0",
+            "signing_keys-INITIAL_FORMS": "0",
+        },
+        follow=True,
+    )
+    institution = TrainingInstitution.objects.get(brand="Cakap Kerja")
+    key = signing_keys_valid(institution=institution)[0]
+    assert institution.client_code.startswith("cakapkerja-")
+    assert key in response.content.decode()
+    assert (
+        key
+        not in client.get(reverse("admin:courses_traininginstitution_change", args=[institution.pk])).content.decode()
+    )
