@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from applicants.models import Province
 from courses.models import Category, LearningMethod
 from partners.models import Partner, PartnerStatus
+from prakerja.core.widgets import FastSelect
 
 SORT_CHOICES = [
     ("relevance", _("Most relevant")),
@@ -17,18 +18,24 @@ SORT_CHOICES = [
 
 class CatalogueFilterForm(forms.Form):
     q = forms.CharField(label=_("Search courses"), required=False, max_length=100)
-    category = forms.ChoiceField(label=_("Category"), required=False)
+    category = forms.ChoiceField(label=_("Category"), required=False, widget=FastSelect)
     method = forms.ChoiceField(
-        label=_("Learning method"), required=False, choices=[("", _("All")), *LearningMethod.choices]
+        label=_("Learning method"),
+        required=False,
+        choices=[("", _("All")), *LearningMethod.choices],
+        widget=FastSelect,
     )
-    province = forms.ChoiceField(label=_("Province (offline classes)"), required=False)
-    platform = forms.ChoiceField(label=_("Platform"), required=False)
+    province = forms.ChoiceField(label=_("Province (offline classes)"), required=False, widget=FastSelect)
+    platform = forms.ChoiceField(label=_("Platform"), required=False, widget=FastSelect)
     price_min = forms.IntegerField(label=_("Price from (Rp)"), required=False, min_value=0)
     price_max = forms.IntegerField(label=_("Price up to (Rp)"), required=False, min_value=0)
     min_rating = forms.ChoiceField(
-        label=_("Minimum rating"), required=False, choices=[("", _("Any")), ("3", "3+"), ("4", "4+"), ("4.5", "4.5+")]
+        label=_("Minimum rating"),
+        required=False,
+        choices=[("", _("Any")), ("3", "3+"), ("4", "4+"), ("4.5", "4.5+")],
+        widget=FastSelect,
     )
-    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT_CHOICES)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT_CHOICES, widget=FastSelect)
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
