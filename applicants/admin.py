@@ -136,11 +136,11 @@ class ApplicantAdmin(admin.ModelAdmin[Applicant]):
             **self.admin_site.each_context(request),
             "form": form,
             "queryset": queryset,
-            "decision": decision,
+            "title": _("Clear the flag") if decision == ReviewStatus.CLEARED else _("Reject"),
             "action": request.POST.get("action"),
             "opts": self.model._meta,
         }
-        return render(request, "admin/applicants/review.html", context)
+        return render(request, "admin/action_with_reason.html", context)
 
     @admin.action(description=_("Clear the flag (with a reason)"), permissions=["change"])
     def clear_flags(self, request: HttpRequest, queryset: QuerySet[Applicant]) -> HttpResponse | None:

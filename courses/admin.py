@@ -96,7 +96,7 @@ class CourseAdmin(admin.ModelAdmin[Course]):
             "action": request.POST.get("action"),
             "opts": self.model._meta,
         }
-        return render(request, "admin/courses/reasons.html", context)
+        return render(request, "admin/action_with_reason.html", context)
 
     @admin.action(description=_("Start review"), permissions=["change"])
     def start_review(self, request: HttpRequest, queryset: QuerySet[Course]) -> None:
