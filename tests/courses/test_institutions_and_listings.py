@@ -125,3 +125,20 @@ def test_adding_an_institution_in_the_admin_issues_its_code_and_key_once(staff_g
         key
         not in client.get(reverse("admin:courses_traininginstitution_change", args=[institution.pk])).content.decode()
     )
+
+
+def test_a_curator_rejects_in_the_admin_only_with_reasons(staff_groups):
+    course = CourseFactory.create(status=CourseStatus.IN_REVIEW)
+    client = Client()
+    client.force_login(StaffUserFactory.create(group="curator"))
+    url = reverse("admin:courses_course_changelist")
+
+    asked = client.post(url, {"action": "reject", "_selected_action": [course.pk], "apply": "1"})
+    course.refresh_from_db()
+    assert asked.status_code == 200
+    assert course.status == CourseStatus.IN_REVIEW
+
+    client.post(url, {"action": "reject", "_selected_action": [course.pk], "apply": "1", "reasons": "Satu arah saja"})
+    course.refresh_from_db()
+    assert course.status == CourseStatus.REJECTED
+    assert course.decision_reasons == "Satu arah saja"
