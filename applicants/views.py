@@ -59,7 +59,11 @@ def register(request: HttpRequest) -> HttpResponse:
         return redirect("applicants:dashboard")
     form = RegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        applicant = applicant_register(email=form.cleaned_data["email"], password=form.cleaned_data["password1"])
+        try:
+            applicant = applicant_register(email=form.cleaned_data["email"], password=form.cleaned_data["password1"])
+        except ApplicantError as error:
+            _form_error(form, error)
+            return render(request, "applicants/register.html", {"form": form})
         login(request, applicant.user, backend="django.contrib.auth.backends.ModelBackend")
         request.session[RESEND_SESSION_KEY] = timezone.now().isoformat()
         messages.success(request, _("Your account is ready. We sent a link to your email: open it to continue."))

@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.core import signing
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,11 +23,17 @@ def email_verification_token(*, user: User) -> str:
     return signing.dumps({"u": user.pk, "e": user.email}, salt=_SALT, compress=True)
 
 
-@transaction.atomic
 def applicant_register(*, email: str, password: str, full_name: str = "") -> Applicant:
-    user = User.objects.create_user(email, password, full_name=full_name)
-    applicant = Applicant.objects.create(user=user)
-    email_verification_send(applicant=applicant)
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(email, password, full_name=full_name)
+            applicant = Applicant.objects.create(user=user)
+            email_verification_send(applicant=applicant)
+    except IntegrityError as exc:
+        # Two sign-ups with one address at the same moment: the form's check passed for both.
+        raise ApplicantError(
+            _("This email address is already registered. Log in or reset your password."), field="email"
+        ) from exc
     return applicant
 
 

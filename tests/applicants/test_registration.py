@@ -7,8 +7,9 @@ from django.core import signing
 from django.test import Client
 from django.urls import reverse
 
+from applicants.errors import ApplicantError
 from applicants.models import Applicant, Step
-from applicants.services.registration import email_verification_token
+from applicants.services.registration import applicant_register, email_verification_token
 from prakerja.accounts.models import User
 from prakerja.messaging.models import Channel, SandboxMessage
 from tests.conftest import run_after_commit_tasks
@@ -132,3 +133,13 @@ def test_password_reset_sends_a_link_by_email(django_capture_on_commit_callbacks
         Client().post(reverse("applicants:password-reset"), {"email": applicant.user.email})
     run_after_commit_tasks(callbacks)
     assert "/atur-sandi/" in SandboxMessage.objects.get(to=applicant.user.email).body
+
+
+def test_a_sign_up_losing_the_race_for_an_address_gets_the_forms_message():
+    # The form's uniqueness check cannot see a sign-up committing at the same moment; the
+    # database's unique index decides, and the loser gets the same message as the form's.
+    applicant_register(email="kembar@contoh.id", password=GOOD["password1"])
+    with pytest.raises(ApplicantError) as error:
+        applicant_register(email="kembar@contoh.id", password=GOOD["password1"])
+    assert error.value.field == "email"
+    assert User.objects.filter(email="kembar@contoh.id").count() == 1
