@@ -121,3 +121,7 @@ def test_the_course_page_shows_where_it_is_sold_and_at_what_price(catalogue):
 def test_courses_not_on_sale_have_no_page(catalogue):
     draft = CourseFactory.create(status=CourseStatus.DRAFT)
     assert Client().get(reverse("catalogue:detail", args=[draft.code])).status_code == 404
+
+
+def test_one_wrong_word_next_to_a_right_one_still_finds_the_course(catalogue):
+    assert titles(search(q="kursus pemrograman"))[0] == "Pemrograman Python untuk Pemula"
