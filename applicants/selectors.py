@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 
 from applicants.models import Applicant, Step
@@ -35,3 +37,10 @@ def dashboard_steps(applicant: Applicant) -> list[StepView]:
         url = reverse(url_name) if url_name and index <= current else None
         views.append(StepView(key=step.value, label=str(step.label), state=state, url=url))
     return views
+
+
+def ktp_photo_visible_to(*, applicant: Applicant, user: AbstractBaseUser | AnonymousUser) -> bool:
+    """An ID card photo is seen by its owner and by staff allowed to view applicants, nobody else."""
+    if applicant.user_id == user.pk:
+        return True
+    return bool(user.is_staff and user.has_perm("applicants.view_applicant"))  # type: ignore[union-attr]

@@ -20,7 +20,7 @@ from django_ratelimit.decorators import ratelimit
 from applicants.errors import ApplicantError, OtpCooldown
 from applicants.forms import CodeForm, IdentityForm, PersonalForm, PhoneForm, RegisterForm
 from applicants.models import Applicant, Question, Step, TestAttempt
-from applicants.selectors import dashboard_steps
+from applicants.selectors import dashboard_steps, ktp_photo_visible_to
 from applicants.services.basic_test import test_attempt_open, test_attempt_submit
 from applicants.services.contact import applicant_phone_submit, applicant_phone_verify
 from applicants.services.identity import applicant_identity_submit
@@ -219,10 +219,7 @@ def personal(request: HttpRequest, applicant: Applicant) -> HttpResponse:
 def ktp_photo(request: HttpRequest, applicant_id: int) -> FileResponse:
     """The ID card photo, for its owner and for staff allowed to view applicants only."""
     applicant = get_object_or_404(Applicant, pk=applicant_id)
-    allowed = applicant.user_id == request.user.pk or (
-        request.user.is_staff and request.user.has_perm("applicants.view_applicant")
-    )
-    if not allowed or not applicant.ktp_photo:
+    if not ktp_photo_visible_to(applicant=applicant, user=request.user) or not applicant.ktp_photo:
         raise Http404
     response = FileResponse(applicant.ktp_photo.open("rb"), content_type="image/jpeg")
     response["Cache-Control"] = "private, no-store"

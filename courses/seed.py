@@ -88,7 +88,7 @@ def seed(context: SeedContext) -> None:
         categories[name], _ = Category.objects.get_or_create(slug=slugify(name), defaults={"name": name})
     institutions = []
     for legal, brand, nib in INSTITUTIONS:
-        institution, created = TrainingInstitution.objects.get_or_create(
+        institution, _ = TrainingInstitution.objects.get_or_create(
             business_number=nib,
             defaults={
                 "legal_name": legal,

@@ -74,9 +74,7 @@ def course_rule_problems(course: Course) -> list[str]:
     return problems
 
 
-def _transition(
-    *, course: Course, to: str, actor: User, reasons: str = "", extra: dict[str, Any] | None = None
-) -> Course:
+def _transition(*, course: Course, to: str, actor: User, reasons: str = "") -> Course:
     locked = Course.objects.select_for_update().get(pk=course.pk)
     if to not in ALLOWED[locked.status]:
         raise CurationError(
@@ -98,7 +96,7 @@ def _transition(
         actor=Actor.for_user(actor),
         action=f"course.{to}",
         target=locked,
-        payload={"from": previous, "reasons": reasons, **(extra or {})},
+        payload={"from": previous, "reasons": reasons},
     )
     return locked
 
