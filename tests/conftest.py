@@ -61,3 +61,19 @@ def _sandbox_email(settings: Any) -> None:
 def _fresh_cache() -> None:
     # Rate-limit counters live in the cache; every test starts with none.
     cache.clear()
+
+
+@pytest.fixture
+def training_fund(db: None) -> int:
+    """The training fund, given Rp10 trillion from the state budget; its account id."""
+    from prakerja.ledger.models import AccountKind
+    from prakerja.ledger.services import Line, account_get_or_create, posting_create
+
+    budget = account_get_or_create(kind=AccountKind.STATE_BUDGET)
+    fund = account_get_or_create(kind=AccountKind.FUND_TRAINING)
+    posting_create(
+        idempotency_key="test-budget-training",
+        kind="budget.allocate",
+        lines=[Line(budget.pk, -10_000_000_000_000), Line(fund.pk, 10_000_000_000_000)],
+    )
+    return fund.pk

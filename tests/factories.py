@@ -7,7 +7,7 @@ import factory
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from applicants.models import Applicant, Question, Regency, Scheme, Step
+from applicants.models import Applicant, Question, Regency, Scheme, Step, Wave, WaveMember, WaveStatus
 from applicants.nik import Gender, build_nik
 from applicants.services.identity import kk_blind_index, nik_blind_index
 from courses.models import Category, Course, Trainer, TrainingInstitution
@@ -63,6 +63,8 @@ class ApplicantFactory(factory.django.DjangoModelFactory[Applicant]):
     @classmethod
     def _create(cls, model_class: type[Applicant], *args: Any, **kwargs: Any) -> Applicant:
         reached: Step = kwargs.pop("reached", Step.VERIFY_EMAIL)
+        birth: dt.date = kwargs.pop("birth", dt.date(1995, 5, 17))
+        kk: str | None = kwargs.pop("kk", None)
         applicant = model_class(**kwargs)
         order = [s.value for s in Step]
         level = order.index(reached)
@@ -72,15 +74,16 @@ class ApplicantFactory(factory.django.DjangoModelFactory[Applicant]):
         if level >= 1:
             applicant.email_verified_at = now
         if level >= 2:
-            birth = dt.date(1995, 5, 17)
             district = f"3273{(n // 9999) % 100:02d}"
+            # Each applicant its own family card unless one is given.
+            kk = kk or f"3273{n % 10**12:012d}"
             nik = build_nik(district_code=district, birth_date=birth, gender=Gender.MALE, serial=n % 9999 + 1)
             applicant.nik_encrypted = encrypt_value(nik)
             applicant.nik_index = nik_blind_index(nik)
             applicant.nik_masked = mask_identifier(nik)
-            applicant.kk_encrypted = encrypt_value("3273010101000001")
-            applicant.kk_index = kk_blind_index("3273010101000001")
-            applicant.kk_masked = mask_identifier("3273010101000001")
+            applicant.kk_encrypted = encrypt_value(kk)
+            applicant.kk_index = kk_blind_index(kk)
+            applicant.kk_masked = mask_identifier(kk)
             applicant.full_name = applicant.user.full_name or "Budi Santoso"
             applicant.birth_date = applicant.nik_birth_date = birth
             applicant.gender = "M"
@@ -195,3 +198,27 @@ class ListingFactory(factory.django.DjangoModelFactory[Listing]):
     partner = factory.SubFactory(PartnerFactory)
     sku = factory.Sequence(lambda n: f"SKU-{n}")
     price = factory.LazyAttribute(lambda o: o.course.price)
+
+
+class WaveFactory(factory.django.DjangoModelFactory[Wave]):
+    """An open wave under the "normal" scheme."""
+
+    class Meta:
+        model = Wave
+
+    number = factory.Sequence(lambda n: 100 + n)
+    scheme = factory.SubFactory(SchemeFactory)
+    opens_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=1))
+    closes_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=2))
+    national_quota = 100
+    status = WaveStatus.OPEN
+
+
+class WaveMemberFactory(factory.django.DjangoModelFactory[WaveMember]):
+    class Meta:
+        model = WaveMember
+
+    wave = factory.SubFactory(WaveFactory)
+    applicant = factory.SubFactory(ApplicantFactory, reached=Step.READY)
+    province = factory.LazyAttribute(lambda o: o.applicant.province)
+    statements_accepted_at = factory.LazyFunction(timezone.now)

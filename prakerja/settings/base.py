@@ -128,6 +128,13 @@ RATELIMIT_VIEW = "prakerja.core.views.rate_limited"
 # Registrations per client address. Many Indonesian mobile users share a carrier's addresses
 # (CGNAT), so this is generous; it stops scripted mass sign-ups, not families.
 RATELIMIT_REGISTRATION = env.str("RATELIMIT_REGISTRATION", default="30/m")
+
+# Waves and selection. Cards are issued (and funded) this many per transaction.
+SELECTION_CARD_CHUNK = env.int("SELECTION_CARD_CHUNK", default=50_000)
+# Announcement messages (email + SMS) are queued this many members per batch task.
+ANNOUNCEMENT_BATCH = env.int("ANNOUNCEMENT_BATCH", default=1_000)
+# Cards revoked (blacklisted, balance returned) per transaction by the daily job.
+REVOCATION_CHUNK = env.int("REVOCATION_CHUNK", default=10_000)
 # Email verification links and password reset links expire after this many seconds.
 EMAIL_VERIFICATION_MAX_AGE = env.int("EMAIL_VERIFICATION_MAX_AGE", default=3 * 24 * 3600)
 PASSWORD_RESET_TIMEOUT = 3600

@@ -1,0 +1,233 @@
+"""Waves, the people who joined them, the selection's decision for each, and the cards."""
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from applicants.models.applicant import Applicant
+from applicants.models.regions import Province
+from applicants.models.scheme import Scheme
+
+
+class WaveStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft (scheduled)")
+    OPEN = "open", _("Open for joining")
+    CLOSED = "closed", _("Closed, waiting for selection")
+    SELECTING = "selecting", _("Selection running")
+    ANNOUNCED = "announced", _("Announced")
+
+
+# A member of a wave in one of these states may not join another wave.
+UNFINISHED_WAVE_STATUSES = (WaveStatus.DRAFT, WaveStatus.OPEN, WaveStatus.CLOSED, WaveStatus.SELECTING)
+
+
+class Wave(models.Model):
+    """A "gelombang": a window for joining, a quota, and one selection."""
+
+    number = models.PositiveIntegerField(_("wave number"), unique=True)
+    scheme = models.ForeignKey(Scheme, verbose_name=_("scheme"), on_delete=models.PROTECT, related_name="waves")
+    opens_at = models.DateTimeField(_("opens at"))
+    closes_at = models.DateTimeField(_("closes at"))
+    national_quota = models.PositiveIntegerField(_("national quota"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=WaveStatus.choices, default=WaveStatus.DRAFT, db_index=True
+    )
+
+    # Selection: fixed when it starts, so that a re-run after a crash decides the same way.
+    seed = models.BigIntegerField(_("lottery seed"), null=True, blank=True, editable=False)
+    selection_stage = models.CharField(_("selection stage"), max_length=20, blank=True, editable=False)
+    selection_progress = models.JSONField(_("selection progress"), default=dict, blank=True, editable=False)
+    selection_started_at = models.DateTimeField(_("selection started at"), null=True, blank=True, editable=False)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True, editable=False)
+    announced_at = models.DateTimeField(_("announced at"), null=True, blank=True, editable=False)
+    registry_versions = models.JSONField(
+        _("registry imports used"), default=list, blank=True, editable=False
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("wave")
+        verbose_name_plural = _("waves")
+        ordering = ("-number",)
+        permissions = [("run_selection", _("Can run a wave's selection"))]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(closes_at__gt=models.F("opens_at")), name="wave_closes_after_opening"),
+            models.CheckConstraint(condition=models.Q(national_quota__gt=0), name="wave_quota_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Wave %(number)s") % {"number": self.number})
+
+
+class WaveProvinceQuota(models.Model):
+    wave = models.ForeignKey(Wave, verbose_name=_("wave"), on_delete=models.CASCADE, related_name="province_quotas")
+    province = models.ForeignKey(Province, verbose_name=_("province"), on_delete=models.PROTECT, related_name="+")
+    quota = models.PositiveIntegerField(_("quota"))
+
+    class Meta:
+        verbose_name = _("province quota")
+        verbose_name_plural = _("province quotas")
+        ordering = ("province__code",)
+        constraints = [models.UniqueConstraint(fields=["wave", "province"], name="wave_province_quota_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.province}: {self.quota}"
+
+
+class WaveMember(models.Model):
+    """An applicant who joined a wave for a province of domicile and accepted the statements."""
+
+    wave = models.ForeignKey(Wave, verbose_name=_("wave"), on_delete=models.PROTECT, related_name="members")
+    applicant = models.ForeignKey(
+        Applicant, verbose_name=_("applicant"), on_delete=models.PROTECT, related_name="wave_memberships"
+    )
+    province = models.ForeignKey(Province, verbose_name=_("province of domicile"), on_delete=models.PROTECT, related_name="+")
+    statements_accepted_at = models.DateTimeField(_("statements accepted at"))
+    joined_at = models.DateTimeField(_("joined at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("wave member")
+        verbose_name_plural = _("wave members")
+        constraints = [models.UniqueConstraint(fields=["wave", "applicant"], name="wave_member_once")]
+        indexes = [models.Index(fields=["applicant", "wave"], name="wave_member_applicant_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.wave}: {self.applicant_id}"
+
+
+class Outcome(models.TextChoices):
+    SELECTED = "selected", _("Selected")
+    NOT_SELECTED = "not_selected", _("Not selected")
+    INELIGIBLE = "ineligible", _("Not eligible")
+
+
+class Reason(models.TextChoices):
+    """Why a member was decided as they were. All that apply are recorded."""
+
+    AGE = "age", _("Your age is outside the range this wave's scheme allows.")
+    IDENTITY_REVIEW = "identity_review", _("Your identity data has not been cleared by a verifier.")
+    CIVIL_SERVANT = "civil_servant", _("You are registered as a civil servant, soldier or police officer.")
+    STATE_OFFICIAL = "state_official", _("You are registered as a state official or member of parliament.")
+    VILLAGE_OFFICIAL = "village_official", _("You are registered as a village head or village official.")
+    SOE_DIRECTOR = "soe_director", _("You are registered as a director or commissioner of a state company.")
+    STUDENT = "student", _("You are registered as a student in formal education.")
+    SOCIAL_AID = "social_aid", _("You already receive other social aid, which this scheme excludes.")
+    BLACKLISTED = "blacklisted", _("You may no longer take part in the programme.")
+    PRIOR_RECIPIENT = "prior_recipient", _("You already received a Kartu Prakerja; it is given once per lifetime.")
+    FAMILY_CARD_LIMIT = "family_card_limit", _("The number of recipients allowed per family card (KK) is reached.")
+    PRIORITY = "priority", _("You were on a priority list and were considered first.")
+    PROVINCE_QUOTA = "province_quota", _("The places for your province were all taken by applicants drawn before you.")
+    NATIONAL_QUOTA = "national_quota", _("The national places were all taken by applicants drawn before you.")
+
+
+# Reasons that make a member ineligible (the others explain a selection or a lottery result).
+INELIGIBILITY_REASONS = frozenset(
+    {
+        Reason.AGE,
+        Reason.IDENTITY_REVIEW,
+        Reason.CIVIL_SERVANT,
+        Reason.STATE_OFFICIAL,
+        Reason.VILLAGE_OFFICIAL,
+        Reason.SOE_DIRECTOR,
+        Reason.STUDENT,
+        Reason.SOCIAL_AID,
+        Reason.BLACKLISTED,
+        Reason.PRIOR_RECIPIENT,
+        Reason.FAMILY_CARD_LIMIT,
+    }
+)
+
+
+class Decision(models.Model):
+    """The selection's result for one member: written once, never changed."""
+
+    member = models.OneToOneField(
+        WaveMember, verbose_name=_("member"), on_delete=models.PROTECT, related_name="decision", primary_key=True
+    )
+    wave = models.ForeignKey(Wave, verbose_name=_("wave"), on_delete=models.PROTECT, related_name="decisions", db_index=False)
+    outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices)
+    reasons = ArrayField(models.CharField(max_length=20, choices=Reason.choices), verbose_name=_("reasons"), default=list)
+    # Place in the lottery among the eligible members of the province and of the nation
+    # (priority lists first); empty for the ineligible.
+    province_rank = models.PositiveIntegerField(_("rank in the province"), null=True)
+    national_rank = models.PositiveIntegerField(_("rank in the nation"), null=True)
+    scheme = models.ForeignKey(Scheme, verbose_name=_("scheme"), on_delete=models.PROTECT, related_name="+")
+    scheme_version = models.PositiveIntegerField(_("scheme version"))
+    rules_version = models.CharField(_("selection rules version"), max_length=20)
+    seed = models.BigIntegerField(_("lottery seed"))
+    decided_at = models.DateTimeField(_("decided at"))
+    notified_at = models.DateTimeField(_("announcement sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("selection decision")
+        verbose_name_plural = _("selection decisions")
+        indexes = [
+            models.Index(fields=["wave", "outcome"], name="decision_wave_outcome_idx"),
+            models.Index(
+                fields=["wave", "member"], name="decision_unnotified_idx", condition=models.Q(notified_at__isnull=True)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id}: {self.outcome}"
+
+
+class CardStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    REVOKED = "revoked", _("Revoked (no course bought in time)")
+    CLOSED = "closed", _("Closed (programme year ended)")
+
+
+class Card(models.Model):
+    """A Kartu Prakerja: once per lifetime per person, funded with the scheme's training balance."""
+
+    number = models.CharField(_("card number"), max_length=16, unique=True)
+    applicant = models.OneToOneField(Applicant, verbose_name=_("participant"), on_delete=models.PROTECT, related_name="card")
+    decision = models.OneToOneField(Decision, verbose_name=_("decision"), on_delete=models.PROTECT, related_name="card")
+    wave = models.ForeignKey(Wave, verbose_name=_("wave"), on_delete=models.PROTECT, related_name="cards")
+    scheme = models.ForeignKey(Scheme, verbose_name=_("scheme"), on_delete=models.PROTECT, related_name="+")
+    account_id = models.BigIntegerField(_("training balance account"), unique=True)
+    status = models.CharField(_("status"), max_length=8, choices=CardStatus.choices, default=CardStatus.ACTIVE)
+    issued_at = models.DateTimeField(_("issued at"))
+    purchase_deadline = models.DateTimeField(_("first purchase due before"))
+    first_purchase_at = models.DateTimeField(_("first course bought at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("card")
+        verbose_name_plural = _("cards")
+        indexes = [
+            models.Index(
+                fields=["purchase_deadline"],
+                name="card_awaiting_purchase_idx",
+                condition=models.Q(status="active", first_purchase_at__isnull=True),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(number__regex=r"^[0-9]{16}$"), name="card_number_16_digits"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Blacklisting(models.Model):
+    """A person barred from the programme by the programme itself (a revoked card); imported
+    blacklists from other agencies live in the registries."""
+
+    nik_index = models.CharField(_("NIK blind index"), max_length=64, unique=True)
+    applicant = models.ForeignKey(Applicant, verbose_name=_("applicant"), on_delete=models.PROTECT, null=True, related_name="+")
+    reason = models.CharField(_("reason"), max_length=200)
+    created_at = models.DateTimeField(_("blacklisted at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("blacklisting")
+        verbose_name_plural = _("blacklistings")
+
+    def __str__(self) -> str:
+        return self.reason

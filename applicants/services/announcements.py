@@ -1,0 +1,71 @@
+"""Telling every member of an announced wave their result, in batches."""
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from applicants.models import Reason
+from prakerja.messaging.services import email_send_after_commit, sms_send_after_commit
+
+
+def _text(*, outcome: str, reasons: list[str], number: str | None, wave: int, balance: int | None) -> str:
+    if outcome == "selected":
+        return _(
+            "Congratulations! You were selected in Kartu Prakerja wave %(wave)s. Card number %(number)s, "
+            "training balance Rp%(balance)s. Buy your first course before the deadline shown on your dashboard."
+        ) % {"wave": wave, "number": number, "balance": f"{balance or 0:,}".replace(",", ".")}
+    explained = " ".join(str(Reason(r).label) for r in reasons if r in Reason.values)
+    if outcome == "ineligible":
+        return _("Kartu Prakerja wave %(wave)s: you are not eligible. %(reasons)s") % {
+            "wave": wave,
+            "reasons": explained,
+        }
+    return _(
+        "Kartu Prakerja wave %(wave)s: you were not selected this time. %(reasons)s "
+        "You may join the next wave without filling in your data again."
+    ) % {"wave": wave, "reasons": explained}
+
+
+def wave_notify_batch(*, wave_id: int, batch: int | None = None) -> int:
+    """Queue the result messages of the next batch of members not yet told; the number queued.
+
+    The decisions are marked in the same transaction that queues the messages (sent after
+    commit), and each message carries a reference the providers deduplicate on."""
+    batch = batch or settings.ANNOUNCEMENT_BATCH
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT d.member_id, d.outcome, d.reasons, w.number, u.email, a.phone, c.number, acc.balance
+            FROM applicants_decision AS d
+            JOIN applicants_wave AS w ON w.id = d.wave_id
+            JOIN applicants_wavemember AS m ON m.id = d.member_id
+            JOIN applicants_applicant AS a ON a.id = m.applicant_id
+            JOIN accounts_user AS u ON u.id = a.user_id
+            LEFT JOIN applicants_card AS c ON c.decision_id = d.member_id
+            LEFT JOIN ledger_account AS acc ON acc.id = c.account_id
+            WHERE d.wave_id = %s AND d.notified_at IS NULL
+            ORDER BY d.member_id
+            LIMIT %s
+            FOR UPDATE OF d SKIP LOCKED
+            """,
+            [wave_id, batch],
+        )
+        rows = cursor.fetchall()
+        for member_id, outcome, reasons, wave_number, email, phone, number, balance in rows:
+            text = _text(outcome=outcome, reasons=reasons, number=number, wave=wave_number, balance=balance)
+            reference = f"wave-{wave_number}-result-{member_id}"
+            email_send_after_commit(
+                to=email,
+                subject=_("Your Kartu Prakerja wave %(wave)s result") % {"wave": wave_number},
+                body=text,
+                reference=f"{reference}-email",
+            )
+            if phone:
+                sms_send_after_commit(to=phone, text=text, reference=f"{reference}-sms")
+        if rows:
+            cursor.execute(
+                "UPDATE applicants_decision SET notified_at = %s WHERE member_id = ANY(%s)",
+                [timezone.now(), [r[0] for r in rows]],
+            )
+        return len(rows)

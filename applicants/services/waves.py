@@ -1,0 +1,174 @@
+"""Waves: province quotas, opening and closing on time, and joining."""
+
+import csv
+import io
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from applicants.errors import ApplicantError
+from applicants.models import (
+    UNFINISHED_WAVE_STATUSES,
+    Applicant,
+    Blacklisting,
+    Card,
+    Province,
+    RegistryKind,
+    ReviewStatus,
+    Step,
+    Wave,
+    WaveMember,
+    WaveProvinceQuota,
+    WaveStatus,
+)
+from applicants.services.registries import registry_contains
+from prakerja.accounts.models import User
+from prakerja.audit.services import Actor, audit_record
+
+
+class WaveError(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+# --- Quotas ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuotaProblem:
+    line: int
+    message: str
+
+
+def quotas_parse_csv(*, data: bytes) -> tuple[dict[str, int], list[QuotaProblem]]:
+    """Read "province code (or name), quota" lines; return the quotas and every problem."""
+    provinces = {p.code: p.code for p in Province.objects.all()}
+    by_name = {p.name.casefold(): p.code for p in Province.objects.all()}
+    quotas: dict[str, int] = {}
+    problems: list[QuotaProblem] = []
+    text = data.decode("utf-8-sig", errors="replace")
+    for line, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+        if not row or not "".join(row).strip():
+            continue
+        if len(row) < 2:
+            problems.append(QuotaProblem(line, _("Expected a province and a quota.")))
+            continue
+        key, raw_quota = row[0].strip(), row[1].strip().replace(".", "").replace(",", "")
+        code = provinces.get(key) or by_name.get(key.casefold())
+        if code is None:
+            if line == 1 and not raw_quota.isdigit():
+                continue  # header
+            problems.append(QuotaProblem(line, _("Unknown province: %(value)s") % {"value": key}))
+            continue
+        if not raw_quota.isdigit():
+            problems.append(QuotaProblem(line, _("The quota must be a whole number.")))
+            continue
+        if code in quotas:
+            problems.append(QuotaProblem(line, _("The province appears twice.")))
+            continue
+        quotas[code] = int(raw_quota)
+    return quotas, problems
+
+
+@transaction.atomic
+def wave_quotas_set(*, wave: Wave, quotas: dict[str, int], user: User) -> None:
+    """Replace a wave's province quotas; their sum may not exceed the national quota."""
+    locked = Wave.objects.select_for_update().get(pk=wave.pk)
+    if locked.status not in (WaveStatus.DRAFT, WaveStatus.OPEN, WaveStatus.CLOSED):
+        raise WaveError(_("Quotas cannot change once selection has started."))
+    total = sum(quotas.values())
+    if total > locked.national_quota:
+        raise WaveError(
+            _("The province quotas add up to %(total)s, more than the national quota of %(quota)s.")
+            % {"total": f"{total:,}", "quota": f"{locked.national_quota:,}"}
+        )
+    ids = dict(Province.objects.filter(code__in=quotas).values_list("code", "pk"))
+    WaveProvinceQuota.objects.filter(wave=locked).delete()
+    WaveProvinceQuota.objects.bulk_create(
+        [WaveProvinceQuota(wave=locked, province_id=ids[code], quota=quota) for code, quota in sorted(quotas.items())]
+    )
+    audit_record(actor=Actor.for_user(user), action="wave.quotas_set", target=locked, payload={"quotas": quotas})
+
+
+def wave_quotas_total(wave: Wave) -> int:
+    return WaveProvinceQuota.objects.filter(wave=wave).aggregate(total=Sum("quota"))["total"] or 0
+
+
+# --- Opening and closing on time ----------------------------------------------------------
+
+
+def waves_advance(*, now: timezone.datetime | None = None) -> dict[str, list[int]]:
+    """Open scheduled waves whose time has come and close open ones whose time is up (beat
+    runs this every minute). Conditional updates: two ticks at once change a wave only once."""
+    now = now or timezone.now()
+    changed: dict[str, list[int]] = {"opened": [], "closed": []}
+    with transaction.atomic():
+        for wave in Wave.objects.select_for_update(skip_locked=True).filter(
+            status=WaveStatus.DRAFT, opens_at__lte=now, closes_at__gt=now
+        ):
+            wave.status = WaveStatus.OPEN
+            wave.save(update_fields=["status"])
+            audit_record(actor=Actor.system("wave-schedule"), action="wave.opened", target=wave)
+            changed["opened"].append(wave.number)
+        for wave in Wave.objects.select_for_update(skip_locked=True).filter(
+            status__in=[WaveStatus.DRAFT, WaveStatus.OPEN], closes_at__lte=now
+        ):
+            wave.status = WaveStatus.CLOSED
+            wave.save(update_fields=["status"])
+            audit_record(actor=Actor.system("wave-schedule"), action="wave.closed", target=wave)
+            changed["closed"].append(wave.number)
+    return changed
+
+
+# --- Joining -----------------------------------------------------------------------------
+
+
+def applicant_blocked_reason(applicant: Applicant) -> str | None:
+    """Why this applicant may not join any wave now, in words for them; None if they may."""
+    if not applicant.has_reached(Step.READY):
+        return _("Finish every registration step first.")
+    if applicant.review_status in (ReviewStatus.PENDING, ReviewStatus.REJECTED):
+        return _("Your identity data is waiting for a verifier. You can join a wave once it is cleared.")
+    if Card.objects.filter(applicant=applicant).exists():
+        return _("You already received a Kartu Prakerja; it is given once per lifetime.")
+    index = applicant.nik_index or ""
+    if Blacklisting.objects.filter(nik_index=index).exists() or registry_contains(
+        nik_index=index, kinds=[RegistryKind.BLACKLIST]
+    ):
+        return _("You may no longer take part in the programme.")
+    if registry_contains(nik_index=index, kinds=[RegistryKind.PRIOR_RECIPIENT]):
+        return _("You already received a Kartu Prakerja; it is given once per lifetime.")
+    if WaveMember.objects.filter(applicant=applicant, wave__status__in=UNFINISHED_WAVE_STATUSES).exists():
+        return _("You have already joined a wave. Wait for its result.")
+    return None
+
+
+def wave_join(
+    *, applicant: Applicant, wave: Wave, province: Province, statements_accepted: bool, now: timezone.datetime | None = None
+) -> WaveMember:
+    now = now or timezone.now()
+    if not statements_accepted:
+        raise ApplicantError(_("Please read and accept the statements to join."), field="statements")
+    with transaction.atomic():
+        # One join at a time per applicant: two tabs cannot join two waves.
+        locked = Applicant.objects.select_for_update().get(pk=applicant.pk)
+        reason = applicant_blocked_reason(locked)
+        if reason:
+            raise ApplicantError(reason)
+        current = Wave.objects.get(pk=wave.pk)
+        if current.status != WaveStatus.OPEN or not current.opens_at <= now < current.closes_at:
+            raise ApplicantError(_("This wave is not open for joining."))
+        member = WaveMember.objects.create(
+            wave=current, applicant=locked, province=province, statements_accepted_at=now
+        )
+        audit_record(
+            actor=Actor.for_user(locked.user),
+            action="wave.joined",
+            target=member,
+            payload={"wave": current.number, "province": province.code},
+        )
+    return member
