@@ -202,3 +202,6 @@ class SchemeAdmin(admin.ModelAdmin[Scheme]):
         "incentive_count",
         "min_course_hours",
     )
+
+
+from applicants import admin_waves  # noqa: E402, F401  (registers the wave screens)

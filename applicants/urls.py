@@ -55,4 +55,5 @@ urlpatterns = [
     path("data-pribadi/", views.personal, name="personal"),
     path("ktp/<int:applicant_id>/", views.ktp_photo, name="ktp-photo"),
     path("tes/", views.basic_test, name="basic-test"),
+    path("gelombang/<int:number>/gabung/", views.wave_join_page, name="wave-join"),
 ]

@@ -18,14 +18,15 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
 from applicants.errors import ApplicantError, OtpCooldown
-from applicants.forms import CodeForm, IdentityForm, PersonalForm, PhoneForm, RegisterForm
-from applicants.models import Applicant, Question, Step, TestAttempt
-from applicants.selectors import dashboard_steps, ktp_photo_visible_to
+from applicants.forms import CodeForm, IdentityForm, PersonalForm, PhoneForm, RegisterForm, WaveJoinForm
+from applicants.models import Applicant, Question, Step, TestAttempt, Wave
+from applicants.selectors import applicant_blocked_reason, dashboard_steps, ktp_photo_visible_to, programme_status
 from applicants.services.basic_test import test_attempt_open, test_attempt_submit
 from applicants.services.contact import applicant_phone_submit, applicant_phone_verify
 from applicants.services.identity import applicant_identity_submit
 from applicants.services.personal import PersonalData, applicant_personal_submit
 from applicants.services.registration import applicant_register, applicant_verify_email, email_verification_resend
+from applicants.services.waves import wave_join
 
 ApplicantView = Callable[..., HttpResponseBase]
 RESEND_SESSION_KEY = "verification_sent_at"
@@ -98,7 +99,35 @@ def resend_verification(request: HttpRequest, applicant: Applicant) -> HttpRespo
 
 @applicant_required
 def dashboard(request: HttpRequest, applicant: Applicant) -> HttpResponse:
-    return render(request, "applicants/dashboard.html", {"applicant": applicant, "steps": dashboard_steps(applicant)})
+    context = {"applicant": applicant, "steps": dashboard_steps(applicant)}
+    if applicant.has_reached(Step.READY):
+        context["programme"] = programme_status(applicant)
+    return render(request, "applicants/dashboard.html", context)
+
+
+@applicant_required
+def wave_join_page(request: HttpRequest, applicant: Applicant, number: int) -> HttpResponse:
+    wave = get_object_or_404(Wave.objects.select_related("scheme"), number=number)
+    form = WaveJoinForm(request.POST or None, initial={"province": applicant.province_id})
+    if request.method == "POST" and form.is_valid():
+        try:
+            wave_join(
+                applicant=applicant,
+                wave=wave,
+                province=form.cleaned_data["province"],
+                statements_accepted=form.statements_accepted(),
+            )
+        except ApplicantError as error:
+            _form_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("You joined wave %(number)s. We will tell you the result after the wave closes.")
+                % {"number": wave.number},
+            )
+            return redirect("applicants:dashboard")
+    blocked = applicant_blocked_reason(applicant)
+    return render(request, "applicants/wave_join.html", {"wave": wave, "form": form, "blocked": blocked})
 
 
 def _guard(request: HttpRequest, applicant: Applicant, step: Step) -> HttpResponse | None:

@@ -41,9 +41,7 @@ class Wave(models.Model):
     selection_started_at = models.DateTimeField(_("selection started at"), null=True, blank=True, editable=False)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True, editable=False)
     announced_at = models.DateTimeField(_("announced at"), null=True, blank=True, editable=False)
-    registry_versions = models.JSONField(
-        _("registry imports used"), default=list, blank=True, editable=False
-    )
+    registry_versions = models.JSONField(_("registry imports used"), default=list, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -52,7 +50,9 @@ class Wave(models.Model):
         ordering = ("-number",)
         permissions = [("run_selection", _("Can run a wave's selection"))]
         constraints = [
-            models.CheckConstraint(condition=models.Q(closes_at__gt=models.F("opens_at")), name="wave_closes_after_opening"),
+            models.CheckConstraint(
+                condition=models.Q(closes_at__gt=models.F("opens_at")), name="wave_closes_after_opening"
+            ),
             models.CheckConstraint(condition=models.Q(national_quota__gt=0), name="wave_quota_positive"),
         ]
 
@@ -82,7 +82,9 @@ class WaveMember(models.Model):
     applicant = models.ForeignKey(
         Applicant, verbose_name=_("applicant"), on_delete=models.PROTECT, related_name="wave_memberships"
     )
-    province = models.ForeignKey(Province, verbose_name=_("province of domicile"), on_delete=models.PROTECT, related_name="+")
+    province = models.ForeignKey(
+        Province, verbose_name=_("province of domicile"), on_delete=models.PROTECT, related_name="+"
+    )
     statements_accepted_at = models.DateTimeField(_("statements accepted at"))
     joined_at = models.DateTimeField(_("joined at"), auto_now_add=True)
 
@@ -145,9 +147,13 @@ class Decision(models.Model):
     member = models.OneToOneField(
         WaveMember, verbose_name=_("member"), on_delete=models.PROTECT, related_name="decision", primary_key=True
     )
-    wave = models.ForeignKey(Wave, verbose_name=_("wave"), on_delete=models.PROTECT, related_name="decisions", db_index=False)
+    wave = models.ForeignKey(
+        Wave, verbose_name=_("wave"), on_delete=models.PROTECT, related_name="decisions", db_index=False
+    )
     outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices)
-    reasons = ArrayField(models.CharField(max_length=20, choices=Reason.choices), verbose_name=_("reasons"), default=list)
+    reasons = ArrayField(
+        models.CharField(max_length=20, choices=Reason.choices), verbose_name=_("reasons"), default=list
+    )
     # Place in the lottery among the eligible members of the province and of the nation
     # (priority lists first); empty for the ineligible.
     province_rank = models.PositiveIntegerField(_("rank in the province"), null=True)
@@ -183,7 +189,9 @@ class Card(models.Model):
     """A Kartu Prakerja: once per lifetime per person, funded with the scheme's training balance."""
 
     number = models.CharField(_("card number"), max_length=16, unique=True)
-    applicant = models.OneToOneField(Applicant, verbose_name=_("participant"), on_delete=models.PROTECT, related_name="card")
+    applicant = models.OneToOneField(
+        Applicant, verbose_name=_("participant"), on_delete=models.PROTECT, related_name="card"
+    )
     decision = models.OneToOneField(Decision, verbose_name=_("decision"), on_delete=models.PROTECT, related_name="card")
     wave = models.ForeignKey(Wave, verbose_name=_("wave"), on_delete=models.PROTECT, related_name="cards")
     scheme = models.ForeignKey(Scheme, verbose_name=_("scheme"), on_delete=models.PROTECT, related_name="+")
@@ -218,7 +226,9 @@ class Blacklisting(models.Model):
     blacklists from other agencies live in the registries."""
 
     nik_index = models.CharField(_("NIK blind index"), max_length=64, unique=True)
-    applicant = models.ForeignKey(Applicant, verbose_name=_("applicant"), on_delete=models.PROTECT, null=True, related_name="+")
+    applicant = models.ForeignKey(
+        Applicant, verbose_name=_("applicant"), on_delete=models.PROTECT, null=True, related_name="+"
+    )
     reason = models.CharField(_("reason"), max_length=200)
     created_at = models.DateTimeField(_("blacklisted at"), auto_now_add=True)
     created_by = models.ForeignKey(

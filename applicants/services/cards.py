@@ -58,9 +58,7 @@ def _revoke_chunk(*, now: dt.datetime, limit: int, treasury_id: int) -> int:
         if not due:
             return 0
         ids = [d.card_id for d in due]
-        cursor.execute(
-            "UPDATE applicants_card SET status = 'revoked', revoked_at = %s WHERE id = ANY(%s)", [now, ids]
-        )
+        cursor.execute("UPDATE applicants_card SET status = 'revoked', revoked_at = %s WHERE id = ANY(%s)", [now, ids])
         reason = "Kartu dicabut: tidak membeli pelatihan pertama sebelum batas waktu"
         cursor.execute(
             """

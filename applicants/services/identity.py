@@ -33,6 +33,11 @@ def applicant_identity_submit(
     `flag_birth_date_mismatch` True are warnings the page shows, not refusals."""
     if not applicant.has_reached(Step.IDENTITY):
         raise StepNotReached(_("Please verify your email address first."))
+    if applicant.wave_memberships.exists():
+        # Selection decided on these data; changing them afterwards would undo its checks.
+        raise ApplicantError(
+            _("Your identity can no longer be changed after joining a wave. Contact the help desk if it is wrong.")
+        )
     try:
         info = parse_nik(nik, today=today)
     except NikError as exc:

@@ -8,8 +8,10 @@ import csv
 import hashlib
 import hmac
 import io
+import itertools
 import logging
 from collections.abc import Iterator
+from functools import partial
 from typing import IO
 
 from django.conf import settings
@@ -47,7 +49,11 @@ def registry_import_create(
             .aggregate(Max("version"))["version__max"]
         )
         registry_import = RegistryImport(
-            kind=kind, source=source.strip(), version=(latest or 0) + 1, original_name=upload.name or "", created_by=user
+            kind=kind,
+            source=source.strip(),
+            version=(latest or 0) + 1,
+            original_name=upload.name or "",
+            created_by=user,
         )
         registry_import.file.save(f"{registry_import.kind}-{timezone.now():%Y%m%d%H%M%S}.csv", upload, save=False)
         registry_import.save()
@@ -58,7 +64,7 @@ def registry_import_create(
             payload={"kind": str(kind), "source": source, "version": registry_import.version, "file": upload.name},
         )
         if enqueue:
-            transaction.on_commit(lambda: registry_import_run_task.delay(import_id=registry_import.pk))
+            transaction.on_commit(partial(registry_import_run_task.delay, import_id=registry_import.pk))
     return registry_import
 
 
@@ -100,19 +106,14 @@ class _Checker:
 
 
 def _rows(stream: IO[bytes]) -> Iterator[list[str]]:
-    text = codecs.getreader("utf-8-sig")(stream, errors="replace")
-    sample = text.read(4096)
+    """CSV rows of a file read line by line, whatever its delimiter (comma, semicolon, tab, bar)."""
+    lines = codecs.iterdecode(iter(stream), "utf-8-sig", errors="replace")
+    first = next(lines, "")
     try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(first, delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel
-    yield from csv.reader(_chain(sample, text), dialect)
-
-
-def _chain(first: str, rest: IO[str]) -> Iterator[str]:
-    buffer = io.StringIO(first + rest.readline())
-    yield from buffer
-    yield from rest
+    yield from csv.reader(itertools.chain([first], lines), dialect)
 
 
 def registry_import_run(*, import_id: int) -> RegistryImport:
@@ -212,8 +213,3 @@ def _copy(cursor: object, buffer: io.StringIO) -> None:
     cursor.cursor.copy_expert(  # type: ignore[attr-defined]
         "COPY applicants_registryentry (nik_index, registry_import_id) FROM STDIN", buffer
     )
-
-
-def registry_contains(*, nik_index: str, kinds: list[str]) -> bool:
-    """Whether a NIK is on a list in use of one of these kinds."""
-    return RegistryImport.objects.filter(is_current=True, kind__in=kinds, entries__nik_index=nik_index).exists()

@@ -16,6 +16,7 @@ import io
 import logging
 import secrets
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -36,7 +37,13 @@ from applicants.models import (
 )
 from prakerja.audit.services import Actor, audit_record
 from prakerja.ledger.models import AccountKind
-from prakerja.ledger.services import BulkPosting, Line, account_get_or_create, accounts_ensure_bulk, postings_create_bulk
+from prakerja.ledger.services import (
+    BulkPosting,
+    Line,
+    account_get_or_create,
+    accounts_ensure_bulk,
+    postings_create_bulk,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -143,6 +150,26 @@ FROM ranked
 """
 
 
+# Both parts are constants of this module: nothing from outside reaches the text.
+_INSERT_DECISIONS_SQL = "\n".join(
+    (
+        """
+        INSERT INTO applicants_decision (
+            member_id, wave_id, outcome, reasons, province_rank, national_rank,
+            scheme_id, scheme_version, rules_version, seed, decided_at
+        )
+        SELECT d.member_id, %(wave)s, d.outcome, d.reasons, d.province_rank, d.national_rank,
+               %(scheme)s, %(scheme_version)s, %(rules_version)s, %(seed)s, now()
+        FROM (""",
+        _DECISIONS_SQL,
+        """) AS d
+        ORDER BY d.member_id
+        ON CONFLICT (member_id) DO NOTHING
+        """,
+    )
+)
+
+
 @dataclass(frozen=True)
 class DecisionRow:
     member_id: int
@@ -247,7 +274,9 @@ def _start(*, wave_id: int, seed: int | None, actor: Actor) -> Wave:
             wave.seed = seed if seed is not None else secrets.randbits(62)
             wave.selection_started_at = timezone.now()
             wave.registry_versions = list(
-                RegistryImport.objects.filter(is_current=True).order_by("kind", "source").values("id", "kind", "source", "version")
+                RegistryImport.objects.filter(is_current=True)
+                .order_by("kind", "source")
+                .values("id", "kind", "source", "version")
             )
             audit_record(
                 actor=actor,
@@ -275,17 +304,7 @@ def _decide(wave: Wave) -> int:
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL work_mem = '256MB'")
             cursor.execute(
-                f"""
-                INSERT INTO applicants_decision (
-                    member_id, wave_id, outcome, reasons, province_rank, national_rank,
-                    scheme_id, scheme_version, rules_version, seed, decided_at
-                )
-                SELECT d.member_id, %(wave)s, d.outcome, d.reasons, d.province_rank, d.national_rank,
-                       %(scheme)s, %(scheme_version)s, %(rules_version)s, %(seed)s, now()
-                FROM ({_DECISIONS_SQL}) AS d
-                ORDER BY d.member_id
-                ON CONFLICT (member_id) DO NOTHING
-                """,
+                _INSERT_DECISIONS_SQL,
                 parameters,
             )
             written = cursor.rowcount
@@ -378,13 +397,16 @@ def _announce(wave: Wave, actor: Actor) -> None:
         if locked.status == WaveStatus.ANNOUNCED:
             return
         counts = dict(
-            Decision.objects.filter(wave=wave).values_list("outcome").annotate(n=Count("pk")).values_list("outcome", "n")
+            Decision.objects.filter(wave=wave)
+            .values_list("outcome")
+            .annotate(n=Count("pk"))
+            .values_list("outcome", "n")
         )
         locked.status = WaveStatus.ANNOUNCED
         locked.announced_at = timezone.now()
         locked.save(update_fields=["status", "announced_at"])
         audit_record(actor=actor, action="wave.announced", target=locked, payload={"decisions": counts})
-        transaction.on_commit(lambda: wave_notify.delay(wave_id=wave.pk))
+        transaction.on_commit(partial(wave_notify.delay, wave_id=wave.pk))
 
 
 @dataclass(frozen=True)
@@ -435,5 +457,3 @@ def wave_selection_run(
     finally:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, wave_id])
-
-

@@ -1,6 +1,7 @@
 """Waves: province quotas, opening and closing on time, and joining."""
 
 import csv
+import datetime as dt
 import io
 from dataclasses import dataclass
 
@@ -11,20 +12,14 @@ from django.utils.translation import gettext as _
 
 from applicants.errors import ApplicantError
 from applicants.models import (
-    UNFINISHED_WAVE_STATUSES,
     Applicant,
-    Blacklisting,
-    Card,
     Province,
-    RegistryKind,
-    ReviewStatus,
-    Step,
     Wave,
     WaveMember,
     WaveProvinceQuota,
     WaveStatus,
 )
-from applicants.services.registries import registry_contains
+from applicants.selectors import applicant_blocked_reason
 from prakerja.accounts.models import User
 from prakerja.audit.services import Actor, audit_record
 
@@ -101,7 +96,7 @@ def wave_quotas_total(wave: Wave) -> int:
 # --- Opening and closing on time ----------------------------------------------------------
 
 
-def waves_advance(*, now: timezone.datetime | None = None) -> dict[str, list[int]]:
+def waves_advance(*, now: dt.datetime | None = None) -> dict[str, list[int]]:
     """Open scheduled waves whose time has come and close open ones whose time is up (beat
     runs this every minute). Conditional updates: two ticks at once change a wave only once."""
     now = now or timezone.now()
@@ -127,28 +122,13 @@ def waves_advance(*, now: timezone.datetime | None = None) -> dict[str, list[int
 # --- Joining -----------------------------------------------------------------------------
 
 
-def applicant_blocked_reason(applicant: Applicant) -> str | None:
-    """Why this applicant may not join any wave now, in words for them; None if they may."""
-    if not applicant.has_reached(Step.READY):
-        return _("Finish every registration step first.")
-    if applicant.review_status in (ReviewStatus.PENDING, ReviewStatus.REJECTED):
-        return _("Your identity data is waiting for a verifier. You can join a wave once it is cleared.")
-    if Card.objects.filter(applicant=applicant).exists():
-        return _("You already received a Kartu Prakerja; it is given once per lifetime.")
-    index = applicant.nik_index or ""
-    if Blacklisting.objects.filter(nik_index=index).exists() or registry_contains(
-        nik_index=index, kinds=[RegistryKind.BLACKLIST]
-    ):
-        return _("You may no longer take part in the programme.")
-    if registry_contains(nik_index=index, kinds=[RegistryKind.PRIOR_RECIPIENT]):
-        return _("You already received a Kartu Prakerja; it is given once per lifetime.")
-    if WaveMember.objects.filter(applicant=applicant, wave__status__in=UNFINISHED_WAVE_STATUSES).exists():
-        return _("You have already joined a wave. Wait for its result.")
-    return None
-
-
 def wave_join(
-    *, applicant: Applicant, wave: Wave, province: Province, statements_accepted: bool, now: timezone.datetime | None = None
+    *,
+    applicant: Applicant,
+    wave: Wave,
+    province: Province,
+    statements_accepted: bool,
+    now: dt.datetime | None = None,
 ) -> WaveMember:
     now = now or timezone.now()
     if not statements_accepted:

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from applicants.models import Card, Decision, Outcome, Province, Reason, RegistryKind, Step, WaveStatus
+from applicants.models import Card, Decision, Outcome, Province, Reason, RegistryKind, Step, WaveMember, WaveStatus
 from applicants.services.selection import (
     RULES_VERSION,
     card_number_generate,
@@ -21,15 +21,16 @@ from tests.factories import ApplicantFactory, WaveFactory, WaveMemberFactory
 pytestmark = pytest.mark.django_db
 
 
-def decision_of(member) -> Decision:  # type: ignore[no-untyped-def]
+def decision_of(member: WaveMember) -> Decision:
     return Decision.objects.get(member=member)
 
 
 def test_ineligible_members_get_every_reason_that_applies(training_fund: int) -> None:
     # Given a wave with a civil servant who is also a student, a social-aid recipient under a
     # scheme that excludes them, a blacklisted person and an ordinary applicant
-    wave = WaveFactory.create(scheme__name="Semi-bansos 2020-2022")
-    assert wave.scheme.exclude_social_aid
+    wave = WaveFactory.create(
+        scheme__name="Uji tanpa bansos lain", scheme__effective_from=dt.date(2020, 4, 1), scheme__exclude_social_aid=True
+    )
     servant, aid, blacklisted, ordinary = WaveMemberFactory.create_batch(4, wave=wave)
     put_on_registry(RegistryKind.CIVIL_SERVANT, [servant.applicant], source="BKN")
     put_on_registry(RegistryKind.STUDENT, [servant.applicant], source="Dapodik")
@@ -92,7 +93,9 @@ def test_family_card_limit_counts_earlier_recipients(training_fund: int) -> None
     # Then exactly one more is selected and the other two are stopped by the family limit
     outcomes = sorted(decision_of(m).outcome for m in family)
     assert outcomes == [Outcome.INELIGIBLE, Outcome.INELIGIBLE, Outcome.SELECTED]
-    assert all(decision_of(m).reasons == [Reason.FAMILY_CARD_LIMIT] for m in family if decision_of(m).outcome != "selected")
+    assert all(
+        decision_of(m).reasons == [Reason.FAMILY_CARD_LIMIT] for m in family if decision_of(m).outcome != "selected"
+    )
 
 
 def test_priority_lists_come_before_the_lottery_and_quotas_hold(training_fund: int) -> None:
@@ -112,7 +115,7 @@ def test_priority_lists_come_before_the_lottery_and_quotas_hold(training_fund: i
     others = Decision.objects.filter(wave=wave, outcome=Outcome.NOT_SELECTED)
     assert others.count() == 8
     assert all(d.reasons == [Reason.PROVINCE_QUOTA] for d in others)
-    assert sorted(d.province_rank for d in Decision.objects.filter(wave=wave)) == list(range(1, 11))
+    assert sorted(d.province_rank or 0 for d in Decision.objects.filter(wave=wave)) == list(range(1, 11))
 
 
 def test_cards_are_funded_once_and_a_rerun_changes_nothing(training_fund: int) -> None:
@@ -171,8 +174,6 @@ def test_not_selected_members_can_join_a_later_wave(training_fund: int) -> None:
     loser = first if decision_of(first).outcome == Outcome.NOT_SELECTED else second
     # When they join the next open wave, Then it works without retyping anything
     later = WaveFactory.create()
-    member = wave_join(
-        applicant=loser.applicant, wave=later, province=loser.applicant.province, statements_accepted=True
-    )
+    member = wave_join(applicant=loser.applicant, wave=later, province=loser.province, statements_accepted=True)
     assert member.applicant.step == Step.READY
     assert ApplicantFactory._meta.model.objects.filter(pk=loser.applicant.pk).exists()

@@ -13,7 +13,7 @@ def put_on_registry(kind: RegistryKind, applicants: Iterable[Applicant], *, sour
         kind=kind, source=source, version=latest + 1, status="done", is_current=True
     )
     RegistryEntry.objects.bulk_create(
-        [RegistryEntry(registry_import=registry_import, nik_index=a.nik_index) for a in applicants]
+        [RegistryEntry(registry_import=registry_import, nik_index=a.nik_index or "") for a in applicants]
     )
     return registry_import
 
