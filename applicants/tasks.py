@@ -21,12 +21,12 @@ def wave_select(*, wave_id: int, seed: int | None = None, user_id: int | None = 
 
 
 @shared_task(name="batch.wave_notify", acks_late=True)
-def wave_notify(*, wave_id: int) -> int:
+def wave_notify(*, wave_id: int, after: int = 0) -> int | None:
     """One batch of announcements, then the next batch as a new task until everyone is told."""
-    count = wave_notify_batch(wave_id=wave_id)
-    if count:
-        wave_notify.delay(wave_id=wave_id)
-    return count
+    last = wave_notify_batch(wave_id=wave_id, after=after)
+    if last is not None:
+        wave_notify.delay(wave_id=wave_id, after=last)
+    return last
 
 
 @shared_task(name="batch.registry_import", acks_late=True, soft_time_limit=3600, time_limit=3660)

@@ -144,11 +144,26 @@ INELIGIBILITY_REASONS = frozenset(
 class Decision(models.Model):
     """The selection's result for one member: written once, never changed."""
 
+    # No database-level foreign keys here or on Card's references to decisions, waves and
+    # schemes: a wave writes a million decisions in one statement, and per-row reference checks
+    # would cost more than the selection itself. The references are right by construction (the
+    # statement reads them from the rows it points at) and members, waves, schemes and
+    # decisions are never deleted (PROTECT, and no service deletes them).
     member = models.OneToOneField(
-        WaveMember, verbose_name=_("member"), on_delete=models.PROTECT, related_name="decision", primary_key=True
+        WaveMember,
+        verbose_name=_("member"),
+        on_delete=models.PROTECT,
+        related_name="decision",
+        primary_key=True,
+        db_constraint=False,
     )
     wave = models.ForeignKey(
-        Wave, verbose_name=_("wave"), on_delete=models.PROTECT, related_name="decisions", db_index=False
+        Wave,
+        verbose_name=_("wave"),
+        on_delete=models.PROTECT,
+        related_name="decisions",
+        db_index=False,
+        db_constraint=False,
     )
     outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices)
     reasons = ArrayField(
@@ -158,7 +173,9 @@ class Decision(models.Model):
     # (priority lists first); empty for the ineligible.
     province_rank = models.PositiveIntegerField(_("rank in the province"), null=True)
     national_rank = models.PositiveIntegerField(_("rank in the nation"), null=True)
-    scheme = models.ForeignKey(Scheme, verbose_name=_("scheme"), on_delete=models.PROTECT, related_name="+")
+    scheme = models.ForeignKey(
+        Scheme, verbose_name=_("scheme"), on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     scheme_version = models.PositiveIntegerField(_("scheme version"))
     rules_version = models.CharField(_("selection rules version"), max_length=20)
     seed = models.BigIntegerField(_("lottery seed"))
@@ -170,9 +187,6 @@ class Decision(models.Model):
         verbose_name_plural = _("selection decisions")
         indexes = [
             models.Index(fields=["wave", "outcome"], name="decision_wave_outcome_idx"),
-            models.Index(
-                fields=["wave", "member"], name="decision_unnotified_idx", condition=models.Q(notified_at__isnull=True)
-            ),
         ]
 
     def __str__(self) -> str:
@@ -192,9 +206,15 @@ class Card(models.Model):
     applicant = models.OneToOneField(
         Applicant, verbose_name=_("participant"), on_delete=models.PROTECT, related_name="card"
     )
-    decision = models.OneToOneField(Decision, verbose_name=_("decision"), on_delete=models.PROTECT, related_name="card")
-    wave = models.ForeignKey(Wave, verbose_name=_("wave"), on_delete=models.PROTECT, related_name="cards")
-    scheme = models.ForeignKey(Scheme, verbose_name=_("scheme"), on_delete=models.PROTECT, related_name="+")
+    decision = models.OneToOneField(
+        Decision, verbose_name=_("decision"), on_delete=models.PROTECT, related_name="card", db_constraint=False
+    )
+    wave = models.ForeignKey(
+        Wave, verbose_name=_("wave"), on_delete=models.PROTECT, related_name="cards", db_constraint=False
+    )
+    scheme = models.ForeignKey(
+        Scheme, verbose_name=_("scheme"), on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     account_id = models.BigIntegerField(_("training balance account"), unique=True)
     status = models.CharField(_("status"), max_length=8, choices=CardStatus.choices, default=CardStatus.ACTIVE)
     issued_at = models.DateTimeField(_("issued at"))

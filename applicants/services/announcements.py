@@ -27,8 +27,9 @@ def _text(*, outcome: str, reasons: list[str], number: str | None, wave: int, ba
     ) % {"wave": wave, "reasons": explained}
 
 
-def wave_notify_batch(*, wave_id: int, batch: int | None = None) -> int:
-    """Queue the result messages of the next batch of members not yet told; the number queued.
+def wave_notify_batch(*, wave_id: int, after: int = 0, batch: int | None = None) -> int | None:
+    """Queue the result messages of the next batch of members (by member id, after `after`)
+    not yet told; return the last member id looked at, or None when the wave is done.
 
     The decisions are marked in the same transaction that queues the messages (sent after
     commit), and each message carries a reference the providers deduplicate on."""
@@ -36,7 +37,7 @@ def wave_notify_batch(*, wave_id: int, batch: int | None = None) -> int:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             """
-            SELECT d.member_id, d.outcome, d.reasons, w.number, u.email, a.phone, c.number, acc.balance
+            SELECT d.member_id, d.outcome, d.reasons, w.number, u.email, a.phone, c.number, acc.balance, d.notified_at
             FROM applicants_decision AS d
             JOIN applicants_wave AS w ON w.id = d.wave_id
             JOIN applicants_wavemember AS m ON m.id = d.member_id
@@ -44,15 +45,20 @@ def wave_notify_batch(*, wave_id: int, batch: int | None = None) -> int:
             JOIN accounts_user AS u ON u.id = a.user_id
             LEFT JOIN applicants_card AS c ON c.decision_id = d.member_id
             LEFT JOIN ledger_account AS acc ON acc.id = c.account_id
-            WHERE d.wave_id = %s AND d.notified_at IS NULL
+            WHERE d.wave_id = %s AND d.member_id > %s
             ORDER BY d.member_id
             LIMIT %s
-            FOR UPDATE OF d SKIP LOCKED
+            FOR UPDATE OF d
             """,
-            [wave_id, batch],
+            [wave_id, after, batch],
         )
-        rows = cursor.fetchall()
-        for member_id, outcome, reasons, wave_number, email, phone, number, balance in rows:
+        batch_rows = cursor.fetchall()
+        if not batch_rows:
+            return None
+        # Keyset by member id: each batch reads its own slice of the primary key; those told
+        # by an earlier (crashed or repeated) run are skipped.
+        rows = [row for row in batch_rows if row[-1] is None]
+        for member_id, outcome, reasons, wave_number, email, phone, number, balance, _told in rows:
             text = _text(outcome=outcome, reasons=reasons, number=number, wave=wave_number, balance=balance)
             reference = f"wave-{wave_number}-result-{member_id}"
             email_send_after_commit(
@@ -68,4 +74,4 @@ def wave_notify_batch(*, wave_id: int, batch: int | None = None) -> int:
                 "UPDATE applicants_decision SET notified_at = %s WHERE member_id = ANY(%s)",
                 [timezone.now(), [r[0] for r in rows]],
             )
-        return len(rows)
+        return int(batch_rows[-1][0])

@@ -103,17 +103,23 @@ WITH reg AS (
     LEFT JOIN applicants_card AS c ON c.applicant_id = m.applicant_id AND c.wave_id <> %(wave)s
     LEFT JOIN earlier_family AS f ON f.kk_index = a.kk_index
     WHERE m.wave_id = %(wave)s
+), crowded AS (
+    -- Family cards whose eligible members here and earlier recipients exceed the limit. Only
+    -- their members need ranking: almost every card has a single member in a wave.
+    SELECT family FROM base WHERE cardinality(reasons) = 0
+    GROUP BY family HAVING count(*) + max(family_earlier) > %(family_limit)s
+), family_ranked AS (
+    SELECT b.member_id, b.family_earlier,
+        row_number() OVER (PARTITION BY b.family ORDER BY b.priority DESC, b.draw, b.applicant_id) AS position
+    FROM base AS b JOIN crowded AS c ON c.family = b.family
+    WHERE cardinality(b.reasons) = 0
 ), family AS (
     -- Within a family card, eligible members take the remaining places in lottery order.
     SELECT b.*,
-        CASE WHEN cardinality(b.reasons) = 0
-                  AND row_number() OVER (
-                      PARTITION BY b.family, cardinality(b.reasons) = 0
-                      ORDER BY b.priority DESC, b.draw, b.applicant_id
-                  ) > %(family_limit)s - b.family_earlier
+        CASE WHEN fr.position > %(family_limit)s - fr.family_earlier
              THEN b.reasons || 'family_card_limit'::text
              ELSE b.reasons END AS all_reasons
-    FROM base AS b
+    FROM base AS b LEFT JOIN family_ranked AS fr ON fr.member_id = b.member_id
 ), province_ranked AS (
     SELECT fa.*,
         CASE WHEN cardinality(fa.all_reasons) = 0 THEN row_number() OVER (
@@ -310,7 +316,10 @@ def _decide(wave: Wave) -> int:
             written = cursor.rowcount
         locked.decided_at = timezone.now()
         locked.save(update_fields=["decided_at"])
-        return written
+    with connection.cursor() as cursor:
+        # A million new rows: let the planner know before the card stage queries them.
+        cursor.execute("ANALYZE applicants_decision")
+    return written
 
 
 def _issue_chunk(wave: Wave, *, chunk_size: int, fund_id: int, issued_at: dt.datetime) -> int:

@@ -78,7 +78,10 @@ def test_a_revoked_person_is_blacklisted_in_the_next_wave(training_fund: int) ->
     from applicants.models import WaveMember
 
     member = WaveMember.objects.create(
-        wave=later, applicant=applicant, province_id=applicant.province_id or "32", statements_accepted_at=timezone.now()
+        wave=later,
+        applicant=applicant,
+        province_id=applicant.province_id or "32",
+        statements_accepted_at=timezone.now(),
     )
     wave_selection_run(wave_id=close(later).pk, seed=1)
     decision = Decision.objects.get(member=member)

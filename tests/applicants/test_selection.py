@@ -29,7 +29,9 @@ def test_ineligible_members_get_every_reason_that_applies(training_fund: int) ->
     # Given a wave with a civil servant who is also a student, a social-aid recipient under a
     # scheme that excludes them, a blacklisted person and an ordinary applicant
     wave = WaveFactory.create(
-        scheme__name="Uji tanpa bansos lain", scheme__effective_from=dt.date(2020, 4, 1), scheme__exclude_social_aid=True
+        scheme__name="Uji tanpa bansos lain",
+        scheme__effective_from=dt.date(2019, 1, 1),
+        scheme__exclude_social_aid=True,
     )
     servant, aid, blacklisted, ordinary = WaveMemberFactory.create_batch(4, wave=wave)
     put_on_registry(RegistryKind.CIVIL_SERVANT, [servant.applicant], source="BKN")
