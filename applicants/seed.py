@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from applicants.models import (
     Applicant,
+    Card,
     EducationLevel,
     EmploymentStatus,
     MaritalStatus,
@@ -16,14 +17,20 @@ from applicants.models import (
     Question,
     QuestionCategory,
     Regency,
+    Scheme,
     Step,
     TrainingInterest,
+    Wave,
+    WaveMember,
+    WaveStatus,
 )
 from applicants.nik import Gender, build_nik
 from applicants.services.identity import kk_blind_index, nik_blind_index
+from applicants.services.selection import wave_selection_run
 from prakerja.accounts.models import User
 from prakerja.core.crypto import encrypt_value, mask_identifier
 from prakerja.core.seeding import SeedContext
+from prakerja.ledger.models import LedgerAccount
 
 QUESTIONS = [
     (
@@ -124,50 +131,130 @@ def seed(context: SeedContext) -> None:
         Question.objects.update_or_create(
             text=text, defaults={"category": category, "choices": choices, "correct_choice": correct}
         )
+    for n, ((local, step), name) in enumerate(zip(DEMO_APPLICANTS, DEMO_NAMES, strict=True)):
+        _demo_applicant(context, local=local, step=step, name=name, n=n)
+        context.login(role=f"applicant ({step.value})", email=f"{local}@demo.prakerja.go.id", url="/masuk/")
+    _demo_waves(context)
+
+
+def _demo_applicant(context: SeedContext, *, local: str, step: Step, name: str, n: int) -> Applicant:
     regency = Regency.objects.filter(code="3273").select_related("province").first()  # Kota Bandung
     order = [s.value for s in Step]
     now = timezone.now()
-    for n, ((local, step), name) in enumerate(zip(DEMO_APPLICANTS, DEMO_NAMES, strict=True)):
-        email = f"{local}@demo.prakerja.go.id"
-        user, _ = User.objects.get_or_create(email=email, defaults={"full_name": name})
-        user.set_password(context.demo_password)
-        user.save()
-        applicant, _ = Applicant.objects.get_or_create(user=user)
-        reached = order.index(step)
-        gender = Gender.FEMALE if n % 2 else Gender.MALE
-        birth = dt.date(1990 + n, 3, 10 + n)
-        nik = build_nik(district_code="327301", birth_date=birth, gender=gender, serial=9000 + n)
-        kk = f"3273010101{9000 + n:06d}"
-        applicant.step = step
-        applicant.email_verified_at = now if reached >= 1 else None
-        if reached >= 2:
-            applicant.nik_encrypted = encrypt_value(nik)
-            applicant.nik_index = nik_blind_index(nik)
-            applicant.nik_masked = mask_identifier(nik)
-            applicant.kk_encrypted = encrypt_value(kk)
-            applicant.kk_index = kk_blind_index(kk)
-            applicant.kk_masked = mask_identifier(kk)
-            applicant.full_name = name
-            applicant.birth_date = applicant.nik_birth_date = birth
-            applicant.gender = gender.value
-            applicant.identity_completed_at = now
-        if reached >= 3:
-            applicant.phone = f"+62812000090{n:02d}"
-            applicant.phone_verified_at = now
-        if reached >= 4 and regency is not None:
-            applicant.address = "Jl. Asia Afrika No. 8"
-            applicant.province = regency.province
-            applicant.regency = regency
-            applicant.education = EducationLevel.SMA
-            applicant.marital_status = MaritalStatus.SINGLE
-            applicant.dependants = 0
-            applicant.employment_status = EmploymentStatus.LAID_OFF
-            applicant.training_interests = [TrainingInterest.DIGITAL, TrainingInterest.SALES]
-            applicant.honesty_declared_at = applicant.personal_completed_at = now
-            if not applicant.ktp_photo:
-                applicant.ktp_photo.save("ktp.jpg", ContentFile(_tiny_jpeg()), save=False)
-        if reached >= 5:
-            applicant.basic_test_completed_at = now
-            applicant.basic_test_score = 75
-        applicant.save()
-        context.login(role=f"applicant ({step.value})", email=email, url="/masuk/")
+    email = f"{local}@demo.prakerja.go.id"
+    user, _ = User.objects.get_or_create(email=email, defaults={"full_name": name})
+    user.set_password(context.demo_password)
+    user.save()
+    applicant, _ = Applicant.objects.get_or_create(user=user)
+    reached = order.index(step)
+    gender = Gender.FEMALE if n % 2 else Gender.MALE
+    birth = dt.date(1990 + n % 10, 3, 10 + n % 18)
+    nik = build_nik(district_code="327301", birth_date=birth, gender=gender, serial=9000 + n)
+    kk = f"3273010101{9000 + n:06d}"
+    applicant.step = step
+    applicant.email_verified_at = now if reached >= 1 else None
+    if reached >= 2:
+        applicant.nik_encrypted = encrypt_value(nik)
+        applicant.nik_index = nik_blind_index(nik)
+        applicant.nik_masked = mask_identifier(nik)
+        applicant.kk_encrypted = encrypt_value(kk)
+        applicant.kk_index = kk_blind_index(kk)
+        applicant.kk_masked = mask_identifier(kk)
+        applicant.full_name = name
+        applicant.birth_date = applicant.nik_birth_date = birth
+        applicant.gender = gender.value
+        applicant.identity_completed_at = now
+    if reached >= 3:
+        applicant.phone = f"+62812000090{n:02d}"
+        applicant.phone_verified_at = now
+    if reached >= 4 and regency is not None:
+        applicant.address = "Jl. Asia Afrika No. 8"
+        applicant.province = regency.province
+        applicant.regency = regency
+        applicant.education = EducationLevel.SMA
+        applicant.marital_status = MaritalStatus.SINGLE
+        applicant.dependants = 0
+        applicant.employment_status = EmploymentStatus.LAID_OFF
+        applicant.training_interests = [TrainingInterest.DIGITAL, TrainingInterest.SALES]
+        applicant.honesty_declared_at = applicant.personal_completed_at = now
+        if not applicant.ktp_photo:
+            applicant.ktp_photo.save("ktp.jpg", ContentFile(_tiny_jpeg()), save=False)
+    if reached >= 5:
+        applicant.basic_test_completed_at = now
+        applicant.basic_test_score = 75
+    applicant.save()
+    return applicant
+
+
+PARTICIPANT_NAMES = [
+    "Rina Marlina",
+    "Yusuf Hidayat",
+    "Fitri Handayani",
+    "Bambang Sutrisno",
+    "Lina Kusuma",
+    "Hendra Wijaya",
+]
+WAITING_NAMES = ["Joko Susilo", "Maya Sari", "Eko Saputra"]
+
+
+def _demo_waves(context: SeedContext) -> None:
+    """Wave 11, announced (six members, five places: participants with cards and balances), and
+    wave 12, open until next month with three members waiting."""
+    scheme = Scheme.objects.in_force()
+    if scheme is None:
+        return
+    now = timezone.now()
+    announced, created = Wave.objects.get_or_create(
+        number=11,
+        defaults={
+            "scheme": scheme,
+            "opens_at": now - dt.timedelta(days=10),
+            "closes_at": now - dt.timedelta(days=3),
+            "national_quota": 5,
+            "status": WaveStatus.OPEN,
+        },
+    )
+    members = [
+        _demo_applicant(context, local=f"peserta.{n + 1}", step=Step.READY, name=name, n=10 + n)
+        for n, name in enumerate(PARTICIPANT_NAMES)
+    ]
+    if created:
+        for applicant in members:
+            WaveMember.objects.create(
+                wave=announced,
+                applicant=applicant,
+                province_id=applicant.province_id or "32",
+                statements_accepted_at=now,
+            )
+        Wave.objects.filter(pk=announced.pk).update(status=WaveStatus.CLOSED)
+        wave_selection_run(wave_id=announced.pk, seed=2026)
+    opened, created = Wave.objects.get_or_create(
+        number=12,
+        defaults={
+            "scheme": scheme,
+            "opens_at": now - dt.timedelta(days=1),
+            "closes_at": now + dt.timedelta(days=30),
+            "national_quota": 1000,
+            "status": WaveStatus.OPEN,
+        },
+    )
+    waiting = [
+        _demo_applicant(context, local=f"menunggu.{n + 1}", step=Step.READY, name=name, n=20 + n)
+        for n, name in enumerate(WAITING_NAMES)
+    ]
+    if created:
+        for applicant in waiting:
+            WaveMember.objects.create(
+                wave=opened, applicant=applicant, province_id=applicant.province_id or "32", statements_accepted_at=now
+            )
+    cards = []
+    for applicant in members:
+        card = Card.objects.filter(applicant=applicant).first()
+        email = applicant.user.email
+        context.login(role="participant (wave 11)" if card else "not selected (wave 11)", email=email, url="/masuk/")
+        if card:
+            balance = LedgerAccount.objects.get(pk=card.account_id).balance
+            cards.append({"email": email, "card_number": card.number, "balance": balance})
+    for applicant in waiting:
+        context.login(role="joined wave 12 (waiting)", email=applicant.user.email, url="/masuk/")
+    context.extra["cards"] = cards

@@ -1,5 +1,7 @@
 """Waves, the people who joined them, the selection's decision for each, and the cards."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
@@ -239,6 +241,11 @@ class Card(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def purchase_last_minute(self) -> dt.datetime:
+        """The deadline as people say it: the last minute of the last day."""
+        return self.purchase_deadline - dt.timedelta(minutes=1)
 
 
 class Blacklisting(models.Model):
