@@ -176,7 +176,12 @@ class Decision(models.Model):
     province_rank = models.PositiveIntegerField(_("rank in the province"), null=True)
     national_rank = models.PositiveIntegerField(_("rank in the nation"), null=True)
     scheme = models.ForeignKey(
-        Scheme, verbose_name=_("scheme"), on_delete=models.PROTECT, related_name="+", db_constraint=False
+        Scheme,
+        verbose_name=_("scheme"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     scheme_version = models.PositiveIntegerField(_("scheme version"))
     rules_version = models.CharField(_("selection rules version"), max_length=20)
@@ -204,7 +209,8 @@ class CardStatus(models.TextChoices):
 class Card(models.Model):
     """A Kartu Prakerja: once per lifetime per person, funded with the scheme's training balance."""
 
-    number = models.CharField(_("card number"), max_length=16, unique=True)
+    # Unique through a constraint, not unique=True, which would add a second (LIKE) index.
+    number = models.CharField(_("card number"), max_length=16)
     applicant = models.OneToOneField(
         Applicant, verbose_name=_("participant"), on_delete=models.PROTECT, related_name="card"
     )
@@ -215,7 +221,12 @@ class Card(models.Model):
         Wave, verbose_name=_("wave"), on_delete=models.PROTECT, related_name="cards", db_constraint=False
     )
     scheme = models.ForeignKey(
-        Scheme, verbose_name=_("scheme"), on_delete=models.PROTECT, related_name="+", db_constraint=False
+        Scheme,
+        verbose_name=_("scheme"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     account_id = models.BigIntegerField(_("training balance account"), unique=True)
     status = models.CharField(_("status"), max_length=8, choices=CardStatus.choices, default=CardStatus.ACTIVE)
@@ -236,6 +247,7 @@ class Card(models.Model):
             ),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["number"], name="card_number_unique"),
             models.CheckConstraint(condition=models.Q(number__regex=r"^[0-9]{16}$"), name="card_number_16_digits"),
         ]
 

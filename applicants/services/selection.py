@@ -21,7 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -229,16 +229,13 @@ def selection_compute(*, wave: Wave, seed: int) -> list[DecisionRow]:
 # --- Card numbers -------------------------------------------------------------------------
 
 
+_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)  # a digit doubled, its two digits added
+
+
 def luhn_check_digit(digits: str) -> str:
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = int(char)
-        if position % 2 == 0:  # doubled: the check digit will sit to the right of this one
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return str((10 - total % 10) % 10)
+    # The check digit will sit to the right: the last digit here is doubled, then every other.
+    total = sum(_DOUBLED[int(c)] for c in digits[::-1][::2]) + sum(int(c) for c in digits[::-1][1::2])
+    return str(-total % 10)
 
 
 def luhn_valid(number: str) -> bool:
@@ -247,8 +244,8 @@ def luhn_valid(number: str) -> bool:
 
 def card_number_generate() -> str:
     """16 digits: 15 drawn from the operating system's random source (the first never 0) and a
-    Luhn check digit that catches a mistyped digit or two swapped ones."""
-    body = str(1 + secrets.randbelow(9)) + f"{secrets.randbelow(10**14):014d}"
+    Luhn check digit that catches a mistyped digit or two swapped neighbours."""
+    body = str(10**14 + secrets.randbelow(9 * 10**14))
     return body + luhn_check_digit(body)
 
 
@@ -326,6 +323,17 @@ def _decide(wave: Wave) -> int:
     return written
 
 
+def _issue_chunk_retrying(wave: Wave, *, chunk_size: int, fund_id: int, issued_at: dt.datetime) -> int:
+    for attempt in range(3):
+        try:
+            return _issue_chunk(wave, chunk_size=chunk_size, fund_id=fund_id, issued_at=issued_at)
+        except IntegrityError as exc:
+            if "card_number_unique" not in str(exc) or attempt == 2:
+                raise
+            logger.warning("card number clash in wave %s, drawing the chunk again", wave.number)
+    raise AssertionError("unreachable")
+
+
 def _issue_chunk(wave: Wave, *, chunk_size: int, fund_id: int, issued_at: dt.datetime) -> int:
     """Issue cards to the next chunk of selected members without one; 0 when none are left."""
     scheme = wave.scheme
@@ -345,7 +353,7 @@ def _issue_chunk(wave: Wave, *, chunk_size: int, fund_id: int, issued_at: dt.dat
         rows = cursor.fetchall()
         if not rows:
             return 0
-        numbers = _fresh_numbers(cursor, len(rows))
+        numbers = _new_numbers(len(rows))
         accounts = accounts_ensure_bulk(kind=AccountKind.PARTICIPANT_TRAINING, owner_refs=numbers)
         buffer = io.StringIO()
         for (decision_id, applicant_id), number in zip(rows, numbers, strict=True):
@@ -383,13 +391,13 @@ def _issue_chunk(wave: Wave, *, chunk_size: int, fund_id: int, issued_at: dt.dat
         return len(rows)
 
 
-def _fresh_numbers(cursor: Any, count: int) -> list[str]:
-    """`count` new card numbers, none already issued (a clash is rare but possible)."""
+def _new_numbers(count: int) -> list[str]:
+    """`count` distinct new card numbers, sorted. A clash with an issued card (about one chance
+    in a thousand per chunk with 17 million cards out) fails the chunk on the unique index;
+    the chunk is then drawn again."""
     numbers: set[str] = set()
     while len(numbers) < count:
-        candidates = {card_number_generate() for _ in range(count - len(numbers))} - numbers
-        cursor.execute("SELECT number FROM applicants_card WHERE number = ANY(%s)", [list(candidates)])
-        numbers |= candidates - {row[0] for row in cursor.fetchall()}
+        numbers.update(card_number_generate() for _ in range(count - len(numbers)))
     return sorted(numbers)
 
 
@@ -463,7 +471,7 @@ def wave_selection_run(
         issued_at = wave.decided_at or timezone.now()  # the same deadline for every chunk and re-run
         issued = Card.objects.filter(wave=wave).count()
         _report(wave, "issuing", cards=issued, selected=selected)
-        while count := _issue_chunk(wave, chunk_size=chunk_size, fund_id=fund.pk, issued_at=issued_at):
+        while count := _issue_chunk_retrying(wave, chunk_size=chunk_size, fund_id=fund.pk, issued_at=issued_at):
             issued += count
             _report(wave, "issuing", cards=issued, selected=selected)
         _announce(wave, actor)
