@@ -255,6 +255,7 @@ def _demo_waves(context: SeedContext) -> None:
         if card:
             balance = LedgerAccount.objects.get(pk=card.account_id).balance
             cards.append({"email": email, "card_number": card.number, "balance": balance})
+            context.note(f"Kartu Prakerja {card.number} (Rp{balance:,}) held by {email}".replace(",", "."))
     for applicant in waiting:
         context.login(role="joined wave 12 (waiting)", email=applicant.user.email, url="/masuk/")
     context.extra["cards"] = cards

@@ -16,6 +16,10 @@ class SeedContext:
     logins: list[dict[str, str]] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def note(self, text: str) -> None:
+        """A line seed_demo prints after the logins (card numbers, codes to try, ...)."""
+        self.extra.setdefault("notes", []).append(text)
+
     def login(self, *, role: str, email: str, password: str | None = None, url: str = "/admin/") -> None:
         self.logins.append({"role": role, "email": email, "password": password or self.demo_password, "url": url})
 

@@ -179,3 +179,36 @@ def test_not_selected_members_can_join_a_later_wave(training_fund: int) -> None:
     member = wave_join(applicant=loser.applicant, wave=later, province=loser.province, statements_accepted=True)
     assert member.applicant.step == Step.READY
     assert ApplicantFactory._meta.model.objects.filter(pk=loser.applicant.pk).exists()
+
+
+def test_everyone_is_told_the_result_in_batches(training_fund, django_capture_on_commit_callbacks, settings):
+    from applicants.services.announcements import wave_notify_batch
+    from prakerja.messaging.models import SandboxMessage
+    from tests.conftest import run_after_commit_tasks
+
+    # Given an announced wave of three with one place, and batches of two
+    settings.ANNOUNCEMENT_BATCH = 2
+    wave = close(WaveFactory.create(national_quota=1))
+    members = WaveMemberFactory.create_batch(3, wave=wave)
+    wave_selection_run(wave_id=wave.pk, seed=4)
+    # When the batches run (twice over: a repeated batch tells nobody twice)
+    last: int | None = 0
+    batches = 0
+    while last is not None:
+        with django_capture_on_commit_callbacks() as callbacks:
+            last = wave_notify_batch(wave_id=wave.pk, after=last)
+        run_after_commit_tasks(callbacks)
+        batches += 1
+    with django_capture_on_commit_callbacks() as again:
+        wave_notify_batch(wave_id=wave.pk, after=0)
+    # Then each member got one email and one SMS with their result, in two batches
+    assert batches == 3  # two batches and the empty one that ends the walk
+    assert not again
+    for member in members:
+        decision = decision_of(member)
+        sms = SandboxMessage.objects.get(reference=f"wave-{wave.number}-result-{member.pk}-sms")
+        assert decision.notified_at is not None
+        if decision.outcome == Outcome.SELECTED:
+            assert member.applicant.card.number in sms.body
+        else:
+            assert "belum lolos" in sms.body

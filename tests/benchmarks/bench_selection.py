@@ -120,7 +120,7 @@ def _members(wave: Wave, first_applicant: int, count: int) -> None:
     )
 
 
-def test_selection_of_a_national_wave(report) -> None:
+def test_selection_of_a_national_wave(report, regions) -> None:
     scheme = Scheme.objects.get(name="Normal 2023-2024")
     budget = account_get_or_create(kind=AccountKind.STATE_BUDGET)
     fund = account_get_or_create(kind=AccountKind.FUND_TRAINING)

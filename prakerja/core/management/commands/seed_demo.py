@@ -30,4 +30,6 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo data ready. Logins:"))
         for login in context.logins:
             self.stdout.write(f"  {login['role']:<26} {login['email']:<36} {login['password']}  {login['url']}")
+        for note in context.extra.get("notes", []):
+            self.stdout.write(f"  {note}")
         self.stdout.write(f"Written to {path}")
