@@ -15,6 +15,7 @@ from applicants.models import Applicant, Province, Question, Regency, ReviewStat
 from applicants.nik import normalise_nik
 from applicants.services.identity import nik_blind_index
 from applicants.services.review import applicant_identifiers_reveal, applicant_review
+from applicants.services.schemes import scheme_save
 from prakerja.accounts.models import User
 
 
@@ -201,7 +202,13 @@ class SchemeAdmin(admin.ModelAdmin[Scheme]):
         "incentive_amount",
         "incentive_count",
         "min_course_hours",
+        "version",
     )
+    readonly_fields = ("version",)
+
+    def save_model(self, request: HttpRequest, obj: Scheme, form: Any, change: bool) -> None:
+        changed = {field: form.cleaned_data.get(field) for field in form.changed_data}
+        scheme_save(scheme=obj, changed=changed, user=cast(User, request.user))
 
 
 from applicants import admin_waves  # noqa: E402, F401  (registers the wave screens)

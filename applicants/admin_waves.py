@@ -335,23 +335,34 @@ class ReadOnlyAdmin(admin.ModelAdmin[Any]):
         return False
 
 
-def _search_by_nik_or_card(
-    queryset: QuerySet[Any], term: str, *, nik_path: str, card_path: str
-) -> QuerySet[Any] | None:
-    digits = normalise_nik(term)
-    if len(digits) != 16 or not digits.isdigit():
-        return None
-    return queryset.filter(**{nik_path: nik_blind_index(digits)}) | queryset.filter(**{card_path: digits})
+class NikOrCardSearch(ReadOnlyAdmin):
+    """Search by an exact NIK (through its blind index) or an exact card number."""
+
+    nik_path = ""
+    card_path = ""
+    search_help_text = _("An exact NIK or card number.")
+    show_full_result_count = False
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
+    ) -> tuple[QuerySet[Any], bool]:
+        digits = normalise_nik(search_term)
+        if len(digits) == 16 and digits.isdigit():
+            found = queryset.filter(**{self.nik_path: nik_blind_index(digits)}) | queryset.filter(
+                **{self.card_path: digits}
+            )
+            return found, False
+        return super().get_search_results(request, queryset, search_term)
 
 
 @admin.register(Decision)
-class DecisionAdmin(ReadOnlyAdmin):
+class DecisionAdmin(NikOrCardSearch):
+    nik_path = "member__applicant__nik_index"
+    card_path = "card__number"
     list_display = ("member_id", "nik", "wave", "outcome", "reason_list", "province_rank", "national_rank")
     list_filter = ("wave", "outcome")
     list_select_related = ("wave", "member__applicant")
     search_fields = ("=member__id",)
-    search_help_text = _("An exact NIK or card number.")
-    show_full_result_count = False
 
     @admin.display(description="NIK")
     def nik(self, obj: Decision) -> str:
@@ -361,38 +372,20 @@ class DecisionAdmin(ReadOnlyAdmin):
     def reason_list(self, obj: Decision) -> str:
         return ", ".join(obj.reasons)
 
-    def get_search_results(
-        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
-    ) -> tuple[QuerySet[Any], bool]:
-        found = _search_by_nik_or_card(
-            queryset, search_term, nik_path="member__applicant__nik_index", card_path="card__number"
-        )
-        if found is not None:
-            return found, False
-        return super().get_search_results(request, queryset, search_term)
-
 
 @admin.register(Card)
-class CardAdmin(ReadOnlyAdmin):
+class CardAdmin(NikOrCardSearch):
+    nik_path = "applicant__nik_index"
+    card_path = "number"
     list_display = ("number", "nik", "wave", "status", "issued_at", "purchase_deadline", "first_purchase_at")
     list_filter = ("status", "wave")
     list_select_related = ("wave", "applicant")
     search_fields = ("=number",)
-    search_help_text = _("An exact NIK or card number.")
-    show_full_result_count = False
     exclude = ("applicant", "decision")
 
     @admin.display(description="NIK")
     def nik(self, obj: Card) -> str:
         return obj.applicant.nik_masked
-
-    def get_search_results(
-        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
-    ) -> tuple[QuerySet[Any], bool]:
-        found = _search_by_nik_or_card(queryset, search_term, nik_path="applicant__nik_index", card_path="number")
-        if found is not None:
-            return found, False
-        return super().get_search_results(request, queryset, search_term)
 
 
 @admin.register(Blacklisting)

@@ -124,3 +124,31 @@ def test_a_registry_uploaded_in_the_admin_is_imported_in_the_background(
     assert (registry_import.status, registry_import.rows_accepted, registry_import.rows_rejected) == ("done", 1, 1)
     detail = client.get(reverse("admin:applicants_registryimport_change", args=[registry_import.pk]))
     assert "16 digit" in detail.content.decode()
+
+
+def test_a_scheme_change_raises_its_version_and_is_audited(staff_groups) -> None:
+    from tests.factories import SchemeFactory
+
+    scheme = SchemeFactory.create()
+    version = scheme.version
+    client = staff("pmo_admin")
+    url = reverse("admin:applicants_scheme_change", args=[scheme.pk])
+    form = client.get(url).context["adminform"].form
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    data["training_balance"] = 4_000_000
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:1500]
+    scheme.refresh_from_db()
+    assert (scheme.training_balance, scheme.version) == (4_000_000, version + 1)
+    assert AuditEvent.objects.filter(action="scheme.changed").exists()
+
+
+def test_province_quotas_are_imported_from_a_csv_in_the_admin(staff_groups) -> None:
+    wave = WaveFactory.create(national_quota=1000)
+    client = staff("pmo_admin")
+    url = reverse("admin:applicants_wave_quotas", args=[wave.pk])
+    bad = client.post(url, {"file": SimpleUploadedFile("q.csv", b"32,900\n11,200\n")})
+    assert "melebihi kuota nasional" in bad.content.decode()
+    good = client.post(url, {"file": SimpleUploadedFile("q.csv", b"provinsi,kuota\n32,700\nAceh,300\n")})
+    assert good.status_code == 302
+    assert dict(wave.province_quotas.values_list("province_id", "quota")) == {"32": 700, "11": 300}
