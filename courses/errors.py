@@ -5,3 +5,9 @@ class CurationError(Exception):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("; ".join(problems))
         self.problems = problems
+
+
+class CourseError(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message

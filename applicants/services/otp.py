@@ -54,6 +54,17 @@ SMS_TEXTS = {
 }
 
 
+def detached_code(purpose: OtpPurpose) -> tuple[str, str, str]:
+    """A new code kept by its caller rather than in OneTimeCode (a purchase keeps its own):
+    returns (code, its hash, the SMS text to send)."""
+    code = f"{secrets.randbelow(10**6):06d}"
+    return code, _hash(code), SMS_TEXTS[purpose] % {"code": code}
+
+
+def detached_code_matches(code_hash: str, code: str) -> bool:
+    return hmac.compare_digest(code_hash, _hash(code.strip()))
+
+
 @transaction.atomic
 def otp_send(*, user: User, purpose: OtpPurpose, target: str, subject_ref: str = "") -> OneTimeCode:
     now = timezone.now()

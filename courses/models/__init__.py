@@ -1,5 +1,6 @@
 from courses.models.catalogue import Category, Course, CourseStatus, LearningMethod, Schedule, Trainer
 from courses.models.institutions import InstitutionSigningKey, InstitutionStatus, TrainingInstitution
+from courses.models.redemption import RedeemCode, RedeemCodeStatus
 
 __all__ = [
     "Category",
@@ -8,6 +9,8 @@ __all__ = [
     "InstitutionSigningKey",
     "InstitutionStatus",
     "LearningMethod",
+    "RedeemCode",
+    "RedeemCodeStatus",
     "Schedule",
     "Trainer",
     "TrainingInstitution",

@@ -25,15 +25,24 @@ class Partner(models.Model):
     legal_name = models.CharField(_("legal name (PT)"), max_length=200, blank=True)
     website = models.URLField(_("website"), blank=True)
     status = models.CharField(_("status"), max_length=20, choices=PartnerStatus.choices, default=PartnerStatus.PROSPECT)
+    # The platform's fee on each sale, in basis points of the price (the agreement caps it at 15%).
+    commission_rate_bp = models.PositiveSmallIntegerField(_("commission (basis points)"), default=1000)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("digital platform")
         verbose_name_plural = _("digital platforms")
         ordering = ("name",)
+        constraints = [
+            models.CheckConstraint(condition=models.Q(commission_rate_bp__lte=1500), name="partner_commission_capped"),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def may_do_new_business(self) -> bool:
+        return self.status == PartnerStatus.ACTIVE
 
 
 class Listing(models.Model):

@@ -1,0 +1,93 @@
+"""Who is calling: `Authorization: Api-Key <key>` names the partner; `X-Timestamp` and
+`X-Signature` prove the request was made by the holder of that key's signing secret, within
+five minutes, once."""
+
+import hmac
+import time
+from dataclasses import dataclass
+from typing import Any, cast
+
+from django.core.cache import cache
+from django.utils import timezone
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.request import Request
+
+from partners.api.signing import SIGNATURE_WINDOW_SECONDS, sign
+from partners.models import Partner, PartnerAPIKey, PartnerStatus
+from prakerja.core.crypto import decrypt_value
+
+# Partners that may call the API at all; the services decide what each may do (a suspended
+# platform finishes its purchases in flight but starts no new ones).
+API_STATUSES = (PartnerStatus.ONBOARDING, PartnerStatus.ACTIVE, PartnerStatus.SUSPENDED, PartnerStatus.TERMINATED)
+
+
+@dataclass(frozen=True)
+class PartnerClient:
+    """request.user for partner API calls."""
+
+    partner: Partner
+    key_prefix: str
+    is_authenticated: bool = True
+    is_staff: bool = False
+    pk: None = None
+
+    def __str__(self) -> str:
+        return f"partner:{self.partner.slug}"
+
+
+class AuthFailed(exceptions.AuthenticationFailed):
+    def __init__(self, detail: str, code: str) -> None:
+        super().__init__(detail=detail, code=code)
+
+
+class PartnerSignatureAuthentication(BaseAuthentication):
+    keyword = "Api-Key"
+
+    def authenticate_header(self, request: Request) -> str:
+        return self.keyword
+
+    def authenticate(self, request: Request) -> tuple[PartnerClient, PartnerAPIKey] | None:
+        header = request.headers.get("Authorization", "")
+        scheme, _, key = header.partition(" ")
+        if scheme != self.keyword or not key.strip():
+            raise AuthFailed("Send your API key as 'Authorization: Api-Key <key>'.", "missing_api_key")
+        try:
+            api_key = cast(PartnerAPIKey, PartnerAPIKey.objects.get_from_key(key.strip()))
+        except PartnerAPIKey.DoesNotExist:
+            raise AuthFailed("The API key is not valid.", "invalid_api_key") from None
+        if api_key.has_expired or api_key.revoked:
+            raise AuthFailed("The API key has been revoked or has expired.", "invalid_api_key")
+        if api_key.partner.status not in API_STATUSES:
+            raise AuthFailed("This platform has no access to the API.", "partner_not_allowed")
+        self._check_signature(request, api_key)
+        PartnerAPIKey.objects.filter(pk=api_key.pk).update(last_used_at=timezone.now())
+        return PartnerClient(partner=api_key.partner, key_prefix=api_key.prefix), api_key
+
+    def _check_signature(self, request: Request, api_key: PartnerAPIKey) -> None:
+        timestamp = request.headers.get("X-Timestamp", "")
+        signature = request.headers.get("X-Signature", "").lower()
+        if not timestamp.isdigit() or not signature:
+            raise AuthFailed("Sign the request: X-Timestamp and X-Signature are required.", "signature_missing")
+        # Seconds or milliseconds: two identical requests within one second need milliseconds
+        # to have different signatures (an identical signature is refused as a replay).
+        sent_at = int(timestamp) / 1000 if len(timestamp) >= 13 else int(timestamp)
+        if abs(time.time() - sent_at) > SIGNATURE_WINDOW_SECONDS:
+            raise AuthFailed(
+                "X-Timestamp is more than 5 minutes away from the server's clock.", "timestamp_out_of_window"
+            )
+        body: bytes = request._request.body  # the raw bytes that were signed
+        secret = decrypt_value(api_key.signing_secret_encrypted)
+        expected = sign(
+            secret=secret, method=request.method or "", path=request.get_full_path(), timestamp=timestamp, body=body
+        )
+        if not hmac.compare_digest(expected, signature):
+            raise AuthFailed("The signature does not match the request.", "signature_invalid")
+        # Each signature is accepted once: kept a little longer than the window it is valid in.
+        if not cache.add(f"partner-api-signature:{signature}", 1, timeout=SIGNATURE_WINDOW_SECONDS * 2 + 60):
+            raise AuthFailed("This signature was used before: a replayed request.", "signature_replayed")
+
+
+def partner_of(request: Any) -> Partner:
+    client: PartnerClient = request.user
+    return client.partner

@@ -1,0 +1,70 @@
+"""Idempotency-Key on every POST: the first response is stored and replayed for repeats of the
+same request; the same key with another request is refused."""
+
+import functools
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from rest_framework import exceptions
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from partners.api.authentication import partner_of
+from partners.api.errors import api_error, partner_exception_handler
+from partners.models import IdempotencyRecord
+from partners.services.purchases import PurchaseError
+
+Handler = Callable[..., Response]
+
+
+def idempotent(handler: Handler) -> Handler:
+    @functools.wraps(handler)
+    def wrapper(view: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if not key or len(key) > 100:
+            return api_error(
+                detail="Send an Idempotency-Key header (up to 100 characters) with every POST.",
+                code="idempotency_key_required",
+                status_code=400,
+            )
+        partner = partner_of(request)
+        digest = hashlib.sha256(
+            b"\n".join([(request.method or "").encode(), request.path.encode(), request._request.body])
+        ).hexdigest()
+        try:
+            with transaction.atomic():
+                record = IdempotencyRecord.objects.create(partner=partner, key=key, request_hash=digest)
+        except IntegrityError:
+            existing = IdempotencyRecord.objects.get(partner=partner, key=key)
+            if existing.request_hash != digest:
+                return api_error(
+                    detail="This Idempotency-Key was used for a different request.",
+                    code="idempotency_key_reused",
+                    status_code=409,
+                )
+            if existing.status_code is None:
+                return api_error(
+                    detail="A request with this Idempotency-Key is still being handled.",
+                    code="request_in_progress",
+                    status_code=409,
+                )
+            replay = Response(existing.body, status=existing.status_code)
+            replay["Idempotent-Replayed"] = "true"
+            return replay
+        try:
+            response = handler(view, request, *args, **kwargs)
+        except (PurchaseError, exceptions.APIException) as exc:
+            handled = partner_exception_handler(exc, {"view": view, "request": request})
+            assert handled is not None
+            response = handled
+        except Exception:
+            record.delete()  # nothing was decided: the client may try again with the same key
+            raise
+        record.status_code = response.status_code
+        record.body = response.data
+        record.save(update_fields=["status_code", "body"])
+        return response
+
+    return wrapper

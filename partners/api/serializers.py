@@ -1,0 +1,93 @@
+from typing import Any
+
+from rest_framework import serializers
+
+from courses.models import Course
+from partners.models import Listing, Purchase
+from partners.services.purchases import purchase_display_status
+
+
+class CatalogCourseSerializer(serializers.ModelSerializer[Course]):
+    institution = serializers.CharField(source="institution.brand", read_only=True)
+    category = serializers.CharField(source="category.slug", read_only=True)
+
+    class Meta:
+        model = Course
+        fields = ("id", "code", "title", "institution", "category", "method", "total_hours", "price", "outside_price")
+        read_only_fields = fields
+
+
+class ListingSerializer(serializers.ModelSerializer[Listing]):
+    course = serializers.PrimaryKeyRelatedField(queryset=Course.objects.all())
+
+    class Meta:
+        model = Listing
+        fields = ("id", "course", "sku", "price", "is_active", "url", "created_at")
+        read_only_fields = ("id", "created_at")
+
+
+class ListingUpdateSerializer(serializers.Serializer[Listing]):
+    sku = serializers.CharField(max_length=64, required=False)
+    price = serializers.IntegerField(min_value=1, required=False)
+    is_active = serializers.BooleanField(required=False)
+    url = serializers.URLField(required=False, allow_blank=True)
+
+
+class PurchaseCreateSerializer(serializers.Serializer[Any]):
+    card_number = serializers.RegexField(r"^[0-9 ]{16,19}$", help_text="The participant's 16-digit card number.")
+    listing = serializers.IntegerField(min_value=1, help_text="Your listing's id.")
+    schedule = serializers.IntegerField(
+        min_value=1, required=False, allow_null=True, help_text="For webinar and offline courses: the session chosen."
+    )
+
+
+class PurchaseConfirmSerializer(serializers.Serializer[Any]):
+    otp = serializers.RegexField(r"^[0-9]{6}$", help_text="The 6-digit code the participant received by SMS.")
+
+
+class PurchaseCompleteSerializer(serializers.Serializer[Any]):
+    certificate_number = serializers.CharField(max_length=100)
+    certificate_url = serializers.URLField(max_length=500)
+    completed_at = serializers.DateTimeField()
+
+
+class PurchaseSerializer(serializers.ModelSerializer[Purchase]):
+    status = serializers.SerializerMethodField()
+    course_code = serializers.CharField(source="course.code", read_only=True)
+    card_number_last4 = serializers.SerializerMethodField()
+    redeem_code = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Purchase
+        fields = (
+            "id",
+            "invoice_code",
+            "status",
+            "listing",
+            "course_code",
+            "schedule",
+            "card_number_last4",
+            "price",
+            "commission_rate_bp",
+            "commission_amount",
+            "otp_expires_at",
+            "voucher_code",
+            "redeem_code",
+            "certificate_number",
+            "certificate_url",
+            "completed_at",
+            "confirmed_at",
+            "cancelled_at",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = fields
+
+    def get_status(self, purchase: Purchase) -> str:
+        return str(purchase_display_status(purchase))
+
+    def get_card_number_last4(self, purchase: Purchase) -> str:
+        return purchase.card.number[-4:]
+
+    def get_redeem_code(self, purchase: Purchase) -> str | None:
+        return purchase.redeem_code.code if purchase.redeem_code else None

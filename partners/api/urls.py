@@ -1,0 +1,11 @@
+from rest_framework.routers import SimpleRouter
+
+from partners.api import views
+
+router = SimpleRouter()
+router.register("catalog/courses", views.CatalogCourseViewSet, basename="catalog-course")
+router.register("listings", views.ListingViewSet, basename="listing")
+router.register("purchases", views.PurchaseViewSet, basename="purchase")
+
+app_name = "partner-api"
+urlpatterns = router.urls

@@ -1,0 +1,233 @@
+"""Partner API v1: thin views over the services; every query scoped to the calling partner."""
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.pagination import CursorPagination
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
+
+from courses.errors import CurationError
+from courses.models import Course
+from partners.api.authentication import PartnerSignatureAuthentication, partner_of
+from partners.api.errors import api_error
+from partners.api.filters import CatalogFilter, ListingFilter, PurchaseFilter
+from partners.api.idempotency import idempotent
+from partners.api.schema import PartnerSignatureScheme
+from partners.api.serializers import (
+    CatalogCourseSerializer,
+    ListingSerializer,
+    ListingUpdateSerializer,
+    PurchaseCompleteSerializer,
+    PurchaseConfirmSerializer,
+    PurchaseCreateSerializer,
+    PurchaseSerializer,
+)
+from partners.models import Listing, Purchase
+from partners.services.listings import listing_create, listing_update
+from partners.services.purchases import (
+    PurchaseError,
+    purchase_cancel,
+    purchase_complete,
+    purchase_confirm,
+    purchase_create,
+)
+from prakerja.audit.services import Actor
+
+
+class PartnerRateThrottle(SimpleRateThrottle):
+    """Requests per partner (all its keys together), rate in PARTNER_API_THROTTLE."""
+
+    scope = "partner"
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        return f"throttle-partner-{partner_of(request).pk}"
+
+
+class NewestFirst(CursorPagination):
+    ordering = "-created_at"
+    page_size = 50
+    max_page_size = 200
+    page_size_query_param = "page_size"
+
+
+class ById(CursorPagination):
+    ordering = "id"
+    page_size = 50
+    max_page_size = 200
+    page_size_query_param = "page_size"
+
+
+SIGNED = [
+    OpenApiParameter("Authorization", str, OpenApiParameter.HEADER, required=True, description="`Api-Key <key>`"),
+    OpenApiParameter("X-Timestamp", str, OpenApiParameter.HEADER, required=True, description="Unix seconds"),
+    OpenApiParameter(
+        "X-Signature", str, OpenApiParameter.HEADER, required=True, description="hex HMAC-SHA256, see the description"
+    ),
+]
+IDEMPOTENT = [
+    *SIGNED,
+    OpenApiParameter(
+        "Idempotency-Key", str, OpenApiParameter.HEADER, required=True, description="Unique per intended operation"
+    ),
+]
+
+
+class PartnerAPIView(viewsets.GenericViewSet[Any]):
+    authentication_classes = [PartnerSignatureAuthentication]
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [PartnerRateThrottle]
+
+
+@extend_schema_view(list=extend_schema(parameters=SIGNED), retrieve=extend_schema(parameters=SIGNED))
+class CatalogCourseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PartnerAPIView):
+    """Approved courses a platform may list."""
+
+    serializer_class = CatalogCourseSerializer
+    filterset_class = CatalogFilter
+    pagination_class = ById
+
+    def get_queryset(self) -> QuerySet[Course]:
+        return Course.objects.on_sale().select_related("institution", "category")
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=SIGNED),
+    retrieve=extend_schema(parameters=SIGNED),
+    create=extend_schema(parameters=IDEMPOTENT),
+    partial_update=extend_schema(parameters=SIGNED, request=ListingUpdateSerializer),
+)
+class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PartnerAPIView):
+    """The calling platform's own listings."""
+
+    serializer_class = ListingSerializer
+    filterset_class = ListingFilter
+    pagination_class = NewestFirst
+
+    def get_queryset(self) -> QuerySet[Listing]:
+        if getattr(self, "swagger_fake_view", False):
+            return Listing.objects.none()
+        return Listing.objects.filter(partner=partner_of(self.request))
+
+    @idempotent
+    def create(self, request: Request) -> Response:
+        serializer = ListingSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        partner = partner_of(request)
+        data = serializer.validated_data
+        try:
+            listing = listing_create(
+                course=data["course"],
+                partner=partner,
+                sku=data["sku"],
+                price=data["price"],
+                url=data.get("url", ""),
+                actor=Actor.partner(partner.slug),
+            )
+        except CurationError as error:
+            return api_error(detail=" ".join(error.problems), code="listing_refused", status_code=422)
+        return Response(ListingSerializer(listing).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        listing = self.get_object()
+        serializer = ListingUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            listing = listing_update(
+                listing=listing,
+                actor=Actor.partner(partner_of(request).slug),
+                price=data.get("price"),
+                is_active=data.get("is_active"),
+            )
+        except CurationError as error:
+            return api_error(detail=" ".join(error.problems), code="listing_refused", status_code=422)
+        return Response(ListingSerializer(listing).data)
+
+
+CREATE_EXAMPLE = OpenApiExample(
+    "Buy a listing", value={"card_number": "5380342687319785", "listing": 12}, request_only=True
+)
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=SIGNED),
+    retrieve=extend_schema(parameters=SIGNED),
+    create=extend_schema(
+        parameters=IDEMPOTENT,
+        request=PurchaseCreateSerializer,
+        responses={201: PurchaseSerializer},
+        examples=[CREATE_EXAMPLE],
+    ),
+    confirm=extend_schema(
+        parameters=IDEMPOTENT, request=PurchaseConfirmSerializer, responses={200: PurchaseSerializer}
+    ),
+    cancel=extend_schema(parameters=IDEMPOTENT, request=None, responses={200: PurchaseSerializer}),
+    complete=extend_schema(
+        parameters=IDEMPOTENT, request=PurchaseCompleteSerializer, responses={200: PurchaseSerializer}
+    ),
+)
+class PurchaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PartnerAPIView):
+    """Purchases made on the calling platform."""
+
+    serializer_class = PurchaseSerializer
+    filterset_class = PurchaseFilter
+    pagination_class = NewestFirst
+
+    def get_queryset(self) -> QuerySet[Purchase]:
+        if getattr(self, "swagger_fake_view", False):
+            return Purchase.objects.none()
+        return Purchase.objects.filter(partner=partner_of(self.request)).select_related("course", "card", "redeem_code")
+
+    def _fresh(self, purchase: Purchase, code: int = status.HTTP_200_OK) -> Response:
+        reloaded = self.get_queryset().get(pk=purchase.pk)
+        return Response(PurchaseSerializer(reloaded).data, status=code)
+
+    @idempotent
+    def create(self, request: Request) -> Response:
+        serializer = PurchaseCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        purchase = purchase_create(
+            partner=partner_of(request),
+            card_number=data["card_number"],
+            listing_id=data["listing"],
+            schedule_id=data.get("schedule"),
+        )
+        return self._fresh(purchase, status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def confirm(self, request: Request, pk: str) -> Response:
+        serializer = PurchaseConfirmSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        purchase = purchase_confirm(purchase_id=pk, otp=serializer.validated_data["otp"], partner=partner_of(request))
+        return self._fresh(purchase)
+
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def cancel(self, request: Request, pk: str) -> Response:
+        return self._fresh(purchase_cancel(purchase_id=pk, partner=partner_of(request)))
+
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def complete(self, request: Request, pk: str) -> Response:
+        serializer = PurchaseCompleteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        purchase = purchase_complete(
+            purchase_id=pk,
+            partner=partner_of(request),
+            certificate_number=data["certificate_number"],
+            certificate_url=data["certificate_url"],
+            completed_at=data["completed_at"],
+        )
+        return self._fresh(purchase)
+
+
+__all__ = ["PartnerSignatureScheme", "PurchaseError"]

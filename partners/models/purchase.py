@@ -1,0 +1,76 @@
+"""Purchases: a course bought on a platform with a participant's card balance."""
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from applicants.models import Card
+from courses.models import Course, RedeemCode, Schedule
+from partners.models.platform import Listing, Partner
+
+
+class PurchaseStatus(models.TextChoices):
+    AWAITING_CONFIRMATION = "awaiting_confirmation", _("Waiting for the participant's confirmation")
+    PAID = "paid", _("Paid")
+    REDEEMED = "redeemed", _("Training started")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+    EXPIRED = "expired", _("Not confirmed in time")
+    FAILED = "failed", _("Confirmation failed")
+
+
+class Purchase(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    partner = models.ForeignKey(Partner, verbose_name=_("platform"), on_delete=models.PROTECT, related_name="purchases")
+    listing = models.ForeignKey(Listing, verbose_name=_("listing"), on_delete=models.PROTECT, related_name="purchases")
+    course = models.ForeignKey(Course, verbose_name=_("course"), on_delete=models.PROTECT, related_name="purchases")
+    schedule = models.ForeignKey(
+        Schedule, verbose_name=_("schedule"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    card = models.ForeignKey(Card, verbose_name=_("card"), on_delete=models.PROTECT, related_name="purchases")
+    invoice_code = models.CharField(_("invoice"), max_length=24)
+    price = models.BigIntegerField(_("price (Rp)"))
+    commission_rate_bp = models.PositiveSmallIntegerField(_("commission (basis points)"))
+    commission_amount = models.BigIntegerField(_("commission (Rp)"))
+    status = models.CharField(
+        _("status"), max_length=24, choices=PurchaseStatus.choices, default=PurchaseStatus.AWAITING_CONFIRMATION
+    )
+    otp_hash = models.CharField(max_length=64, editable=False)
+    otp_expires_at = models.DateTimeField(_("code valid until"))
+    otp_attempts = models.PositiveSmallIntegerField(_("wrong codes"), default=0)
+    voucher_code = models.CharField(_("voucher code"), max_length=16, blank=True)
+    redeem_code = models.OneToOneField(
+        RedeemCode,
+        verbose_name=_("redeem code"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="purchase",
+    )
+    certificate_number = models.CharField(_("certificate number"), max_length=100, blank=True)
+    certificate_url = models.URLField(_("certificate"), max_length=500, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("purchase")
+        verbose_name_plural = _("purchases")
+        constraints = [
+            models.UniqueConstraint(fields=["invoice_code"], name="purchase_invoice_unique"),
+            models.UniqueConstraint(
+                fields=["voucher_code"], condition=~models.Q(voucher_code=""), name="purchase_voucher_unique"
+            ),
+            models.CheckConstraint(condition=models.Q(price__gt=0), name="purchase_price_positive"),
+            models.CheckConstraint(condition=models.Q(commission_rate_bp__lte=1500), name="purchase_commission_capped"),
+        ]
+        indexes = [
+            models.Index(fields=["partner", "updated_at"], name="purchase_partner_updated_idx"),
+            models.Index(fields=["card", "status"], name="purchase_card_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.invoice_code
