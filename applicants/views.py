@@ -17,6 +17,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
+from applicants.dashboard import dashboard_panels
 from applicants.errors import ApplicantError, OtpCooldown
 from applicants.forms import CodeForm, IdentityForm, PersonalForm, PhoneForm, RegisterForm, WaveJoinForm
 from applicants.models import Applicant, Question, Step, TestAttempt, Wave
@@ -102,6 +103,7 @@ def dashboard(request: HttpRequest, applicant: Applicant) -> HttpResponse:
     context = {"applicant": applicant, "steps": dashboard_steps(applicant)}
     if applicant.has_reached(Step.READY):
         context["programme"] = programme_status(applicant)
+        context["panels"] = dashboard_panels(applicant)
     return render(request, "applicants/dashboard.html", context)
 
 

@@ -1,6 +1,15 @@
-from django.contrib import admin
+from typing import Any, cast
 
-from partners.models import Listing, Partner
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from partners.models import Listing, Partner, PartnerAPIKey, Purchase
+from partners.services.api_keys import api_key_issue, api_key_revoke
+from prakerja.accounts.models import User
+from prakerja.audit.services import Actor
 
 
 @admin.register(Partner)
@@ -18,3 +27,67 @@ class ListingAdmin(admin.ModelAdmin[Listing]):
     search_fields = ("sku", "course__code", "course__title")
     list_select_related = ("course", "partner")
     raw_id_fields = ("course",)
+
+
+@admin.register(PartnerAPIKey)
+class PartnerAPIKeyAdmin(admin.ModelAdmin[PartnerAPIKey]):
+    """Issuing shows the key and signing secret once, in the confirmation message; afterwards
+    the portal holds only a hash of the key and the secret encrypted."""
+
+    list_display = ("partner", "name", "prefix", "created", "last_used_at", "revoked")
+    list_filter = ("revoked", "partner")
+    list_select_related = ("partner",)
+    search_fields = ("prefix", "name", "partner__name")
+    fields = ("partner", "name")
+    actions = ("revoke",)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return ("partner", "name") if obj is not None else ()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: PartnerAPIKey, form: Any, change: bool) -> None:
+        if change:
+            return
+        issued = api_key_issue(
+            partner=form.cleaned_data["partner"],
+            name=form.cleaned_data["name"],
+            actor=Actor.for_user(cast(User, request.user)),
+        )
+        obj.pk = issued.api_key.pk
+        self.message_user(
+            request,
+            format_html(
+                "API key: <code>{}</code><br>Signing secret: <code>{}</code><br>{}",
+                issued.key,
+                issued.signing_secret,
+                _("Copy both now: they are not shown again."),
+            ),
+            messages.WARNING,
+        )
+
+    @admin.action(description=_("Revoke the selected keys"), permissions=["change"])
+    def revoke(self, request: HttpRequest, queryset: QuerySet[PartnerAPIKey]) -> None:
+        for api_key in queryset.select_related("partner"):
+            api_key_revoke(api_key=api_key, actor=Actor.for_user(cast(User, request.user)))
+        self.message_user(request, _("%(count)d key(s) revoked.") % {"count": queryset.count()})
+
+
+@admin.register(Purchase)
+class PurchaseAdmin(admin.ModelAdmin[Purchase]):
+    list_display = ("invoice_code", "partner", "course", "price", "status", "created_at", "confirmed_at")
+    list_filter = ("status", "partner")
+    list_select_related = ("partner", "course")
+    search_fields = ("=invoice_code", "=card__number", "=voucher_code")
+    show_full_result_count = False
+    exclude = ("otp_hash",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

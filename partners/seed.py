@@ -19,6 +19,23 @@ PLATFORMS_2020 = [
 def seed(context: SeedContext) -> None:
     seed_platforms()
     seed_listings()
+    seed_api_keys(context)
+
+
+def seed_api_keys(context: SeedContext) -> None:
+    """A fresh demo key per platform on every run (older demo keys are revoked: a key can
+    never be shown twice)."""
+    from partners.models import PartnerAPIKey
+    from partners.services.api_keys import api_key_issue
+    from prakerja.audit.services import Actor
+
+    PartnerAPIKey.objects.filter(name="demo").update(revoked=True)
+    keys = []
+    for partner in Partner.objects.filter(status=PartnerStatus.ACTIVE).order_by("name"):
+        issued = api_key_issue(partner=partner, name="demo", actor=Actor.system("seed-demo"))
+        keys.append({"platform": partner.slug, "api_key": issued.key, "signing_secret": issued.signing_secret})
+        context.note(f"API {partner.slug:<14} key {issued.key}  signing secret {issued.signing_secret}")
+    context.extra["partner_api_keys"] = keys
 
 
 def seed_platforms() -> None:

@@ -6,7 +6,7 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from courses.models import Course, Schedule
+from courses.models import Course, CourseReview, Schedule
 from courses.selectors import CourseFilters, courses_on_sale_search
 from partners.models import Listing, Partner, PartnerStatus
 
@@ -62,6 +62,7 @@ def catalogue_course(*, code: str) -> Course | None:
         .prefetch_related(
             Prefetch("listings", queryset=listings_for_sale().order_by("price"), to_attr="on_sale"),
             Prefetch("schedules", queryset=upcoming, to_attr="upcoming"),
+            Prefetch("reviews", queryset=CourseReview.objects.order_by("-created_at")[:10], to_attr="recent_reviews"),
             "trainers",
         )
         .filter(code=code)

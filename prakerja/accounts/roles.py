@@ -75,6 +75,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "courses.institutionsigningkey": VIEW,
     },
     FINANCE: {
+        "partners.purchase": VIEW,
         "applicants.wave": VIEW,
         "applicants.card": VIEW,
         "ledger.ledgeraccount": VIEW,
@@ -84,6 +85,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     PARTNER_MANAGER: {
         "partners.partner": EDIT,
         "partners.listing": EDIT,
+        "partners.partnerapikey": EDIT,
+        "partners.purchase": VIEW,
         "courses.course": VIEW,
     },
     AUDITOR: {},
