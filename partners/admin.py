@@ -6,8 +6,9 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from partners.models import Listing, Partner, PartnerAPIKey, Purchase
+from partners.models import Listing, Partner, PartnerAPIKey, Purchase, WebhookDelivery, WebhookEndpoint
 from partners.services.api_keys import api_key_issue, api_key_revoke
+from partners.services.webhooks import webhook_endpoint_create, webhook_redeliver
 from prakerja.accounts.models import User
 from prakerja.audit.services import Actor
 
@@ -91,3 +92,52 @@ class PurchaseAdmin(admin.ModelAdmin[Purchase]):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin[WebhookEndpoint]):
+    list_display = ("partner", "url", "is_active", "created_at")
+    list_filter = ("is_active", "partner")
+    fields = ("partner", "url", "is_active")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return ("partner", "url") if obj is not None else ()
+
+    def save_model(self, request: HttpRequest, obj: WebhookEndpoint, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        created = webhook_endpoint_create(
+            partner=form.cleaned_data["partner"],
+            url=form.cleaned_data["url"],
+            actor=Actor.for_user(cast(User, request.user)),
+        )
+        obj.pk = created.endpoint.pk
+        self.message_user(
+            request,
+            format_html(
+                "Signing secret: <code>{}</code><br>{}", created.secret, _("Copy it now: it is not shown again.")
+            ),
+            messages.WARNING,
+        )
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin[WebhookDelivery]):
+    list_display = ("event", "endpoint", "status", "attempts", "last_status_code", "next_attempt_at", "delivered_at")
+    list_filter = ("status", "endpoint__partner")
+    list_select_related = ("event", "endpoint")
+    readonly_fields = ("event", "endpoint", "status", "attempts", "last_status_code", "last_error", "delivered_at")
+    actions = ("redeliver",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description=_("Deliver again"), permissions=["change"])
+    def redeliver(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:
+        for delivery in queryset:
+            webhook_redeliver(delivery=delivery, actor=Actor.for_user(cast(User, request.user)))
+        self.message_user(request, _("%(count)d delivery(ies) queued again.") % {"count": queryset.count()})

@@ -1,8 +1,10 @@
 from partners.models.api import IdempotencyRecord, PartnerAPIKey
 from partners.models.platform import Listing, Partner, PartnerStatus
 from partners.models.purchase import Purchase, PurchaseStatus
+from partners.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [
+    "DeliveryStatus",
     "IdempotencyRecord",
     "Listing",
     "Partner",
@@ -10,4 +12,7 @@ __all__ = [
     "PartnerStatus",
     "Purchase",
     "PurchaseStatus",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
 ]

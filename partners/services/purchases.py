@@ -19,6 +19,7 @@ from applicants.services.otp import detached_code, detached_code_matches
 from courses.models import CourseStatus, RedeemCodeStatus, Schedule
 from courses.services.redemption import RedeemCodeUsed, redeem_code_cancel, redeem_code_issue
 from partners.models import Listing, Partner, Purchase, PurchaseStatus
+from partners.services.webhooks import webhook_event_record
 from prakerja.audit.services import Actor, audit_record
 from prakerja.ledger.errors import InsufficientBalance
 from prakerja.ledger.models import AccountKind, LedgerAccount, Posting
@@ -200,6 +201,7 @@ def _pay(purchase: Purchase, now: dt.datetime) -> Purchase | PurchaseError:
         target=purchase,
         payload={"price": purchase.price, "commission": purchase.commission_amount},
     )
+    _event(purchase, "purchase.confirmed")
     return purchase
 
 
@@ -224,6 +226,7 @@ def purchase_cancel(*, purchase_id: str, partner: Partner) -> Purchase:
         purchase.cancelled_at = timezone.now()
         purchase.save(update_fields=["status", "cancelled_at", "updated_at"])
         audit_record(actor=Actor.partner(partner.slug), action="purchase.cancelled", target=purchase)
+        _event(purchase, "purchase.cancelled")
         return purchase
 
 
@@ -258,7 +261,21 @@ def purchase_complete(
         purchase.completed_at = completed_at
         purchase.save(update_fields=["status", "certificate_number", "certificate_url", "completed_at", "updated_at"])
         audit_record(actor=Actor.partner(partner.slug), action="purchase.completed", target=purchase)
+        _event(purchase, "purchase.completed")
         return purchase
+
+
+def _event(purchase: Purchase, type: str) -> None:
+    webhook_event_record(
+        partner=purchase.partner,
+        type=type,
+        payload={
+            "purchase": str(purchase.pk),
+            "invoice_code": purchase.invoice_code,
+            "status": purchase.status,
+            "price": purchase.price,
+        },
+    )
 
 
 def purchase_display_status(purchase: Purchase) -> str:

@@ -87,6 +87,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "partners.listing": EDIT,
         "partners.partnerapikey": EDIT,
         "partners.purchase": VIEW,
+        "partners.webhookendpoint": EDIT,
+        "partners.webhookdelivery": ("view", "change"),
         "courses.course": VIEW,
     },
     AUDITOR: {},

@@ -27,3 +27,6 @@ STORAGES = {
 # The real server started by tests serves static files straight from the apps.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Local receivers in tests listen on plain http.
+WEBHOOK_ALLOW_HTTP = True
