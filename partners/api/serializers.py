@@ -1,10 +1,31 @@
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import URLValidator
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from courses.models import Course
 from partners.models import Listing, Purchase
 from partners.services.purchases import purchase_display_status
+
+
+@extend_schema_field({"type": "string", "description": "An http(s) URL, or empty when there is none."})
+class OptionalURLField(serializers.CharField):
+    """A URL that may be empty: described as a plain string, since "" is not a "uri"."""
+
+    url_validator = URLValidator(schemes=["http", "https"])
+
+    def to_internal_value(self, data: Any) -> str:
+        # Checked here, not through `validators`: the schema generator would describe a URL
+        # validator as format "uri", which an empty string does not satisfy.
+        value = str(super().to_internal_value(data))
+        if value:
+            try:
+                self.url_validator(value)
+            except DjangoValidationError as error:
+                raise serializers.ValidationError("Enter a valid http(s) URL.") from error
+        return value
 
 
 class CatalogCourseSerializer(serializers.ModelSerializer[Course]):
@@ -19,6 +40,7 @@ class CatalogCourseSerializer(serializers.ModelSerializer[Course]):
 
 class ListingSerializer(serializers.ModelSerializer[Listing]):
     course = serializers.PrimaryKeyRelatedField(queryset=Course.objects.all())
+    url = OptionalURLField(max_length=200, required=False, allow_blank=True)
 
     class Meta:
         model = Listing
@@ -56,6 +78,7 @@ class PurchaseSerializer(serializers.ModelSerializer[Purchase]):
     course_code = serializers.CharField(source="course.code", read_only=True)
     card_number_last4 = serializers.SerializerMethodField()
     redeem_code = serializers.SerializerMethodField()
+    certificate_url = OptionalURLField(read_only=True)
 
     class Meta:
         model = Purchase

@@ -91,6 +91,7 @@ class CatalogCourseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Par
     serializer_class = CatalogCourseSerializer
     filterset_class = CatalogFilter
     pagination_class = ById
+    lookup_value_regex = "[0-9]+"
 
     def get_queryset(self) -> QuerySet[Course]:
         return Course.objects.on_sale().select_related("institution", "category")
@@ -108,6 +109,7 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PartnerAP
     serializer_class = ListingSerializer
     filterset_class = ListingFilter
     pagination_class = NewestFirst
+    lookup_value_regex = "[0-9]+"
 
     def get_queryset(self) -> QuerySet[Listing]:
         if getattr(self, "swagger_fake_view", False):
@@ -178,6 +180,7 @@ class PurchaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PartnerA
     serializer_class = PurchaseSerializer
     filterset_class = PurchaseFilter
     pagination_class = NewestFirst
+    lookup_value_regex = "[0-9a-fA-F-]{36}"  # purchase ids are UUIDs; anything else is a 404
 
     def get_queryset(self) -> QuerySet[Purchase]:
         if getattr(self, "swagger_fake_view", False):

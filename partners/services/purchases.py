@@ -8,6 +8,7 @@ protected ledger account, so concurrent confirmations can never spend the same r
 
 import datetime as dt
 import secrets
+import uuid
 
 from django.db import transaction
 from django.utils import timezone
@@ -46,6 +47,13 @@ class PurchaseError(Exception):
 
 def _not_found(what: str) -> PurchaseError:
     return PurchaseError(f"{what}_not_found", _("Not found."), status=404)
+
+
+def _purchase_pk(purchase_id: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(purchase_id))
+    except ValueError:
+        raise _not_found("purchase") from None
 
 
 def _card_usable(card: Card, now: dt.datetime) -> bool:
@@ -137,7 +145,7 @@ def purchase_confirm(
             scope = scope.filter(partner=partner)
         if card is not None:
             scope = scope.filter(card=card)
-        purchase = scope.filter(pk=purchase_id).first()
+        purchase = scope.filter(pk=_purchase_pk(purchase_id)).first()
         if purchase is None:
             raise _not_found("purchase")
         if purchase.status != PurchaseStatus.AWAITING_CONFIRMATION:
@@ -208,7 +216,7 @@ def _pay(purchase: Purchase, now: dt.datetime) -> Purchase | PurchaseError:
 def purchase_cancel(*, purchase_id: str, partner: Partner) -> Purchase:
     """Cancel before the training starts; a paid purchase is refunded by a reversing posting."""
     with transaction.atomic():
-        purchase = Purchase.objects.select_for_update().filter(pk=purchase_id, partner=partner).first()
+        purchase = Purchase.objects.select_for_update().filter(pk=_purchase_pk(purchase_id), partner=partner).first()
         if purchase is None:
             raise _not_found("purchase")
         if purchase.status == PurchaseStatus.AWAITING_CONFIRMATION:
@@ -238,7 +246,7 @@ def purchase_complete(
         purchase = (
             Purchase.objects.select_for_update(of=("self",))
             .select_related("redeem_code")
-            .filter(pk=purchase_id, partner=partner)
+            .filter(pk=_purchase_pk(purchase_id), partner=partner)
             .first()
         )
         if purchase is None:
