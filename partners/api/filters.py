@@ -1,5 +1,8 @@
+import datetime as dt
+
 import django_filters
 from django.db.models import QuerySet
+from rest_framework.exceptions import ValidationError
 
 from courses.models import Course
 from partners.models import Listing, Purchase, PurchaseStatus
@@ -23,11 +26,19 @@ class ListingFilter(django_filters.FilterSet):
 
 class PurchaseFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=PurchaseStatus.choices, method="filter_status")
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", method="filter_updated_since")
 
     class Meta:
         model = Purchase
         fields = ("status", "updated_since")
+
+    def filter_updated_since(self, queryset: QuerySet[Purchase], name: str, value: dt.datetime) -> QuerySet[Purchase]:
+        # In UTC: PostgreSQL refuses offsets beyond ±15:59 that ISO 8601 parsers accept.
+        try:
+            moment = value.astimezone(dt.UTC)
+        except (OverflowError, ValueError):
+            raise ValidationError({"updated_since": "Not a usable date and time."}) from None
+        return queryset.filter(updated_at__gte=moment)
 
     def filter_status(self, queryset: QuerySet[Purchase], name: str, value: str) -> QuerySet[Purchase]:
         # "redeemed" is a paid purchase whose redeem code the institution committed.

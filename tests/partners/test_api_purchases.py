@@ -227,3 +227,10 @@ def test_purchases_are_listed_with_filters_and_a_cursor(api, participant_card, d
     rest = api.get(page["next"].split("testserver")[1]).json()
     assert len(rest["results"]) == 1
     assert api.get(f"{PURCHASES}?status=paid").json()["results"] == []
+
+
+def test_odd_dates_in_filters_are_answered_not_crashed_on(api):
+    # Found by Schemathesis: an ISO 8601 offset PostgreSQL does not accept
+    response = api.get(f"{PURCHASES}?updated_since=8876-12-31T01%3A30%3A12.144-18%3A03")
+    assert response.status_code == 200
+    assert api.get(f"{PURCHASES}?updated_since=9999-12-31T23%3A59%3A59-10%3A00").status_code == 400
