@@ -234,3 +234,19 @@ def test_odd_dates_in_filters_are_answered_not_crashed_on(api):
     response = api.get(f"{PURCHASES}?updated_since=8876-12-31T01%3A30%3A12.144-18%3A03")
     assert response.status_code == 200
     assert api.get(f"{PURCHASES}?updated_since=9999-12-31T23%3A59%3A59-10%3A00").status_code == 400
+
+
+def test_each_platform_is_throttled_on_its_own(api, settings):
+    from django.core.cache import cache
+
+    from partners.api.views import PartnerRateThrottle
+
+    cache.clear()
+    PartnerRateThrottle.THROTTLE_RATES = {"partner": "3/min"}
+    try:
+        statuses = [api.get(PURCHASES).status_code for _ in range(4)]
+        other = SignedClient.for_partner(PartnerFactory.create())
+        assert other.get(PURCHASES).status_code == 200
+    finally:
+        PartnerRateThrottle.THROTTLE_RATES = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    assert statuses == [200, 200, 200, 429]

@@ -66,7 +66,7 @@ def signer(regions: None) -> Signer:
 
 
 @schema.parametrize()
-@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=20, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_the_api_keeps_its_schema(case: Any, live_api: str, signer: Signer) -> None:
     case.call_and_validate(
         base_url=live_api,
