@@ -19,6 +19,7 @@ class PartnerAdmin(admin.ModelAdmin[Partner]):
     list_filter = ("status",)
     search_fields = ("name", "legal_name")
     prepopulated_fields = {"slug": ("name",)}
+    filter_horizontal = ("institutions",)
 
 
 @admin.register(Listing)

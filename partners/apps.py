@@ -11,3 +11,9 @@ class PartnersConfig(AppConfig):
         from partners.participant import purchases_panel
 
         register_panel(purchases_panel)
+
+        from courses.models import Course
+        from courses.signals import course_decided
+        from partners.services.listings import listings_on_course_decided
+
+        course_decided.connect(listings_on_course_decided, sender=Course, dispatch_uid="partners-listings")

@@ -11,6 +11,7 @@ from applicants.models import Scheme
 from courses.errors import CurationError
 from courses.models import Course, CourseStatus, LearningMethod
 from courses.models.catalogue import SCHEDULED_METHODS
+from courses.signals import course_decided
 from prakerja.accounts.models import User
 from prakerja.audit.services import Actor, audit_record
 
@@ -74,7 +75,7 @@ def course_rule_problems(course: Course) -> list[str]:
     return problems
 
 
-def _transition(*, course: Course, to: str, actor: User, reasons: str = "") -> Course:
+def _transition(*, course: Course, to: str, actor: User | Actor, reasons: str = "") -> Course:
     locked = Course.objects.select_for_update().get(pk=course.pk)
     if to not in ALLOWED[locked.status]:
         raise CurationError(
@@ -93,16 +94,18 @@ def _transition(*, course: Course, to: str, actor: User, reasons: str = "") -> C
         locked.decided_at = now
     locked.save(update_fields=["status", "decision_reasons", "submitted_at", "decided_at", "updated_at"])
     audit_record(
-        actor=Actor.for_user(actor),
+        actor=actor if isinstance(actor, Actor) else Actor.for_user(actor),
         action=f"course.{to}",
         target=locked,
         payload={"from": previous, "reasons": reasons},
     )
+    if to in (CourseStatus.APPROVED, CourseStatus.REJECTED):
+        course_decided.send(sender=Course, course=locked, status=to, reasons=reasons)
     return locked
 
 
 @transaction.atomic
-def course_submit(*, course: Course, actor: User) -> Course:
+def course_submit(*, course: Course, actor: User | Actor) -> Course:
     if problems := course_rule_problems(course):
         raise CurationError(problems)
     return _transition(course=course, to=CourseStatus.SUBMITTED, actor=actor)

@@ -1,3 +1,4 @@
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -5,7 +6,7 @@ from django.core.validators import URLValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from courses.models import Course
+from courses.models import Course, LearningMethod
 from partners.models import Listing, Purchase
 from partners.services.purchases import purchase_display_status
 
@@ -38,14 +39,44 @@ class CatalogCourseSerializer(serializers.ModelSerializer[Course]):
         read_only_fields = fields
 
 
+class SessionSerializer(serializers.Serializer[Any]):
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+
+
+class NewCourseSerializer(serializers.Serializer[Any]):
+    """A course submitted for curation on behalf of one of the platform's institutions."""
+
+    institution = serializers.IntegerField(min_value=1)
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField()
+    learning_outcomes = serializers.CharField()
+    category = serializers.SlugField(help_text="A category slug from the catalogue.")
+    method = serializers.ChoiceField(choices=LearningMethod.choices)
+    total_hours = serializers.DecimalField(max_digits=5, decimal_places=1, min_value=Decimal("0.5"))
+    price = serializers.IntegerField(min_value=1, help_text="Price on Prakerja (Rp).")
+    outside_price = serializers.IntegerField(min_value=1, help_text="Price of the same course outside the programme.")
+    trainer_name = serializers.CharField(max_length=150)
+    trainer_profile = serializers.CharField(required=False, allow_blank=True, default="")
+    sessions = SessionSerializer(many=True, required=False, default=list)
+
+
 class ListingSerializer(serializers.ModelSerializer[Listing]):
-    course = serializers.PrimaryKeyRelatedField(queryset=Course.objects.all())
+    course = serializers.PrimaryKeyRelatedField(
+        queryset=Course.objects.all(), required=False, help_text="An approved course (or send new_course)."
+    )
+    new_course = NewCourseSerializer(write_only=True, required=False)
     url = OptionalURLField(max_length=200, required=False, allow_blank=True)
 
     class Meta:
         model = Listing
-        fields = ("id", "course", "sku", "price", "is_active", "url", "created_at")
-        read_only_fields = ("id", "created_at")
+        fields = ("id", "course", "new_course", "sku", "price", "is_active", "awaiting_approval", "url", "created_at")
+        read_only_fields = ("id", "is_active", "awaiting_approval", "created_at")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if ("course" in attrs) == ("new_course" in attrs):
+            raise serializers.ValidationError("Send either course (an approved course) or new_course.")
+        return attrs
 
 
 class ListingUpdateSerializer(serializers.Serializer[Listing]):

@@ -31,7 +31,7 @@ from partners.api.serializers import (
     PurchaseSerializer,
 )
 from partners.models import Listing, Purchase
-from partners.services.listings import listing_create, listing_update
+from partners.services.listings import NewCourse, listing_create, listing_create_with_new_course, listing_update
 from partners.services.purchases import (
     PurchaseError,
     purchase_cancel,
@@ -147,17 +147,43 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PartnerAP
         serializer.is_valid(raise_exception=True)
         partner = partner_of(request)
         data = serializer.validated_data
+        actor = Actor.partner(partner.slug)
         try:
-            listing = listing_create(
-                course=data["course"],
-                partner=partner,
-                sku=data["sku"],
-                price=data["price"],
-                url=data.get("url", ""),
-                actor=Actor.partner(partner.slug),
-            )
+            if "new_course" in data:
+                new = data["new_course"]
+                listing = listing_create_with_new_course(
+                    partner=partner,
+                    new=NewCourse(
+                        institution_id=new["institution"],
+                        title=new["title"],
+                        description=new["description"],
+                        learning_outcomes=new["learning_outcomes"],
+                        category_slug=new["category"],
+                        method=new["method"],
+                        total_hours=new["total_hours"],
+                        price=new["price"],
+                        outside_price=new["outside_price"],
+                        trainer_name=new["trainer_name"],
+                        trainer_profile=new["trainer_profile"],
+                        sessions=[(s["starts_at"], s["ends_at"]) for s in new["sessions"]],
+                    ),
+                    sku=data["sku"],
+                    price=data["price"],
+                    actor=actor,
+                )
+            else:
+                listing = listing_create(
+                    course=data["course"],
+                    partner=partner,
+                    sku=data["sku"],
+                    price=data["price"],
+                    url=data.get("url", ""),
+                    actor=actor,
+                )
         except CurationError as error:
-            return api_error(detail=" ".join(error.problems), code="listing_refused", status_code=422)
+            return api_error(
+                detail=" ".join(error.problems), code="listing_refused", status_code=422, errors=error.problems
+            )
         return Response(ListingSerializer(listing).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, pk: str) -> Response:

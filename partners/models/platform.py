@@ -1,7 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from courses.models import Course
+from courses.models import Course, TrainingInstitution
 
 
 class PartnerStatus(models.TextChoices):
@@ -25,6 +25,10 @@ class Partner(models.Model):
     legal_name = models.CharField(_("legal name (PT)"), max_length=200, blank=True)
     website = models.URLField(_("website"), blank=True)
     status = models.CharField(_("status"), max_length=20, choices=PartnerStatus.choices, default=PartnerStatus.PROSPECT)
+    # Institutions whose courses the platform may submit for curation through the API.
+    institutions = models.ManyToManyField(
+        TrainingInstitution, verbose_name=_("training institutions"), blank=True, related_name="platforms"
+    )
     # The platform's fee on each sale, in basis points of the price (the agreement caps it at 15%).
     commission_rate_bp = models.PositiveSmallIntegerField(_("commission (basis points)"), default=1000)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -54,6 +58,8 @@ class Listing(models.Model):
     sku = models.CharField(_("platform SKU"), max_length=64)
     price = models.BigIntegerField(_("price on the platform (Rp)"))
     is_active = models.BooleanField(_("active"), default=True)
+    # Listed together with a new course the platform submitted: inactive until curators approve.
+    awaiting_approval = models.BooleanField(_("waiting for the course's approval"), default=False)
     url = models.URLField(_("page on the platform"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

@@ -1,10 +1,17 @@
 """Listings: an approved course on a platform, at a price not above the course price."""
 
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from courses.errors import CurationError
-from courses.models import Course, CourseStatus
+from courses.models import Category, Course, CourseStatus, Schedule, Trainer
+from courses.services.curation import course_submit
 from partners.models import Listing, Partner, PartnerStatus
 from prakerja.audit.services import Actor, audit_record
 
@@ -54,3 +61,81 @@ def listing_update(
         actor=actor, action="listing.update", target=locked, payload={"price": locked.price, "active": locked.is_active}
     )
     return locked
+
+
+@dataclass(frozen=True)
+class NewCourse:
+    institution_id: int
+    title: str
+    description: str
+    learning_outcomes: str
+    category_slug: str
+    method: str
+    total_hours: Decimal
+    price: int
+    outside_price: int
+    trainer_name: str
+    trainer_profile: str
+    sessions: list[tuple[dt.datetime, dt.datetime]]
+
+
+@transaction.atomic
+def listing_create_with_new_course(*, partner: Partner, new: NewCourse, sku: str, price: int, actor: Actor) -> Listing:
+    """Submit a course for curation on behalf of one of the platform's institutions, with the
+    platform's listing of it, inactive until curators approve the course."""
+    if partner.status not in SELLING:
+        raise CurationError([_("This platform may not sell courses now.")])
+    institution = partner.institutions.filter(pk=new.institution_id).first()
+    if institution is None:
+        raise CurationError([_("This platform may not submit courses for that institution.")])
+    category = Category.objects.filter(slug=new.category_slug).first()
+    if category is None:
+        raise CurationError([_("Unknown category.")])
+    if price <= 0 or price > new.price:
+        raise CurationError([_("The platform price must be above zero and not above the course price.")])
+    course = Course.objects.create(
+        institution=institution,
+        code=f"P{partner.pk}-{secrets.token_hex(4).upper()}",
+        title=new.title,
+        description=new.description,
+        learning_outcomes=new.learning_outcomes,
+        category=category,
+        method=new.method,
+        total_hours=new.total_hours,
+        price=new.price,
+        outside_price=new.outside_price,
+    )
+    trainer = Trainer.objects.create(institution=institution, name=new.trainer_name, profile=new.trainer_profile)
+    course.trainers.add(trainer)
+    for n, (starts_at, ends_at) in enumerate(new.sessions, start=1):
+        Schedule.objects.create(
+            course=course, code=f"{course.code}-{n}", starts_at=starts_at, ends_at=ends_at, capacity=100
+        )
+    course_submit(course=course, actor=actor)  # raises CurationError with every problem
+    try:
+        with transaction.atomic():
+            listing = Listing.objects.create(
+                course=course, partner=partner, sku=sku, price=price, is_active=False, awaiting_approval=True
+            )
+    except IntegrityError as exc:
+        raise CurationError([_("This platform already uses this SKU.")]) from exc
+    audit_record(actor=actor, action="listing.submitted", target=listing, payload={"course": course.code})
+    return listing
+
+
+def listings_on_course_decided(*, course: Course, status: str, reasons: str, **_: Any) -> None:
+    """Curators decided a course a platform submitted: activate its listing or tell it why not."""
+    from partners.services.webhooks import webhook_event_record
+
+    for listing in (
+        Listing.objects.select_for_update().select_related("partner").filter(course=course, awaiting_approval=True)
+    ):
+        approved = status == CourseStatus.APPROVED
+        listing.awaiting_approval = False
+        listing.is_active = approved
+        listing.save(update_fields=["awaiting_approval", "is_active"])
+        webhook_event_record(
+            partner=listing.partner,
+            type="listing.approved" if approved else "listing.rejected",
+            payload={"listing": listing.pk, "course": course.code, "sku": listing.sku, "reasons": reasons},
+        )

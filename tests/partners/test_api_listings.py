@@ -60,3 +60,61 @@ def test_keys_rotate_without_downtime_and_a_revoked_key_stops_working(api):
     # a key's secret does not sign for another key
     mixed = SignedClient(api.partner, second.key, "bukan-rahasia-ini", api.client)
     assert mixed.get("/api/v1/listings/").json()["code"] == "signature_invalid"
+
+
+NEW_COURSE = {
+    "title": "Dasar Pemasaran Digital untuk UMKM",
+    "description": "Belajar memasarkan produk warung dan UMKM di media sosial.",
+    "learning_outcomes": "Peserta mampu membuat rencana konten dan iklan sederhana.",
+    "method": "self_paced",
+    "total_hours": "16.0",
+    "price": 300_000,
+    "outside_price": 350_000,
+    "trainer_name": "Rina Kusuma",
+    "trainer_profile": "Praktisi pemasaran digital 8 tahun.",
+}
+
+
+def test_a_platform_submits_a_new_course_whose_listing_opens_on_approval(api, django_capture_on_commit_callbacks):
+    from courses.models import Course
+    from courses.services.curation import course_approve, course_review_start
+    from partners.models import WebhookEvent
+    from partners.services.webhooks import webhook_endpoint_create
+    from tests.factories import CategoryFactory, InstitutionFactory, StaffUserFactory
+
+    # Given a platform working with an institution, with a webhook endpoint
+    institution = InstitutionFactory.create()
+    api.partner.institutions.add(institution)
+    category = CategoryFactory.create()
+    webhook_endpoint_create(partner=api.partner, url="https://platform.example.id/hook", actor=Actor.system("t"))
+    body = {"new_course": {**NEW_COURSE, "institution": institution.pk, "category": category.slug}}
+    # When it submits the course with its listing
+    created = api.post("/api/v1/listings/", {**body, "sku": "UMKM-1", "price": 290_000})
+    # Then the course waits for curators and the listing is inactive
+    assert created.status_code == 201, created.json()
+    assert (created.json()["is_active"], created.json()["awaiting_approval"]) == (False, True)
+    course = Course.objects.get(title=NEW_COURSE["title"])
+    assert course.status == "submitted"
+    # When a curator approves it
+    curator = StaffUserFactory.create()
+    course_review_start(course=course, curator=curator)
+    with django_capture_on_commit_callbacks():
+        course_approve(course=course, curator=curator)
+    # Then the listing is on sale and the platform is told
+    listing = Listing.objects.get(pk=created.json()["id"])
+    assert (listing.is_active, listing.awaiting_approval) == (True, False)
+    assert WebhookEvent.objects.filter(type="listing.approved", partner=api.partner).exists()
+
+
+def test_a_platform_cannot_submit_for_an_institution_it_does_not_work_with(api):
+    from tests.factories import CategoryFactory, InstitutionFactory
+
+    body = {
+        "new_course": {
+            **NEW_COURSE,
+            "institution": InstitutionFactory.create().pk,
+            "category": CategoryFactory.create().slug,
+        }
+    }
+    refused = api.post("/api/v1/listings/", {**body, "sku": "X", "price": 100_000})
+    assert (refused.status_code, refused.json()["code"]) == (422, "listing_refused")

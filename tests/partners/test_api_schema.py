@@ -46,8 +46,9 @@ class Signer(requests.auth.AuthBase):
         return request
 
 
-@pytest.fixture(scope="module")
-def live_api(django_db_setup: Any, django_db_blocker: Any) -> Iterator[str]:
+@pytest.fixture
+def live_api(transactional_db: None) -> Iterator[str]:
+    # A server per operation, stopped before the test database is flushed for the next one.
     db = connection.settings_dict
     env = {
         "DJANGO_SETTINGS_MODULE": "prakerja.settings.test",
