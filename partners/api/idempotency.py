@@ -19,6 +19,25 @@ from partners.services.purchases import PurchaseError
 Handler = Callable[..., Response]
 
 
+def _replay(*, partner_id: int, key: str, digest: str) -> Response:
+    existing = IdempotencyRecord.objects.get(partner_id=partner_id, key=key)
+    if existing.request_hash != digest:
+        return api_error(
+            detail="This Idempotency-Key was used for a different request.",
+            code="idempotency_key_reused",
+            status_code=409,
+        )
+    if existing.status_code is None:
+        return api_error(
+            detail="A request with this Idempotency-Key is still being handled.",
+            code="request_in_progress",
+            status_code=409,
+        )
+    replay = Response(existing.body, status=existing.status_code)
+    replay["Idempotent-Replayed"] = "true"
+    return replay
+
+
 def idempotent(handler: Handler) -> Handler:
     @functools.wraps(handler)
     def wrapper(view: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -33,38 +52,24 @@ def idempotent(handler: Handler) -> Handler:
         digest = hashlib.sha256(
             b"\n".join([(request.method or "").encode(), request.path.encode(), request._request.body])
         ).hexdigest()
-        try:
-            with transaction.atomic():
-                record = IdempotencyRecord.objects.create(partner=partner, key=key, request_hash=digest)
-        except IntegrityError:
-            existing = IdempotencyRecord.objects.get(partner=partner, key=key)
-            if existing.request_hash != digest:
-                return api_error(
-                    detail="This Idempotency-Key was used for a different request.",
-                    code="idempotency_key_reused",
-                    status_code=409,
-                )
-            if existing.status_code is None:
-                return api_error(
-                    detail="A request with this Idempotency-Key is still being handled.",
-                    code="request_in_progress",
-                    status_code=409,
-                )
-            replay = Response(existing.body, status=existing.status_code)
-            replay["Idempotent-Replayed"] = "true"
-            return replay
-        try:
-            response = handler(view, request, *args, **kwargs)
-        except (PurchaseError, exceptions.APIException) as exc:
-            handled = partner_exception_handler(exc, {"view": view, "request": request})
-            assert handled is not None
-            response = handled
-        except Exception:
-            record.delete()  # nothing was decided: the client may try again with the same key
-            raise
-        record.status_code = response.status_code
-        record.body = response.data
-        record.save(update_fields=["status_code", "body"])
-        return response
+        # One transaction for the record, the change and the stored response: one commit per
+        # POST. A concurrent request with the same key waits on the key's unique index until
+        # this one commits, then replays its response; if this one fails, nothing is kept.
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    record = IdempotencyRecord.objects.create(partner=partner, key=key, request_hash=digest)
+            except IntegrityError:
+                return _replay(partner_id=partner.pk, key=key, digest=digest)
+            try:
+                response = handler(view, request, *args, **kwargs)
+            except (PurchaseError, exceptions.APIException) as exc:
+                handled = partner_exception_handler(exc, {"view": view, "request": request})
+                assert handled is not None
+                response = handled
+            record.status_code = response.status_code
+            record.body = response.data
+            record.save(update_fields=["status_code", "body"])
+            return response
 
     return wrapper

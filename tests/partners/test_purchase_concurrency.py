@@ -50,3 +50,25 @@ def test_fifty_parallel_confirmations_spend_the_balance_exactly_once(participant
     assert Purchase.objects.filter(status=PurchaseStatus.FAILED).count() == PARALLEL - 3
     assert LedgerAccount.objects.get(pk=participant_card.account_id).balance == 500_000
     assert ledger_check().ok
+
+
+def test_the_same_idempotency_key_sent_ten_times_at_once_creates_one_purchase(participant_card):
+    api = SignedClient.for_partner(PartnerFactory.create())
+    listing = ListingFactory.create(
+        partner=api.partner, course__price=1_000_000, course__outside_price=1_100_000, price=1_000_000
+    )
+    body = {"card_number": participant_card.number, "listing": listing.pk}
+
+    def create(_: int) -> tuple[int, str]:
+        try:
+            client = SignedClient(api.partner, api.key, api.secret, type(api.client)())
+            response = client.post("/api/v1/purchases/", body, idempotency_key="sama-semua")
+            return response.status_code, response.json().get("id", "")
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        results = list(pool.map(create, range(10)))
+    assert {status for status, _ in results} == {201}
+    assert len({purchase_id for _, purchase_id in results}) == 1
+    assert Purchase.objects.count() == 1
