@@ -6,3 +6,6 @@ from django.dispatch import Signal
 
 # sender=Course, course=<Course>, status="approved"|"rejected", reasons=str
 course_decided = Signal()
+
+# sender=RedeemCode, redeem_code=<RedeemCode>: the institution committed the code (training started)
+redeem_code_used = Signal()

@@ -1,16 +1,24 @@
 from typing import Any, cast
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from partners.models import Listing, Partner, PartnerAPIKey, Purchase, WebhookDelivery, WebhookEndpoint
+from partners.models import Listing, Partner, PartnerAPIKey, PartnerStatus, Purchase, WebhookDelivery, WebhookEndpoint
 from partners.services.api_keys import api_key_issue, api_key_revoke
+from partners.services.lifecycle import LifecycleError, partner_status_change
 from partners.services.webhooks import webhook_endpoint_create, webhook_redeliver
 from prakerja.accounts.models import User
 from prakerja.audit.services import Actor
+
+
+class StatusChangeForm(forms.Form):
+    to = forms.ChoiceField(label=_("New status"), choices=PartnerStatus.choices)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
 @admin.register(Partner)
@@ -20,6 +28,35 @@ class PartnerAdmin(admin.ModelAdmin[Partner]):
     search_fields = ("name", "legal_name")
     prepopulated_fields = {"slug": ("name",)}
     filter_horizontal = ("institutions",)
+    readonly_fields = ("status",)
+    actions = ("change_status",)
+
+    @admin.action(description=_("Change status (with a reason)"), permissions=["change"])
+    def change_status(self, request: HttpRequest, queryset: QuerySet[Partner]) -> HttpResponse | None:
+        form = StatusChangeForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            for partner in queryset:
+                try:
+                    partner_status_change(
+                        partner=partner,
+                        to=form.cleaned_data["to"],
+                        reason=form.cleaned_data["reason"],
+                        actor=Actor.for_user(cast(User, request.user)),
+                    )
+                except LifecycleError as error:
+                    self.message_user(request, f"{partner}: {error.message}", messages.ERROR)
+                else:
+                    self.message_user(request, _("%(partner)s: status changed.") % {"partner": partner})
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "queryset": queryset,
+            "title": _("Change status"),
+            "action": request.POST.get("action"),
+            "opts": self.model._meta,
+        }
+        return render(request, "admin/action_with_reason.html", context)
 
 
 @admin.register(Listing)

@@ -17,3 +17,9 @@ class PartnersConfig(AppConfig):
         from partners.services.listings import listings_on_course_decided
 
         course_decided.connect(listings_on_course_decided, sender=Course, dispatch_uid="partners-listings")
+
+        from courses.models import RedeemCode
+        from courses.signals import redeem_code_used
+        from partners.services.purchases import purchases_on_redeem_code_used
+
+        redeem_code_used.connect(purchases_on_redeem_code_used, sender=RedeemCode, dispatch_uid="partners-purchases")

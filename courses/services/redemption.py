@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from courses.errors import CourseError
 from courses.models import Course, RedeemCode, RedeemCodeStatus, Schedule
+from courses.signals import redeem_code_used
 
 # No 0/O, 1/I/L: codes are read aloud and typed from screens.
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -48,4 +49,30 @@ def redeem_code_cancel(*, redeem_code: RedeemCode) -> RedeemCode:
             locked.status = RedeemCodeStatus.CANCELLED
             locked.cancelled_at = timezone.now()
             locked.save(update_fields=["status", "cancelled_at"])
+        return locked
+
+
+class RedeemCodeRefused(CourseError):
+    """Why a code cannot be committed; `reason` is stable for the integration protocol."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+def redeem_code_commit(*, code: str, institution_id: int) -> RedeemCode:
+    """The institution declares the code used: the participant started the training. Once only;
+    the purchase above learns of it through the `redeem_code_used` signal, in this transaction."""
+    with transaction.atomic():
+        locked = RedeemCode.objects.select_for_update().filter(code=code.strip().upper()).first()
+        if locked is None or locked.institution_id != institution_id:
+            raise RedeemCodeRefused("not_found", "Redeem code not found.")
+        if locked.status == RedeemCodeStatus.CANCELLED:
+            raise RedeemCodeRefused("cancelled", "The redeem code was cancelled.")
+        if locked.status == RedeemCodeStatus.USED:
+            raise RedeemCodeRefused("already_used", "The redeem code has already been used.")
+        locked.status = RedeemCodeStatus.USED
+        locked.used_at = timezone.now()
+        locked.save(update_fields=["status", "used_at"])
+        redeem_code_used.send(sender=RedeemCode, redeem_code=locked)
         return locked

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from applicants.models import Card, CardStatus, OtpPurpose
 from applicants.services.cards import card_first_purchase_record
 from applicants.services.otp import detached_code, detached_code_matches
-from courses.models import CourseStatus, RedeemCodeStatus, Schedule
+from courses.models import CourseStatus, RedeemCode, RedeemCodeStatus, Schedule
 from courses.services.redemption import RedeemCodeUsed, redeem_code_cancel, redeem_code_issue
 from partners.models import Listing, Partner, Purchase, PurchaseStatus
 from partners.services.webhooks import webhook_event_record
@@ -280,7 +280,7 @@ def _event(purchase: Purchase, type: str) -> None:
         payload={
             "purchase": str(purchase.pk),
             "invoice_code": purchase.invoice_code,
-            "status": purchase.status,
+            "status": str(purchase_display_status(purchase)),
             "price": purchase.price,
         },
     )
@@ -296,3 +296,11 @@ def purchase_display_status(purchase: Purchase) -> str:
     ):
         return PurchaseStatus.REDEEMED
     return purchase.status
+
+
+def purchases_on_redeem_code_used(*, redeem_code: RedeemCode, **_: object) -> None:
+    """The institution committed a purchase's redeem code: tell the platform (webhook)."""
+    purchase = Purchase.objects.select_related("partner").filter(redeem_code=redeem_code).first()
+    if purchase is not None:
+        audit_record(actor=Actor.system("integration"), action="purchase.redeemed", target=purchase)
+        _event(purchase, "purchase.redeemed")
