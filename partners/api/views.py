@@ -197,6 +197,7 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PartnerAP
                 actor=Actor.partner(partner_of(request).slug),
                 price=data.get("price"),
                 is_active=data.get("is_active"),
+                sku=data.get("sku"),
             )
         except CurationError as error:
             return api_error(detail=" ".join(error.problems), code="listing_refused", status_code=422)
@@ -218,11 +219,27 @@ CREATE_EXAMPLE = OpenApiExample(
         examples=[CREATE_EXAMPLE],
     ),
     confirm=extend_schema(
-        parameters=IDEMPOTENT, request=PurchaseConfirmSerializer, responses={200: PurchaseSerializer}
+        parameters=IDEMPOTENT,
+        request=PurchaseConfirmSerializer,
+        responses={200: PurchaseSerializer},
+        examples=[OpenApiExample("The participant's code", value={"otp": "482913"}, request_only=True)],
     ),
     cancel=extend_schema(parameters=IDEMPOTENT, request=None, responses={200: PurchaseSerializer}),
     complete=extend_schema(
-        parameters=IDEMPOTENT, request=PurchaseCompleteSerializer, responses={200: PurchaseSerializer}
+        parameters=IDEMPOTENT,
+        request=PurchaseCompleteSerializer,
+        responses={200: PurchaseSerializer},
+        examples=[
+            OpenApiExample(
+                "Certificate issued",
+                value={
+                    "certificate_number": "SERT/2026/11/000123",
+                    "certificate_url": "https://platform.example.id/sertifikat/000123.pdf",
+                    "completed_at": "2026-11-20T15:30:00+07:00",
+                },
+                request_only=True,
+            )
+        ],
     ),
 )
 class PurchaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PartnerAPIView):

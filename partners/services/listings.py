@@ -47,18 +47,30 @@ def listing_create(*, course: Course, partner: Partner, sku: str, price: int, ac
 
 @transaction.atomic
 def listing_update(
-    *, listing: Listing, actor: Actor, price: int | None = None, is_active: bool | None = None
+    *,
+    listing: Listing,
+    actor: Actor,
+    price: int | None = None,
+    is_active: bool | None = None,
+    sku: str | None = None,
 ) -> Listing:
     locked = Listing.objects.select_for_update().select_related("course", "partner").get(pk=listing.pk)
+    if sku is not None and sku != locked.sku:
+        if Listing.objects.filter(partner_id=locked.partner_id, sku=sku).exists():
+            raise CurationError([_("This platform already uses this SKU.")])
+        locked.sku = sku
     if price is not None:
         if problems := _listing_problems(course=locked.course, partner=locked.partner, price=price):
             raise CurationError(problems)
         locked.price = price
     if is_active is not None:
         locked.is_active = is_active
-    locked.save(update_fields=["price", "is_active"])
+    locked.save(update_fields=["price", "is_active", "sku"])
     audit_record(
-        actor=actor, action="listing.update", target=locked, payload={"price": locked.price, "active": locked.is_active}
+        actor=actor,
+        action="listing.update",
+        target=locked,
+        payload={"price": locked.price, "active": locked.is_active, "sku": locked.sku},
     )
     return locked
 

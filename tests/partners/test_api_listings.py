@@ -118,3 +118,12 @@ def test_a_platform_cannot_submit_for_an_institution_it_does_not_work_with(api):
     }
     refused = api.post("/api/v1/listings/", {**body, "sku": "X", "price": 100_000})
     assert (refused.status_code, refused.json()["code"]) == (422, "listing_refused")
+
+
+def test_a_listing_sku_changes_unless_taken(api):
+    first = ListingFactory.create(partner=api.partner, sku="A-1")
+    ListingFactory.create(partner=api.partner, sku="B-1")
+    changed = api.call("PATCH", f"/api/v1/listings/{first.pk}/", {"sku": "A-2"})
+    assert changed.json()["sku"] == "A-2"
+    taken = api.call("PATCH", f"/api/v1/listings/{first.pk}/", {"sku": "B-1"})
+    assert (taken.status_code, taken.json()["code"]) == (422, "listing_refused")

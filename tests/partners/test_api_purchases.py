@@ -250,3 +250,34 @@ def test_each_platform_is_throttled_on_its_own(api, settings):
     finally:
         PartnerRateThrottle.THROTTLE_RATES = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
     assert statuses == [200, 200, 200, 429]
+
+
+def test_refused_transitions_leave_purchases_and_money_as_they_were(
+    api, participant_card, django_capture_on_commit_callbacks
+):
+    completion = {
+        "certificate_number": "S-9",
+        "certificate_url": "https://p.example.id/s/9",
+        "completed_at": timezone.now().isoformat(),
+    }
+    # awaiting: cannot be completed; cancelling it moves no money
+    waiting, _code = start_purchase(api, participant_card, django_capture_on_commit_callbacks)
+    assert api.post(f"{PURCHASES}{waiting['id']}/complete/", completion).json()["code"] == "invalid_state"
+    assert api.post(f"{PURCHASES}{waiting['id']}/cancel/").json()["status"] == "cancelled"
+    # cancelled: cannot be confirmed, cancelled again or completed
+    for verb, body in [("confirm", {"otp": "123456"}), ("cancel", {}), ("complete", completion)]:
+        refused = api.post(f"{PURCHASES}{waiting['id']}/{verb}/", body)
+        assert (refused.status_code, refused.json()["code"]) == (409, "invalid_state"), verb
+    # paid: cannot be confirmed again
+    paid, code = start_purchase(api, participant_card, django_capture_on_commit_callbacks)
+    api.post(f"{PURCHASES}{paid['id']}/confirm/", {"otp": code})
+    assert api.post(f"{PURCHASES}{paid['id']}/confirm/", {"otp": code}).json()["code"] == "invalid_state"
+    # completed: cannot be cancelled or completed again
+    RedeemCode.objects.filter(purchase__pk=paid["id"]).update(
+        status="used", used_at=timezone.now() - dt.timedelta(days=1)
+    )
+    assert api.post(f"{PURCHASES}{paid['id']}/complete/", completion).json()["status"] == "completed"
+    assert api.post(f"{PURCHASES}{paid['id']}/complete/", completion).json()["code"] == "invalid_state"
+    assert api.post(f"{PURCHASES}{paid['id']}/cancel/").json()["code"] == "invalid_state"
+    assert balance(participant_card) == 2_500_000
+    assert ledger_check().ok
