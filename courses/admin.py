@@ -10,7 +10,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from courses.errors import CurationError
-from courses.models import Category, Course, Schedule, Trainer, TrainingInstitution
+from courses.models import Category, Course, IntegrationCall, Schedule, Trainer, TrainingInstitution
 from courses.models.institutions import InstitutionSigningKey
 from courses.services.curation import (
     course_approve,
@@ -192,3 +192,23 @@ class TrainerAdmin(admin.ModelAdmin[Trainer]):
     list_display = ("name", "institution")
     search_fields = ("name",)
     list_select_related = ("institution",)
+
+
+@admin.register(IntegrationCall)
+class IntegrationCallAdmin(admin.ModelAdmin[IntegrationCall]):
+    """Every call of the integration protocol, per institution (no secrets are stored)."""
+
+    list_display = ("created_at", "institution", "endpoint", "redeem_code", "http_status", "success")
+    list_filter = ("success", "endpoint", "institution")
+    list_select_related = ("institution",)
+    search_fields = ("=redeem_code", "client_code")
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

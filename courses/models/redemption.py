@@ -28,6 +28,12 @@ class RedeemCode(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=RedeemCodeStatus.choices, default=RedeemCodeStatus.ISSUED
     )
+    # What the institution sees in the protocol's answers, copied from the purchase when the
+    # code is issued (the purchase lives in partners/, above this layer).
+    invoice_code = models.CharField(_("invoice"), max_length=24, blank=True)
+    platform_name = models.CharField(_("digital platform"), max_length=120, blank=True)
+    # "transaction" when the purchase was cancelled, "code" when the code itself was.
+    cancel_reason = models.CharField(_("cancelled because"), max_length=12, blank=True)
     issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
     used_at = models.DateTimeField(_("used at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
@@ -39,3 +45,42 @@ class RedeemCode(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+class Attendance(models.Model):
+    """A session of a scheduled course attended, as the institution committed it."""
+
+    redeem_code = models.ForeignKey(RedeemCode, on_delete=models.PROTECT, related_name="attendances")
+    sequence = models.PositiveSmallIntegerField(_("session"))
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendances")
+        constraints = [models.UniqueConstraint(fields=["redeem_code", "sequence"], name="attendance_once")]
+
+    def __str__(self) -> str:
+        return f"{self.redeem_code_id}#{self.sequence}"
+
+
+class IntegrationCall(models.Model):
+    """Every call of the integration protocol, without secrets, for the institution's log."""
+
+    institution = models.ForeignKey(
+        TrainingInstitution, on_delete=models.PROTECT, null=True, blank=True, related_name="integration_calls"
+    )
+    client_code = models.CharField(_("client code"), max_length=64, blank=True)
+    endpoint = models.CharField(_("endpoint"), max_length=100)
+    redeem_code = models.CharField(_("redeem code"), max_length=32, blank=True)
+    http_status = models.PositiveSmallIntegerField(_("HTTP status"))
+    success = models.BooleanField(_("success"))
+    message = models.CharField(_("message"), max_length=200)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("integration call")
+        verbose_name_plural = _("integration calls")
+        indexes = [models.Index(fields=["institution", "-created_at"], name="integration_call_recent_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.endpoint} {self.http_status}"

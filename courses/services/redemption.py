@@ -1,12 +1,15 @@
 """Issuing and cancelling redeem codes (the purchase flow calls these)."""
 
+import datetime as dt
 import secrets
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from courses.errors import CourseError
-from courses.models import Course, RedeemCode, RedeemCodeStatus, Schedule
+from courses.models import Attendance, Course, LearningMethod, RedeemCode, RedeemCodeStatus, Schedule
+from courses.models.catalogue import SCHEDULED_METHODS
 from courses.signals import redeem_code_used
 
 # No 0/O, 1/I/L: codes are read aloud and typed from screens.
@@ -18,7 +21,9 @@ def _new_code() -> str:
     return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
 
 
-def redeem_code_issue(*, course: Course, schedule: Schedule | None = None) -> RedeemCode:
+def redeem_code_issue(
+    *, course: Course, schedule: Schedule | None = None, invoice_code: str = "", platform_name: str = ""
+) -> RedeemCode:
     for _attempt in range(5):
         try:
             with transaction.atomic():
@@ -28,6 +33,8 @@ def redeem_code_issue(*, course: Course, schedule: Schedule | None = None) -> Re
                     course=course,
                     schedule=schedule,
                     method=course.method,
+                    invoice_code=invoice_code,
+                    platform_name=platform_name,
                 )
         except IntegrityError as exc:
             if "redeem_code_unique" not in str(exc):
@@ -39,7 +46,7 @@ class RedeemCodeUsed(CourseError):
     pass
 
 
-def redeem_code_cancel(*, redeem_code: RedeemCode) -> RedeemCode:
+def redeem_code_cancel(*, redeem_code: RedeemCode, reason: str = "transaction") -> RedeemCode:
     """Cancel an unused code (the purchase was cancelled). A used code cannot be cancelled."""
     with transaction.atomic():
         locked = RedeemCode.objects.select_for_update().get(pk=redeem_code.pk)
@@ -48,31 +55,69 @@ def redeem_code_cancel(*, redeem_code: RedeemCode) -> RedeemCode:
         if locked.status == RedeemCodeStatus.ISSUED:
             locked.status = RedeemCodeStatus.CANCELLED
             locked.cancelled_at = timezone.now()
-            locked.save(update_fields=["status", "cancelled_at"])
+            locked.cancel_reason = reason
+            locked.save(update_fields=["status", "cancelled_at", "cancel_reason"])
         return locked
 
 
 class RedeemCodeRefused(CourseError):
-    """Why a code cannot be committed; `reason` is stable for the integration protocol."""
+    """Why a code cannot be used; `reason` is stable (the protocol's error cases)."""
 
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
         self.reason = reason
 
 
-def redeem_code_commit(*, code: str, institution_id: int) -> RedeemCode:
-    """The institution declares the code used: the participant started the training. Once only;
-    the purchase above learns of it through the `redeem_code_used` signal, in this transaction."""
+SESSION_WINDOW = dt.timedelta(hours=1)
+
+
+def redeem_code_find(*, code: str, institution_id: int, for_update: bool = False) -> RedeemCode:
+    """The code if it belongs to this institution; refused (not found / another institution)."""
+    codes = RedeemCode.objects.select_related("course", "schedule")
+    if for_update:
+        codes = codes.select_for_update(of=("self",))
+    found = codes.filter(code=code.strip().upper()).first()
+    if found is None:
+        raise RedeemCodeRefused("not_found", _("Redeem code not found."))
+    if found.institution_id != institution_id:
+        raise RedeemCodeRefused("other_institution", _("This redeem code belongs to another training institution."))
+    return found
+
+
+def redeem_code_commit(
+    *, code: str, institution_id: int, sequence: int | None = None, now: dt.datetime | None = None
+) -> RedeemCode:
+    """The institution declares the code used (the participant started the course), or records
+    attendance of session `sequence` of a scheduled course: webinar sessions only from one hour
+    before to one hour after their start. The purchase above learns of the first use through
+    the `redeem_code_used` signal, in this transaction."""
+    now = now or timezone.now()
     with transaction.atomic():
-        locked = RedeemCode.objects.select_for_update().filter(code=code.strip().upper()).first()
-        if locked is None or locked.institution_id != institution_id:
-            raise RedeemCodeRefused("not_found", "Redeem code not found.")
+        locked = redeem_code_find(code=code, institution_id=institution_id, for_update=True)
         if locked.status == RedeemCodeStatus.CANCELLED:
-            raise RedeemCodeRefused("cancelled", "The redeem code was cancelled.")
-        if locked.status == RedeemCodeStatus.USED:
-            raise RedeemCodeRefused("already_used", "The redeem code has already been used.")
-        locked.status = RedeemCodeStatus.USED
-        locked.used_at = timezone.now()
-        locked.save(update_fields=["status", "used_at"])
-        redeem_code_used.send(sender=RedeemCode, redeem_code=locked)
+            if locked.cancel_reason == "transaction":
+                raise RedeemCodeRefused("transaction_cancelled", _("The purchase of this code was cancelled."))
+            raise RedeemCodeRefused("cancelled", _("This redeem code was cancelled."))
+        scheduled = locked.method in SCHEDULED_METHODS
+        if sequence is not None and not scheduled:
+            raise RedeemCodeRefused("wrong_course_type", _("Sessions are recorded only for scheduled courses."))
+        if sequence is None and locked.status == RedeemCodeStatus.USED:
+            raise RedeemCodeRefused("already_used", _("This redeem code has already been used."))
+        if sequence is not None:
+            if locked.method == LearningMethod.WEBINAR and locked.schedule is not None:
+                start = locked.schedule.starts_at
+                if not start - SESSION_WINDOW <= now <= start + SESSION_WINDOW:
+                    raise RedeemCodeRefused(
+                        "outside_window",
+                        _("Attendance can be recorded from one hour before to one hour after the session starts."),
+                    )
+            if Attendance.objects.filter(redeem_code=locked, sequence=sequence).exists():
+                raise RedeemCodeRefused("already_used", _("This session was already recorded for this code."))
+            Attendance.objects.create(redeem_code=locked, sequence=sequence)
+        first_use = locked.status == RedeemCodeStatus.ISSUED
+        if first_use:
+            locked.status = RedeemCodeStatus.USED
+            locked.used_at = now
+            locked.save(update_fields=["status", "used_at"])
+            redeem_code_used.send(sender=RedeemCode, redeem_code=locked)
         return locked

@@ -198,7 +198,12 @@ def _pay(purchase: Purchase, now: dt.datetime) -> Purchase | PurchaseError:
         return error
     if card.first_purchase_at is None:
         card_first_purchase_record(card=card, at=now)
-    purchase.redeem_code = redeem_code_issue(course=purchase.course, schedule=purchase.schedule)
+    purchase.redeem_code = redeem_code_issue(
+        course=purchase.course,
+        schedule=purchase.schedule,
+        invoice_code=purchase.invoice_code,
+        platform_name=purchase.partner.name,
+    )
     purchase.voucher_code = "".join(secrets.choice(VOUCHER_ALPHABET) for _ in range(12))
     purchase.status = PurchaseStatus.PAID
     purchase.confirmed_at = now

@@ -73,6 +73,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "courses.trainer": ALL,
         "courses.traininginstitution": EDIT,
         "courses.institutionsigningkey": VIEW,
+        "courses.integrationcall": VIEW,
     },
     FINANCE: {
         "partners.purchase": VIEW,

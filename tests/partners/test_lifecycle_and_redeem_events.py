@@ -65,7 +65,7 @@ def test_a_committed_redeem_code_tells_the_platform(participant_card, django_cap
     assert code is not None
     with pytest.raises(RedeemCodeRefused) as elsewhere:
         redeem_code_commit(code=code.code, institution_id=code.institution_id + 1000)
-    assert elsewhere.value.reason == "not_found"
+    assert elsewhere.value.reason == "other_institution"
     redeem_code_commit(code=code.code.lower(), institution_id=code.institution_id)
     with pytest.raises(RedeemCodeRefused) as twice:
         redeem_code_commit(code=code.code, institution_id=code.institution_id)
