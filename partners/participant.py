@@ -2,6 +2,7 @@
 SMS code, and reviewing a completed course."""
 
 from typing import cast
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -18,6 +19,7 @@ from applicants.dashboard import Panel
 from applicants.models import Applicant, Card
 from courses.errors import CourseError
 from courses.models import CourseReview
+from courses.services.redemption import RedeemCodeRefused, attendance_link_find, attendance_link_use
 from courses.services.reviews import review_submit
 from partners.models import Purchase, PurchaseStatus
 from partners.services.purchases import PurchaseError, purchase_confirm, purchase_display_status
@@ -47,6 +49,7 @@ def card_purchases(card: Card) -> QuerySet[Purchase]:
         Purchase.objects.filter(card=card)
         .exclude(status__in=[PurchaseStatus.EXPIRED, PurchaseStatus.FAILED])
         .select_related("course", "partner", "redeem_code")
+        .prefetch_related("redeem_code__feedback")
         .order_by("-created_at")
     )
 
@@ -107,3 +110,28 @@ def review(request: HttpRequest, purchase_id: str) -> HttpResponse:
             messages.success(request, _("Thank you for your review."))
             return redirect("applicants:dashboard")
     return render(request, "partners/review.html", {"form": form, "purchase": purchase})
+
+
+@login_required
+def attendance(request: HttpRequest, token: str) -> HttpResponse:
+    """The institution's one-time attendance link: the participant confirms, then returns to
+    the institution's page with the result."""
+    link = attendance_link_find(token=token)
+    if link is None:
+        return render(
+            request, "partners/attendance.html", {"error": _("This attendance link is not valid.")}, status=404
+        )
+    user_id = cast(int, request.user.pk)
+    holder = Purchase.objects.filter(card__applicant__user_id=user_id, redeem_code_id=link.redeem_code_id).exists()
+    course = link.redeem_code.course
+    context: dict[str, object] = {"link": link, "course": course}
+    if request.method == "POST":
+        try:
+            used, result = attendance_link_use(token=token, email=request.user.email, holder=holder)  # type: ignore[union-attr]
+        except RedeemCodeRefused as refused:
+            context["error"] = refused.message
+            return render(request, "partners/attendance.html", context, status=403)
+        separator = "&" if "?" in used.redirect_uri else "?"
+        query = urlencode({"redeem_code": used.redeem_code.code, "sequence": used.sequence, "status": result})
+        return redirect(f"{used.redirect_uri}{separator}{query}")
+    return render(request, "partners/attendance.html", context)

@@ -10,7 +10,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator, URLValidator
 from django.http import HttpRequest, JsonResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -20,7 +23,13 @@ from django_ratelimit.decorators import ratelimit
 from courses.integration.signing import body_forms, integration_signature
 from courses.models import InstitutionStatus, IntegrationCall, LearningMethod, RedeemCode, TrainingInstitution
 from courses.services.institutions import signing_keys_valid
-from courses.services.redemption import RedeemCodeRefused, redeem_code_commit, redeem_code_find
+from courses.services.redemption import (
+    RedeemCodeRefused,
+    attendance_link_create,
+    practice_feedback_record,
+    redeem_code_commit,
+    redeem_code_find,
+)
 
 WINDOW_SECONDS = 300
 COURSE_TYPES = {
@@ -38,6 +47,8 @@ REFUSAL_STATUS = {
     "transaction_cancelled": 409,
     "already_used": 409,
     "outside_window": 422,
+    "expired": 410,
+    "other_participant": 403,
 }
 
 
@@ -109,7 +120,8 @@ def _data(code: RedeemCode, sequence: int | None = None) -> dict[str, Any]:
     }
 
 
-Action = Callable[[TrainingInstitution, dict[str, Any]], tuple[str, RedeemCode, int | None]]
+Outcome = tuple[str, RedeemCode, int | None, dict[str, Any]]
+Action = Callable[[TrainingInstitution, dict[str, Any]], Outcome]
 
 
 def _serve(request: HttpRequest, endpoint: str, action: Action) -> JsonResponse:
@@ -123,8 +135,8 @@ def _serve(request: HttpRequest, endpoint: str, action: Action) -> JsonResponse:
         code_text = str(data.get("redeem_code", ""))[:32]
         if not code_text:
             raise ProtocolError(422, _("redeem_code is required."))
-        message, code, sequence = action(institution, data)
-        response = _envelope(200, message, _data(code, sequence), success=True)
+        message, code, sequence, extra = action(institution, data)
+        response = _envelope(200, message, _data(code, sequence) | extra, success=True)
     except ProtocolError as error:
         response = _envelope(error.status, error.message, success=False)
     except RedeemCodeRefused as refused:
@@ -141,17 +153,65 @@ def _serve(request: HttpRequest, endpoint: str, action: Action) -> JsonResponse:
     return response
 
 
-def _status(institution: TrainingInstitution, data: dict[str, Any]) -> tuple[str, RedeemCode, int | None]:
+def _status(institution: TrainingInstitution, data: dict[str, Any]) -> Outcome:
     code = redeem_code_find(code=str(data["redeem_code"]), institution_id=institution.pk)
-    return _("Redeem code found."), code, None
+    return _("Redeem code found."), code, None, {}
 
 
-def _commit(institution: TrainingInstitution, data: dict[str, Any]) -> tuple[str, RedeemCode, int | None]:
+def _sequence(data: dict[str, Any], *, required: bool) -> int | None:
     sequence = data.get("sequence")
-    if sequence is not None and (not isinstance(sequence, int) or sequence < 1):
+    if sequence is None and not required:
+        return None
+    if not isinstance(sequence, int) or isinstance(sequence, bool) or sequence < 1:
         raise ProtocolError(422, _("sequence must be a positive whole number."))
+    return sequence
+
+
+def _commit(institution: TrainingInstitution, data: dict[str, Any]) -> Outcome:
+    sequence = _sequence(data, required=False)
     code = redeem_code_commit(code=str(data["redeem_code"]), institution_id=institution.pk, sequence=sequence)
-    return _("Redeem code used."), code, sequence
+    return _("Redeem code used."), code, sequence, {}
+
+
+def _url_generate(institution: TrainingInstitution, data: dict[str, Any]) -> Outcome:
+    sequence = _sequence(data, required=True)
+    assert sequence is not None
+    redirect_uri, email = str(data.get("redirect_uri", "")), str(data.get("email", ""))
+    try:
+        URLValidator(schemes=["http", "https"])(redirect_uri)
+        EmailValidator()(email)
+    except ValidationError:
+        raise ProtocolError(422, _("redirect_uri must be a web address and email an email address.")) from None
+    code, token = attendance_link_create(
+        code=str(data["redeem_code"]),
+        institution_id=institution.pk,
+        sequence=sequence,
+        redirect_uri=redirect_uri,
+        email=email,
+    )
+    url = settings.SITE_URL.rstrip("/") + reverse("catalogue:attendance", args=[token])
+    return _("Attendance URL created; it works once, for 30 minutes."), code, sequence, {"url": url}
+
+
+def _feedback(institution: TrainingInstitution, data: dict[str, Any]) -> Outcome:
+    sequence = _sequence(data, required=True)
+    assert sequence is not None
+    notes, url_file, scope = str(data.get("notes", "")), str(data.get("url_file", "")), str(data.get("scope", ""))
+    try:
+        URLValidator(schemes=["http", "https"])(url_file)
+    except ValidationError:
+        raise ProtocolError(422, _("url_file must be a web address.")) from None
+    if not notes.strip():
+        raise ProtocolError(422, _("notes are required."))
+    code = practice_feedback_record(
+        code=str(data["redeem_code"]),
+        institution_id=institution.pk,
+        scope=scope,
+        sequence=sequence,
+        notes=notes,
+        url_file=url_file,
+    )
+    return _("Feedback received."), code, sequence, {}
 
 
 def _rate(group: str, request: HttpRequest) -> str:
@@ -170,3 +230,5 @@ def _protocol(endpoint: str, action: Action) -> Callable[[HttpRequest], JsonResp
 
 redeem_code_status = _protocol("payment/redeem-code/status", _status)
 redeem_code_commit_view = _protocol("payment/redeem-code/commit", _commit)
+attendance_url_generate = _protocol("oauth/url-generate", _url_generate)
+practice_feedback_submission = _protocol("tpm/feedback/submission", _feedback)

@@ -1,10 +1,18 @@
 from courses.models.catalogue import Category, Course, CourseStatus, LearningMethod, Schedule, Trainer
 from courses.models.institutions import InstitutionSigningKey, InstitutionStatus, TrainingInstitution
-from courses.models.redemption import Attendance, IntegrationCall, RedeemCode, RedeemCodeStatus
+from courses.models.redemption import (
+    Attendance,
+    AttendanceLink,
+    IntegrationCall,
+    PracticeFeedback,
+    RedeemCode,
+    RedeemCodeStatus,
+)
 from courses.models.reviews import CourseReview
 
 __all__ = [
     "Attendance",
+    "AttendanceLink",
     "Category",
     "Course",
     "CourseReview",
@@ -13,6 +21,7 @@ __all__ = [
     "InstitutionStatus",
     "IntegrationCall",
     "LearningMethod",
+    "PracticeFeedback",
     "RedeemCode",
     "RedeemCodeStatus",
     "Schedule",

@@ -84,3 +84,43 @@ class IntegrationCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.endpoint} {self.http_status}"
+
+
+class PracticeFeedback(models.Model):
+    """An institution's feedback on a participant's independent practice task ("tugas praktik
+    mandiri"), shown on the participant's dashboard."""
+
+    redeem_code = models.ForeignKey(RedeemCode, on_delete=models.PROTECT, related_name="feedback")
+    scope = models.CharField(_("scope"), max_length=100)
+    sequence = models.PositiveSmallIntegerField(_("session"))
+    notes = models.TextField(_("feedback"))
+    url_file = models.URLField(_("file"), max_length=500)
+    created_at = models.DateTimeField(_("received at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("practice-task feedback")
+        verbose_name_plural = _("practice-task feedback")
+        ordering = ("sequence", "created_at")
+
+    def __str__(self) -> str:
+        return f"{self.redeem_code_id}#{self.sequence}"
+
+
+class AttendanceLink(models.Model):
+    """A one-time URL where the participant confirms attendance of one session."""
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    redeem_code = models.ForeignKey(RedeemCode, on_delete=models.PROTECT, related_name="attendance_links")
+    sequence = models.PositiveSmallIntegerField(_("session"))
+    redirect_uri = models.URLField(_("return address"), max_length=500)
+    email = models.EmailField(_("participant's email"))
+    expires_at = models.DateTimeField(_("valid until"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attendance link")
+        verbose_name_plural = _("attendance links")
+
+    def __str__(self) -> str:
+        return f"{self.redeem_code_id}#{self.sequence}"

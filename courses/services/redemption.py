@@ -1,6 +1,7 @@
 """Issuing and cancelling redeem codes (the purchase flow calls these)."""
 
 import datetime as dt
+import hashlib
 import secrets
 
 from django.db import IntegrityError, transaction
@@ -8,7 +9,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from courses.errors import CourseError
-from courses.models import Attendance, Course, LearningMethod, RedeemCode, RedeemCodeStatus, Schedule
+from courses.models import (
+    Attendance,
+    AttendanceLink,
+    Course,
+    LearningMethod,
+    PracticeFeedback,
+    RedeemCode,
+    RedeemCodeStatus,
+    Schedule,
+)
 from courses.models.catalogue import SCHEDULED_METHODS
 from courses.signals import redeem_code_used
 
@@ -121,3 +131,82 @@ def redeem_code_commit(
             locked.save(update_fields=["status", "used_at"])
             redeem_code_used.send(sender=RedeemCode, redeem_code=locked)
         return locked
+
+
+def practice_feedback_record(
+    *, code: str, institution_id: int, scope: str, sequence: int, notes: str, url_file: str
+) -> RedeemCode:
+    """Store the institution's feedback on a practice task (the participant sees it)."""
+    with transaction.atomic():
+        found = redeem_code_find(code=code, institution_id=institution_id)
+        if found.status == RedeemCodeStatus.CANCELLED:
+            raise RedeemCodeRefused("cancelled", _("This redeem code was cancelled."))
+        PracticeFeedback.objects.create(
+            redeem_code=found, scope=scope[:100], sequence=sequence, notes=notes[:5000], url_file=url_file
+        )
+        return found
+
+
+ATTENDANCE_LINK_TTL = dt.timedelta(minutes=30)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def attendance_link_create(
+    *, code: str, institution_id: int, sequence: int, redirect_uri: str, email: str
+) -> tuple[RedeemCode, str]:
+    """A one-time URL on the portal where the participant confirms attendance of a session.
+    Only a hash of its token is stored; it expires in 30 minutes and works once."""
+    found = redeem_code_find(code=code, institution_id=institution_id)
+    if found.status == RedeemCodeStatus.CANCELLED:
+        raise RedeemCodeRefused("cancelled", _("This redeem code was cancelled."))
+    if found.method not in SCHEDULED_METHODS:
+        raise RedeemCodeRefused("wrong_course_type", _("Sessions are recorded only for scheduled courses."))
+    token = secrets.token_urlsafe(32)
+    AttendanceLink.objects.create(
+        token_hash=_token_hash(token),
+        redeem_code=found,
+        sequence=sequence,
+        redirect_uri=redirect_uri,
+        email=email.strip().lower(),
+        expires_at=timezone.now() + ATTENDANCE_LINK_TTL,
+    )
+    return found, token
+
+
+def attendance_link_find(*, token: str) -> AttendanceLink | None:
+    return AttendanceLink.objects.select_related("redeem_code").filter(token_hash=_token_hash(token)).first()
+
+
+def attendance_link_use(*, token: str, email: str, holder: bool) -> tuple[AttendanceLink, str]:
+    """Confirm attendance through a link: only once, before it expires, by the participant it
+    was made for (`email`, and `holder`: the caller checked that this person holds the code).
+    Returns the link and the result: "attended" or a refusal reason."""
+    with transaction.atomic():
+        link = (
+            AttendanceLink.objects.select_for_update()
+            .select_related("redeem_code")
+            .filter(token_hash=_token_hash(token))
+            .first()
+        )
+        if link is None:
+            raise RedeemCodeRefused("not_found", _("This attendance link is not valid."))
+        if link.used_at is not None:
+            raise RedeemCodeRefused("already_used", _("This attendance link has already been used."))
+        if link.expires_at <= timezone.now():
+            raise RedeemCodeRefused("expired", _("This attendance link has expired."))
+        if not holder or email.strip().lower() != link.email:
+            raise RedeemCodeRefused("other_participant", _("This attendance link was made for another participant."))
+        link.used_at = timezone.now()
+        link.save(update_fields=["used_at"])
+        try:
+            with transaction.atomic():
+                redeem_code_commit(
+                    code=link.redeem_code.code, institution_id=link.redeem_code.institution_id, sequence=link.sequence
+                )
+            result = "attended"
+        except RedeemCodeRefused as refused:
+            result = refused.reason
+        return link, result

@@ -1,0 +1,99 @@
+"""The institution's attendance URL and practice-task feedback, seen from the participant's side."""
+
+import datetime as dt
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from courses.models import Attendance, Schedule
+from partners.models import Purchase
+from tests.conftest import run_after_commit_tasks
+from tests.courses.test_integration_protocol import Institution
+from tests.factories import ApplicantFactory, CourseFactory, ListingFactory, PartnerFactory
+from tests.partners.api import SignedClient, sent_code
+
+pytestmark = pytest.mark.django_db
+
+URL_GENERATE = "/api/v1/integration/oauth/url-generate"
+FEEDBACK = "/api/v1/integration/tpm/feedback/submission"
+
+
+def webinar_purchase(participant_card, django_capture_on_commit_callbacks, lp: Institution) -> Purchase:
+    course = CourseFactory.create(institution=lp.record, method="webinar", price=300_000, outside_price=350_000)
+    start = timezone.now() + dt.timedelta(minutes=30)
+    schedule = Schedule.objects.create(
+        course=course, code="WBN-01", starts_at=start, ends_at=start + dt.timedelta(hours=2), capacity=30
+    )
+    api = SignedClient.for_partner(PartnerFactory.create())
+    listing = ListingFactory.create(partner=api.partner, course=course, price=300_000)
+    with django_capture_on_commit_callbacks() as callbacks:
+        created = api.post(
+            "/api/v1/purchases/",
+            {"card_number": participant_card.number, "listing": listing.pk, "schedule": schedule.pk},
+        ).json()
+    run_after_commit_tasks(callbacks)
+    api.post(f"/api/v1/purchases/{created['id']}/confirm/", {"otp": sent_code(participant_card.applicant.phone)})
+    return Purchase.objects.select_related("redeem_code").get(pk=created["id"])
+
+
+def test_the_participant_confirms_attendance_once_through_the_link(
+    participant_card, django_capture_on_commit_callbacks
+):
+    # Given a paid webinar purchase and its institution
+    lp = Institution()
+    purchase = webinar_purchase(participant_card, django_capture_on_commit_callbacks, lp)
+    assert purchase.redeem_code is not None
+    email = participant_card.applicant.user.email
+    # When the institution asks for an attendance URL for session 1
+    answer = lp.call(
+        URL_GENERATE,
+        {
+            "redeem_code": purchase.redeem_code.code,
+            "sequence": 1,
+            "redirect_uri": "https://lp.example.id/kembali",
+            "email": email,
+        },
+    ).json()
+    assert answer["success"] is True
+    path = urlparse(answer["data"]["url"]).path
+    # Then another participant cannot use it
+    stranger = Client()
+    stranger.force_login(ApplicantFactory.create().user)
+    assert stranger.post(path).status_code == 403
+    # and the participant confirms and is sent back with the result
+    client = Client()
+    client.force_login(participant_card.applicant.user)
+    assert "sesi 1" in client.get(path).content.decode()
+    back = client.post(path)
+    assert back.status_code == 302
+    query = parse_qs(urlparse(back["Location"]).query)
+    assert query["status"] == ["attended"]
+    assert Attendance.objects.filter(redeem_code=purchase.redeem_code, sequence=1).exists()
+    # and the institution sees it; the link does not work twice
+    status = lp.call("/api/v1/integration/payment/redeem-code/status", {"redeem_code": purchase.redeem_code.code})
+    assert status.json()["data"]["attendance_status"] == 1
+    assert client.post(path).status_code == 403
+
+
+def test_practice_task_feedback_reaches_the_dashboard(participant_card, django_capture_on_commit_callbacks):
+    lp = Institution()
+    purchase = webinar_purchase(participant_card, django_capture_on_commit_callbacks, lp)
+    assert purchase.redeem_code is not None
+    code = purchase.redeem_code.code
+    lp.call("/api/v1/integration/payment/redeem-code/commit", {"redeem_code": code})
+    answer = lp.call(
+        FEEDBACK,
+        {
+            "redeem_code": code,
+            "scope": "tugas praktik mandiri",
+            "sequence": 1,
+            "notes": "Rencana konten sudah baik; perjelas target pasar.",
+            "url_file": "https://lp.example.id/berkas/tpm-1.pdf",
+        },
+    )
+    assert answer.json()["success"] is True
+    client = Client()
+    client.force_login(participant_card.applicant.user)
+    assert "perjelas target pasar" in client.get("/dasbor/").content.decode()
