@@ -121,6 +121,27 @@ class PurchaseAdmin(admin.ModelAdmin[Purchase]):
     search_fields = ("=invoice_code", "=card__number", "=voucher_code")
     show_full_result_count = False
     exclude = ("otp_hash",)
+    readonly_fields = ("attendance",)
+
+    @admin.display(description=_("sessions attended"))
+    def attendance(self, obj: Purchase) -> str:
+        """Attendance as the institution recorded it, with the gaps: the sessions of the course's
+        schedule that have no record."""
+        if obj.redeem_code is None:
+            return "-"
+        attended = sorted(obj.redeem_code.attendances.values_list("sequence", flat=True))
+        highest = max(attended, default=0)
+        gaps = [n for n in range(1, highest + 1) if n not in attended]
+        used = obj.redeem_code.used_at
+        return format_html(
+            "{}: {} · {}: {} · {}: {}",
+            _("started"),
+            used.strftime("%Y-%m-%d %H:%M") if used else "-",
+            _("attended"),
+            ", ".join(map(str, attended)) or "-",
+            _("missing"),
+            ", ".join(map(str, gaps)) or "-",
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

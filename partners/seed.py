@@ -20,6 +20,7 @@ def seed(context: SeedContext) -> None:
     seed_platforms()
     seed_listings()
     seed_api_keys(context)
+    seed_purchases(context)
 
 
 def seed_api_keys(context: SeedContext) -> None:
@@ -68,3 +69,41 @@ def seed_listings() -> None:
                     )
                 )
     Listing.objects.bulk_create(new)
+
+
+def seed_purchases(context: SeedContext) -> None:
+    """Paid purchases of the demo institution's courses for the demo participants, so that the
+    institution has unused redeem codes to try the integration with (as the real programme sends
+    dummy codes for integration testing)."""
+    from applicants.models import Card, CardStatus, OtpPurpose
+    from applicants.services.otp import detached_code
+    from courses.models import RedeemCodeStatus, TrainingInstitution
+    from partners.models import Listing, Purchase, PurchaseStatus
+    from partners.services.purchases import purchase_confirm, purchase_create
+
+    institution = TrainingInstitution.objects.filter(client_code__startswith="demo-").order_by("pk").first()
+    if institution is None:
+        return
+    listing = (
+        Listing.objects.filter(course__institution=institution, is_active=True, partner__status=PartnerStatus.ACTIVE)
+        .select_related("partner", "course")
+        .order_by("price")
+        .first()
+    )
+    if listing is None:
+        return
+    for card in Card.objects.filter(status=CardStatus.ACTIVE).order_by("pk")[:3]:
+        if Purchase.objects.filter(card=card, listing=listing, status=PurchaseStatus.PAID).exists():
+            continue
+        purchase = purchase_create(partner=listing.partner, card_number=card.number, listing_id=listing.pk)
+        code, code_hash, _text = detached_code(OtpPurpose.PURCHASE_CONFIRM)
+        Purchase.objects.filter(pk=purchase.pk).update(otp_hash=code_hash)
+        purchase_confirm(purchase_id=str(purchase.pk), otp=code, partner=listing.partner)
+    codes = list(
+        Purchase.objects.filter(listing=listing, redeem_code__status=RedeemCodeStatus.ISSUED).values_list(
+            "redeem_code__code", flat=True
+        )
+    )
+    for code in codes:
+        context.note(f"Redeem code {code} (unused) for institution {institution.client_code}: {listing.course.title}")
+    context.extra["demo_redeem_codes"] = {"client_code": institution.client_code, "codes": codes}

@@ -136,3 +136,41 @@ def test_a_suspended_institution_is_refused():
     lp.record.status = "suspended"
     lp.record.save()
     assert lp.call(STATUS, {"redeem_code": code.code}).status_code == 403
+
+
+def test_the_webinar_window_edges_in_jakarta_time():
+    from courses.models import Schedule
+    from courses.services.redemption import RedeemCodeRefused, redeem_code_commit
+
+    lp = Institution()
+    course = CourseFactory.create(institution=lp.record, method="webinar")
+    start = timezone.make_aware(dt.datetime(2026, 12, 1, 19, 0))  # 19:00 WIB
+    schedule = Schedule.objects.create(
+        course=course, code="WEB-E", starts_at=start, ends_at=start + dt.timedelta(hours=2), capacity=10
+    )
+    hour, second = dt.timedelta(hours=1), dt.timedelta(seconds=1)
+    for sequence, moment, allowed in [
+        (1, start - hour - second, False),
+        (1, start - hour, True),
+        (2, start + hour, True),
+        (3, start + hour + second, False),
+    ]:
+        code = redeem_code_issue(course=course, schedule=schedule)
+        if allowed:
+            redeem_code_commit(code=code.code, institution_id=lp.record.pk, sequence=sequence, now=moment)
+        else:
+            with pytest.raises(RedeemCodeRefused) as refused:
+                redeem_code_commit(code=code.code, institution_id=lp.record.pk, sequence=sequence, now=moment)
+            assert refused.value.reason == "outside_window"
+
+
+def test_each_institution_is_throttled_on_its_own(settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.INTEGRATION_RATE = "2/m"
+    lp, other = Institution(), Institution()
+    code = code_for(lp)
+    statuses = [lp.call(STATUS, {"redeem_code": code.code}).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    assert other.call(STATUS, {"redeem_code": "TIDAKADA1234"}).status_code == 404

@@ -97,3 +97,21 @@ def test_practice_task_feedback_reaches_the_dashboard(participant_card, django_c
     client = Client()
     client.force_login(participant_card.applicant.user)
     assert "perjelas target pasar" in client.get("/dasbor/").content.decode()
+
+
+def test_staff_see_attendance_gaps_per_purchase(participant_card, django_capture_on_commit_callbacks, staff_groups):
+    from django.urls import reverse
+
+    from courses.models import Attendance
+    from tests.factories import StaffUserFactory
+
+    lp = Institution()
+    purchase = webinar_purchase(participant_card, django_capture_on_commit_callbacks, lp)
+    assert purchase.redeem_code is not None
+    for sequence in (1, 3):
+        Attendance.objects.create(redeem_code=purchase.redeem_code, sequence=sequence)
+    client = Client()
+    client.force_login(StaffUserFactory.create(group="partner_manager"))
+    page = client.get(reverse("admin:partners_purchase_change", args=[purchase.pk])).content.decode()
+    assert "1, 3" in page
+    assert "tidak hadir" in page or "missing" in page
