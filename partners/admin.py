@@ -2,6 +2,7 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -62,6 +63,7 @@ class PartnerAdmin(admin.ModelAdmin[Partner]):
 @admin.register(Listing)
 class ListingAdmin(admin.ModelAdmin[Listing]):
     list_display = ("course", "partner", "sku", "price", "is_active")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_filter = ("partner", "is_active")
     search_fields = ("sku", "course__code", "course__title")
     list_select_related = ("course", "partner")
@@ -122,6 +124,7 @@ class PurchaseAdmin(admin.ModelAdmin[Purchase]):
     show_full_result_count = False
     exclude = ("otp_hash",)
     readonly_fields = ("attendance",)
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     @admin.display(description=_("sessions attended"))
     def attendance(self, obj: Purchase) -> str:
@@ -157,6 +160,7 @@ class PurchaseAdmin(admin.ModelAdmin[Purchase]):
 class WebhookEndpointAdmin(admin.ModelAdmin[WebhookEndpoint]):
     list_display = ("partner", "url", "is_active", "created_at")
     list_filter = ("is_active", "partner")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fields = ("partner", "url", "is_active")
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
