@@ -84,8 +84,10 @@ def load_catalogue() -> int:
         )
         cursor.execute(
             """
-            INSERT INTO partners_listing (course_id, partner_id, sku, price, is_active, url, created_at)
-            SELECT c.id, p.id, p.slug || '-' || c.code, c.price - (c.id % 3) * 10000, true, '', now()
+            INSERT INTO partners_listing (
+                course_id, partner_id, sku, price, is_active, awaiting_approval, url, created_at
+            )
+            SELECT c.id, p.id, p.slug || '-' || c.code, c.price - (c.id % 3) * 10000, true, false, '', now()
             FROM courses_course AS c
             JOIN (SELECT id, slug, row_number() OVER (ORDER BY id) AS r FROM partners_partner) AS p
               ON (c.id + p.r) % 3 = 0 OR p.r = 1 + c.id % 8
