@@ -4,6 +4,7 @@ POSTs under /api/v1/integration/, answered in the envelope {"success", "message"
 Authentication failures (unknown client, wrong signature, stale timestamp, replay) are decided
 before the code is looked at, so they never reveal whether a code exists."""
 
+import hmac
 import time
 from collections.abc import Callable
 from typing import Any
@@ -63,6 +64,37 @@ def _envelope(status: int, message: str, data: dict[str, Any] | None = None, *, 
     return JsonResponse({"success": success, "message": message, "data": data or {}}, status=status)
 
 
+# Decrypted sign keys per institution, for a minute: decrypting on every call is the largest
+# fixed cost of a request. A key issued meanwhile is found by the fresh read that follows a
+# mismatch; a key that expired meanwhile may still be accepted for up to a minute.
+_KEY_TTL_SECONDS = 60
+_keys_cache: dict[int, tuple[float, list[str]]] = {}
+
+
+def _sign_keys(institution: TrainingInstitution, *, fresh: bool) -> list[str]:
+    cached = _keys_cache.get(institution.pk)
+    if not fresh and cached is not None and cached[0] > time.monotonic():
+        return cached[1]
+    keys = signing_keys_valid(institution=institution)
+    _keys_cache[institution.pk] = (time.monotonic() + _KEY_TTL_SECONDS, keys)
+    return keys
+
+
+def _signed_by_any(
+    keys: list[str], client_code: str, timestamp: str, path: str, forms: list[str], signature: str
+) -> bool:
+    return any(
+        hmac.compare_digest(
+            integration_signature(
+                sign_key=key, client_code=client_code, timestamp=timestamp, method="POST", path=path, body=form
+            ),
+            signature,
+        )
+        for key in keys
+        for form in forms
+    )
+
+
 def _authenticate(request: HttpRequest, path: str) -> tuple[TrainingInstitution, dict[str, Any]]:
     # Header names arrive as client_code or Client_code; both reach Django as HTTP_CLIENT_CODE.
     client_code = request.META.get("HTTP_CLIENT_CODE", "")
@@ -80,14 +112,9 @@ def _authenticate(request: HttpRequest, path: str) -> tuple[TrainingInstitution,
     institution = TrainingInstitution.objects.filter(client_code=client_code).first()
     if institution is None or not isinstance(data, dict):
         raise unauthorised
-    expected = {
-        integration_signature(
-            sign_key=key, client_code=client_code, timestamp=timestamp, method="POST", path=path, body=form
-        )
-        for key in signing_keys_valid(institution=institution)
-        for form in forms
-    }
-    if signature not in expected:
+    if not _signed_by_any(
+        _sign_keys(institution, fresh=False), client_code, timestamp, path, forms, signature
+    ) and not _signed_by_any(_sign_keys(institution, fresh=True), client_code, timestamp, path, forms, signature):
         raise unauthorised
     if not cache.add(f"integration-signature:{signature}", 1, timeout=WINDOW_SECONDS * 2 + 60):
         raise ProtocolError(401, _("This request was already received (replayed signature)."))

@@ -174,3 +174,12 @@ def test_each_institution_is_throttled_on_its_own(settings):
     statuses = [lp.call(STATUS, {"redeem_code": code.code}).status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
     assert other.call(STATUS, {"redeem_code": "TIDAKADA1234"}).status_code == 404
+
+
+def test_a_new_sign_key_works_at_once_and_the_old_one_during_the_overlap():
+    lp = Institution()
+    code = code_for(lp)
+    assert lp.call(STATUS, {"redeem_code": code.code}).status_code == 200  # the old key is now cached
+    new_key = signing_key_issue(institution=lp.record, actor=StaffUserFactory.create(), overlap=dt.timedelta(hours=1))
+    assert lp.call(STATUS, {"redeem_code": code.code}, key=new_key).status_code == 200
+    assert lp.call(STATUS, {"redeem_code": code.code}).status_code == 200
