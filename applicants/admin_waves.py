@@ -2,7 +2,6 @@
 
 import csv
 from collections.abc import Iterator
-from functools import partial
 from typing import Any, cast
 
 from django import forms
@@ -38,9 +37,13 @@ from applicants.nik import normalise_nik
 from applicants.selectors import decisions_for_export, wave_province_stats
 from applicants.services.identity import nik_blind_index
 from applicants.services.registries import registry_import_create, registry_import_progress
-from applicants.services.selection import selection_progress
-from applicants.services.waves import WaveError, quotas_parse_csv, wave_quotas_set
-from applicants.tasks import wave_select
+from applicants.services.selection import (
+    SelectionError,
+    selection_progress,
+    selection_refusal,
+    wave_selection_request,
+)
+from applicants.services.waves import WaveError, quotas_parse_csv, quotas_problem, wave_quotas_set
 from prakerja.accounts.models import User
 from prakerja.audit.services import Actor, audit_record
 
@@ -54,11 +57,8 @@ class QuotaFormSet(BaseInlineFormSet):
             for form in self.forms
             if form.cleaned_data and not form.cleaned_data.get("DELETE")
         )
-        if total > national:
-            raise forms.ValidationError(
-                _("The province quotas add up to %(total)s, more than the national quota of %(quota)s.")
-                % {"total": f"{total:,}", "quota": f"{national:,}"}
-            )
+        if problem := quotas_problem(total=total, national_quota=national):
+            raise forms.ValidationError(problem)
 
 
 class QuotaInline(admin.TabularInline[WaveProvinceQuota, Wave]):
@@ -215,26 +215,15 @@ class WaveAdmin(admin.ModelAdmin[Wave]):
         if not self.has_run_selection_permission(request):
             return HttpResponse(status=403)
         form = SelectionConfirmForm(request.POST or None)
-        problem = None
-        if wave.status in (WaveStatus.DRAFT, WaveStatus.OPEN):
-            problem = _("The wave is still open; selection starts after it closes.")
-        elif wave.status == WaveStatus.ANNOUNCED:
-            problem = _("This wave has been selected and announced.")
+        problem = selection_refusal(wave=wave)
         if request.method == "POST" and problem is None and form.is_valid():
-            seed = form.cleaned_data["seed"]
-            if wave.seed is not None and seed is not None and seed != wave.seed:
-                form.add_error("seed", _("The selection already started with seed %(seed)s.") % {"seed": wave.seed})
+            try:
+                wave_selection_request(
+                    wave=wave, seed=form.cleaned_data["seed"], user=cast(User, request.user), request=request
+                )
+            except SelectionError as error:
+                form.add_error("seed", error.message)
             else:
-                user = cast(User, request.user)
-                with transaction.atomic():
-                    audit_record(
-                        actor=Actor.for_user(user),
-                        action="wave.selection_requested",
-                        target=wave,
-                        payload={"seed": seed},
-                        request=request,
-                    )
-                    transaction.on_commit(partial(wave_select.delay, wave_id=wave.pk, seed=seed, user_id=user.pk))
                 self.message_user(request, _("Selection queued. Progress is shown on this page."))
                 return HttpResponseRedirect(reverse("admin:applicants_wave_change", args=[wave.pk]))
         context = {

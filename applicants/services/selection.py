@@ -23,7 +23,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
+from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from applicants.models import (
     Card,
@@ -35,6 +37,7 @@ from applicants.models import (
     Wave,
     WaveStatus,
 )
+from prakerja.accounts.models import User
 from prakerja.audit.services import Actor, audit_record
 from prakerja.ledger.models import AccountKind
 from prakerja.ledger.services import (
@@ -267,17 +270,41 @@ def _report(wave: Wave, stage: str, **figures: Any) -> None:
     Wave.objects.filter(pk=wave.pk).update(selection_stage=stage, selection_progress=progress)
 
 
+def selection_refusal(*, wave: Wave, seed: int | None = None) -> str | None:
+    """Why this wave's selection may not be (re)started now with this seed; None if it may."""
+    if wave.status in (WaveStatus.DRAFT, WaveStatus.OPEN):
+        return _("The wave is still open; selection starts after it closes.")
+    if wave.status == WaveStatus.ANNOUNCED:
+        return _("This wave has been selected and announced.")
+    if wave.seed is not None and seed is not None and seed != wave.seed:
+        return _("The selection already started with seed %(seed)s.") % {"seed": wave.seed}
+    return None
+
+
+def wave_selection_request(*, wave: Wave, seed: int | None, user: User, request: HttpRequest | None = None) -> None:
+    """Queue the selection (after commit) for a staff user, audited; refused as `_start` would."""
+    from applicants.tasks import wave_select
+
+    if problem := selection_refusal(wave=wave, seed=seed):
+        raise SelectionError(problem)
+    with transaction.atomic():
+        audit_record(
+            actor=Actor.for_user(user),
+            action="wave.selection_requested",
+            target=wave,
+            payload={"seed": seed},
+            request=request,
+        )
+        transaction.on_commit(partial(wave_select.delay, wave_id=wave.pk, seed=seed, user_id=user.pk))
+
+
 def _start(*, wave_id: int, seed: int | None, actor: Actor) -> Wave:
     with transaction.atomic():
         wave = Wave.objects.select_for_update().select_related("scheme").get(pk=wave_id)
-        if wave.status in (WaveStatus.DRAFT, WaveStatus.OPEN):
-            raise SelectionError(f"Wave {wave.number} is still {wave.status}: selection starts after it closes.")
         if wave.status == WaveStatus.ANNOUNCED:
-            return wave
-        if wave.seed is not None and seed is not None and seed != wave.seed:
-            raise SelectionError(
-                f"Wave {wave.number}'s selection already started with seed {wave.seed}; it continues with that seed."
-            )
+            return wave  # a re-run after the end changes nothing
+        if problem := selection_refusal(wave=wave, seed=seed):
+            raise SelectionError(problem)
         if wave.seed is None:
             wave.seed = seed if seed is not None else secrets.randbits(62)
             wave.selection_started_at = timezone.now()

@@ -69,18 +69,24 @@ def quotas_parse_csv(*, data: bytes) -> tuple[dict[str, int], list[QuotaProblem]
     return quotas, problems
 
 
+def quotas_problem(*, total: int, national_quota: int) -> str | None:
+    """The province quotas may not add up to more than the national quota."""
+    if total > national_quota:
+        return _("The province quotas add up to %(total)s, more than the national quota of %(quota)s.") % {
+            "total": f"{total:,}",
+            "quota": f"{national_quota:,}",
+        }
+    return None
+
+
 @transaction.atomic
 def wave_quotas_set(*, wave: Wave, quotas: dict[str, int], user: User) -> None:
     """Replace a wave's province quotas; their sum may not exceed the national quota."""
     locked = Wave.objects.select_for_update().get(pk=wave.pk)
     if locked.status not in (WaveStatus.DRAFT, WaveStatus.OPEN, WaveStatus.CLOSED):
         raise WaveError(_("Quotas cannot change once selection has started."))
-    total = sum(quotas.values())
-    if total > locked.national_quota:
-        raise WaveError(
-            _("The province quotas add up to %(total)s, more than the national quota of %(quota)s.")
-            % {"total": f"{total:,}", "quota": f"{locked.national_quota:,}"}
-        )
+    if problem := quotas_problem(total=sum(quotas.values()), national_quota=locked.national_quota):
+        raise WaveError(problem)
     ids = dict(Province.objects.filter(code__in=quotas).values_list("code", "pk"))
     WaveProvinceQuota.objects.filter(wave=locked).delete()
     WaveProvinceQuota.objects.bulk_create(

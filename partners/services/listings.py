@@ -12,17 +12,15 @@ from django.utils.translation import gettext as _
 from courses.errors import CurationError
 from courses.models import Category, Course, CourseStatus, Schedule, Trainer
 from courses.services.curation import course_submit
-from partners.models import Listing, Partner, PartnerStatus
+from partners.models import Listing, Partner
 from prakerja.audit.services import Actor, audit_record
-
-SELLING = frozenset({PartnerStatus.ACTIVE})
 
 
 def _listing_problems(*, course: Course, partner: Partner, price: int) -> list[str]:
     problems = []
     if course.status != CourseStatus.APPROVED or course.revision_of_id is not None:
         problems.append(_("Only approved courses can be listed."))
-    if partner.status not in SELLING:
+    if not partner.may_do_new_business:
         problems.append(_("This platform may not sell courses now."))
     if price <= 0 or price > course.price:
         problems.append(
@@ -95,7 +93,7 @@ class NewCourse:
 def listing_create_with_new_course(*, partner: Partner, new: NewCourse, sku: str, price: int, actor: Actor) -> Listing:
     """Submit a course for curation on behalf of one of the platform's institutions, with the
     platform's listing of it, inactive until curators approve the course."""
-    if partner.status not in SELLING:
+    if not partner.may_do_new_business:
         raise CurationError([_("This platform may not sell courses now.")])
     institution = partner.institutions.filter(pk=new.institution_id).first()
     if institution is None:
