@@ -133,6 +133,19 @@ class WaveAdmin(admin.ModelAdmin[Wave]):
                 request=request,
             )
 
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        if any(formset.has_changed() for formset in formsets):
+            # Quotas edited inline are audited like an imported CSV (wave.quotas_set).
+            quotas = dict(form.instance.province_quotas.values_list("province_id", "quota"))
+            audit_record(
+                actor=Actor.for_user(cast(User, request.user)),
+                action="wave.quotas_set",
+                target=form.instance,
+                payload={"quotas": quotas},
+                request=request,
+            )
+
     @admin.display(description=_("progress"))
     def progress(self, obj: Wave) -> str:
         data = selection_progress(obj)
