@@ -84,7 +84,7 @@ class PartnerSignatureAuthentication(BaseAuthentication):
                 "X-Timestamp is more than 5 minutes away from the server's clock.", "timestamp_out_of_window"
             )
         body: bytes = request._request.body  # the raw bytes that were signed
-        secret = decrypt_value(api_key.signing_secret_encrypted)
+        secret = _signing_secret(api_key)
         expected = sign(
             secret=secret, method=request.method or "", path=request.get_full_path(), timestamp=timestamp, body=body
         )
@@ -93,6 +93,18 @@ class PartnerSignatureAuthentication(BaseAuthentication):
         # Each signature is accepted once: kept a little longer than the window it is valid in.
         if not cache.add(f"partner-api-signature:{signature}", 1, timeout=SIGNATURE_WINDOW_SECONDS * 2 + 60):
             raise AuthFailed("This signature was used before: a replayed request.", "signature_replayed")
+
+
+# A key's signing secret never changes (a new secret comes with a new key), so each process
+# decrypts it once; revocation is still checked in the database on every request.
+_secrets: dict[str, str] = {}
+
+
+def _signing_secret(api_key: PartnerAPIKey) -> str:
+    secret = _secrets.get(api_key.pk)
+    if secret is None:
+        secret = _secrets[api_key.pk] = decrypt_value(api_key.signing_secret_encrypted)
+    return secret
 
 
 def partner_of(request: Any) -> Partner:
