@@ -27,12 +27,14 @@ class Institution:
         self.key = signing_key_issue(institution=self.record, actor=StaffUserFactory.create(), overlap=None)
         self.client = Client()
         self.calls = 0
+        self.clock = int(time.time())
 
     def call(self, path: str, body: dict[str, Any], *, timestamp: int | None = None, key: str | None = None) -> Any:
         # The protocol's timestamps are seconds: identical requests need different ones, or the
-        # second is a replay. Each call goes one second further back (well inside the window).
+        # second is a replay. Each call goes one second further back from one clock reading
+        # (reading the clock per call could repeat a stamp as time moves on).
         self.calls += 1
-        stamp = str(timestamp or int(time.time()) - self.calls)
+        stamp = str(timestamp or self.clock - self.calls)
         compact = json.dumps(body, separators=(",", ":"))
         signature = integration_signature(
             sign_key=key or self.key,

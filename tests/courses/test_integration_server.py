@@ -34,10 +34,11 @@ def test_headers_and_bodies_as_real_clients_send_them(regions):
     assert compact != spaced
     with gunicorn(env=env, workers=2) as base:
         results = []
+        now = int(time.time())  # one clock reading: stamps must differ, or signatures repeat
         for n, (header, wire) in enumerate(
             [("client_code", compact), ("Client_code", compact), ("client_code", spaced), ("Client_code", spaced)]
         ):
-            stamp = str(int(time.time()) - n)
+            stamp = str(now - n)
             good = integration_signature(
                 sign_key=key,
                 client_code=institution.client_code,

@@ -35,11 +35,13 @@ class Signer(requests.auth.AuthBase):
         body = request.body or b""
         if isinstance(body, str):
             body = body.encode()
-        stamp = str(time.time_ns() // 1000)  # microseconds: never the same twice
+        # Milliseconds, never the same twice (an identical request would repeat its signature).
+        self.last = max(time.time_ns() // 1_000_000, getattr(self, "last", 0) + 1)
+        stamp = str(self.last)
         request.headers["Authorization"] = f"Api-Key {self.key}"
-        request.headers["X-Timestamp"] = stamp[:13]
+        request.headers["X-Timestamp"] = stamp
         request.headers["X-Signature"] = sign(
-            secret=self.secret, method=request.method or "", path=request.path_url, timestamp=stamp[:13], body=body
+            secret=self.secret, method=request.method or "", path=request.path_url, timestamp=stamp, body=body
         )
         if request.method == "POST":
             request.headers["Idempotency-Key"] = str(uuid.uuid4())
