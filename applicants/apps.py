@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class ApplicantsConfig(AppConfig):
     name = "applicants"
     verbose_name = _("Applicants and participants")
+
+    def ready(self) -> None:
+        from applicants.payout_callback import payout_callback_receive
+        from prakerja.payments.callbacks import register_callback_receiver
+
+        # The sandbox provider hands its callbacks to the same function the endpoint uses.
+        register_callback_receiver(payout_callback_receive)

@@ -1,16 +1,27 @@
 """Celery entry points: each takes ids and calls one service; each is safe to run twice."""
 
+import datetime as dt
 from typing import Any
 
 from celery import shared_task
+from django.utils import timezone
 
 from applicants.services.announcements import wave_notify_batch
 from applicants.services.cards import cards_revoke_due
+from applicants.services.disbursement import (
+    disbursement_run_create,
+    payout_chunk_submit,
+    payouts_sweep,
+    reconciliation_make,
+)
+from applicants.services.incentives import incentives_return_unpaid
+from applicants.services.payout_notices import payouts_notify
 from applicants.services.registries import registry_import_run
 from applicants.services.selection import wave_selection_run
 from applicants.services.waves import waves_advance
 from prakerja.accounts.models import User
 from prakerja.audit.services import Actor
+from prakerja.payments.sandbox import sandbox_callbacks_deliver
 
 
 @shared_task(name="batch.wave_select", acks_late=True, soft_time_limit=3 * 3600, time_limit=3 * 3600 + 60)
@@ -42,3 +53,47 @@ def waves_advance_task() -> dict[str, list[int]]:
 @shared_task(name="batch.cards_revoke_due", acks_late=True, soft_time_limit=3600, time_limit=3660)
 def cards_revoke_due_task() -> int:
     return cards_revoke_due()
+
+
+# -- incentives and payouts (queue "payouts") --------------------------------------------
+
+
+@shared_task(name="payouts.disburse", acks_late=True, soft_time_limit=3 * 3600, time_limit=3 * 3600 + 60)
+def disburse_task() -> int | None:
+    """Daily (beat): make due what fell due and start a run."""
+    run = disbursement_run_create()
+    return run.pk if run else None
+
+
+@shared_task(name="payouts.submit_chunk", acks_late=True)
+def payout_chunk_submit_task(*, run_id: int, first_id: int, last_id: int) -> dict[str, int]:
+    return dict(payout_chunk_submit(run_id=run_id, first_id=first_id, last_id=last_id))
+
+
+@shared_task(name="payouts.sweep", acks_late=True)
+def payouts_sweep_task() -> dict[str, int]:
+    return payouts_sweep()
+
+
+@shared_task(name="payouts.sandbox_callbacks", acks_late=True)
+def sandbox_callbacks_task() -> int:
+    return sandbox_callbacks_deliver()
+
+
+@shared_task(name="payouts.reconcile_daily", acks_late=True)
+def reconcile_daily_task() -> int:
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    return reconciliation_make(day=yesterday).pk
+
+
+@shared_task(name="payouts.notify", acks_late=True)
+def payouts_notify_task(*, failed: list[int], reversed: list[int]) -> int:
+    return payouts_notify(failed=failed, reversed=reversed)
+
+
+@shared_task(name="batch.incentives_return_unpaid", acks_late=True)
+def incentives_return_unpaid_task() -> int:
+    total = 0
+    while returned := incentives_return_unpaid():
+        total += returned
+    return total

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 from django_ratelimit.decorators import ratelimit
 
-from applicants import views
+from applicants import payout_callback, views
 from applicants.forms import LoginForm, QueuedPasswordResetForm
 
 app_name = "applicants"
@@ -16,6 +16,7 @@ password_reset = auth_views.PasswordResetView.as_view(
 )
 
 urlpatterns = [
+    path("api/v1/payouts/callback", payout_callback.payout_callback, name="payout-callback"),
     path("daftar/", views.register, name="register"),
     path(
         "masuk/",

@@ -28,6 +28,8 @@ class Scheme(models.Model):
     exclude_social_aid = models.BooleanField(_("exclude other social-aid recipients"))
     max_recipients_per_family_card = models.PositiveSmallIntegerField(_("recipients per family card"), default=2)
     min_course_hours = models.PositiveSmallIntegerField(_("minimum course hours"), default=0)
+    # After this day, incentives never paid return to the treasury.
+    incentive_deadline = models.DateField(_("incentives paid until"), null=True, blank=True)
     # Raised on every change, and recorded in each selection decision made under the scheme.
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 

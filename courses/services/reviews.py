@@ -5,6 +5,7 @@ from django.db.models import Avg, Count
 from django.utils.translation import gettext as _
 
 from applicants.models import Card
+from applicants.services.incentives import entitlement_course_reviewed
 from courses.errors import CourseError
 from courses.models import Course, CourseReview
 
@@ -41,4 +42,6 @@ def review_submit(*, card: Card, course: Course, rating: int, text: str) -> Cour
     locked.rating_average = figures["average"]
     locked.rating_count = figures["count"]
     locked.save(update_fields=["rating_average", "rating_count"])
+    # The review of the first completed course is one of the conditions for the incentive.
+    entitlement_course_reviewed(card_id=card.pk, course_id=course.pk, reviewed_at=review.created_at)
     return review

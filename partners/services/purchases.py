@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from applicants.models import Card, CardStatus, OtpPurpose
 from applicants.services.cards import card_first_purchase_record
+from applicants.services.incentives import entitlement_course_completed
 from applicants.services.otp import detached_code, detached_code_matches
 from courses.models import CourseStatus, RedeemCode, RedeemCodeStatus, Schedule
 from courses.services.redemption import RedeemCodeUsed, redeem_code_cancel, redeem_code_issue
@@ -275,6 +276,13 @@ def purchase_complete(
         purchase.save(update_fields=["status", "certificate_number", "certificate_url", "completed_at", "updated_at"])
         audit_record(actor=Actor.partner(partner.slug), action="purchase.completed", target=purchase)
         _event(purchase, "purchase.completed")
+        # The lower layer owns incentives; the first completed course starts the entitlement.
+        entitlement_course_completed(
+            card_id=purchase.card_id,
+            course_id=purchase.course_id,
+            purchase_ref=str(purchase.pk),
+            completed_at=completed_at,
+        )
         return purchase
 
 

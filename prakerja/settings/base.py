@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "prakerja.audit",
     "prakerja.ledger",
     "prakerja.messaging",
+    "prakerja.payments",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -228,6 +229,35 @@ SMS_GATEWAY = env.str("SMS_GATEWAY", default="prakerja.messaging.sms.SandboxSmsG
 SANDBOX_LATENCY_MS = env.int("SANDBOX_LATENCY_MS", default=0)
 SANDBOX_FAILURE_RATE = env.float("SANDBOX_FAILURE_RATE", default=0.0)
 SANDBOX_TIMEOUT_RATE = env.float("SANDBOX_TIMEOUT_RATE", default=0.0)
+
+# Incentive payouts: the payment provider behind an adapter (prakerja/payments). The sandbox
+# is the default; its rates are the realistic ones (docs/architecture.md#incentives-and-payouts).
+PAYMENT_PROVIDER = env.str("PAYMENT_PROVIDER", default="prakerja.payments.sandbox.SandboxPaymentProvider")
+SANDBOX_PAYMENT_LATENCY_MS = env.int("SANDBOX_PAYMENT_LATENCY_MS", default=0)
+SANDBOX_PAYMENT_FAILURE_RATE = env.float("SANDBOX_PAYMENT_FAILURE_RATE", default=0.02)
+SANDBOX_PAYMENT_TIMEOUT_RATE = env.float("SANDBOX_PAYMENT_TIMEOUT_RATE", default=0.01)
+SANDBOX_PAYMENT_ERROR_RATE = env.float("SANDBOX_PAYMENT_ERROR_RATE", default=0.005)
+SANDBOX_PAYMENT_DUPLICATE_RATE = env.float("SANDBOX_PAYMENT_DUPLICATE_RATE", default=0.02)
+SANDBOX_PAYMENT_REVERSAL_RATE = env.float("SANDBOX_PAYMENT_REVERSAL_RATE", default=0.001)
+SANDBOX_PAYMENT_CALLBACKS = env.bool("SANDBOX_PAYMENT_CALLBACKS", default=True)
+SANDBOX_PAYMENT_CALLBACK_DELAY_S = env.int("SANDBOX_PAYMENT_CALLBACK_DELAY_S", default=30)
+# Callbacks from the provider are signed with this shared secret (HMAC-SHA512, SNAP-style).
+PAYMENT_CALLBACK_SECRET = env.str("PAYMENT_CALLBACK_SECRET", default="dev-only-payment-callback-secret")
+# Where the sandbox posts its callbacks; empty = handed to our receiver in-process.
+PAYMENT_CALLBACK_URL = env.str("PAYMENT_CALLBACK_URL", default="")
+SNAP_BASE_URL = env.str("SNAP_BASE_URL", default="")
+SNAP_CLIENT_ID = env.str("SNAP_CLIENT_ID", default="")
+SNAP_CLIENT_SECRET = env.str("SNAP_CLIENT_SECRET", default="")
+SNAP_PRIVATE_KEY = env.str("SNAP_PRIVATE_KEY", default="", multiline=True)
+SNAP_PARTNER_ID = env.str("SNAP_PARTNER_ID", default="")
+SNAP_CHANNEL_ID = env.str("SNAP_CHANNEL_ID", default="95221")
+SNAP_TIMEOUT_S = env.float("SNAP_TIMEOUT_S", default=15.0)
+# Payout ids per submission task, and how long a claimed chunk may stay silent before the
+# sweeper treats its worker as dead and hands the chunk to another.
+PAYOUT_CHUNK = env.int("PAYOUT_CHUNK", default=2000)
+PAYOUT_STALE_AFTER_S = env.int("PAYOUT_STALE_AFTER_S", default=600)
+# Unknown and pending payouts are asked about after this long.
+PAYOUT_RESOLVE_AFTER_S = env.int("PAYOUT_RESOLVE_AFTER_S", default=60)
 
 # Celery: Redis broker, PostgreSQL is the source of truth. See docs/architecture.md#celery.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/1")

@@ -9,6 +9,7 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS")
 BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY")
 SITE_URL = env.str("SITE_URL")
+PAYMENT_CALLBACK_SECRET = env.str("PAYMENT_CALLBACK_SECRET")
 
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 # The load balancer terminates TLS and says so in this header.

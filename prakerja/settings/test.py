@@ -30,3 +30,13 @@ WHITENOISE_AUTOREFRESH = True
 
 # Local receivers in tests listen on plain http.
 WEBHOOK_ALLOW_HTTP = True
+
+# The payment sandbox is quiet by default in tests (deterministic); tests that exercise
+# failures, timeouts, duplicates and reversals switch them on.
+SANDBOX_PAYMENT_FAILURE_RATE = env.float("SANDBOX_PAYMENT_FAILURE_RATE", default=0.0)
+SANDBOX_PAYMENT_TIMEOUT_RATE = env.float("SANDBOX_PAYMENT_TIMEOUT_RATE", default=0.0)
+SANDBOX_PAYMENT_ERROR_RATE = env.float("SANDBOX_PAYMENT_ERROR_RATE", default=0.0)
+SANDBOX_PAYMENT_DUPLICATE_RATE = env.float("SANDBOX_PAYMENT_DUPLICATE_RATE", default=0.0)
+SANDBOX_PAYMENT_REVERSAL_RATE = env.float("SANDBOX_PAYMENT_REVERSAL_RATE", default=0.0)
+SANDBOX_PAYMENT_CALLBACKS = env.bool("SANDBOX_PAYMENT_CALLBACKS", default=False)
+PAYOUT_RESOLVE_AFTER_S = env.int("PAYOUT_RESOLVE_AFTER_S", default=0)

@@ -17,6 +17,7 @@ def test_production_settings_pass_the_deploy_check():
         "DJANGO_ALLOWED_HOSTS": "prakerja.go.id",
         "FIELD_ENCRYPTION_KEYS": "cHJvZHVjdGlvbi1saWtlLWtleS0wMTIzNDU2Nzg5YWI=",
         "BLIND_INDEX_KEY": "production-like-blind-index-key",
+        "PAYMENT_CALLBACK_SECRET": "production-like-payment-callback-secret",
         "SITE_URL": "https://prakerja.go.id",
     }
     # when Django's deployment check runs

@@ -1,0 +1,622 @@
+"""Disbursement: every due instalment paid exactly once, whatever crashes.
+
+How "exactly once" holds:
+- A payout is one transfer attempt; its id is the provider's idempotency key
+  (`partnerReferenceNo`), so sending it again can never pay twice.
+- A partial unique index allows one live payout (created, submitting, pending, unknown or
+  succeeded) per instalment, so no run, retry or race can make a second one.
+- A payout leaves the live states only on the provider's terminal "no" (failed), when the
+  money came back (reversed) or when finance cancels it before sending. Timeouts and 5xx
+  are "unknown", settled only by a status inquiry or a callback; a reference the provider
+  never saw is resent under the same key.
+- Every state change is a conditional UPDATE, and its ledger posting has a key derived from
+  the payout (`payout:<id>`, `payout-settled:<id>`, ...), in the same transaction.
+
+Money: participant incentive payable -> payouts in flight when the payout is made; in flight
+-> settled on success; back to payable on failure, cancellation or reversal.
+"""
+
+import contextlib
+import csv
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from applicants.errors import ApplicantError
+from applicants.models import (
+    DisbursementRun,
+    Payout,
+    PayoutPolicy,
+    PayoutStatus,
+    Reconciliation,
+    RunStatus,
+    payout_reference,
+)
+from applicants.services.incentives import instalments_make_due
+from prakerja.accounts.models import User
+from prakerja.audit.services import Actor, audit_record
+from prakerja.ledger.models import AccountKind
+from prakerja.ledger.services import BulkPosting, Line, account_get_or_create, postings_create_bulk
+from prakerja.payments.providers import (
+    Outcome,
+    TransferOrder,
+    TransferResult,
+    failure_reason,
+    payment_provider,
+)
+
+CREATE_CHUNK = 100_000
+RUN_LOCK = 0x50524B4A_01  # advisory lock: one run being prepared at a time
+UNSETTLED = ("submitting", "pending", "unknown")
+
+
+class DisbursementError(ApplicantError):
+    pass
+
+
+def _system_accounts() -> tuple[int, int]:
+    in_flight = account_get_or_create(kind=AccountKind.PAYOUTS_IN_FLIGHT).pk
+    settled = account_get_or_create(kind=AccountKind.PAYOUTS_SETTLED).pk
+    return in_flight, settled
+
+
+def payout_id_of(reference: str) -> int | None:
+    if reference.startswith("PKJ") and reference[3:].isdigit():
+        return int(reference[3:])
+    return None
+
+
+def approval_threshold() -> int | None:
+    policy = PayoutPolicy.objects.order_by("pk").first()
+    return policy.approval_threshold if policy else None
+
+
+# -- creating a run ----------------------------------------------------------------------
+
+_CREATE = """
+    WITH candidates AS (
+        SELECT i.id AS instalment_id, i.amount, e.account_id, a.id AS payout_account_id, a.channel, a.account_number
+        FROM applicants_instalment AS i
+        JOIN applicants_card AS c ON c.id = i.card_id
+        JOIN applicants_entitlement AS e ON e.card_id = i.card_id
+        JOIN applicants_payoutaccount AS a ON a.applicant_id = c.applicant_id AND a.status = 'active'
+        WHERE i.status = 'payable' AND i.held_reason = '' AND i.id > %(after)s
+          AND NOT EXISTS (
+            SELECT 1 FROM applicants_payout AS p
+            WHERE p.instalment_id = i.id AND p.status IN ('created', 'submitting', 'pending', 'unknown', 'succeeded')
+          )
+        ORDER BY i.id
+        LIMIT %(chunk)s
+    )
+    INSERT INTO applicants_payout (
+        run_id, instalment_id, payout_account_id, channel, account_number, amount, account_id,
+        status, response_code, failure_reason, created_at, updated_at
+    )
+    SELECT %(run)s, instalment_id, payout_account_id, channel, account_number, amount, account_id,
+           'created', '', '', now(), now()
+    FROM candidates
+    ORDER BY instalment_id
+    ON CONFLICT DO NOTHING
+    RETURNING id, instalment_id, amount, account_id
+"""
+
+
+def disbursement_run_create(*, day: dt.date | None = None, user: User | None = None) -> DisbursementRun | None:
+    """Make due what fell due, then one payout per payable instalment (with an account in use
+    and no hold), its money moved payable -> in flight. A run above the PMO's threshold waits
+    for a second finance user; otherwise sending starts. None when nothing is due.
+
+    A run interrupted while being prepared is resumed by the next call."""
+    day = day or timezone.localdate()
+    instalments_make_due(today=day)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [RUN_LOCK])
+        if not cursor.fetchone()[0]:
+            raise DisbursementError(_("Another disbursement run is being prepared. Try again in a minute."))
+    try:
+        run = DisbursementRun.objects.filter(status=RunStatus.PREPARING).order_by("pk").first()
+        if run is None:
+            run = DisbursementRun.objects.create(day=day, created_by=user, approval_threshold=approval_threshold())
+        return _prepare(run, user=user)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [RUN_LOCK])
+
+
+def _prepare(run: DisbursementRun, *, user: User | None, chunk: int = CREATE_CHUNK) -> DisbursementRun | None:
+    in_flight, _settled = _system_accounts()
+    after = 0
+    while True:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(_CREATE, {"after": after, "chunk": chunk, "run": run.pk})
+            rows = cursor.fetchall()
+            if not rows:
+                break
+            postings_create_bulk(
+                kind="payout.submit",
+                postings=(
+                    BulkPosting(
+                        idempotency_key=f"payout:{pk}",
+                        lines=(Line(account_id=account, amount=-amount), Line(account_id=in_flight, amount=amount)),
+                    )
+                    for pk, _instalment, amount, account in rows
+                ),
+            )
+            after = max(row[1] for row in rows)
+    totals = Payout.objects.filter(run=run).aggregate(count=Count("pk"), total=Sum("amount"))
+    with transaction.atomic():
+        run = DisbursementRun.objects.select_for_update().get(pk=run.pk)
+        if not totals["count"]:
+            run.delete()
+            return None
+        run.payout_count, run.total_amount = totals["count"], totals["total"]
+        needs_approval = run.approval_threshold is not None and run.total_amount > run.approval_threshold
+        run.status = RunStatus.AWAITING_APPROVAL if needs_approval else RunStatus.SUBMITTING
+        run.save(update_fields=["payout_count", "total_amount", "status"])
+        actor = Actor.for_user(user) if user else Actor.system("disbursement")
+        audit_record(
+            actor=actor,
+            action="disbursement.run_created",
+            target=run,
+            payload={"payouts": run.payout_count, "total": run.total_amount, "needs_approval": needs_approval},
+        )
+        if not needs_approval:
+            _start_sending(run)
+    return run
+
+
+def disbursement_run_approve(*, run_id: int, user: User) -> DisbursementRun:
+    """The checker: a second finance user, never the one who started the run."""
+    with transaction.atomic():
+        run = DisbursementRun.objects.select_for_update().get(pk=run_id)
+        if run.status != RunStatus.AWAITING_APPROVAL:
+            raise DisbursementError(_("This run is not waiting for approval."))
+        if run.created_by_id == user.pk:
+            raise DisbursementError(
+                _("A run must be approved by a different finance user than the one who started it.")
+            )
+        run.approved_by, run.approved_at = user, timezone.now()
+        run.status = RunStatus.SUBMITTING
+        run.save(update_fields=["approved_by", "approved_at", "status"])
+        audit_record(actor=Actor.for_user(user), action="disbursement.run_approved", target=run)
+        _start_sending(run)
+    return run
+
+
+def disbursement_run_reject(*, run_id: int, user: User, reason: str) -> DisbursementRun:
+    """Cancel a run waiting for approval: nothing was sent, the money goes back to payable."""
+    if not reason.strip():
+        raise DisbursementError(_("Write the reason for rejecting the run."))
+    with transaction.atomic():
+        run = DisbursementRun.objects.select_for_update().get(pk=run_id)
+        if run.status != RunStatus.AWAITING_APPROVAL:
+            raise DisbursementError(_("This run is not waiting for approval."))
+        in_flight, _settled = _system_accounts()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE applicants_payout SET status = 'cancelled', failure_reason = %s, updated_at = now() "
+                "WHERE run_id = %s AND status = 'created' RETURNING id, amount, account_id",
+                [reason.strip()[:200], run.pk],
+            )
+            rows = cursor.fetchall()
+        postings_create_bulk(
+            kind="payout.cancel",
+            postings=(
+                BulkPosting(f"payout-cancelled:{pk}", (Line(in_flight, -amount), Line(account, amount)))
+                for pk, amount, account in rows
+            ),
+        )
+        run.status = RunStatus.REJECTED
+        run.save(update_fields=["status"])
+        audit_record(
+            actor=Actor.for_user(user), action="disbursement.run_rejected", target=run, payload={"reason": reason}
+        )
+    return run
+
+
+def _chunk_ranges(run_id: int, chunk: int) -> list[tuple[int, int]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT min(id), max(id) FROM (
+                SELECT id, (row_number() OVER (ORDER BY id) - 1) / %s AS bucket
+                FROM applicants_payout WHERE run_id = %s AND status = 'created'
+            ) AS numbered GROUP BY bucket ORDER BY 1
+            """,
+            [chunk, run_id],
+        )
+        return [(low, high) for low, high in cursor.fetchall()]
+
+
+def _start_sending(run: DisbursementRun) -> None:
+    """Queue one task per chunk of payout ids, after commit."""
+    from applicants.tasks import payout_chunk_submit_task
+
+    run.submitted_at = timezone.now()
+    run.save(update_fields=["submitted_at"])
+    ranges = _chunk_ranges(run.pk, settings.PAYOUT_CHUNK)
+
+    def enqueue() -> None:
+        for low, high in ranges:
+            payout_chunk_submit_task.delay(run_id=run.pk, first_id=low, last_id=high)
+
+    transaction.on_commit(enqueue)
+
+
+# -- sending -----------------------------------------------------------------------------
+
+
+_CLAIM = """
+    WITH claimable AS (
+        SELECT id, status FROM applicants_payout
+        WHERE run_id = %(run)s AND id BETWEEN %(low)s AND %(high)s
+          AND (status = 'created' OR (status = 'submitting' AND claimed_at <= now() - %(stale)s * interval '1 second'))
+        ORDER BY id
+        FOR UPDATE SKIP LOCKED
+    )
+    UPDATE applicants_payout AS p
+    SET status = 'submitting', claimed_at = now(), updated_at = now()
+    FROM claimable AS c
+    WHERE p.id = c.id
+    RETURNING p.id, c.status, p.channel, p.account_number, p.amount
+"""
+
+
+def payout_chunk_submit(*, run_id: int, first_id: int, last_id: int) -> Counter[str]:
+    """Send one chunk. Payouts a dead worker left "submitting" are asked about first (never
+    resent under a new key: a reference the provider never saw is resent under its own)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            _CLAIM, {"run": run_id, "low": first_id, "high": last_id, "stale": settings.PAYOUT_STALE_AFTER_S}
+        )
+        claimed = cursor.fetchall()
+    provider = payment_provider()
+    orphans = [row for row in claimed if row[1] == "submitting"]
+    results: list[TransferResult] = []
+    resend = {row[0] for row in claimed if row[1] == "created"}
+    if orphans:
+        for result in provider.status_many([payout_reference(row[0]) for row in orphans]):
+            if result.outcome == Outcome.NOT_FOUND:
+                resend.add(payout_id_of(result.reference) or 0)
+            else:
+                results.append(result)
+    orders = [
+        TransferOrder(reference=payout_reference(pk), channel=channel, account_number=number, amount=amount)
+        for pk, _was, channel, number, amount in claimed
+        if pk in resend
+    ]
+    if orders:
+        results.extend(provider.transfer_many(orders))
+    counts = payouts_apply(results)
+    _finish_if_sent(run_id)
+    return counts
+
+
+def _finish_if_sent(run_id: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE applicants_disbursementrun SET status = 'submitted', finished_at = now()
+            WHERE id = %s AND status = 'submitting' AND NOT EXISTS (
+                SELECT 1 FROM applicants_payout WHERE run_id = %s AND status IN ('created', 'submitting')
+            )
+            """,
+            [run_id, run_id],
+        )
+
+
+@dataclass(frozen=True)
+class _Rows:
+    ids: list[int]
+    codes: list[str]
+
+
+def _group(results: Iterable[TransferResult]) -> dict[Outcome, _Rows]:
+    grouped: dict[Outcome, _Rows] = {}
+    for result in results:
+        pk = payout_id_of(result.reference)
+        if pk is None:
+            continue
+        rows = grouped.setdefault(result.outcome, _Rows([], []))
+        rows.ids.append(pk)
+        rows.codes.append(result.code[:7])
+    return grouped
+
+
+def _update(sql: str, rows: _Rows) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [rows.ids, rows.codes])
+        return cursor.fetchall()
+
+
+_SET = """
+    UPDATE applicants_payout AS p SET {assign}, response_code = r.code, updated_at = now()
+    FROM unnest(%s::bigint[], %s::text[]) AS r(id, code)
+    WHERE p.id = r.id AND p.status IN ({allowed})
+    RETURNING p.id, p.amount, p.account_id, p.instalment_id, r.code
+"""
+
+
+def payouts_apply(results: Iterable[TransferResult]) -> Counter[str]:
+    """Apply provider answers (responses, status inquiries, callbacks) in one transaction.
+    Each change is conditional on the payout's state, so duplicates, late and out-of-order
+    answers change nothing they should not."""
+    grouped = _group(results)
+    counts: Counter[str] = Counter()
+    if not grouped:
+        return counts
+    in_flight, settled = _system_accounts()
+    notify_failed: list[int] = []
+    notify_reversed: list[int] = []
+    with transaction.atomic():
+        if rows := grouped.get(Outcome.SUCCESS):
+            done = _update(
+                _SET.format(
+                    assign="status = 'succeeded', settled_at = now()", allowed="'submitting','pending','unknown'"
+                ),
+                rows,
+            )
+            postings_create_bulk(
+                kind="payout.settle",
+                postings=(
+                    BulkPosting(f"payout-settled:{pk}", (Line(in_flight, -amount), Line(settled, amount)))
+                    for pk, amount, _a, _i, _c in done
+                ),
+            )
+            _instalments("status = 'paid', paid_at = now()", [row[3] for row in done])
+            counts["succeeded"] = len(done)
+        if rows := grouped.get(Outcome.FAILED):
+            reasons = [failure_reason(code) for code in rows.codes]
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    """
+                    UPDATE applicants_payout AS p
+                    SET status = 'failed', response_code = r.code, failure_reason = r.reason, updated_at = now()
+                    FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS r(id, code, reason)
+                    WHERE p.id = r.id AND p.status IN ('submitting', 'pending', 'unknown')
+                    RETURNING p.id, p.amount, p.account_id, p.instalment_id, r.reason
+                    """,
+                    [rows.ids, rows.codes, reasons],
+                )
+                failed = cursor.fetchall()
+                cursor.execute(
+                    "UPDATE applicants_instalment AS i SET held_reason = r.reason "
+                    "FROM unnest(%s::bigint[], %s::text[]) AS r(id, reason) WHERE i.id = r.id",
+                    [[row[3] for row in failed], [row[4] for row in failed]],
+                )
+            postings_create_bulk(
+                kind="payout.fail",
+                postings=(
+                    BulkPosting(f"payout-failed:{pk}", (Line(in_flight, -amount), Line(account, amount)))
+                    for pk, amount, account, _i, _r in failed
+                ),
+            )
+            notify_failed = [row[0] for row in failed]
+            counts["failed"] = len(failed)
+        if rows := grouped.get(Outcome.REVERSED):
+            after_success = _update(_SET.format(assign="status = 'reversed'", allowed="'succeeded'"), rows)
+            before_success = _update(
+                _SET.format(assign="status = 'reversed'", allowed="'submitting','pending','unknown'"), rows
+            )
+            postings_create_bulk(
+                kind="payout.reverse",
+                postings=[
+                    *(
+                        BulkPosting(f"payout-reversed:{pk}", (Line(settled, -amount), Line(account, amount)))
+                        for pk, amount, account, _i, _c in after_success
+                    ),
+                    *(
+                        BulkPosting(f"payout-reversed:{pk}", (Line(in_flight, -amount), Line(account, amount)))
+                        for pk, amount, account, _i, _c in before_success
+                    ),
+                ],
+            )
+            _instalments("status = 'payable', paid_at = NULL", [row[3] for row in after_success])
+            notify_reversed = [row[0] for row in after_success + before_success]
+            counts["reversed"] = len(notify_reversed)
+        if rows := grouped.get(Outcome.PENDING):
+            counts["pending"] = len(
+                _update(_SET.format(assign="status = 'pending'", allowed="'submitting','unknown'"), rows)
+            )
+        if rows := grouped.get(Outcome.UNKNOWN):
+            counts["unknown"] = len(_update(_SET.format(assign="status = 'unknown'", allowed="'submitting'"), rows))
+        if notify_failed or notify_reversed:
+            from applicants.tasks import payouts_notify_task
+
+            transaction.on_commit(partial(payouts_notify_task.delay, failed=notify_failed, reversed=notify_reversed))
+    return counts
+
+
+def _instalments(assign: str, ids: list[int]) -> None:
+    if ids:
+        with connection.cursor() as cursor:
+            cursor.execute(f"UPDATE applicants_instalment SET {assign} WHERE id = ANY(%s)", [ids])  # noqa: S608
+
+
+# -- settling what is unknown ----------------------------------------------------------
+
+
+def payouts_resolve(*, limit: int = 2000, older_than_s: int | None = None) -> Counter[str]:
+    """Ask the provider about payouts whose result we do not know (timeouts, pending, and
+    "submitting" ones a dead worker left behind). A reference it never received is resent
+    under the same key."""
+    wait = settings.PAYOUT_RESOLVE_AFTER_S if older_than_s is None else older_than_s
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH stuck AS (
+                SELECT id, status FROM applicants_payout
+                WHERE (status IN ('pending', 'unknown') AND updated_at <= now() - %(wait)s * interval '1 second')
+                   OR (status = 'submitting' AND claimed_at <= now() - %(stale)s * interval '1 second')
+                ORDER BY updated_at
+                LIMIT %(limit)s
+                FOR UPDATE SKIP LOCKED
+            )
+            UPDATE applicants_payout AS p SET updated_at = now(),
+                claimed_at = CASE WHEN p.status = 'submitting' THEN now() ELSE p.claimed_at END
+            FROM stuck WHERE p.id = stuck.id
+            RETURNING p.id, stuck.status, p.channel, p.account_number, p.amount
+            """,
+            {"wait": wait, "stale": settings.PAYOUT_STALE_AFTER_S, "limit": limit},
+        )
+        rows = {row[0]: row for row in cursor.fetchall()}
+    if not rows:
+        return Counter()
+    provider = payment_provider()
+    results, resend = [], []
+    for result in provider.status_many([payout_reference(pk) for pk in rows]):
+        if result.outcome == Outcome.NOT_FOUND:
+            pk, status, channel, number, amount = rows[payout_id_of(result.reference) or 0]
+            if status in ("submitting", "unknown"):
+                resend.append(TransferOrder(payout_reference(pk), channel, number, amount))
+        else:
+            results.append(result)
+    if resend:
+        results.extend(provider.transfer_many(resend))
+    counts = payouts_apply(results)
+    for run_id in set(Payout.objects.filter(pk__in=list(rows)).values_list("run_id", flat=True)):
+        _finish_if_sent(run_id)
+    return counts
+
+
+def payouts_sweep() -> dict[str, int]:
+    """Beat: re-queue chunks whose messages were lost with a dead worker, resume a run that
+    died while being prepared, and settle what is unknown."""
+    from applicants.tasks import payout_chunk_submit_task
+
+    stale = timezone.now() - dt.timedelta(seconds=settings.PAYOUT_STALE_AFTER_S)
+    requeued = 0
+    for run in DisbursementRun.objects.filter(status=RunStatus.SUBMITTING, submitted_at__lt=stale):
+        for low, high in _chunk_ranges(run.pk, settings.PAYOUT_CHUNK):
+            payout_chunk_submit_task.delay(run_id=run.pk, first_id=low, last_id=high)
+            requeued += 1
+        _finish_if_sent(run.pk)
+    resumed = 0
+    if DisbursementRun.objects.filter(status=RunStatus.PREPARING, created_at__lt=stale).exists():
+        with contextlib.suppress(DisbursementError):  # another process is preparing it
+            resumed = int(disbursement_run_create() is not None)
+    resolved = payouts_resolve()
+    return {"requeued_chunks": requeued, "resumed_runs": resumed, **resolved}
+
+
+# -- staff actions -----------------------------------------------------------------------
+
+
+def payout_retry(*, payout_id: int, user: User) -> None:
+    """Finance releases a failed payout's instalment for the next run (e.g. a temporary limit)."""
+    with transaction.atomic():
+        payout = Payout.objects.select_related("instalment").select_for_update(of=("self",)).get(pk=payout_id)
+        if payout.status != PayoutStatus.FAILED:
+            raise DisbursementError(_("Only a failed payout can be retried."))
+        instalment = payout.instalment
+        instalment.held_reason = ""
+        instalment.save(update_fields=["held_reason"])
+        audit_record(actor=Actor.for_user(user), action="payout.retry_released", target=payout)
+
+
+def payouts_state_totals(run_id: int) -> list[dict[str, object]]:
+    return list(
+        Payout.objects.filter(run_id=run_id)
+        .values("status")
+        .annotate(count=Count("pk"), amount=Sum("amount"))
+        .order_by("status")
+    )
+
+
+EXPORT_HEADER = ["payout", "reference", "run", "instalment", "channel", "account", "amount", "status", "code", "reason"]
+
+
+def payouts_csv_rows(queryset: Iterable[Payout]) -> Iterator[list[str]]:
+    yield EXPORT_HEADER
+    for p in queryset:
+        masked = "*" * max(len(p.account_number) - 4, 0) + p.account_number[-4:]
+        yield [
+            str(p.pk),
+            payout_reference(p.pk),
+            str(p.run_id),
+            str(p.instalment_id),
+            p.channel,
+            masked,
+            str(p.amount),
+            p.status,
+            p.response_code,
+            p.failure_reason,
+        ]
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(rows: Iterable[list[str]]) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    for row in rows:
+        yield writer.writerow(row)
+
+
+# -- reconciliation ----------------------------------------------------------------------
+
+
+def reconciliation_make(*, run_id: int | None = None, day: dt.date | None = None) -> Reconciliation:
+    """Our books against the provider's settlement report: counts, amounts, every mismatch."""
+    provider = payment_provider()
+    if run_id is not None:
+        run = DisbursementRun.objects.get(pk=run_id)
+        ours_qs = Payout.objects.filter(run=run)
+        first = timezone.localdate(run.submitted_at or run.created_at)
+        days = [first + dt.timedelta(days=n) for n in range((timezone.localdate() - first).days + 1)]
+    elif day is not None:
+        start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+        ours_qs = Payout.objects.filter(claimed_at__gte=start, claimed_at__lt=start + dt.timedelta(days=1))
+        days = [day]
+    else:
+        raise ValueError("a run or a day")
+    ours = {
+        payout_reference(pk): (status, amount) for pk, status, amount in ours_qs.values_list("pk", "status", "amount")
+    }
+    theirs = {}
+    for d in days:
+        for line in provider.settlement_report(day=d):
+            if run_id is None or line.reference in ours:
+                theirs[line.reference] = line
+    mismatches = []
+    for reference, line in theirs.items():
+        status, amount = ours.get(reference, (None, None))
+        expected = PayoutStatus.REVERSED if line.outcome == Outcome.REVERSED else PayoutStatus.SUCCEEDED
+        if status is None:
+            mismatches.append({"reference": reference, "problem": "paid by the provider, unknown to us"})
+        elif status != expected:
+            mismatches.append({"reference": reference, "problem": f"provider: {line.outcome}, ours: {status}"})
+        elif amount != line.amount:
+            mismatches.append({"reference": reference, "problem": f"amount: provider {line.amount}, ours {amount}"})
+    for reference, (status, _amount) in ours.items():
+        if status == PayoutStatus.SUCCEEDED and reference not in theirs:
+            mismatches.append({"reference": reference, "problem": "settled in our books, missing from the report"})
+    paid_ours = [amount for status, amount in ours.values() if status == PayoutStatus.SUCCEEDED]
+    paid_theirs = [line.amount for line in theirs.values() if line.outcome == Outcome.SUCCESS]
+    record = Reconciliation.objects.create(
+        run_id=run_id,
+        day=day,
+        ours_count=len(paid_ours),
+        ours_amount=sum(paid_ours),
+        theirs_count=len(paid_theirs),
+        theirs_amount=sum(paid_theirs),
+        mismatches=mismatches[:10_000],
+    )
+    audit_record(
+        actor=Actor.system("reconciliation"),
+        action="disbursement.reconciled",
+        target=record,
+        payload={"mismatches": len(mismatches)},
+    )
+    return record
