@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 from django_ratelimit.decorators import ratelimit
 
-from applicants import payout_callback, views
+from applicants import incentive_views, payout_callback, views
 from applicants.forms import LoginForm, QueuedPasswordResetForm
 
 app_name = "applicants"
@@ -17,6 +17,16 @@ password_reset = auth_views.PasswordResetView.as_view(
 
 urlpatterns = [
     path("api/v1/payouts/callback", payout_callback.payout_callback, name="payout-callback"),
+    path("insentif/rekening/", incentive_views.payout_account, name="payout-account"),
+    path(
+        "insentif/rekening/<int:account_id>/kode/", incentive_views.payout_account_code, name="payout-account-confirm"
+    ),
+    path(
+        "insentif/rekening/<int:account_id>/kirim-ulang/",
+        incentive_views.payout_account_code_resend,
+        name="payout-account-resend",
+    ),
+    path("insentif/survei/<int:number>/", incentive_views.survey, name="survey"),
     path("daftar/", views.register, name="register"),
     path(
         "masuk/",

@@ -76,7 +76,8 @@ class SandboxPaymentProvider:
         account = SandboxAccount.objects.filter(channel=channel, number=account_number).first()
         if account is None:
             return Inquiry(found=False, code="4041811")
-        name = _mask(account.holder_name) if is_ewallet(channel) else account.holder_name.upper()
+        name = account.holder_name.upper()
+        name = _mask(name) if is_ewallet(channel) else name
         return Inquiry(found=True, holder_name=name, code="2001600")
 
     def transfer_many(self, orders: Sequence[TransferOrder]) -> list[TransferResult]:

@@ -73,6 +73,7 @@ def test_a_run_pays_every_due_instalment_once_and_the_ledger_follows():
 
     # when a run is made and sent
     run_id = disburse_here()
+    assert run_id is not None
 
     # then each instalment was paid exactly once at the provider
     assert paid_at_provider() == {i.pk: 600_000 for i in instalments}
@@ -137,6 +138,7 @@ def test_a_worker_that_died_after_sending_leaves_nothing_to_pay_twice(settings):
     settings.PAYOUT_STALE_AFTER_S = 0
     instalments = with_due_instalments(participants(8))
     run = disbursement_run_create()
+    assert run is not None
     payouts = list(Payout.objects.filter(run=run).order_by("pk"))
     payment_provider().transfer_many(
         [TransferOrder(payout_reference(p.pk), p.channel, p.account_number, p.amount) for p in payouts]
@@ -220,15 +222,16 @@ def test_a_run_above_the_threshold_waits_for_a_second_finance_user(staff_groups)
 
     # when the maker starts a run of Rp1,800,000
     run = disbursement_run_create(user=maker)
+    assert run is not None
 
     # then nothing is sent until someone else approves
     assert run.status == RunStatus.AWAITING_APPROVAL
     assert SandboxTransfer.objects.count() == 0
     with pytest.raises(DisbursementError):
         disbursement_run_approve(run_id=run.pk, user=maker)
-    run = disbursement_run_approve(run_id=run.pk, user=checker)
-    assert run.status == RunStatus.SUBMITTING
-    assert run.approved_by == checker
+    approved = disbursement_run_approve(run_id=run.pk, user=checker)
+    assert approved.status == RunStatus.SUBMITTING
+    assert approved.approved_by == checker
     send_run_here(run.pk)
     assert SandboxTransfer.objects.count() == 3
 
@@ -239,6 +242,7 @@ def test_a_rejected_run_returns_its_money_to_payable(staff_groups):
     PayoutPolicy.objects.update_or_create(pk=1, defaults={"approval_threshold": 0})
     with_due_instalments(participants(2))
     run = disbursement_run_create(user=StaffUserFactory.create(group="finance"))
+    assert run is not None
 
     disbursement_run_reject(run_id=run.pk, user=StaffUserFactory.create(group="finance"), reason="Data belum final")
 
@@ -246,16 +250,19 @@ def test_a_rejected_run_returns_its_money_to_payable(staff_groups):
     assert balance(AccountKind.PAYOUTS_IN_FLIGHT) == 0
     assert payable_total() == 1_200_000
     # and the instalments are picked up by the next run
-    assert disbursement_run_create(user=StaffUserFactory.create()).payout_count == 2
+    again = disbursement_run_create(user=StaffUserFactory.create())
+    assert again is not None
+    assert again.payout_count == 2
 
 
 def test_reconciliation_lists_every_mismatch_with_the_settlement_report(settings):
     # given a run fully paid, and one payout whose answer was lost (the provider paid it)
     with_due_instalments(participants(4))
     run_id = disburse_here()
+    assert run_id is not None
     clean = reconciliation_make(run_id=run_id)
     assert (clean.ours_count, clean.theirs_count, clean.mismatches) == (4, 4, [])
-    lost = Payout.objects.filter(run_id=run_id).first()
+    lost = Payout.objects.filter(run_id=run_id).order_by("pk")[0]
     Payout.objects.filter(pk=lost.pk).update(status=PayoutStatus.UNKNOWN)
 
     # when the day is reconciled

@@ -1,0 +1,446 @@
+"""Finance and verifier screens for incentives: runs with totals per state, approval by a
+second finance user, failed and unknown payouts with reasons, retry, CSV export,
+reconciliation, the payout-account review queue, surveys."""
+
+from typing import Any, cast
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from applicants.errors import ApplicantError
+from applicants.models import (
+    DisbursementRun,
+    Instalment,
+    Payout,
+    PayoutAccount,
+    PayoutAccountStatus,
+    PayoutPolicy,
+    PayoutStatus,
+    Reconciliation,
+    RunStatus,
+    Survey,
+    SurveyQuestion,
+    SurveyResponse,
+)
+from applicants.services.disbursement import (
+    csv_lines,
+    disbursement_run_approve,
+    disbursement_run_create,
+    disbursement_run_reject,
+    payout_retry,
+    payouts_csv_rows,
+    payouts_state_totals,
+    reconciliation_make,
+)
+from applicants.services.payout_accounts import payout_account_review
+from prakerja.accounts.models import User
+from prakerja.audit.services import Actor, audit_record
+
+
+def _rupiah(amount: int | None) -> str:
+    return f"Rp{amount or 0:,}".replace(",", ".")
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+def _ask_reason(
+    request: HttpRequest, admin_: admin.ModelAdmin[Any], title: str, queryset: QuerySet[Any], action: str
+) -> HttpResponse | str:
+    """Either the reason typed on the confirmation page, or the page asking for it."""
+    form = ReasonForm(request.POST if "reason" in request.POST else None)
+    if form.is_valid():
+        return str(form.cleaned_data["reason"])
+    context = {
+        **admin_.admin_site.each_context(request),
+        "title": title,
+        "form": form,
+        "queryset": queryset,
+        "action": action,
+        "opts": admin_.model._meta,
+    }
+    return TemplateResponse(request, "admin/applicants/reason_action.html", context)
+
+
+@admin.register(DisbursementRun)
+class DisbursementRunAdmin(admin.ModelAdmin[DisbursementRun]):
+    list_display = ("id", "day", "status", "payout_count", "total", "created_by", "approved_by", "finished_at")
+    list_filter = ("status",)
+    date_hierarchy = "day"
+    fields = (
+        "day",
+        "status",
+        "payout_count",
+        "total",
+        "approval_threshold",
+        "created_by",
+        "approved_by",
+        "approved_at",
+        "submitted_at",
+        "finished_at",
+        "state_totals",
+        "reconciliations_table",
+    )
+    readonly_fields = fields
+    actions = ("approve", "reject", "reconcile")
+    change_list_template = "admin/applicants/disbursementrun/change_list.html"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("total"))
+    def total(self, obj: DisbursementRun) -> str:
+        return _rupiah(obj.total_amount)
+
+    @admin.display(description=_("payouts per state"))
+    def state_totals(self, obj: DisbursementRun) -> str:
+        rows = payouts_state_totals(obj.pk)
+        labels = dict(PayoutStatus.choices)
+        body = format_html_join(
+            "",
+            '<tr><td><a href="{}?run__id__exact={}&status__exact={}">{}</a></td><td>{}</td><td>{}</td></tr>',
+            (
+                (
+                    reverse("admin:applicants_payout_changelist"),
+                    obj.pk,
+                    r["status"],
+                    labels.get(str(r["status"]), r["status"]),
+                    r["count"],
+                    _rupiah(cast(int, r["amount"])),
+                )
+                for r in rows
+            ),
+        )
+        return format_html(
+            "<table><tr><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>", _("state"), _("payouts"), _("amount"), body
+        )
+
+    @admin.display(description=_("reconciliations"))
+    def reconciliations_table(self, obj: DisbursementRun) -> str:
+        rows = obj.reconciliations.order_by("-created_at")[:5]
+        return (
+            format_html_join(
+                "",
+                '<p><a href="{}">{}</a>: {} / {} · {}</p>',
+                (
+                    (
+                        reverse("admin:applicants_reconciliation_change", args=[r.pk]),
+                        r.created_at.strftime("%Y-%m-%d %H:%M"),
+                        _rupiah(r.ours_amount),
+                        _rupiah(r.theirs_amount),
+                        _("%(n)s mismatches") % {"n": len(r.mismatches)},
+                    )
+                    for r in rows
+                ),
+            )
+            or "—"
+        )
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            path("start/", self.admin_site.admin_view(self.start_view), name="applicants_disbursementrun_start"),
+            *super().get_urls(),
+        ]
+
+    def start_view(self, request: HttpRequest) -> HttpResponse:
+        """Start a run now (the daily beat does the same at 06:00 WIB)."""
+        if request.method != "POST" or not request.user.has_perm("applicants.add_disbursementrun"):
+            return HttpResponse(status=403)
+        try:
+            run = disbursement_run_create(user=cast(User, request.user))
+        except ApplicantError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:applicants_disbursementrun_changelist"))
+        if run is None:
+            self.message_user(request, _("Nothing is due for transfer."), messages.INFO)
+            return HttpResponseRedirect(reverse("admin:applicants_disbursementrun_changelist"))
+        self.message_user(request, _("Run %(id)s: %(status)s.") % {"id": run.pk, "status": run.get_status_display()})
+        return HttpResponseRedirect(reverse("admin:applicants_disbursementrun_change", args=[run.pk]))
+
+    @admin.action(description=_("Approve the selected runs (second finance user)"), permissions=["approve"])
+    def approve(self, request: HttpRequest, queryset: QuerySet[DisbursementRun]) -> None:
+        for run in queryset:
+            try:
+                disbursement_run_approve(run_id=run.pk, user=cast(User, request.user))
+            except ApplicantError as error:
+                self.message_user(request, f"#{run.pk}: {error.message}", messages.ERROR)
+            else:
+                self.message_user(request, _("Run %(id)s approved; sending.") % {"id": run.pk})
+
+    @admin.action(description=_("Reject the selected runs (nothing is sent)"), permissions=["approve"])
+    def reject(self, request: HttpRequest, queryset: QuerySet[DisbursementRun]) -> HttpResponse | None:
+        reason = _ask_reason(request, self, str(_("Reject runs")), queryset, "reject")
+        if not isinstance(reason, str):
+            return reason
+        for run in queryset:
+            try:
+                disbursement_run_reject(run_id=run.pk, user=cast(User, request.user), reason=reason)
+            except ApplicantError as error:
+                self.message_user(request, f"#{run.pk}: {error.message}", messages.ERROR)
+        return None
+
+    def has_approve_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("applicants.approve_disbursementrun")
+
+    @admin.action(description=_("Reconcile with the provider's settlement report"), permissions=["reconcile"])
+    def reconcile(self, request: HttpRequest, queryset: QuerySet[DisbursementRun]) -> None:
+        for run in queryset.exclude(status__in=[RunStatus.PREPARING, RunStatus.AWAITING_APPROVAL]):
+            record = reconciliation_make(run_id=run.pk)
+            level = messages.WARNING if record.mismatches else messages.SUCCESS
+            self.message_user(
+                request, _("Run %(id)s: %(n)s mismatches.") % {"id": run.pk, "n": len(record.mismatches)}, level
+            )
+
+    def has_reconcile_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("applicants.add_reconciliation")
+
+
+class PayoutStateFilter(admin.SimpleListFilter):
+    title = _("needs attention")
+    parameter_name = "attention"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("failed", str(_("Failed"))), ("unknown", str(_("Unknown or pending")))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Payout]) -> QuerySet[Payout]:
+        if self.value() == "failed":
+            return queryset.filter(status=PayoutStatus.FAILED)
+        if self.value() == "unknown":
+            return queryset.filter(status__in=[PayoutStatus.UNKNOWN, PayoutStatus.PENDING, PayoutStatus.SUBMITTING])
+        return queryset
+
+
+@admin.register(Payout)
+class PayoutAdmin(admin.ModelAdmin[Payout]):
+    list_display = ("id", "reference", "run", "channel", "masked_account", "amount_shown", "status", "failure_reason")
+    list_filter = (PayoutStateFilter, "status", "channel", "failure_reason")
+    search_fields = ("=id", "=instalment__card__number")
+    list_select_related = ("run",)
+    show_full_result_count = False
+    readonly_fields = (
+        "run",
+        "instalment",
+        "payout_account",
+        "channel",
+        "masked_account",
+        "amount_shown",
+        "status",
+        "response_code",
+        "failure_reason",
+        "created_at",
+        "claimed_at",
+        "settled_at",
+        "updated_at",
+    )
+    exclude = ("account_number", "amount", "account_id")
+    actions = ("retry", "export_csv")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("account"))
+    def masked_account(self, obj: Payout) -> str:
+        return "*" * max(len(obj.account_number) - 4, 0) + obj.account_number[-4:]
+
+    @admin.display(description=_("amount"), ordering="amount")
+    def amount_shown(self, obj: Payout) -> str:
+        return _rupiah(obj.amount)
+
+    @admin.action(
+        description=_("Retry: release the failed payouts' instalments for the next run"), permissions=["change"]
+    )
+    def retry(self, request: HttpRequest, queryset: QuerySet[Payout]) -> None:
+        released = 0
+        for payout in queryset.filter(status=PayoutStatus.FAILED):
+            payout_retry(payout_id=payout.pk, user=cast(User, request.user))
+            released += 1
+        self.message_user(request, _("%(n)s failed payouts released for the next run.") % {"n": released})
+
+    @admin.action(description=_("Export the selected payouts as CSV"), permissions=["view"])
+    def export_csv(self, request: HttpRequest, queryset: QuerySet[Payout]) -> StreamingHttpResponse:
+        audit_record(
+            actor=Actor.for_user(cast(User, request.user)),
+            action="payouts.exported",
+            payload={"filters": request.GET.urlencode(), "count_hint": "streamed"},
+            request=request,
+        )
+        rows = payouts_csv_rows(queryset.order_by("pk").iterator(chunk_size=5000))
+        response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="payouts.csv"'
+        return response
+
+
+@admin.register(PayoutAccount)
+class PayoutAccountAdmin(admin.ModelAdmin[PayoutAccount]):
+    list_display = ("id", "applicant", "channel", "masked", "holder_name", "match", "status", "created_at")
+    list_filter = ("status", "match", "channel")
+    search_fields = ("=applicant__user__email",)
+    list_select_related = ("applicant",)
+    readonly_fields = (
+        "applicant",
+        "channel",
+        "masked",
+        "holder_name",
+        "identity_name",
+        "match",
+        "status",
+        "created_at",
+        "confirmed_at",
+        "activated_at",
+        "ended_at",
+        "reviewed_by",
+        "review_note",
+    )
+    exclude = ("account_number",)
+    actions = ("approve_name", "reject_name")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("account number"))
+    def masked(self, obj: PayoutAccount) -> str:
+        return obj.masked_number
+
+    @admin.display(description=_("name on the ID card"))
+    def identity_name(self, obj: PayoutAccount) -> str:
+        return obj.applicant.full_name
+
+    def _review(self, request: HttpRequest, queryset: QuerySet[PayoutAccount], approve: bool) -> HttpResponse | None:
+        action = "approve_name" if approve else "reject_name"
+        title = str(_("Approve the account names") if approve else _("Reject the account names"))
+        queryset = queryset.filter(status=PayoutAccountStatus.AWAITING_REVIEW)
+        note = _ask_reason(request, self, title, queryset, action)
+        if not isinstance(note, str):
+            return note
+        for account in queryset:
+            try:
+                payout_account_review(account_id=account.pk, approve=approve, note=note, user=cast(User, request.user))
+            except ApplicantError as error:
+                self.message_user(request, f"#{account.pk}: {error.message}", messages.ERROR)
+        return None
+
+    @admin.action(description=_("Approve: the name is the participant's"), permissions=["review"])
+    def approve_name(self, request: HttpRequest, queryset: QuerySet[PayoutAccount]) -> HttpResponse | None:
+        return self._review(request, queryset, approve=True)
+
+    @admin.action(description=_("Reject: the name is someone else's"), permissions=["review"])
+    def reject_name(self, request: HttpRequest, queryset: QuerySet[PayoutAccount]) -> HttpResponse | None:
+        return self._review(request, queryset, approve=False)
+
+    def has_review_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("applicants.review_payoutaccount")
+
+
+@admin.register(Instalment)
+class InstalmentAdmin(admin.ModelAdmin[Instalment]):
+    list_display = ("id", "card", "kind", "number", "amount", "due_on", "status", "held_reason")
+    list_filter = ("status", "kind")
+    search_fields = ("=card__number",)
+    list_select_related = ("card",)
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Reconciliation)
+class ReconciliationAdmin(admin.ModelAdmin[Reconciliation]):
+    list_display = ("id", "run", "day", "ours_count", "theirs_count", "ours_amount", "theirs_amount", "mismatch_count")
+    readonly_fields = ("run", "day", "ours_count", "ours_amount", "theirs_count", "theirs_amount", "mismatch_list")
+    exclude = ("mismatches",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("mismatches"))
+    def mismatch_count(self, obj: Reconciliation) -> int:
+        return len(obj.mismatches)
+
+    @admin.display(description=_("mismatches"))
+    def mismatch_list(self, obj: Reconciliation) -> str:
+        return (
+            format_html_join("", "<li>{}: {}</li>", ((m["reference"], m["problem"]) for m in obj.mismatches[:500]))
+            or "—"
+        )
+
+
+@admin.register(PayoutPolicy)
+class PayoutPolicyAdmin(admin.ModelAdmin[PayoutPolicy]):
+    list_display = ("__str__", "approval_threshold", "updated_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not PayoutPolicy.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: PayoutPolicy, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        audit_record(
+            actor=Actor.for_user(cast(User, request.user)),
+            action="payout_policy.changed",
+            target=obj,
+            payload={"approval_threshold": obj.approval_threshold},
+            request=request,
+        )
+
+
+class SurveyQuestionInline(admin.TabularInline[SurveyQuestion, Survey]):
+    model = SurveyQuestion
+    extra = 1
+
+
+@admin.register(Survey)
+class SurveyAdmin(admin.ModelAdmin[Survey]):
+    list_display = ("number", "title")
+    inlines = (SurveyQuestionInline,)
+
+
+@admin.register(SurveyResponse)
+class SurveyResponseAdmin(admin.ModelAdmin[SurveyResponse]):
+    list_display = ("id", "survey", "card", "submitted_at")
+    list_filter = ("survey",)
+    readonly_fields = ("survey", "card", "answers", "submitted_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
