@@ -1,3 +1,4 @@
+from django.utils import timezone
 from django.utils.text import slugify
 
 from partners.models import Partner, PartnerStatus
@@ -21,6 +22,7 @@ def seed(context: SeedContext) -> None:
     seed_listings()
     seed_api_keys(context)
     seed_purchases(context)
+    seed_incentives(context)
 
 
 def seed_api_keys(context: SeedContext) -> None:
@@ -107,3 +109,99 @@ def seed_purchases(context: SeedContext) -> None:
     for code in codes:
         context.note(f"Redeem code {code} (unused) for institution {institution.client_code}: {listing.course.title}")
     context.extra["demo_redeem_codes"] = {"client_code": institution.client_code, "codes": codes}
+
+
+# Incentive states shown by the demo participants of wave 11, in card order.
+INCENTIVE_DEMO = ("paid", "failed", "review", "account", "waiting")
+
+
+def seed_incentives(context: SeedContext) -> None:
+    """Participants at each incentive state: paid (with a survey open), transfer failed (asked
+    to change the account), course to review, account to link, and one in a run waiting for a
+    second finance user's approval. Their first course is bought, committed and completed
+    through the services, as a platform and an institution would."""
+    from applicants.models import (
+        AccountMatch,
+        Card,
+        CardStatus,
+        DisbursementRun,
+        OtpPurpose,
+        PayoutAccount,
+        PayoutAccountStatus,
+        PayoutPolicy,
+    )
+    from applicants.services.disbursement import _chunk_ranges, disbursement_run_create, payout_chunk_submit
+    from applicants.services.incentives import entitlement_schedule_if_ready
+    from applicants.services.otp import detached_code
+    from courses.models import RedeemCode, RedeemCodeStatus, TrainingInstitution
+    from courses.services.reviews import review_submit
+    from partners.models import Listing, Purchase
+    from partners.services.purchases import purchase_complete, purchase_confirm, purchase_create
+    from prakerja.payments.sandbox import sandbox_account_register, sandbox_failure_code
+
+    if DisbursementRun.objects.exists():
+        return
+    # The first demo institution's codes are left unused for trying the integration protocol.
+    demo_institution = TrainingInstitution.objects.filter(client_code__startswith="demo-").order_by("pk").values("pk")[:1]
+    listing = (
+        Listing.objects.filter(is_active=True, partner__status=PartnerStatus.ACTIVE)
+        .exclude(course__institution__in=demo_institution)
+        .select_related("partner", "course")
+        .order_by("price")
+        .first()
+    )
+    cards = list(Card.objects.filter(status=CardStatus.ACTIVE, wave__number=11).select_related("applicant__user"))
+    if listing is None or len(cards) < len(INCENTIVE_DEMO):
+        return
+    now = timezone.now()
+
+    def account(card: Card, number: str) -> None:
+        sandbox_account_register(channel="bni", number=number, holder_name=card.applicant.full_name)
+        PayoutAccount.objects.create(
+            applicant=card.applicant,
+            channel="bni",
+            account_number=number,
+            holder_name=card.applicant.full_name.upper(),
+            match=AccountMatch.EXACT,
+            status=PayoutAccountStatus.ACTIVE,
+            confirmed_at=now,
+            activated_at=now,
+        )
+        entitlement_schedule_if_ready(card_id=card.pk)
+
+    def number(n: int, *, fails: bool) -> str:
+        while (sandbox_failure_code("bni", f"{n:010d}") is not None) != fails:
+            n += 1
+        return f"{n:010d}"
+
+    policy, _created = PayoutPolicy.objects.get_or_create(pk=1, defaults={"approval_threshold": 500_000})
+    PayoutPolicy.objects.filter(pk=1).update(approval_threshold=10**12)  # the first run goes straight out
+    for card, state in zip(cards, INCENTIVE_DEMO, strict=False):
+        purchase = purchase_create(partner=listing.partner, card_number=card.number, listing_id=listing.pk)
+        code, code_hash, _text = detached_code(OtpPurpose.PURCHASE_CONFIRM)
+        Purchase.objects.filter(pk=purchase.pk).update(otp_hash=code_hash)
+        purchase_confirm(purchase_id=str(purchase.pk), otp=code, partner=listing.partner)
+        RedeemCode.objects.filter(purchase=purchase).update(status=RedeemCodeStatus.USED, used_at=now)
+        purchase_complete(
+            purchase_id=str(purchase.pk),
+            partner=listing.partner,
+            certificate_number=f"DEMO-{card.pk}",
+            certificate_url=f"https://{listing.partner.slug}.example/sertifikat/{card.pk}",
+            completed_at=now,
+        )
+        if state != "review":
+            review_submit(
+                card=card, course=listing.course, rating=5, text="Materinya jelas, contoh soalnya sesuai pekerjaan."
+            )
+        if state in ("paid", "failed"):
+            account(card, number(1000 + card.pk, fails=state == "failed"))
+        context.login(role=f"participant, incentive: {state}", email=card.applicant.user.email, url="/dasbor/")
+    first = disbursement_run_create()
+    if first is not None:
+        for low, high in _chunk_ranges(first.pk, 500):
+            payout_chunk_submit(run_id=first.pk, first_id=low, last_id=high)
+    PayoutPolicy.objects.filter(pk=1).update(approval_threshold=500_000)
+    account(cards[INCENTIVE_DEMO.index("waiting")], number(5000, fails=False))
+    waiting = disbursement_run_create()
+    if waiting is not None:
+        context.note(f"Disbursement run #{waiting.pk} waits for a second finance user's approval (admin).")
