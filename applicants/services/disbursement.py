@@ -27,7 +27,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -82,18 +82,22 @@ def approval_threshold() -> int | None:
 
 # -- creating a run ----------------------------------------------------------------------
 
+_CANDIDATES = """
+    FROM applicants_instalment AS i
+    JOIN applicants_card AS c ON c.id = i.card_id
+    JOIN applicants_entitlement AS e ON e.card_id = i.card_id
+    JOIN applicants_payoutaccount AS a ON a.applicant_id = c.applicant_id AND a.status = 'active'
+    WHERE i.status = 'payable' AND i.held_reason = '' AND i.id > %(after)s
+      AND NOT EXISTS (
+        SELECT 1 FROM applicants_payout AS p
+        WHERE p.instalment_id = i.id AND p.status IN ('created', 'submitting', 'pending', 'unknown', 'succeeded')
+      )
+"""
+
 _CREATE = """
     WITH candidates AS (
         SELECT i.id AS instalment_id, i.amount, e.account_id, a.id AS payout_account_id, a.channel, a.account_number
-        FROM applicants_instalment AS i
-        JOIN applicants_card AS c ON c.id = i.card_id
-        JOIN applicants_entitlement AS e ON e.card_id = i.card_id
-        JOIN applicants_payoutaccount AS a ON a.applicant_id = c.applicant_id AND a.status = 'active'
-        WHERE i.status = 'payable' AND i.held_reason = '' AND i.id > %(after)s
-          AND NOT EXISTS (
-            SELECT 1 FROM applicants_payout AS p
-            WHERE p.instalment_id = i.id AND p.status IN ('created', 'submitting', 'pending', 'unknown', 'succeeded')
-          )
+        {candidates}
         ORDER BY i.id
         LIMIT %(chunk)s
     )
@@ -107,7 +111,7 @@ _CREATE = """
     ORDER BY instalment_id
     ON CONFLICT DO NOTHING
     RETURNING id, instalment_id, amount, account_id
-"""
+""".replace("{candidates}", _CANDIDATES)
 
 
 def disbursement_run_create(*, day: dt.date | None = None, user: User | None = None) -> DisbursementRun | None:
@@ -133,7 +137,19 @@ def disbursement_run_create(*, day: dt.date | None = None, user: User | None = N
 
 
 def _prepare(run: DisbursementRun, *, user: User | None, chunk: int = CREATE_CHUNK) -> DisbursementRun | None:
+    """Create the run's payouts in committed chunks. When the run will not need approval (its
+    total is known up front), each chunk is queued for sending as soon as it commits, so the
+    workers send while the rest is still being prepared."""
     in_flight, _settled = _system_accounts()
+    needs_approval = False
+    if run.approval_threshold is not None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT coalesce(sum(i.amount), 0) " + _CANDIDATES, {"after": 0})
+            upcoming = int(cursor.fetchone()[0])
+        already = Payout.objects.filter(run=run).aggregate(total=Sum("amount"))["total"] or 0
+        needs_approval = upcoming + already > run.approval_threshold
+    if not needs_approval:
+        DisbursementRun.objects.filter(pk=run.pk, submitted_at=None).update(submitted_at=timezone.now())
     after = 0
     while True:
         with transaction.atomic(), connection.cursor() as cursor:
@@ -152,6 +168,8 @@ def _prepare(run: DisbursementRun, *, user: User | None, chunk: int = CREATE_CHU
                 ),
             )
             after = max(row[1] for row in rows)
+            if not needs_approval:
+                _queue_sending(run.pk, sorted(row[0] for row in rows))
     totals = Payout.objects.filter(run=run).aggregate(count=Count("pk"), total=Sum("amount"))
     with transaction.atomic():
         run = DisbursementRun.objects.select_for_update().get(pk=run.pk)
@@ -159,7 +177,6 @@ def _prepare(run: DisbursementRun, *, user: User | None, chunk: int = CREATE_CHU
             run.delete()
             return None
         run.payout_count, run.total_amount = totals["count"], totals["total"]
-        needs_approval = run.approval_threshold is not None and run.total_amount > run.approval_threshold
         run.status = RunStatus.AWAITING_APPROVAL if needs_approval else RunStatus.SUBMITTING
         run.save(update_fields=["payout_count", "total_amount", "status"])
         actor = Actor.for_user(user) if user else Actor.system("disbursement")
@@ -169,8 +186,8 @@ def _prepare(run: DisbursementRun, *, user: User | None, chunk: int = CREATE_CHU
             target=run,
             payload={"payouts": run.payout_count, "total": run.total_amount, "needs_approval": needs_approval},
         )
-        if not needs_approval:
-            _start_sending(run)
+    if not needs_approval:
+        _finish_if_sent(run.pk)
     return run
 
 
@@ -238,18 +255,25 @@ def _chunk_ranges(run_id: int, chunk: int) -> list[tuple[int, int]]:
 
 
 def _start_sending(run: DisbursementRun) -> None:
-    """Queue one task per chunk of payout ids, after commit."""
-    from applicants.tasks import payout_chunk_submit_task
-
+    """Queue one task per chunk of payout ids, after commit (an approved run)."""
     run.submitted_at = timezone.now()
     run.save(update_fields=["submitted_at"])
-    ranges = _chunk_ranges(run.pk, settings.PAYOUT_CHUNK)
+    for low, high in _chunk_ranges(run.pk, settings.PAYOUT_CHUNK):
+        _queue_chunk(run.pk, low, high)
 
-    def enqueue() -> None:
-        for low, high in ranges:
-            payout_chunk_submit_task.delay(run_id=run.pk, first_id=low, last_id=high)
 
-    transaction.on_commit(enqueue)
+def _queue_sending(run_id: int, ids: list[int]) -> None:
+    """Queue the sending of these (sorted) payout ids in chunks, after commit."""
+    size = settings.PAYOUT_CHUNK
+    for start in range(0, len(ids), size):
+        part = ids[start : start + size]
+        _queue_chunk(run_id, part[0], part[-1])
+
+
+def _queue_chunk(run_id: int, low: int, high: int) -> None:
+    from applicants.tasks import payout_chunk_submit_task
+
+    transaction.on_commit(partial(payout_chunk_submit_task.delay, run_id=run_id, first_id=low, last_id=high))
 
 
 # -- sending -----------------------------------------------------------------------------
@@ -439,7 +463,10 @@ def payouts_apply(results: Iterable[TransferResult]) -> Counter[str]:
 def _instalments(assign: str, ids: list[int]) -> None:
     if ids:
         with connection.cursor() as cursor:
-            cursor.execute(f"UPDATE applicants_instalment SET {assign} WHERE id = ANY(%s)", [ids])  # noqa: S608
+            cursor.execute(
+                f"UPDATE applicants_instalment AS i SET {assign} FROM unnest(%s::bigint[]) AS u(id) WHERE i.id = u.id",  # noqa: S608
+                [ids],
+            )
 
 
 # -- settling what is unknown ----------------------------------------------------------
@@ -496,6 +523,11 @@ def payouts_sweep() -> dict[str, int]:
     stale = timezone.now() - dt.timedelta(seconds=settings.PAYOUT_STALE_AFTER_S)
     requeued = 0
     for run in DisbursementRun.objects.filter(status=RunStatus.SUBMITTING, submitted_at__lt=stale):
+        # Only a run that has made no progress for a while: its remaining chunk messages are
+        # taken to be lost (a run still moving has its messages queued behind each other).
+        latest = Payout.objects.filter(run=run).aggregate(latest=Max("updated_at"))["latest"]
+        if latest is not None and latest >= stale:
+            continue
         for low, high in _chunk_ranges(run.pk, settings.PAYOUT_CHUNK):
             payout_chunk_submit_task.delay(run_id=run.pk, first_id=low, last_id=high)
             requeued += 1

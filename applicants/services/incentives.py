@@ -155,8 +155,10 @@ def instalments_make_due(*, today: dt.date | None = None, card_id: int | None = 
                 ),
             )
             cursor.execute(
-                "UPDATE applicants_instalment SET status = 'payable', payable_at = now() "
-                "WHERE id = ANY(%s) AND status = 'scheduled'",
+                # A join with unnest, not "id = ANY(array)": with a big array the planner may
+                # scan the table and test every row against the whole array.
+                "UPDATE applicants_instalment AS i SET status = 'payable', payable_at = now() "
+                "FROM unnest(%s::bigint[]) AS u(id) WHERE i.id = u.id AND i.status = 'scheduled'",
                 [[row[0] for row in rows]],
             )
             made += cursor.rowcount

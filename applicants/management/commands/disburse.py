@@ -1,0 +1,35 @@
+import datetime as dt
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from applicants.models import RunStatus
+from applicants.services.disbursement import (
+    _chunk_ranges,
+    disbursement_run_create,
+    payout_chunk_submit,
+    payouts_resolve,
+)
+
+
+class Command(BaseCommand):
+    help = (
+        "Make due instalments payable and run a disbursement: the same service as the daily task. "
+        "With --here the chunks are sent in this process instead of by the payouts workers."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--date", type=dt.date.fromisoformat, help="the run's day (YYYY-MM-DD), default today")
+        parser.add_argument("--here", action="store_true", help="send the chunks synchronously in this process")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        run = disbursement_run_create(day=options["date"])
+        if run is None:
+            self.stdout.write("Nothing is due.")
+            return
+        self.stdout.write(f"Run {run.pk}: {run.payout_count} payouts, Rp{run.total_amount:,} ({run.status}).")
+        if options["here"] and run.status == RunStatus.SUBMITTING:
+            for low, high in _chunk_ranges(run.pk, 2000):
+                counts = payout_chunk_submit(run_id=run.pk, first_id=low, last_id=high)
+                self.stdout.write(f"  payouts {low}-{high}: {dict(counts)}")
+            self.stdout.write(f"  status inquiries: {dict(payouts_resolve(older_than_s=0))}")
