@@ -142,7 +142,9 @@ def seed_incentives(context: SeedContext) -> None:
     if DisbursementRun.objects.exists():
         return
     # The first demo institution's codes are left unused for trying the integration protocol.
-    demo_institution = TrainingInstitution.objects.filter(client_code__startswith="demo-").order_by("pk").values("pk")[:1]
+    demo_institution = (
+        TrainingInstitution.objects.filter(client_code__startswith="demo-").order_by("pk").values("pk")[:1]
+    )
     listing = (
         Listing.objects.filter(is_active=True, partner__status=PartnerStatus.ACTIVE)
         .exclude(course__institution__in=demo_institution)
@@ -174,7 +176,7 @@ def seed_incentives(context: SeedContext) -> None:
             n += 1
         return f"{n:010d}"
 
-    policy, _created = PayoutPolicy.objects.get_or_create(pk=1, defaults={"approval_threshold": 500_000})
+    PayoutPolicy.objects.get_or_create(pk=1, defaults={"approval_threshold": 500_000})
     PayoutPolicy.objects.filter(pk=1).update(approval_threshold=10**12)  # the first run goes straight out
     for card, state in zip(cards, INCENTIVE_DEMO, strict=False):
         purchase = purchase_create(partner=listing.partner, card_number=card.number, listing_id=listing.pk)

@@ -337,7 +337,7 @@ class Payout(models.Model):
                 name="payout_unresolved",
                 condition=models.Q(status__in=["submitting", "pending", "unknown"]),
             ),
-            models.Index(fields=["settled_at"], name="payout_settled_at"),
+            models.Index(fields=["settled_at"], name="payout_settled_at", condition=models.Q(settled_at__isnull=False)),
         ]
 
     def __str__(self) -> str:

@@ -6,7 +6,7 @@ from django.test import Client
 
 from applicants.models import Instalment, InstalmentStatus, Payout, PayoutStatus
 from prakerja.ledger.models import AccountKind, LedgerAccount
-from prakerja.ledger.selectors import ledger_check
+from prakerja.ledger.selectors import account_balance, ledger_check
 from prakerja.payments.callbacks import callback_body, callback_signature, snap_timestamp
 from prakerja.payments.models import SandboxCallback, SandboxTransfer, SandboxTransferStatus
 from prakerja.payments.providers import Outcome
@@ -46,7 +46,7 @@ def unknown_payout(settings) -> Payout:
 
 
 def in_flight() -> int:
-    return LedgerAccount.objects.get(kind=AccountKind.PAYOUTS_IN_FLIGHT).balance
+    return account_balance(account=LedgerAccount.objects.get(kind=AccountKind.PAYOUTS_IN_FLIGHT))
 
 
 def test_a_success_callback_settles_an_unknown_payout_and_its_duplicate_changes_nothing(unknown_payout):
