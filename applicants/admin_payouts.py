@@ -219,7 +219,7 @@ class PayoutStateFilter(admin.SimpleListFilter):
         if self.value() == "failed":
             return queryset.filter(status=PayoutStatus.FAILED)
         if self.value() == "unknown":
-            return queryset.filter(status__in=[PayoutStatus.UNKNOWN, PayoutStatus.PENDING, PayoutStatus.SUBMITTING])
+            return queryset.filter(status__in=[PayoutStatus.UNKNOWN, PayoutStatus.PENDING])
         return queryset
 
 
@@ -241,7 +241,6 @@ class PayoutAdmin(admin.ModelAdmin[Payout]):
         "response_code",
         "failure_reason",
         "created_at",
-        "claimed_at",
         "settled_at",
         "updated_at",
     )

@@ -33,7 +33,7 @@ from applicants.services.payout_accounts import payout_account_confirm, payout_a
 from applicants.views import _form_error, applicant_required
 from prakerja.payments.providers import PayoutChannel
 
-SENDING = (PayoutStatus.CREATED, PayoutStatus.SUBMITTING, PayoutStatus.PENDING, PayoutStatus.UNKNOWN)
+SENDING = (PayoutStatus.CREATED, PayoutStatus.PENDING, PayoutStatus.UNKNOWN)
 
 
 @dataclass(frozen=True)

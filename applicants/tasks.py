@@ -66,8 +66,8 @@ def disburse_task() -> int | None:
 
 
 @shared_task(name="payouts.submit_chunk", acks_late=True)
-def payout_chunk_submit_task(*, run_id: int, first_id: int, last_id: int) -> dict[str, int]:
-    return dict(payout_chunk_submit(run_id=run_id, first_id=first_id, last_id=last_id))
+def payout_chunk_submit_task(*, chunk_id: int) -> dict[str, int]:
+    return dict(payout_chunk_submit(chunk_id=chunk_id))
 
 
 @shared_task(name="payouts.sweep", acks_late=True)

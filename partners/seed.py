@@ -130,7 +130,7 @@ def seed_incentives(context: SeedContext) -> None:
         PayoutAccountStatus,
         PayoutPolicy,
     )
-    from applicants.services.disbursement import _chunk_ranges, disbursement_run_create, payout_chunk_submit
+    from applicants.services.disbursement import disbursement_run_create, run_send_here
     from applicants.services.incentives import entitlement_schedule_if_ready
     from applicants.services.otp import detached_code
     from courses.models import RedeemCode, RedeemCodeStatus, TrainingInstitution
@@ -171,8 +171,8 @@ def seed_incentives(context: SeedContext) -> None:
         )
         entitlement_schedule_if_ready(card_id=card.pk)
 
-    def number(n: int, *, fails: bool) -> str:
-        while (sandbox_failure_code("bni", f"{n:010d}") is not None) != fails:
+    def number(n: int, *, fails: bool, channel: str = "bni") -> str:
+        while (sandbox_failure_code(channel, f"{n:010d}") is not None) != fails:
             n += 1
         return f"{n:010d}"
 
@@ -197,11 +197,15 @@ def seed_incentives(context: SeedContext) -> None:
             )
         if state in ("paid", "failed"):
             account(card, number(1000 + card.pk, fails=state == "failed"))
+        if state in ("account", "failed"):
+            # An account the sandbox bank knows under this participant's name, to link in the browser.
+            good = number(9000 + card.pk, fails=False, channel="bri")
+            sandbox_account_register(channel="bri", number=good, holder_name=card.applicant.full_name)
+            context.note(f"{card.applicant.user.email} can link BRI account {good} (sandbox bank, own name)")
         context.login(role=f"participant, incentive: {state}", email=card.applicant.user.email, url="/dasbor/")
     first = disbursement_run_create()
     if first is not None:
-        for low, high in _chunk_ranges(first.pk, 500):
-            payout_chunk_submit(run_id=first.pk, first_id=low, last_id=high)
+        run_send_here(run_id=first.pk)
     PayoutPolicy.objects.filter(pk=1).update(approval_threshold=500_000)
     account(cards[INCENTIVE_DEMO.index("waiting")], number(5000, fails=False))
     waiting = disbursement_run_create()

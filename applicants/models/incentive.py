@@ -254,8 +254,8 @@ class DisbursementRun(models.Model):
 
 
 class PayoutStatus(models.TextChoices):
+    # Not yet answered by the provider: waiting in its chunk, or being sent (the chunk says).
     CREATED = "created", _("Waiting to be sent")
-    SUBMITTING = "submitting", _("Being sent")
     PENDING = "pending", _("Accepted, in progress")
     UNKNOWN = "unknown", _("Unknown (asking the provider)")
     SUCCEEDED = "succeeded", _("Paid")
@@ -266,7 +266,6 @@ class PayoutStatus(models.TextChoices):
 
 OPEN_PAYOUT_STATUSES = (
     PayoutStatus.CREATED,
-    PayoutStatus.SUBMITTING,
     PayoutStatus.PENDING,
     PayoutStatus.UNKNOWN,
     PayoutStatus.SUCCEEDED,
@@ -313,7 +312,6 @@ class Payout(models.Model):
     response_code = models.CharField(_("provider's code"), max_length=7, blank=True)
     failure_reason = models.CharField(_("failure reason"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created at"))
-    claimed_at = models.DateTimeField(_("sending started at"), null=True, blank=True)
     settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"))
 
@@ -325,7 +323,7 @@ class Payout(models.Model):
             # One live payout per instalment: a second run cannot make another.
             models.UniqueConstraint(
                 fields=["instalment"],
-                condition=models.Q(status__in=["created", "submitting", "pending", "unknown", "succeeded"]),
+                condition=models.Q(status__in=["created", "pending", "unknown", "succeeded"]),
                 name="payout_one_open_per_instalment",
             ),
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="payout_amount_positive"),
@@ -335,7 +333,7 @@ class Payout(models.Model):
             models.Index(
                 fields=["updated_at"],
                 name="payout_unresolved",
-                condition=models.Q(status__in=["submitting", "pending", "unknown"]),
+                condition=models.Q(status__in=["pending", "unknown"]),
             ),
             models.Index(fields=["settled_at"], name="payout_settled_at", condition=models.Q(settled_at__isnull=False)),
         ]
@@ -346,6 +344,31 @@ class Payout(models.Model):
     @property
     def reference(self) -> str:
         return payout_reference(self.pk)
+
+
+class PayoutChunk(models.Model):
+    """A range of a run's payout ids sent by one task. Claiming the chunk (not each payout)
+    marks its payouts as possibly sent: a chunk claimed before and not finished is asked about
+    before anything is sent again."""
+
+    run = models.ForeignKey(DisbursementRun, verbose_name=_("run"), on_delete=models.PROTECT, related_name="chunks")
+    first_id = models.BigIntegerField(_("first payout"))
+    last_id = models.BigIntegerField(_("last payout"))
+    queued_at = models.DateTimeField(_("queued at"))
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("payout chunk")
+        verbose_name_plural = _("payout chunks")
+        constraints = [models.UniqueConstraint(fields=["run", "first_id"], name="payout_chunk_unique")]
+        indexes = [
+            models.Index(fields=["queued_at"], name="payout_chunk_open", condition=models.Q(finished_at__isnull=True))
+        ]
+
+    def __str__(self) -> str:
+        return f"run {self.run_id} payouts {self.first_id}-{self.last_id}"
 
 
 def payout_reference(payout_id: int) -> str:

@@ -3,7 +3,7 @@
 How "exactly once" holds:
 - A payout is one transfer attempt; its id is the provider's idempotency key
   (`partnerReferenceNo`), so sending it again can never pay twice.
-- A partial unique index allows one live payout (created, submitting, pending, unknown or
+- A partial unique index allows one live payout (created, pending, unknown or
   succeeded) per instalment, so no run, retry or race can make a second one.
 - A payout leaves the live states only on the provider's terminal "no" (failed), when the
   money came back (reversed) or when finance cancels it before sending. Timeouts and 5xx
@@ -19,6 +19,8 @@ Money: participant incentive payable -> payouts in flight when the payout is mad
 import contextlib
 import csv
 import datetime as dt
+import logging
+import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -27,7 +29,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,6 +37,7 @@ from applicants.errors import ApplicantError
 from applicants.models import (
     DisbursementRun,
     Payout,
+    PayoutChunk,
     PayoutPolicy,
     PayoutStatus,
     Reconciliation,
@@ -55,8 +58,8 @@ from prakerja.payments.providers import (
 )
 
 CREATE_CHUNK = 100_000
+log = logging.getLogger(__name__)
 RUN_LOCK = 0x50524B4A_01  # advisory lock: one run being prepared at a time
-UNSETTLED = ("submitting", "pending", "unknown")
 
 
 class DisbursementError(ApplicantError):
@@ -90,7 +93,7 @@ _CANDIDATES = """
     WHERE i.status = 'payable' AND i.held_reason = '' AND i.id > %(after)s
       AND NOT EXISTS (
         SELECT 1 FROM applicants_payout AS p
-        WHERE p.instalment_id = i.id AND p.status IN ('created', 'submitting', 'pending', 'unknown', 'succeeded')
+        WHERE p.instalment_id = i.id AND p.status IN ('created', 'pending', 'unknown', 'succeeded')
       )
 """
 
@@ -258,70 +261,103 @@ def _start_sending(run: DisbursementRun) -> None:
     """Queue one task per chunk of payout ids, after commit (an approved run)."""
     run.submitted_at = timezone.now()
     run.save(update_fields=["submitted_at"])
-    for low, high in _chunk_ranges(run.pk, settings.PAYOUT_CHUNK):
-        _queue_chunk(run.pk, low, high)
+    _queue_chunks(run.pk, _chunk_ranges(run.pk, settings.PAYOUT_CHUNK))
 
 
 def _queue_sending(run_id: int, ids: list[int]) -> None:
     """Queue the sending of these (sorted) payout ids in chunks, after commit."""
     size = settings.PAYOUT_CHUNK
-    for start in range(0, len(ids), size):
-        part = ids[start : start + size]
-        _queue_chunk(run_id, part[0], part[-1])
+    _queue_chunks(run_id, [(ids[i], ids[min(i + size, len(ids)) - 1]) for i in range(0, len(ids), size)])
 
 
-def _queue_chunk(run_id: int, low: int, high: int) -> None:
+def _queue_chunks(run_id: int, ranges: list[tuple[int, int]]) -> None:
+    now = timezone.now()
+    chunks = PayoutChunk.objects.bulk_create(
+        [PayoutChunk(run_id=run_id, first_id=low, last_id=high, queued_at=now) for low, high in ranges]
+    )
+    for chunk in chunks:
+        _queue_chunk(chunk.pk)
+
+
+def _queue_chunk(chunk_id: int) -> None:
     from applicants.tasks import payout_chunk_submit_task
 
-    transaction.on_commit(partial(payout_chunk_submit_task.delay, run_id=run_id, first_id=low, last_id=high))
+    transaction.on_commit(partial(payout_chunk_submit_task.delay, chunk_id=chunk_id))
 
 
 # -- sending -----------------------------------------------------------------------------
 
 
-_CLAIM = """
-    WITH claimable AS (
-        SELECT id, status FROM applicants_payout
-        WHERE run_id = %(run)s AND id BETWEEN %(low)s AND %(high)s
-          AND (status = 'created' OR (status = 'submitting' AND claimed_at <= now() - %(stale)s * interval '1 second'))
-        ORDER BY id
-        FOR UPDATE SKIP LOCKED
-    )
-    UPDATE applicants_payout AS p
-    SET status = 'submitting', claimed_at = now(), updated_at = now()
-    FROM claimable AS c
-    WHERE p.id = c.id
-    RETURNING p.id, c.status, p.channel, p.account_number, p.amount
-"""
-
-
-def payout_chunk_submit(*, run_id: int, first_id: int, last_id: int) -> Counter[str]:
-    """Send one chunk. Payouts a dead worker left "submitting" are asked about first (never
-    resent under a new key: a reference the provider never saw is resent under its own)."""
+def payout_chunk_submit(*, chunk_id: int) -> Counter[str]:
+    """Send one chunk. The chunk is claimed with a conditional update; a chunk claimed before
+    (its worker died, or went silent past PAYOUT_STALE_AFTER_S) may have been sent in part, so
+    its unanswered payouts are asked about first, and only what the provider never received is
+    sent again, under the same references."""
+    started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            _CLAIM, {"run": run_id, "low": first_id, "high": last_id, "stale": settings.PAYOUT_STALE_AFTER_S}
+            """
+            UPDATE applicants_payoutchunk SET claimed_at = now(), attempts = attempts + 1
+            WHERE id = %s AND finished_at IS NULL
+              AND (claimed_at IS NULL OR claimed_at <= now() - %s * interval '1 second')
+            RETURNING run_id, first_id, last_id, attempts
+            """,
+            [chunk_id, settings.PAYOUT_STALE_AFTER_S],
         )
-        claimed = cursor.fetchall()
+        claim = cursor.fetchone()
+        if claim is None:  # finished, or another worker has it
+            return Counter()
+        run_id, first_id, last_id, attempts = claim
+        cursor.execute(
+            "SELECT id, channel, account_number, amount FROM applicants_payout "
+            "WHERE run_id = %s AND id BETWEEN %s AND %s AND status = 'created' ORDER BY id",
+            [run_id, first_id, last_id],
+        )
+        unanswered = cursor.fetchall()
+    claimed_at = time.perf_counter()
     provider = payment_provider()
-    orphans = [row for row in claimed if row[1] == "submitting"]
     results: list[TransferResult] = []
-    resend = {row[0] for row in claimed if row[1] == "created"}
-    if orphans:
-        for result in provider.status_many([payout_reference(row[0]) for row in orphans]):
+    resend = {row[0] for row in unanswered}
+    if attempts > 1 and unanswered:
+        resend = set()
+        for result in provider.status_many([payout_reference(row[0]) for row in unanswered]):
             if result.outcome == Outcome.NOT_FOUND:
                 resend.add(payout_id_of(result.reference) or 0)
             else:
                 results.append(result)
     orders = [
         TransferOrder(reference=payout_reference(pk), channel=channel, account_number=number, amount=amount)
-        for pk, _was, channel, number, amount in claimed
+        for pk, channel, number, amount in unanswered
         if pk in resend
     ]
     if orders:
         results.extend(provider.transfer_many(orders))
+    sent_at = time.perf_counter()
     counts = payouts_apply(results)
+    PayoutChunk.objects.filter(pk=chunk_id).update(finished_at=timezone.now())
     _finish_if_sent(run_id)
+    log.info(
+        "run %s payouts %s-%s (attempt %s): %s unanswered, claimed in %.0f ms, provider %.0f ms, applied %.0f ms: %s",
+        run_id,
+        first_id,
+        last_id,
+        attempts,
+        len(unanswered),
+        (claimed_at - started) * 1000,
+        (sent_at - claimed_at) * 1000,
+        (time.perf_counter() - sent_at) * 1000,
+        dict(counts),
+    )
+    return counts
+
+
+def run_send_here(*, run_id: int) -> Counter[str]:
+    """Send a run's unfinished chunks in this process (commands, demo data, tests)."""
+    counts: Counter[str] = Counter()
+    for chunk_id in (
+        PayoutChunk.objects.filter(run_id=run_id, finished_at=None).order_by("first_id").values_list("pk", flat=True)
+    ):
+        counts.update(payout_chunk_submit(chunk_id=chunk_id))
     return counts
 
 
@@ -331,7 +367,7 @@ def _finish_if_sent(run_id: int) -> None:
             """
             UPDATE applicants_disbursementrun SET status = 'submitted', finished_at = now()
             WHERE id = %s AND status = 'submitting' AND NOT EXISTS (
-                SELECT 1 FROM applicants_payout WHERE run_id = %s AND status IN ('created', 'submitting')
+                SELECT 1 FROM applicants_payoutchunk WHERE run_id = %s AND finished_at IS NULL
             )
             """,
             [run_id, run_id],
@@ -384,9 +420,7 @@ def payouts_apply(results: Iterable[TransferResult]) -> Counter[str]:
     with transaction.atomic():
         if rows := grouped.get(Outcome.SUCCESS):
             done = _update(
-                _SET.format(
-                    assign="status = 'succeeded', settled_at = now()", allowed="'submitting','pending','unknown'"
-                ),
+                _SET.format(assign="status = 'succeeded', settled_at = now()", allowed="'created','pending','unknown'"),
                 rows,
             )
             postings_create_bulk(
@@ -406,7 +440,7 @@ def payouts_apply(results: Iterable[TransferResult]) -> Counter[str]:
                     UPDATE applicants_payout AS p
                     SET status = 'failed', response_code = r.code, failure_reason = r.reason, updated_at = now()
                     FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS r(id, code, reason)
-                    WHERE p.id = r.id AND p.status IN ('submitting', 'pending', 'unknown')
+                    WHERE p.id = r.id AND p.status IN ('created', 'pending', 'unknown')
                     RETURNING p.id, p.amount, p.account_id, p.instalment_id, r.reason
                     """,
                     [rows.ids, rows.codes, reasons],
@@ -429,7 +463,7 @@ def payouts_apply(results: Iterable[TransferResult]) -> Counter[str]:
         if rows := grouped.get(Outcome.REVERSED):
             after_success = _update(_SET.format(assign="status = 'reversed'", allowed="'succeeded'"), rows)
             before_success = _update(
-                _SET.format(assign="status = 'reversed'", allowed="'submitting','pending','unknown'"), rows
+                _SET.format(assign="status = 'reversed'", allowed="'created','pending','unknown'"), rows
             )
             postings_create_bulk(
                 kind="payout.reverse",
@@ -449,10 +483,10 @@ def payouts_apply(results: Iterable[TransferResult]) -> Counter[str]:
             counts["reversed"] = len(notify_reversed)
         if rows := grouped.get(Outcome.PENDING):
             counts["pending"] = len(
-                _update(_SET.format(assign="status = 'pending'", allowed="'submitting','unknown'"), rows)
+                _update(_SET.format(assign="status = 'pending'", allowed="'created','unknown'"), rows)
             )
         if rows := grouped.get(Outcome.UNKNOWN):
-            counts["unknown"] = len(_update(_SET.format(assign="status = 'unknown'", allowed="'submitting'"), rows))
+            counts["unknown"] = len(_update(_SET.format(assign="status = 'unknown'", allowed="'created'"), rows))
         if notify_failed or notify_reversed:
             from applicants.tasks import payouts_notify_task
 
@@ -473,27 +507,24 @@ def _instalments(assign: str, ids: list[int]) -> None:
 
 
 def payouts_resolve(*, limit: int = 2000, older_than_s: int | None = None) -> Counter[str]:
-    """Ask the provider about payouts whose result we do not know (timeouts, pending, and
-    "submitting" ones a dead worker left behind). A reference it never received is resent
-    under the same key."""
+    """Ask the provider about payouts whose result we do not know (timeouts, 5xx, pending). A
+    reference it never received is resent under the same key."""
     wait = settings.PAYOUT_RESOLVE_AFTER_S if older_than_s is None else older_than_s
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             """
             WITH stuck AS (
-                SELECT id, status FROM applicants_payout
-                WHERE (status IN ('pending', 'unknown') AND updated_at <= now() - %(wait)s * interval '1 second')
-                   OR (status = 'submitting' AND claimed_at <= now() - %(stale)s * interval '1 second')
+                SELECT id FROM applicants_payout
+                WHERE status IN ('pending', 'unknown') AND updated_at <= now() - %(wait)s * interval '1 second'
                 ORDER BY updated_at
                 LIMIT %(limit)s
                 FOR UPDATE SKIP LOCKED
             )
-            UPDATE applicants_payout AS p SET updated_at = now(),
-                claimed_at = CASE WHEN p.status = 'submitting' THEN now() ELSE p.claimed_at END
+            UPDATE applicants_payout AS p SET updated_at = now()
             FROM stuck WHERE p.id = stuck.id
-            RETURNING p.id, stuck.status, p.channel, p.account_number, p.amount
+            RETURNING p.id, p.status, p.channel, p.account_number, p.amount
             """,
-            {"wait": wait, "stale": settings.PAYOUT_STALE_AFTER_S, "limit": limit},
+            {"wait": wait, "limit": limit},
         )
         rows = {row[0]: row for row in cursor.fetchall()}
     if not rows:
@@ -503,41 +534,39 @@ def payouts_resolve(*, limit: int = 2000, older_than_s: int | None = None) -> Co
     for result in provider.status_many([payout_reference(pk) for pk in rows]):
         if result.outcome == Outcome.NOT_FOUND:
             pk, status, channel, number, amount = rows[payout_id_of(result.reference) or 0]
-            if status in ("submitting", "unknown"):
+            if status == PayoutStatus.UNKNOWN:
                 resend.append(TransferOrder(payout_reference(pk), channel, number, amount))
         else:
             results.append(result)
     if resend:
         results.extend(provider.transfer_many(resend))
-    counts = payouts_apply(results)
-    for run_id in set(Payout.objects.filter(pk__in=list(rows)).values_list("run_id", flat=True)):
-        _finish_if_sent(run_id)
-    return counts
+    return payouts_apply(results)
 
 
 def payouts_sweep() -> dict[str, int]:
-    """Beat: re-queue chunks whose messages were lost with a dead worker, resume a run that
-    died while being prepared, and settle what is unknown."""
+    """Beat: re-queue chunks whose messages were lost or whose worker died (unfinished, and
+    unclaimed or claimed longer ago than PAYOUT_STALE_AFTER_S), resume a run that died while
+    being prepared, close runs whose chunks are all done, and settle what is unknown."""
     from applicants.tasks import payout_chunk_submit_task
 
-    stale = timezone.now() - dt.timedelta(seconds=settings.PAYOUT_STALE_AFTER_S)
-    requeued = 0
-    for run in DisbursementRun.objects.filter(status=RunStatus.SUBMITTING, submitted_at__lt=stale):
-        # Only a run that has made no progress for a while: its remaining chunk messages are
-        # taken to be lost (a run still moving has its messages queued behind each other).
-        latest = Payout.objects.filter(run=run).aggregate(latest=Max("updated_at"))["latest"]
-        if latest is not None and latest >= stale:
-            continue
-        for low, high in _chunk_ranges(run.pk, settings.PAYOUT_CHUNK):
-            payout_chunk_submit_task.delay(run_id=run.pk, first_id=low, last_id=high)
-            requeued += 1
-        _finish_if_sent(run.pk)
+    now = timezone.now()
+    stale = now - dt.timedelta(seconds=settings.PAYOUT_STALE_AFTER_S)
+    lost = PayoutChunk.objects.filter(finished_at=None, queued_at__lte=stale).filter(
+        Q(claimed_at=None) | Q(claimed_at__lte=stale)
+    )
+    chunk_ids = list(lost.values_list("pk", flat=True)[:10_000])
+    # Re-queued at most once per stale period, so a long queue is not flooded with copies.
+    PayoutChunk.objects.filter(pk__in=chunk_ids).update(queued_at=now)
+    for chunk_id in chunk_ids:
+        payout_chunk_submit_task.delay(chunk_id=chunk_id)
+    for run_id in DisbursementRun.objects.filter(status=RunStatus.SUBMITTING).values_list("pk", flat=True):
+        _finish_if_sent(run_id)
     resumed = 0
     if DisbursementRun.objects.filter(status=RunStatus.PREPARING, created_at__lt=stale).exists():
         with contextlib.suppress(DisbursementError):  # another process is preparing it
             resumed = int(disbursement_run_create() is not None)
     resolved = payouts_resolve()
-    return {"requeued_chunks": requeued, "resumed_runs": resumed, **resolved}
+    return {"requeued_chunks": len(chunk_ids), "resumed_runs": resumed, **resolved}
 
 
 # -- staff actions -----------------------------------------------------------------------
@@ -609,7 +638,11 @@ def reconciliation_make(*, run_id: int | None = None, day: dt.date | None = None
         days = [first + dt.timedelta(days=n) for n in range((timezone.localdate() - first).days + 1)]
     elif day is not None:
         start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-        ours_qs = Payout.objects.filter(claimed_at__gte=start, claimed_at__lt=start + dt.timedelta(days=1))
+        end = start + dt.timedelta(days=1)
+        # Sent or settled that day (a transfer sent at 23:59 and settled after midnight counts in both).
+        ours_qs = Payout.objects.filter(
+            Q(created_at__gte=start, created_at__lt=end) | Q(settled_at__gte=start, settled_at__lt=end)
+        )
         days = [day]
     else:
         raise ValueError("a run or a day")

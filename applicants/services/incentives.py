@@ -219,9 +219,9 @@ def incentives_return_unpaid(*, today: dt.date | None = None) -> int:
     instalment with a live transfer waits for its result."""
     today = today or timezone.localdate()
     treasury = account_get_or_create(kind=AccountKind.TREASURY).pk
-    live = Payout.objects.filter(
-        status__in=[PayoutStatus.CREATED, PayoutStatus.SUBMITTING, PayoutStatus.PENDING, PayoutStatus.UNKNOWN]
-    ).values("instalment_id")
+    live = Payout.objects.filter(status__in=[PayoutStatus.CREATED, PayoutStatus.PENDING, PayoutStatus.UNKNOWN]).values(
+        "instalment_id"
+    )
     schemes = Scheme.objects.filter(incentive_deadline__lt=today).values("pk")
     due = (
         Instalment.objects.filter(

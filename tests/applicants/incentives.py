@@ -14,7 +14,7 @@ from applicants.models import (
     PayoutAccount,
     PayoutAccountStatus,
 )
-from applicants.services.disbursement import _chunk_ranges, disbursement_run_create, payout_chunk_submit
+from applicants.services.disbursement import disbursement_run_create, run_send_here
 from applicants.services.incentives import instalments_make_due
 from applicants.services.selection import wave_selection_run
 from prakerja.ledger.models import AccountKind
@@ -100,10 +100,9 @@ def with_due_instalments(cards: Sequence[Card], *, number: int = 1, amount: int 
     return instalments
 
 
-def send_run_here(run_id: int, chunk: int = 500) -> None:
+def send_run_here(run_id: int) -> None:
     """Send a run's chunks in this process, as the workers would."""
-    for low, high in _chunk_ranges(run_id, chunk):
-        payout_chunk_submit(run_id=run_id, first_id=low, last_id=high)
+    run_send_here(run_id=run_id)
 
 
 def disburse_here(**kwargs: object) -> int | None:

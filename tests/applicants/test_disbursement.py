@@ -12,6 +12,7 @@ from applicants.models import (
     InstalmentStatus,
     Payout,
     PayoutAccount,
+    PayoutChunk,
     PayoutStatus,
     RunStatus,
     payout_reference,
@@ -134,24 +135,28 @@ def test_a_5xx_that_never_reached_the_provider_is_resent_under_the_same_key(sett
 
 
 def test_a_worker_that_died_after_sending_leaves_nothing_to_pay_twice(settings):
-    # given a run whose chunk was sent by a worker that died before recording the answers
+    # given a run whose chunk was claimed and sent by a worker that died before recording the answers
     settings.PAYOUT_STALE_AFTER_S = 0
     instalments = with_due_instalments(participants(8))
     run = disbursement_run_create()
     assert run is not None
+    chunk = PayoutChunk.objects.get(run=run)
     payouts = list(Payout.objects.filter(run=run).order_by("pk"))
     payment_provider().transfer_many(
-        [TransferOrder(payout_reference(p.pk), p.channel, p.account_number, p.amount) for p in payouts]
+        [TransferOrder(payout_reference(p.pk), p.channel, p.account_number, p.amount) for p in payouts[:5]]
     )
-    Payout.objects.filter(run=run).update(status=PayoutStatus.SUBMITTING, claimed_at="2020-01-01T00:00:00Z")
+    PayoutChunk.objects.filter(pk=chunk.pk).update(claimed_at="2020-01-01T00:00:00Z", attempts=1)
 
     # when the chunk runs again (redelivered, or re-queued by the sweeper)
-    payout_chunk_submit(run_id=run.pk, first_id=payouts[0].pk, last_id=payouts[-1].pk)
+    payout_chunk_submit(chunk_id=chunk.pk)
 
-    # then the status inquiry found them paid: nothing was sent twice
+    # then the status inquiry found five paid, the other three were sent now: nothing twice
     assert set(Payout.objects.values_list("status", flat=True)) == {PayoutStatus.SUCCEEDED}
     assert paid_at_provider() == {i.pk: 600_000 for i in instalments}
     assert SandboxTransfer.objects.count() == 8
+    chunk.refresh_from_db()
+    assert chunk.attempts == 2
+    assert chunk.finished_at is not None
 
 
 def account_number(*, fails: bool) -> str:

@@ -138,7 +138,7 @@ def test_only_the_first_completed_course_counts_and_2020_pays_four_monthly_insta
 ):
     fund_incentives()
     semi_bansos = SchemeFactory.create(
-        name="Semi-bansos 2020", effective_from=dt.date(2020, 4, 1), incentive_count=4, training_balance=1_000_000
+        name="Semi-bansos (uji)", effective_from=dt.date(2019, 4, 1), incentive_count=4, training_balance=1_000_000
     )
     Card.objects.filter(pk=participant_card.pk).update(scheme_id=semi_bansos.pk)
     link_account(participant_card, django_capture_on_commit_callbacks)

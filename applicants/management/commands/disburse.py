@@ -4,12 +4,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from applicants.models import RunStatus
-from applicants.services.disbursement import (
-    _chunk_ranges,
-    disbursement_run_create,
-    payout_chunk_submit,
-    payouts_resolve,
-)
+from applicants.services.disbursement import disbursement_run_create, payouts_resolve, run_send_here
 
 
 class Command(BaseCommand):
@@ -29,7 +24,5 @@ class Command(BaseCommand):
             return
         self.stdout.write(f"Run {run.pk}: {run.payout_count} payouts, Rp{run.total_amount:,} ({run.status}).")
         if options["here"] and run.status == RunStatus.SUBMITTING:
-            for low, high in _chunk_ranges(run.pk, 2000):
-                counts = payout_chunk_submit(run_id=run.pk, first_id=low, last_id=high)
-                self.stdout.write(f"  payouts {low}-{high}: {dict(counts)}")
+            self.stdout.write(f"  sent: {dict(run_send_here(run_id=run.pk))}")
             self.stdout.write(f"  status inquiries: {dict(payouts_resolve(older_than_s=0))}")
