@@ -97,24 +97,29 @@ _CANDIDATES = """
       )
 """
 
+# Two statements, not one INSERT ... SELECT: within one statement the anti-join would scan the
+# payout table while the same statement fills it, and with an empty table's statistics the
+# planner picks a sequential scan per candidate (a 100,000-row chunk took 74 s instead of 1.5 s).
+_PICK = """
+    CREATE TEMP TABLE payout_candidates ON COMMIT DROP AS
+    SELECT i.id AS instalment_id, i.amount, e.account_id, a.id AS payout_account_id, a.channel, a.account_number
+    {candidates}
+    ORDER BY i.id
+    LIMIT %(chunk)s
+""".replace("{candidates}", _CANDIDATES)
+
 _CREATE = """
-    WITH candidates AS (
-        SELECT i.id AS instalment_id, i.amount, e.account_id, a.id AS payout_account_id, a.channel, a.account_number
-        {candidates}
-        ORDER BY i.id
-        LIMIT %(chunk)s
-    )
     INSERT INTO applicants_payout (
         run_id, instalment_id, payout_account_id, channel, account_number, amount, account_id,
         status, response_code, failure_reason, created_at, updated_at
     )
     SELECT %(run)s, instalment_id, payout_account_id, channel, account_number, amount, account_id,
            'created', '', '', now(), now()
-    FROM candidates
+    FROM payout_candidates
     ORDER BY instalment_id
     ON CONFLICT DO NOTHING
     RETURNING id, instalment_id, amount, account_id
-""".replace("{candidates}", _CANDIDATES)
+"""
 
 
 def disbursement_run_create(*, day: dt.date | None = None, user: User | None = None) -> DisbursementRun | None:
@@ -156,7 +161,9 @@ def _prepare(run: DisbursementRun, *, user: User | None, chunk: int = CREATE_CHU
     after = 0
     while True:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(_CREATE, {"after": after, "chunk": chunk, "run": run.pk})
+            cursor.execute("DROP TABLE IF EXISTS payout_candidates")  # an enclosing transaction's
+            cursor.execute(_PICK, {"after": after, "chunk": chunk})
+            cursor.execute(_CREATE, {"run": run.pk})
             rows = cursor.fetchall()
             if not rows:
                 break
