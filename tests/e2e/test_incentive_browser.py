@@ -35,7 +35,9 @@ def sms_code(to: str, timeout: float = 20.0) -> str:
 def test_link_an_account_and_follow_the_incentive_on_a_phone(page: Page, portal_url, regions, tmp_path, artifacts_dir):
     # Given a participant whose first course is completed and reviewed
     fund_incentives()
-    applicant = ApplicantFactory.create(reached=Step.READY, full_name="Sari Wulandari")
+    applicant = ApplicantFactory.create(reached=Step.READY)
+    applicant.full_name = "Sari Wulandari"
+    applicant.save(update_fields=["full_name"])
     wave = close(WaveFactory.create(number=71, national_quota=1))
     WaveMemberFactory.create(wave=wave, applicant=applicant)
     wave_selection_run(wave_id=wave.pk, seed=1)
@@ -61,6 +63,7 @@ def test_link_an_account_and_follow_the_incentive_on_a_phone(page: Page, portal_
         page.get_by_label("Bank atau e-wallet").select_option("bni")
         page.get_by_label("Nomor rekening", exact=False).fill("0123 456 789")
         page.get_by_role("button", name="Periksa rekening").click()
+        expect(page.get_by_role("heading", name="Konfirmasi rekening Anda")).to_be_visible()
         expect(page.get_by_text("SARI WULANDARI")).to_be_visible()
         page.get_by_label("Kode 6 digit").fill(sms_code(applicant.phone))
         page.screenshot(path=artifacts_dir / "incentive-code-360.png", full_page=True)
