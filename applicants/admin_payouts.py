@@ -13,6 +13,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from applicants.admin_waves import ReadOnlyAdmin
 from applicants.errors import ApplicantError
 from applicants.models import (
     DisbursementRun,
@@ -70,7 +71,7 @@ def _ask_reason(
 
 
 @admin.register(DisbursementRun)
-class DisbursementRunAdmin(admin.ModelAdmin[DisbursementRun]):
+class DisbursementRunAdmin(ReadOnlyAdmin):
     list_display = ("id", "day", "status", "payout_count", "total", "created_by", "approved_by", "finished_at")
     list_filter = ("status",)
     date_hierarchy = "day"
@@ -91,15 +92,6 @@ class DisbursementRunAdmin(admin.ModelAdmin[DisbursementRun]):
     readonly_fields = fields
     actions = ("approve", "reject", "reconcile")
     change_list_template = "admin/applicants/disbursementrun/change_list.html"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description=_("total"))
     def total(self, obj: DisbursementRun) -> str:
@@ -286,7 +278,7 @@ class PayoutAdmin(admin.ModelAdmin[Payout]):
 
 
 @admin.register(PayoutAccount)
-class PayoutAccountAdmin(admin.ModelAdmin[PayoutAccount]):
+class PayoutAccountAdmin(ReadOnlyAdmin):
     list_display = ("id", "applicant", "channel", "masked", "holder_name", "match", "status", "created_at")
     list_filter = ("status", "match", "channel")
     search_fields = ("=applicant__user__email",)
@@ -308,15 +300,6 @@ class PayoutAccountAdmin(admin.ModelAdmin[PayoutAccount]):
     )
     exclude = ("account_number",)
     actions = ("approve_name", "reject_name")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description=_("account number"))
     def masked(self, obj: PayoutAccount) -> str:
@@ -353,37 +336,19 @@ class PayoutAccountAdmin(admin.ModelAdmin[PayoutAccount]):
 
 
 @admin.register(Instalment)
-class InstalmentAdmin(admin.ModelAdmin[Instalment]):
+class InstalmentAdmin(ReadOnlyAdmin):
     list_display = ("id", "card", "kind", "number", "amount", "due_on", "status", "held_reason")
     list_filter = ("status", "kind")
     search_fields = ("=card__number",)
     list_select_related = ("card",)
     show_full_result_count = False
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(Reconciliation)
-class ReconciliationAdmin(admin.ModelAdmin[Reconciliation]):
+class ReconciliationAdmin(ReadOnlyAdmin):
     list_display = ("id", "run", "day", "ours_count", "theirs_count", "ours_amount", "theirs_amount", "mismatch_count")
     readonly_fields = ("run", "day", "ours_count", "ours_amount", "theirs_count", "theirs_amount", "mismatch_list")
     exclude = ("mismatches",)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description=_("mismatches"))
     def mismatch_count(self, obj: Reconciliation) -> int:
@@ -430,16 +395,7 @@ class SurveyAdmin(admin.ModelAdmin[Survey]):
 
 
 @admin.register(SurveyResponse)
-class SurveyResponseAdmin(admin.ModelAdmin[SurveyResponse]):
+class SurveyResponseAdmin(ReadOnlyAdmin):
     list_display = ("id", "survey", "card", "submitted_at")
     list_filter = ("survey",)
     readonly_fields = ("survey", "card", "answers", "submitted_at")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
