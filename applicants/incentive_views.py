@@ -31,7 +31,7 @@ from applicants.models import (
 from applicants.services.incentives import survey_next, survey_submit
 from applicants.services.payout_accounts import payout_account_confirm, payout_account_resend, payout_account_start
 from applicants.views import _form_error, applicant_required
-from prakerja.payments.providers import PayoutChannel
+from prakerja.payments.providers import PayoutChannel, failure_reason
 
 SENDING = (PayoutStatus.CREATED, PayoutStatus.PENDING, PayoutStatus.UNKNOWN)
 
@@ -65,9 +65,14 @@ def _row(instalment: Instalment, payout: Payout | None) -> InstalmentRow:
         }
         return InstalmentRow(instalment, "sending", words)
     if instalment.held_reason:
-        words = _("The transfer failed: %(reason)s Change your account and we will send it again.") % {
-            "reason": instalment.held_reason
-        }
+        # The reason from the provider's code, in the page's language (the stored text is in the
+        # language of the worker that recorded it).
+        reason = (
+            failure_reason(payout.response_code)
+            if payout is not None and payout.status == PayoutStatus.FAILED
+            else instalment.held_reason
+        )
+        words = _("The transfer failed: %(reason)s Change your account and we will send it again.") % {"reason": reason}
         return InstalmentRow(instalment, "failed", words, action=True)
     if payout is not None and payout.status == PayoutStatus.REVERSED:
         words = _("The bank returned the transfer. We will send it again; check that your account is still open.")

@@ -277,3 +277,36 @@ def test_reconciliation_lists_every_mismatch_with_the_settlement_report(settings
     assert report.theirs_count == 4
     assert report.ours_count == 3
     assert report.mismatches == [{"reference": lost.reference, "problem": "provider: success, ours: unknown"}]
+
+
+def test_the_dashboard_gives_the_failure_reason_in_the_pages_language(settings):
+    # given a payout refused for the account's sake
+    from django.test import Client
+    from django.utils.translation import override
+
+    from prakerja.payments.providers import failure_reason
+
+    settings.SANDBOX_PAYMENT_FAILURE_RATE = 0.5
+    card = participants(1)[0]
+    with_due_instalments([card])
+    PayoutAccount.objects.filter(applicant_id=card.applicant_id).update(
+        channel="bni", account_number=account_number(fails=True)
+    )
+    disburse_here()
+    payout = Payout.objects.get()
+    client = Client()
+    client.force_login(card.applicant.user)
+
+    # when the participant reads the dashboard in Indonesian, then in English
+    indonesian = client.get("/dasbor/").content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/dasbor/"})
+    english = client.get("/dasbor/").content.decode()
+
+    # then each says why, in its own language, and offers to change the account
+    assert 'data-state="failed"' in indonesian
+    assert "Transfer gagal" in indonesian
+    assert "The transfer failed" in english
+    with override("en"):
+        assert failure_reason(payout.response_code) in english
+    with override("id"):
+        assert failure_reason(payout.response_code) in indonesian
