@@ -9,7 +9,17 @@ from django.shortcuts import render
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from partners.models import Listing, Partner, PartnerAPIKey, PartnerStatus, Purchase, WebhookDelivery, WebhookEndpoint
+from partners.models import (
+    Agreement,
+    Listing,
+    Partner,
+    PartnerAPIKey,
+    PartnerStatus,
+    Purchase,
+    StatusChange,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from partners.services.api_keys import api_key_issue, api_key_revoke
 from partners.services.lifecycle import LifecycleError, partner_status_change
 from partners.services.webhooks import webhook_endpoint_create, webhook_redeliver
@@ -22,9 +32,35 @@ class StatusChangeForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class AgreementInline(admin.TabularInline[Agreement, Partner]):
+    model = Agreement
+    extra = 0
+    fields = ("number", "signed_on", "starts_on", "ends_on", "commission_cap_bp", "terms_version", "document")
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class StatusChangeInline(admin.TabularInline[StatusChange, Partner]):
+    model = StatusChange
+    extra = 0
+    fields = ("changed_at", "from_status", "to_status", "reason", "actor_label")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Partner)
 class PartnerAdmin(admin.ModelAdmin[Partner]):
     list_display = ("name", "legal_name", "status", "created_at")
+    inlines = (AgreementInline, StatusChangeInline)
     list_filter = ("status",)
     search_fields = ("name", "legal_name")
     prepopulated_fields = {"slug": ("name",)}

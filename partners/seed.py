@@ -1,7 +1,9 @@
+import datetime as dt
+
 from django.utils import timezone
 from django.utils.text import slugify
 
-from partners.models import Partner, PartnerStatus
+from partners.models import Partner, PartnerStatus, StatusChange
 from prakerja.core.seeding import SeedContext
 
 # The eight platforms that signed with the PMO on 20 March 2020.
@@ -41,12 +43,57 @@ def seed_api_keys(context: SeedContext) -> None:
     context.extra["partner_api_keys"] = keys
 
 
+# Two platforms invited in 2020 declined (the programme's own account does not name them).
+DECLINED_2020 = [("Platform Undangan A", "PT Undangan Satu"), ("Platform Undangan B", "PT Undangan Dua")]
+AGREEMENT_DAY = dt.date(2020, 3, 20)
+
+
 def seed_platforms() -> None:
-    for name, legal_name, website in PLATFORMS_2020:
-        Partner.objects.update_or_create(
-            slug=slugify(name),
-            defaults={"name": name, "legal_name": legal_name, "website": website, "status": PartnerStatus.ACTIVE},
+    """The 2020 story through the lifecycle service: eight platforms signed the agreement of 20
+    March 2020 and went live; two invited platforms declined."""
+    from partners.services.lifecycle import agreement_record, partner_status_change
+    from prakerja.audit.services import Actor
+
+    pmo = Actor.system("seed-demo (PMO)")
+    path = [
+        (PartnerStatus.INVITED, "Diundang sebagai platform digital Kartu Prakerja."),
+        (PartnerStatus.IN_DISCUSSION, "Pembahasan perjanjian kerja sama."),
+        (PartnerStatus.AGREEMENT_SIGNED, "Perjanjian kerja sama ditandatangani 20 Maret 2020."),
+        (PartnerStatus.ONBOARDING, "Uji integrasi pembayaran Prakerja."),
+        (PartnerStatus.ACTIVE, "Uji integrasi lulus; mulai melayani peserta."),
+    ]
+    for n, (name, legal_name, website) in enumerate(PLATFORMS_2020, start=1):
+        slug = slugify(name)
+        if Partner.objects.filter(slug=slug).exists():
+            continue
+        partner = Partner.objects.create(
+            name=name, slug=slug, legal_name=legal_name, website=website, contact_email=f"kemitraan@{slug}.example.id"
         )
+        agreement_record(
+            partner=partner,
+            number=f"PKS/PMO-PRAKERJA/III/2020/{n:03d}",
+            signed_on=AGREEMENT_DAY,
+            starts_on=AGREEMENT_DAY,
+            ends_on=dt.date(2020, 12, 31),
+            actor=pmo,
+        )
+        for to, reason in path:
+            partner_status_change(partner=partner, to=to, reason=reason, actor=pmo)
+    for name, legal_name in DECLINED_2020:
+        slug = slugify(name)
+        if Partner.objects.filter(slug=slug).exists():
+            continue
+        partner = Partner.objects.create(name=name, slug=slug, legal_name=legal_name)
+        partner_status_change(partner=partner, to=PartnerStatus.INVITED, reason=path[0][1], actor=pmo)
+        partner_status_change(
+            partner=partner,
+            to=PartnerStatus.DECLINED,
+            reason="Menolak: pelatihan bukan bisnis inti kami.",
+            actor=pmo,
+        )
+    StatusChange.objects.filter(changed_at__date__gt=AGREEMENT_DAY, reason__in=[r for _t, r in path]).update(
+        changed_at=timezone.make_aware(dt.datetime.combine(AGREEMENT_DAY, dt.time(10)))
+    )
 
 
 def seed_listings() -> None:

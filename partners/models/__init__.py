@@ -1,9 +1,12 @@
+from partners.models.agreement import STANDARD_TERMS_VERSION, Agreement, StatusChange
 from partners.models.api import IdempotencyRecord, PartnerAPIKey
 from partners.models.platform import Listing, Partner, PartnerStatus
 from partners.models.purchase import Purchase, PurchaseStatus
 from partners.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [
+    "STANDARD_TERMS_VERSION",
+    "Agreement",
     "DeliveryStatus",
     "IdempotencyRecord",
     "Listing",
@@ -12,6 +15,7 @@ __all__ = [
     "PartnerStatus",
     "Purchase",
     "PurchaseStatus",
+    "StatusChange",
     "WebhookDelivery",
     "WebhookEndpoint",
     "WebhookEvent",

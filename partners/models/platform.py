@@ -24,6 +24,8 @@ class Partner(models.Model):
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
     legal_name = models.CharField(_("legal name (PT)"), max_length=200, blank=True)
     website = models.URLField(_("website"), blank=True)
+    # Where the PMO writes to the platform (status changes, evaluations).
+    contact_email = models.EmailField(_("contact email"), blank=True)
     status = models.CharField(_("status"), max_length=20, choices=PartnerStatus.choices, default=PartnerStatus.PROSPECT)
     # Institutions whose courses the platform may submit for curation through the API.
     institutions = models.ManyToManyField(
