@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from partners.models import (
@@ -15,6 +15,7 @@ from partners.models import (
     Partner,
     PartnerAPIKey,
     PartnerStatus,
+    PlatformApplication,
     Purchase,
     StatusChange,
     WebhookDelivery,
@@ -22,6 +23,7 @@ from partners.models import (
 )
 from partners.services.api_keys import api_key_issue, api_key_revoke
 from partners.services.lifecycle import LifecycleError, partner_status_change
+from partners.services.onboarding import application_decide
 from partners.services.webhooks import webhook_endpoint_create, webhook_redeliver
 from prakerja.accounts.models import User
 from prakerja.audit.services import Actor
@@ -240,3 +242,103 @@ class WebhookDeliveryAdmin(admin.ModelAdmin[WebhookDelivery]):
         for delivery in queryset:
             webhook_redeliver(delivery=delivery, actor=Actor.for_user(cast(User, request.user)))
         self.message_user(request, _("%(count)d delivery(ies) queued again.") % {"count": queryset.count()})
+
+
+@admin.register(PlatformApplication)
+class PlatformApplicationAdmin(admin.ModelAdmin[PlatformApplication]):
+    """The review queue of the open door, with the entry criteria checked and shown."""
+
+    list_display = ("platform_name", "company_name", "submitted_at", "criteria_summary", "status")
+    list_filter = ("status",)
+    search_fields = ("platform_name", "company_name", "contact_email")
+    readonly_fields = (
+        "company_name",
+        "platform_name",
+        "website",
+        "business_id_number",
+        "tax_number",
+        "contact_name",
+        "contact_email",
+        "contact_phone",
+        "province_list",
+        "can_integrate_payment",
+        "terms_version",
+        "criteria_table",
+        "status",
+        "submitted_at",
+        "decided_at",
+        "decided_by",
+        "decision_reason",
+        "partner",
+    )
+    exclude = ("provinces", "criteria")
+    actions = ("approve", "reject")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("entry criteria"))
+    def criteria_summary(self, obj: PlatformApplication) -> str:
+        return "✓" if obj.meets_criteria else "✗ " + ", ".join(k for k, v in obj.criteria.items() if not v["ok"])
+
+    @admin.display(description=_("entry criteria"))
+    def criteria_table(self, obj: PlatformApplication) -> str:
+        return format_html_join(
+            "", "<p>{} {}: {}</p>", (("✓" if v["ok"] else "✗", k, v["detail"]) for k, v in obj.criteria.items())
+        )
+
+    @admin.display(description=_("provinces served"))
+    def province_list(self, obj: PlatformApplication) -> str:
+        return ", ".join(obj.provinces.order_by("name").values_list("name", flat=True))
+
+    def _decide(self, request: HttpRequest, queryset: QuerySet[PlatformApplication], approve: bool) -> Any:
+        form = DecisionForm(request.POST if "reason" in request.POST else None)
+        if not form.is_valid():
+            context = {
+                **self.admin_site.each_context(request),
+                "title": _("Approve applications") if approve else _("Reject applications"),
+                "form": form,
+                "queryset": queryset,
+                "action": "approve" if approve else "reject",
+                "opts": self.model._meta,
+            }
+            return render(request, "admin/applicants/reason_action.html", context)
+        for application in queryset:
+            try:
+                decided, issued = application_decide(
+                    application_id=application.pk,
+                    approve=approve,
+                    reason=form.cleaned_data["reason"],
+                    user=cast(User, request.user),
+                )
+            except LifecycleError as error:
+                self.message_user(request, f"{application}: {error.message}", messages.ERROR)
+                continue
+            if issued is not None:
+                self.message_user(
+                    request,
+                    format_html(
+                        "{}: API key <code>{}</code> · signing secret <code>{}</code><br>{}",
+                        decided.platform_name,
+                        issued.key,
+                        issued.signing_secret,
+                        _("Copy both now: they are not shown again."),
+                    ),
+                    messages.WARNING,
+                )
+        return None
+
+    @admin.action(description=_("Approve: take the platform to onboarding"), permissions=["change"])
+    def approve(self, request: HttpRequest, queryset: QuerySet[PlatformApplication]) -> Any:
+        return self._decide(request, queryset, approve=True)
+
+    @admin.action(description=_("Reject (with a reason)"), permissions=["change"])
+    def reject(self, request: HttpRequest, queryset: QuerySet[PlatformApplication]) -> Any:
+        return self._decide(request, queryset, approve=False)
+
+
+class DecisionForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))

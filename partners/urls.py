@@ -1,6 +1,6 @@
 from django.urls import path
 
-from partners import participant, views
+from partners import onboarding_views, participant, views
 
 app_name = "catalogue"
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("pembelian/<uuid:purchase_id>/konfirmasi/", participant.confirm, name="purchase-confirm"),
     path("pembelian/<uuid:purchase_id>/ulasan/", participant.review, name="purchase-review"),
     path("kehadiran/<str:token>/", participant.attendance, name="attendance"),
+    path("mitra/daftar/", onboarding_views.apply, name="platform-apply"),
 ]

@@ -68,3 +68,53 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner}: {self.from_status} -> {self.to_status}"
+
+
+class ApplicationStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Waiting for review")
+    APPROVED = "approved", _("Approved (platform in onboarding)")
+    REJECTED = "rejected", _("Rejected")
+
+
+class PlatformApplication(models.Model):
+    """A platform asking to join through the open door: the entry criteria are checked when it
+    is submitted and shown to the reviewer."""
+
+    company_name = models.CharField(_("company name (PT)"), max_length=200)
+    platform_name = models.CharField(_("platform name"), max_length=120)
+    website = models.URLField(_("website"))
+    business_id_number = models.CharField(_("business identification number (NIB)"), max_length=13)
+    tax_number = models.CharField(_("tax number (NPWP)"), max_length=16)
+    contact_name = models.CharField(_("contact person"), max_length=150)
+    contact_email = models.EmailField(_("contact email"))
+    contact_phone = models.CharField(_("contact phone"), max_length=20)
+    provinces = models.ManyToManyField(
+        "applicants.Province", verbose_name=_("provinces served"), related_name="+", blank=True
+    )
+    can_integrate_payment = models.BooleanField(_("can integrate Prakerja as a payment method"))
+    terms_version = models.CharField(_("standard terms accepted (version)"), max_length=20)
+    criteria = models.JSONField(_("entry criteria check"), default=dict)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ApplicationStatus.choices, default=ApplicationStatus.SUBMITTED
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    decision_reason = models.TextField(_("reason"), blank=True)
+    partner = models.OneToOneField(
+        Partner, verbose_name=_("platform"), on_delete=models.PROTECT, null=True, blank=True, related_name="application"
+    )
+
+    class Meta:
+        verbose_name = _("platform application")
+        verbose_name_plural = _("platform applications")
+        ordering = ("-submitted_at",)
+
+    def __str__(self) -> str:
+        return f"{self.platform_name} ({self.company_name})"
+
+    @property
+    def meets_criteria(self) -> bool:
+        return bool(self.criteria) and all(item["ok"] for item in self.criteria.values())

@@ -14,7 +14,8 @@ from prakerja.messaging.services import email_send_after_commit
 
 S = PartnerStatus
 TRANSITIONS: dict[str, set[str]] = {
-    S.PROSPECT: {S.INVITED},
+    # An open application accepts the standard terms as they stand: prospect -> agreement signed.
+    S.PROSPECT: {S.INVITED, S.AGREEMENT_SIGNED},
     S.INVITED: {S.IN_DISCUSSION, S.DECLINED},
     S.IN_DISCUSSION: {S.AGREEMENT_SIGNED, S.DECLINED},
     S.AGREEMENT_SIGNED: {S.ONBOARDING, S.WITHDRAWN},
