@@ -4,11 +4,9 @@ reconciliation, the payout-account review queue, surveys."""
 
 from typing import Any, cast
 
-from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
-from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -24,13 +22,11 @@ from applicants.models import (
     PayoutPolicy,
     PayoutStatus,
     Reconciliation,
-    RunStatus,
     Survey,
     SurveyQuestion,
     SurveyResponse,
 )
 from applicants.services.disbursement import (
-    csv_lines,
     disbursement_run_approve,
     disbursement_run_create,
     disbursement_run_reject,
@@ -42,32 +38,9 @@ from applicants.services.disbursement import (
 from applicants.services.payout_accounts import payout_account_review
 from prakerja.accounts.models import User
 from prakerja.audit.services import Actor, audit_record
-
-
-def _rupiah(amount: int | None) -> str:
-    return f"Rp{amount or 0:,}".replace(",", ".")
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
-
-
-def _ask_reason(
-    request: HttpRequest, admin_: admin.ModelAdmin[Any], title: str, queryset: QuerySet[Any], action: str
-) -> HttpResponse | str:
-    """Either the reason typed on the confirmation page, or the page asking for it."""
-    form = ReasonForm(request.POST if "reason" in request.POST else None)
-    if form.is_valid():
-        return str(form.cleaned_data["reason"])
-    context = {
-        **admin_.admin_site.each_context(request),
-        "title": title,
-        "form": form,
-        "queryset": queryset,
-        "action": action,
-        "opts": admin_.model._meta,
-    }
-    return TemplateResponse(request, "admin/applicants/reason_action.html", context)
+from prakerja.core.admin_actions import action_form_or_page
+from prakerja.core.formatting import csv_lines, rupiah
+from prakerja.payments.providers import mask_account_number
 
 
 @admin.register(DisbursementRun)
@@ -95,7 +68,7 @@ class DisbursementRunAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("total"))
     def total(self, obj: DisbursementRun) -> str:
-        return _rupiah(obj.total_amount)
+        return rupiah(obj.total_amount)
 
     @admin.display(description=_("payouts per state"))
     def state_totals(self, obj: DisbursementRun) -> str:
@@ -111,7 +84,7 @@ class DisbursementRunAdmin(ReadOnlyAdmin):
                     r["status"],
                     labels.get(str(r["status"]), r["status"]),
                     r["count"],
-                    _rupiah(cast(int, r["amount"])),
+                    rupiah(cast(int, r["amount"])),
                 )
                 for r in rows
             ),
@@ -131,8 +104,8 @@ class DisbursementRunAdmin(ReadOnlyAdmin):
                     (
                         reverse("admin:applicants_reconciliation_change", args=[r.pk]),
                         r.created_at.strftime("%Y-%m-%d %H:%M"),
-                        _rupiah(r.ours_amount),
-                        _rupiah(r.theirs_amount),
+                        rupiah(r.ours_amount),
+                        rupiah(r.theirs_amount),
                         _("%(n)s mismatches") % {"n": len(r.mismatches)},
                     )
                     for r in rows
@@ -174,12 +147,14 @@ class DisbursementRunAdmin(ReadOnlyAdmin):
 
     @admin.action(description=_("Reject the selected runs (nothing is sent)"), permissions=["approve"])
     def reject(self, request: HttpRequest, queryset: QuerySet[DisbursementRun]) -> HttpResponse | None:
-        reason = _ask_reason(request, self, str(_("Reject runs")), queryset, "reject")
-        if not isinstance(reason, str):
-            return reason
+        form = action_form_or_page(request, self, queryset, title=str(_("Reject runs")))
+        if isinstance(form, HttpResponse):
+            return form
         for run in queryset:
             try:
-                disbursement_run_reject(run_id=run.pk, user=cast(User, request.user), reason=reason)
+                disbursement_run_reject(
+                    run_id=run.pk, user=cast(User, request.user), reason=form.cleaned_data["reason"]
+                )
             except ApplicantError as error:
                 self.message_user(request, f"#{run.pk}: {error.message}", messages.ERROR)
         return None
@@ -189,8 +164,12 @@ class DisbursementRunAdmin(ReadOnlyAdmin):
 
     @admin.action(description=_("Reconcile with the provider's settlement report"), permissions=["reconcile"])
     def reconcile(self, request: HttpRequest, queryset: QuerySet[DisbursementRun]) -> None:
-        for run in queryset.exclude(status__in=[RunStatus.PREPARING, RunStatus.AWAITING_APPROVAL]):
-            record = reconciliation_make(run_id=run.pk)
+        for run in queryset:
+            try:
+                record = reconciliation_make(run_id=run.pk)
+            except ApplicantError as error:
+                self.message_user(request, f"#{run.pk}: {error.message}", messages.ERROR)
+                continue
             level = messages.WARNING if record.mismatches else messages.SUCCESS
             self.message_user(
                 request, _("Run %(id)s: %(n)s mismatches.") % {"id": run.pk, "n": len(record.mismatches)}, level
@@ -247,11 +226,11 @@ class PayoutAdmin(admin.ModelAdmin[Payout]):
 
     @admin.display(description=_("account"))
     def masked_account(self, obj: Payout) -> str:
-        return "*" * max(len(obj.account_number) - 4, 0) + obj.account_number[-4:]
+        return mask_account_number(obj.account_number)
 
     @admin.display(description=_("amount"), ordering="amount")
     def amount_shown(self, obj: Payout) -> str:
-        return _rupiah(obj.amount)
+        return rupiah(obj.amount)
 
     @admin.action(
         description=_("Retry: release the failed payouts' instalments for the next run"), permissions=["change"]
@@ -310,15 +289,19 @@ class PayoutAccountAdmin(ReadOnlyAdmin):
         return obj.applicant.full_name
 
     def _review(self, request: HttpRequest, queryset: QuerySet[PayoutAccount], approve: bool) -> HttpResponse | None:
-        action = "approve_name" if approve else "reject_name"
         title = str(_("Approve the account names") if approve else _("Reject the account names"))
         queryset = queryset.filter(status=PayoutAccountStatus.AWAITING_REVIEW)
-        note = _ask_reason(request, self, title, queryset, action)
-        if not isinstance(note, str):
-            return note
+        form = action_form_or_page(request, self, queryset, title=title)
+        if isinstance(form, HttpResponse):
+            return form
         for account in queryset:
             try:
-                payout_account_review(account_id=account.pk, approve=approve, note=note, user=cast(User, request.user))
+                payout_account_review(
+                    account_id=account.pk,
+                    approve=approve,
+                    note=form.cleaned_data["reason"],
+                    user=cast(User, request.user),
+                )
             except ApplicantError as error:
                 self.message_user(request, f"#{account.pk}: {error.message}", messages.ERROR)
         return None

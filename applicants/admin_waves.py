@@ -1,6 +1,5 @@
 """PMO screens for waves, selection, decisions, cards and registries."""
 
-import csv
 from collections.abc import Iterator
 from typing import Any, cast
 
@@ -46,6 +45,7 @@ from applicants.services.selection import (
 from applicants.services.waves import WaveError, quotas_parse_csv, quotas_problem, wave_quotas_set
 from prakerja.accounts.models import User
 from prakerja.audit.services import Actor, audit_record
+from prakerja.core.formatting import csv_lines
 
 
 class QuotaFormSet(BaseInlineFormSet):
@@ -297,14 +297,12 @@ class WaveAdmin(admin.ModelAdmin[Wave]):
         return response
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def _csv_lines(wave: Wave) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow(
+    return csv_lines(_decision_rows(wave))
+
+
+def _decision_rows(wave: Wave) -> Iterator[list[Any]]:
+    yield (
         [
             "member",
             "nik",
@@ -323,7 +321,7 @@ def _csv_lines(wave: Wave) -> Iterator[str]:
     for row in decisions_for_export(wave):
         values = list(row)
         values[4] = " ".join(cast(list[str], values[4]))
-        yield writer.writerow(values)
+        yield values
 
 
 class ReadOnlyAdmin(admin.ModelAdmin[Any]):

@@ -31,7 +31,7 @@ from applicants.models import (
 from applicants.services.incentives import survey_next, survey_submit
 from applicants.services.payout_accounts import payout_account_confirm, payout_account_resend, payout_account_start
 from applicants.views import _form_error, applicant_required
-from prakerja.payments.providers import PayoutChannel, failure_reason
+from prakerja.payments.providers import PayoutChannel, failure_reason, mask_account_number
 
 SENDING = (PayoutStatus.CREATED, PayoutStatus.PENDING, PayoutStatus.UNKNOWN)
 
@@ -42,10 +42,6 @@ class InstalmentRow:
     state: str  # for styling and tests
     words: str
     action: bool = False  # the participant should change the account
-
-
-def _rupiah(amount: int) -> str:
-    return "Rp" + formats.number_format(amount, force_grouping=True)
 
 
 def _row(instalment: Instalment, payout: Payout | None) -> InstalmentRow:
@@ -81,7 +77,7 @@ def _row(instalment: Instalment, payout: Payout | None) -> InstalmentRow:
 
 
 def _account_words(payout: Payout) -> str:
-    return f"{PayoutChannel(payout.channel).label} {'*' * 4}{payout.account_number[-4:]}"
+    return f"{PayoutChannel(payout.channel).label} {mask_account_number(payout.account_number)}"
 
 
 def incentive_overview(card: Card) -> dict[str, Any]:

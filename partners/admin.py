@@ -5,7 +5,6 @@ from django.contrib import admin, messages
 from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -27,6 +26,7 @@ from partners.services.onboarding import application_decide
 from partners.services.webhooks import webhook_endpoint_create, webhook_redeliver
 from prakerja.accounts.models import User
 from prakerja.audit.services import Actor
+from prakerja.core.admin_actions import action_form_or_page
 
 
 class StatusChangeForm(forms.Form):
@@ -72,30 +72,22 @@ class PartnerAdmin(admin.ModelAdmin[Partner]):
 
     @admin.action(description=_("Change status (with a reason)"), permissions=["change"])
     def change_status(self, request: HttpRequest, queryset: QuerySet[Partner]) -> HttpResponse | None:
-        form = StatusChangeForm(request.POST if "apply" in request.POST else None)
-        if form.is_valid():
-            for partner in queryset:
-                try:
-                    partner_status_change(
-                        partner=partner,
-                        to=form.cleaned_data["to"],
-                        reason=form.cleaned_data["reason"],
-                        actor=Actor.for_user(cast(User, request.user)),
-                    )
-                except LifecycleError as error:
-                    self.message_user(request, f"{partner}: {error.message}", messages.ERROR)
-                else:
-                    self.message_user(request, _("%(partner)s: status changed.") % {"partner": partner})
-            return None
-        context = {
-            **self.admin_site.each_context(request),
-            "form": form,
-            "queryset": queryset,
-            "title": _("Change status"),
-            "action": request.POST.get("action"),
-            "opts": self.model._meta,
-        }
-        return render(request, "admin/action_with_reason.html", context)
+        form = action_form_or_page(request, self, queryset, title=str(_("Change status")), form_class=StatusChangeForm)
+        if isinstance(form, HttpResponse):
+            return form
+        for partner in queryset:
+            try:
+                partner_status_change(
+                    partner=partner,
+                    to=form.cleaned_data["to"],
+                    reason=form.cleaned_data["reason"],
+                    actor=Actor.for_user(cast(User, request.user)),
+                )
+            except LifecycleError as error:
+                self.message_user(request, f"{partner}: {error.message}", messages.ERROR)
+            else:
+                self.message_user(request, _("%(partner)s: status changed.") % {"partner": partner})
+        return None
 
 
 @admin.register(Listing)
@@ -295,17 +287,10 @@ class PlatformApplicationAdmin(admin.ModelAdmin[PlatformApplication]):
         return ", ".join(obj.provinces.order_by("name").values_list("name", flat=True))
 
     def _decide(self, request: HttpRequest, queryset: QuerySet[PlatformApplication], approve: bool) -> Any:
-        form = DecisionForm(request.POST if "reason" in request.POST else None)
-        if not form.is_valid():
-            context = {
-                **self.admin_site.each_context(request),
-                "title": _("Approve applications") if approve else _("Reject applications"),
-                "form": form,
-                "queryset": queryset,
-                "action": "approve" if approve else "reject",
-                "opts": self.model._meta,
-            }
-            return render(request, "admin/applicants/reason_action.html", context)
+        title = _("Approve applications") if approve else _("Reject applications")
+        form = action_form_or_page(request, self, queryset, title=str(title))
+        if isinstance(form, HttpResponse):
+            return form
         for application in queryset:
             try:
                 decided, issued = application_decide(
@@ -338,7 +323,3 @@ class PlatformApplicationAdmin(admin.ModelAdmin[PlatformApplication]):
     @admin.action(description=_("Reject (with a reason)"), permissions=["change"])
     def reject(self, request: HttpRequest, queryset: QuerySet[PlatformApplication]) -> Any:
         return self._decide(request, queryset, approve=False)
-
-
-class DecisionForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))

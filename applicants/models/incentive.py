@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from applicants.models.applicant import Applicant
 from applicants.models.wave import Card
-from prakerja.payments.providers import PayoutChannel
+from prakerja.payments.providers import PayoutChannel, mask_account_number
 
 
 class AccountMatch(models.TextChoices):
@@ -72,8 +72,7 @@ class PayoutAccount(models.Model):
 
     @property
     def masked_number(self) -> str:
-        number = self.account_number
-        return "*" * max(len(number) - 4, 0) + number[-4:]
+        return mask_account_number(self.account_number)
 
 
 class Entitlement(models.Model):

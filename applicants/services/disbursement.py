@@ -17,7 +17,6 @@ Money: participant incentive payable -> payouts in flight when the payout is mad
 """
 
 import contextlib
-import csv
 import datetime as dt
 import logging
 import time
@@ -54,6 +53,7 @@ from prakerja.payments.providers import (
     TransferOrder,
     TransferResult,
     failure_reason,
+    mask_account_number,
     payment_provider,
 )
 
@@ -606,30 +606,18 @@ EXPORT_HEADER = ["payout", "reference", "run", "instalment", "channel", "account
 def payouts_csv_rows(queryset: Iterable[Payout]) -> Iterator[list[str]]:
     yield EXPORT_HEADER
     for p in queryset:
-        masked = "*" * max(len(p.account_number) - 4, 0) + p.account_number[-4:]
         yield [
             str(p.pk),
             payout_reference(p.pk),
             str(p.run_id),
             str(p.instalment_id),
             p.channel,
-            masked,
+            mask_account_number(p.account_number),
             str(p.amount),
             p.status,
             p.response_code,
             p.failure_reason,
         ]
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_lines(rows: Iterable[list[str]]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    for row in rows:
-        yield writer.writerow(row)
 
 
 # -- reconciliation ----------------------------------------------------------------------
@@ -640,6 +628,8 @@ def reconciliation_make(*, run_id: int | None = None, day: dt.date | None = None
     provider = payment_provider()
     if run_id is not None:
         run = DisbursementRun.objects.get(pk=run_id)
+        if run.status in (RunStatus.PREPARING, RunStatus.AWAITING_APPROVAL, RunStatus.REJECTED):
+            raise DisbursementError(_("Only a run that was sent can be reconciled."))
         ours_qs = Payout.objects.filter(run=run)
         first = timezone.localdate(run.submitted_at or run.created_at)
         days = [first + dt.timedelta(days=n) for n in range((timezone.localdate() - first).days + 1)]

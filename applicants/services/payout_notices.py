@@ -4,11 +4,8 @@ Indonesian: the phone and the inbox, not the browser, read them)."""
 from django.conf import settings
 
 from applicants.models import Payout
+from prakerja.core.formatting import rupiah
 from prakerja.messaging.services import email_send_after_commit, sms_send_after_commit
-
-
-def _rupiah(amount: int) -> str:
-    return f"Rp{amount:,}".replace(",", ".")
 
 
 def payouts_notify(*, failed: list[int], reversed: list[int]) -> int:
@@ -19,13 +16,13 @@ def payouts_notify(*, failed: list[int], reversed: list[int]) -> int:
         applicant = payout.instalment.card.applicant
         if payout.pk in failed:
             text = (
-                f"Transfer insentif Kartu Prakerja {_rupiah(payout.amount)} gagal: {payout.failure_reason} "
+                f"Transfer insentif Kartu Prakerja {rupiah(payout.amount)} gagal: {payout.failure_reason} "
                 f"Ganti rekening/e-wallet Anda di {link} agar kami kirim ulang."
             )
             kind = "failed"
         else:
             text = (
-                f"Insentif Kartu Prakerja {_rupiah(payout.amount)} dikembalikan oleh bank/e-wallet penerima. "
+                f"Insentif Kartu Prakerja {rupiah(payout.amount)} dikembalikan oleh bank/e-wallet penerima. "
                 f"Periksa atau ganti rekening Anda di {link}; kami akan mengirim ulang."
             )
             kind = "reversed"

@@ -39,6 +39,11 @@ def is_ewallet(channel: str) -> bool:
     return channel in EWALLETS
 
 
+def mask_account_number(number: str) -> str:
+    """All but the last four digits hidden: ******6789."""
+    return "*" * max(len(number) - 4, 0) + number[-4:]
+
+
 class Outcome(StrEnum):
     SUCCESS = "success"  # the money reached the account
     FAILED = "failed"  # terminal: nothing was sent, and resending under this key never will

@@ -113,7 +113,9 @@ def test_a_verifier_approves_a_near_match_name_with_a_note():
     url = reverse("admin:applicants_payoutaccount_changelist")
     asked = client.post(url, {"action": "approve_name", "_selected_action": [account.pk]})
     assert "Reason" in asked.content.decode() or "Alasan" in asked.content.decode()
-    client.post(url, {"action": "approve_name", "_selected_action": [account.pk], "reason": "Nama tengah"})
+    client.post(
+        url, {"action": "approve_name", "_selected_action": [account.pk], "reason": "Nama tengah", "apply": "1"}
+    )
     account.refresh_from_db()
     assert account.status == PayoutAccountStatus.ACTIVE
     assert account.review_note == "Nama tengah"
