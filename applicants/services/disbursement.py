@@ -322,23 +322,13 @@ def payout_chunk_submit(*, chunk_id: int) -> Counter[str]:
         )
         unanswered = cursor.fetchall()
     claimed_at = time.perf_counter()
-    provider = payment_provider()
+    orders = [_order(pk, channel, number, amount) for pk, channel, number, amount in unanswered]
+    # A chunk claimed before may have been sent in part: ask first.
     results: list[TransferResult] = []
-    resend = {row[0] for row in unanswered}
-    if attempts > 1 and unanswered:
-        resend = set()
-        for result in provider.status_many([payout_reference(row[0]) for row in unanswered]):
-            if result.outcome == Outcome.NOT_FOUND:
-                resend.add(payout_id_of(result.reference) or 0)
-            else:
-                results.append(result)
-    orders = [
-        TransferOrder(reference=payout_reference(pk), channel=channel, account_number=number, amount=amount)
-        for pk, channel, number, amount in unanswered
-        if pk in resend
-    ]
-    if orders:
-        results.extend(provider.transfer_many(orders))
+    if attempts > 1:
+        results = _ask_then_send(orders)
+    elif orders:
+        results = payment_provider().transfer_many(orders)
     sent_at = time.perf_counter()
     counts = payouts_apply(results)
     PayoutChunk.objects.filter(pk=chunk_id).update(finished_at=timezone.now())
@@ -366,6 +356,30 @@ def run_send_here(*, run_id: int) -> Counter[str]:
     ):
         counts.update(payout_chunk_submit(chunk_id=chunk_id))
     return counts
+
+
+def _order(pk: int, channel: str, number: str, amount: int) -> TransferOrder:
+    return TransferOrder(reference=payout_reference(pk), channel=channel, account_number=number, amount=amount)
+
+
+def _ask_then_send(orders: list[TransferOrder], *, resendable: set[int] | None = None) -> list[TransferResult]:
+    """The one rule for payouts whose fate is unknown: ask the provider, and send again (under
+    the same reference, never a new one) only what it never received. `resendable` limits
+    which payout ids may be sent again (default: all)."""
+    if not orders:
+        return []
+    provider = payment_provider()
+    by_reference = {order.reference: order for order in orders}
+    results: list[TransferResult] = []
+    again: list[TransferOrder] = []
+    for result in provider.status_many(list(by_reference)):
+        if result.outcome != Outcome.NOT_FOUND:
+            results.append(result)
+        elif resendable is None or payout_id_of(result.reference) in resendable:
+            again.append(by_reference[result.reference])
+    if again:
+        results.extend(provider.transfer_many(again))
+    return results
 
 
 def _finish_if_sent(run_id: int) -> None:
@@ -536,17 +550,10 @@ def payouts_resolve(*, limit: int = 2000, older_than_s: int | None = None) -> Co
         rows = {row[0]: row for row in cursor.fetchall()}
     if not rows:
         return Counter()
-    provider = payment_provider()
-    results, resend = [], []
-    for result in provider.status_many([payout_reference(pk) for pk in rows]):
-        if result.outcome == Outcome.NOT_FOUND:
-            pk, status, channel, number, amount = rows[payout_id_of(result.reference) or 0]
-            if status == PayoutStatus.UNKNOWN:
-                resend.append(TransferOrder(payout_reference(pk), channel, number, amount))
-        else:
-            results.append(result)
-    if resend:
-        results.extend(provider.transfer_many(resend))
+    # Pending ones are in the provider's hands: never resent, only asked about.
+    orders = [_order(pk, channel, number, amount) for pk, _status, channel, number, amount in rows.values()]
+    resendable = {pk for pk, status, *_rest in rows.values() if status == PayoutStatus.UNKNOWN}
+    results = _ask_then_send(orders, resendable=resendable)
     return payouts_apply(results)
 
 

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from prakerja.payments.callbacks import callback_body, callback_deliver
 from prakerja.payments.models import SandboxAccount, SandboxCallback, SandboxTransfer, SandboxTransferStatus
 from prakerja.payments.providers import (
     CONFLICT_CODE,
@@ -187,8 +188,6 @@ class SandboxPaymentProvider:
 def sandbox_callbacks_deliver(*, limit: int = 500) -> int:
     """Send the due callbacks (beat). A reversal is when the bank returns the money: the
     sandbox's books change at that moment."""
-    from prakerja.payments.callbacks import callback_body, callback_deliver
-
     delivered = 0
     with transaction.atomic():
         due = list(
