@@ -7,9 +7,12 @@ PORT ?= 8000
 export PORT
 STAMP := $(VENV)/.installed
 
-.PHONY: install services db run test test-fast lint format bench clean messages regions-data
+.PHONY: install services db run test test-fast lint format bench clean messages regions-data vendor-js
 REGIONS_PACKAGE := idn-area-data@4.0.1
 REGIONS_DIR := var/vendor/idn-area-data
+# Charts in the admin: Chart.js from the npm registry, served from our own static files.
+CHARTJS_PACKAGE := chart.js@4.5.1
+CHARTJS := var/vendor/static/vendor/chartjs/chart.umd.min.js
 
 install: $(STAMP)
 
@@ -34,7 +37,15 @@ $(REGIONS_DIR)/data/provinces.csv:
 	rm -rf $(REGIONS_DIR) && mkdir -p $(REGIONS_DIR)
 	tar -xzf var/vendor/idn-area-data-*.tgz -C $(REGIONS_DIR) --strip-components=1 package/data package/LICENSE
 
-db: install services messages regions-data
+vendor-js: $(CHARTJS)
+
+$(CHARTJS):
+	@mkdir -p var/vendor/chartjs-pack $(dir $(CHARTJS))
+	cd var/vendor/chartjs-pack && npm pack --silent $(CHARTJS_PACKAGE) > /dev/null
+	tar -xzf var/vendor/chartjs-pack/chart.js-*.tgz -C $(dir $(CHARTJS)) --strip-components=2 package/dist/chart.umd.min.js
+	tar -xzf var/vendor/chartjs-pack/chart.js-*.tgz -C $(dir $(CHARTJS)) --strip-components=1 package/LICENSE.md
+
+db: install services messages regions-data vendor-js
 	$(BIN)/python manage.py migrate --noinput -v 0
 	$(BIN)/python manage.py load_regions -v 0
 
@@ -60,11 +71,11 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: install services messages regions-data lint
+test: install services messages regions-data vendor-js lint
 	DJANGO_SETTINGS_MODULE=prakerja.settings.test $(BIN)/python manage.py makemigrations --check --dry-run -v 1
 	$(BIN)/pytest -n 2 --dist loadgroup
 
-bench: install services regions-data
+bench: install services regions-data vendor-js
 	$(BIN)/pytest tests/benchmarks -o python_files='bench_*.py' -p no:xdist -q -s --no-header -rN --create-db
 
 clean:

@@ -10,7 +10,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from courses.errors import CurationError
-from courses.models import Category, Course, IntegrationCall, Schedule, Trainer, TrainingInstitution
+from courses.models import Category, Course, CourseReview, IntegrationCall, Schedule, Trainer, TrainingInstitution
 from courses.models.institutions import InstitutionSigningKey
 from courses.services.curation import (
     course_approve,
@@ -202,6 +202,26 @@ class IntegrationCallAdmin(admin.ModelAdmin[IntegrationCall]):
     list_filter = ("success", "endpoint", "institution")
     list_select_related = ("institution",)
     search_fields = ("=redeem_code", "client_code")
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(CourseReview)
+class CourseReviewAdmin(admin.ModelAdmin[CourseReview]):
+    """Participants' reviews (read-only): the evaluation's average rating drills down here."""
+
+    list_display = ("created_at", "course", "rating", "author_name", "platform_id")
+    list_filter = ("rating",)
+    list_select_related = ("course",)
+    search_fields = ("=course__code",)
     show_full_result_count = False
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -8,8 +8,11 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from applicants.admin_waves import ReadOnlyAdmin
 from partners.models import (
     Agreement,
+    ApiRequestLog,
+    IntegrationCheck,
     Listing,
     Partner,
     PartnerAPIKey,
@@ -21,6 +24,7 @@ from partners.models import (
     WebhookEndpoint,
 )
 from partners.services.api_keys import api_key_issue, api_key_revoke
+from partners.services.integration_check import integration_check_steps, partner_activate_after_check
 from partners.services.lifecycle import LifecycleError, partner_status_change
 from partners.services.onboarding import application_decide
 from partners.services.webhooks import webhook_endpoint_create, webhook_redeliver
@@ -59,16 +63,46 @@ class StatusChangeInline(admin.TabularInline[StatusChange, Partner]):
         return False
 
 
+class IntegrationCheckInline(admin.TabularInline[IntegrationCheck, Partner]):
+    model = IntegrationCheck
+    extra = 0
+    fields = ("created_at", "listing", "steps", "activated_at")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("steps"))
+    def steps(self, obj: IntegrationCheck) -> str:
+        return format_html_join(
+            " · ", "{} {}", ((("✔" if step.done else "✘"), step.label) for step in integration_check_steps(obj))
+        )
+
+
 @admin.register(Partner)
 class PartnerAdmin(admin.ModelAdmin[Partner]):
     list_display = ("name", "legal_name", "status", "created_at")
-    inlines = (AgreementInline, StatusChangeInline)
+    inlines = (AgreementInline, StatusChangeInline, IntegrationCheckInline)
     list_filter = ("status",)
     search_fields = ("name", "legal_name")
     prepopulated_fields = {"slug": ("name",)}
     filter_horizontal = ("institutions",)
     readonly_fields = ("status",)
-    actions = ("change_status",)
+    actions = ("change_status", "activate_after_check")
+
+    @admin.action(description=_("Integration check passed: make active"), permissions=["change"])
+    def activate_after_check(self, request: HttpRequest, queryset: QuerySet[Partner]) -> None:
+        for partner in queryset:
+            try:
+                partner_activate_after_check(partner=partner, actor=Actor.for_user(cast(User, request.user)))
+            except LifecycleError as error:
+                self.message_user(request, f"{partner}: {error.message}", messages.ERROR)
+            else:
+                self.message_user(request, _("%(partner)s is active.") % {"partner": partner})
 
     @admin.action(description=_("Change status (with a reason)"), permissions=["change"])
     def change_status(self, request: HttpRequest, queryset: QuerySet[Partner]) -> HttpResponse | None:
@@ -323,3 +357,17 @@ class PlatformApplicationAdmin(admin.ModelAdmin[PlatformApplication]):
     @admin.action(description=_("Reject (with a reason)"), permissions=["change"])
     def reject(self, request: HttpRequest, queryset: QuerySet[PlatformApplication]) -> Any:
         return self._decide(request, queryset, approve=False)
+
+
+@admin.register(ApiRequestLog)
+class ApiRequestLogAdmin(ReadOnlyAdmin):
+    """Every partner API request (no bodies, no keys): for support and the API error rate."""
+
+    list_display = ("at", "partner", "method", "route", "status_code", "duration_ms")
+    list_filter = ("partner", "status_code", "method")
+    list_select_related = ("partner",)
+    show_full_result_count = False
+    ordering = ("-at",)
+
+
+from partners import admin_evaluation  # noqa: E402, F401  (registers the evaluation screens)

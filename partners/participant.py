@@ -102,7 +102,11 @@ def review(request: HttpRequest, purchase_id: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             review_submit(
-                card=card, course=purchase.course, rating=form.cleaned_data["rating"], text=form.cleaned_data["text"]
+                card=card,
+                course=purchase.course,
+                rating=form.cleaned_data["rating"],
+                text=form.cleaned_data["text"],
+                platform_id=purchase.partner_id,
             )
         except CourseError as error:
             form.add_error(None, error.message)

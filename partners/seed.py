@@ -231,6 +231,7 @@ def seed_incentives(context: SeedContext) -> None:
         Purchase.objects.filter(pk=purchase.pk).update(otp_hash=code_hash)
         purchase_confirm(purchase_id=str(purchase.pk), otp=code, partner=listing.partner)
         RedeemCode.objects.filter(purchase=purchase).update(status=RedeemCodeStatus.USED, used_at=now)
+        Purchase.objects.filter(pk=purchase.pk).update(started_at=now)
         purchase_complete(
             purchase_id=str(purchase.pk),
             partner=listing.partner,
@@ -240,7 +241,11 @@ def seed_incentives(context: SeedContext) -> None:
         )
         if state != "review":
             review_submit(
-                card=card, course=listing.course, rating=5, text="Materinya jelas, contoh soalnya sesuai pekerjaan."
+                card=card,
+                course=listing.course,
+                rating=5,
+                text="Materinya jelas, contoh soalnya sesuai pekerjaan.",
+                platform_id=listing.partner_id,
             )
         if state in ("paid", "failed"):
             account(card, number(1000 + card.pk, fails=state == "failed"))

@@ -1,6 +1,9 @@
 from celery import shared_task
 
+from partners.services.api_log import api_requests_prune
+from partners.services.evaluation import EvaluationError, evaluation_run, period_parse, previous_period
 from partners.services.webhooks import webhook_delivery_attempt, webhooks_due
+from prakerja.audit.services import Actor
 
 
 @shared_task(name="webhooks.deliver", acks_late=True)
@@ -32,3 +35,20 @@ def idempotency_prune() -> int:
 
     deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=timezone.now() - dt.timedelta(hours=25)).delete()
     return deleted
+
+
+@shared_task(name="batch.partners_evaluate", acks_late=True)
+def partners_evaluate(*, period: str = "") -> str:
+    """The monthly draft (last month by default); re-running replaces the draft, a published
+    period is left alone."""
+    month = period_parse(period) if period else previous_period()
+    try:
+        evaluation = evaluation_run(period=month, actor=Actor.system("partners.evaluate"))
+    except EvaluationError as exc:
+        return exc.message
+    return f"{evaluation}: {evaluation.results.count()} platforms in {evaluation.compute_ms} ms"
+
+
+@shared_task(name="batch.partners_api_log_prune", acks_late=True)
+def partners_api_log_prune() -> int:
+    return api_requests_prune()

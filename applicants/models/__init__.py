@@ -8,6 +8,7 @@ from applicants.models.applicant import (
     TrainingInterest,
 )
 from applicants.models.basic_test import Question, QuestionCategory, TestAttempt
+from applicants.models.complaint import Complaint, ComplaintCategory, ComplaintStatus
 from applicants.models.incentive import (
     OPEN_PAYOUT_STATUSES,
     AccountMatch,
@@ -57,6 +58,9 @@ __all__ = [
     "Blacklisting",
     "Card",
     "CardStatus",
+    "Complaint",
+    "ComplaintCategory",
+    "ComplaintStatus",
     "Decision",
     "DisbursementRun",
     "EducationLevel",

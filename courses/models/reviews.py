@@ -14,6 +14,9 @@ class CourseReview(models.Model):
     text = models.TextField(_("review"))
     author_name = models.CharField(_("shown as"), max_length=60)
     created_at = models.DateTimeField(_("written at"), auto_now_add=True)
+    # The platform the course was bought on (partners' id, given by the caller; no foreign key:
+    # courses sits below partners). The platforms' evaluation averages ratings by it.
+    platform_id = models.PositiveIntegerField(_("platform"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("course review")
@@ -22,7 +25,10 @@ class CourseReview(models.Model):
             models.UniqueConstraint(fields=["card", "course"], name="review_once_per_card_course"),
             models.CheckConstraint(condition=models.Q(rating__gte=1, rating__lte=5), name="review_rating_1_to_5"),
         ]
-        indexes = [models.Index(fields=["course", "-created_at"], name="review_course_recent_idx")]
+        indexes = [
+            models.Index(fields=["course", "-created_at"], name="review_course_recent_idx"),
+            models.Index(fields=["created_at"], name="review_created_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.course_id}: {self.rating}"

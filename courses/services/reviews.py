@@ -19,8 +19,11 @@ def _shown_name(full_name: str) -> str:
 
 
 @transaction.atomic
-def review_submit(*, card: Card, course: Course, rating: int, text: str) -> CourseReview:
-    """The caller checks that this card completed this course (the purchase lives above)."""
+def review_submit(
+    *, card: Card, course: Course, rating: int, text: str, platform_id: int | None = None
+) -> CourseReview:
+    """The caller checks that this card completed this course (the purchase lives above) and
+    says on which platform it was bought (`platform_id`, for the platforms' evaluation)."""
     if not 1 <= rating <= 5:
         raise CourseError(_("Choose from 1 to 5 stars."))
     text = text.strip()
@@ -34,6 +37,7 @@ def review_submit(*, card: Card, course: Course, rating: int, text: str) -> Cour
                 rating=rating,
                 text=text[:4000],
                 author_name=_shown_name(card.applicant.full_name),
+                platform_id=platform_id,
             )
     except IntegrityError as exc:
         raise CourseError(_("You have already reviewed this course.")) from exc

@@ -62,6 +62,8 @@ class PartnerSignatureAuthentication(BaseAuthentication):
             raise AuthFailed("The API key is not valid.", "invalid_api_key")
         if api_key.has_expired or api_key.revoked:
             raise AuthFailed("The API key has been revoked or has expired.", "invalid_api_key")
+        # Known from here on: the request is logged against this platform, failed or not.
+        request._request.api_partner_id = api_key.partner_id  # type: ignore[attr-defined]
         if api_key.partner.status not in API_STATUSES:
             raise AuthFailed("This platform has no access to the API.", "partner_not_allowed")
         self._check_signature(request, api_key)

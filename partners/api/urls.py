@@ -6,6 +6,7 @@ router = SimpleRouter()
 router.register("catalog/courses", views.CatalogCourseViewSet, basename="catalog-course")
 router.register("listings", views.ListingViewSet, basename="listing")
 router.register("purchases", views.PurchaseViewSet, basename="purchase")
+router.register("sandbox/purchases", views.SandboxPurchaseViewSet, basename="sandbox-purchase")
 
 app_name = "partner-api"
 urlpatterns = router.urls

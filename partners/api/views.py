@@ -6,7 +6,7 @@ from typing import Any
 from django.core.cache import cache
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import IsAuthenticated
@@ -30,7 +30,13 @@ from partners.api.serializers import (
     PurchaseCreateSerializer,
     PurchaseSerializer,
 )
-from partners.models import Listing, Purchase
+from partners.models import IntegrationCheck, Listing, Purchase
+from partners.services.api_log import api_request_log
+from partners.services.integration_check import (
+    integration_check_complete,
+    integration_check_confirm,
+    integration_check_start,
+)
 from partners.services.listings import NewCourse, listing_create, listing_create_with_new_course, listing_update
 from partners.services.purchases import (
     PurchaseError,
@@ -103,7 +109,27 @@ IDEMPOTENT = [
 ]
 
 
-class PartnerAPIView(viewsets.GenericViewSet[Any]):
+class LoggedAPIView:
+    """Every request of a known platform is logged (its API error rate is part of its
+    evaluation), including those refused for a bad signature or a throttle."""
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        request._request.api_started = time.monotonic()  # type: ignore[attr-defined]
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        api_request_log(
+            partner_id=getattr(request._request, "api_partner_id", None),
+            method=request.method or "",
+            route=f"{getattr(self, 'basename', '')}-{getattr(self, 'action', '') or ''}",
+            status_code=response.status_code,
+            started=getattr(request._request, "api_started", None),
+        )
+        return response
+
+
+class PartnerAPIView(LoggedAPIView, viewsets.GenericViewSet[Any]):
     authentication_classes = [PartnerSignatureAuthentication]
     permission_classes = [IsAuthenticated]
     throttle_classes = [PartnerRateThrottle]
@@ -299,6 +325,71 @@ class PurchaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PartnerA
             completed_at=data["completed_at"],
         )
         return self._fresh(purchase)
+
+
+class SandboxPurchaseCreateSerializer(serializers.Serializer[Any]):
+    listing = serializers.IntegerField()
+
+
+class SandboxPurchaseSerializer(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    listing = serializers.IntegerField(source="listing_id")
+    price = serializers.IntegerField()
+    status = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+
+    def get_status(self, check: IntegrationCheck) -> str:
+        if check.completed_at is not None:
+            return "completed"
+        return "paid" if check.confirmed_at is not None else "awaiting_confirmation"
+
+
+class SandboxPurchaseCreatedSerializer(SandboxPurchaseSerializer):
+    sandbox_otp = serializers.CharField(help_text="The code a participant would read from the SMS (sandbox only).")
+
+
+@extend_schema_view(
+    create=extend_schema(
+        parameters=IDEMPOTENT,
+        request=SandboxPurchaseCreateSerializer,
+        responses={201: SandboxPurchaseCreatedSerializer},
+    ),
+    confirm=extend_schema(
+        parameters=IDEMPOTENT, request=PurchaseConfirmSerializer, responses={200: SandboxPurchaseSerializer}
+    ),
+    complete=extend_schema(parameters=IDEMPOTENT, request=None, responses={200: SandboxPurchaseSerializer}),
+)
+class SandboxPurchaseViewSet(PartnerAPIView):
+    """The integration check: a test purchase without a card or money (docs/partner-api.md)."""
+
+    lookup_value_regex = "[0-9a-fA-F-]{36}"
+    serializer_class = SandboxPurchaseSerializer
+
+    @idempotent
+    def create(self, request: Request) -> Response:
+        serializer = SandboxPurchaseCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        check, code = integration_check_start(
+            partner=partner_of(request), listing_id=serializer.validated_data["listing"]
+        )
+        body = dict(SandboxPurchaseSerializer(check).data, sandbox_otp=code)
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def confirm(self, request: Request, pk: str) -> Response:
+        serializer = PurchaseConfirmSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        check = integration_check_confirm(
+            partner=partner_of(request), check_id=pk, otp=serializer.validated_data["otp"]
+        )
+        return Response(SandboxPurchaseSerializer(check).data)
+
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def complete(self, request: Request, pk: str) -> Response:
+        check = integration_check_complete(partner=partner_of(request), check_id=pk)
+        return Response(SandboxPurchaseSerializer(check).data)
 
 
 __all__ = ["PartnerSignatureScheme", "PurchaseError"]

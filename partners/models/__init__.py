@@ -5,17 +5,37 @@ from partners.models.agreement import (
     PlatformApplication,
     StatusChange,
 )
-from partners.models.api import IdempotencyRecord, PartnerAPIKey
+from partners.models.api import ApiRequestLog, IdempotencyRecord, PartnerAPIKey
+from partners.models.evaluation import (
+    FRACTION_KPIS,
+    Evaluation,
+    EvaluationDecision,
+    EvaluationResult,
+    EvaluationStatus,
+    Kpi,
+    Recommendation,
+    Scorecard,
+    ScorecardRule,
+)
+from partners.models.integration import IntegrationCheck
 from partners.models.platform import Listing, Partner, PartnerStatus
 from partners.models.purchase import Purchase, PurchaseStatus
 from partners.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [
+    "FRACTION_KPIS",
     "STANDARD_TERMS_VERSION",
     "Agreement",
+    "ApiRequestLog",
     "ApplicationStatus",
     "DeliveryStatus",
+    "Evaluation",
+    "EvaluationDecision",
+    "EvaluationResult",
+    "EvaluationStatus",
     "IdempotencyRecord",
+    "IntegrationCheck",
+    "Kpi",
     "Listing",
     "Partner",
     "PartnerAPIKey",
@@ -23,6 +43,9 @@ __all__ = [
     "PlatformApplication",
     "Purchase",
     "PurchaseStatus",
+    "Recommendation",
+    "Scorecard",
+    "ScorecardRule",
     "StatusChange",
     "WebhookDelivery",
     "WebhookEndpoint",

@@ -1,6 +1,8 @@
 """Partner API credentials and the idempotency record of POST requests."""
 
+from django.contrib.postgres.indexes import BrinIndex
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.models import AbstractAPIKey
 
@@ -40,3 +42,27 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class ApiRequestLog(models.Model):
+    """One partner API request: who, what, the answer's status and how long it took. Append
+    only, in time order (a BRIN index on the time is enough); read by the evaluation's API error
+    rate and by the platform's support staff. Kept for `API_LOG_RETENTION_DAYS`."""
+
+    id = models.BigAutoField(primary_key=True)
+    partner = models.ForeignKey(
+        Partner, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    method = models.CharField(_("method"), max_length=7)
+    route = models.CharField(_("endpoint"), max_length=60)
+    status_code = models.PositiveSmallIntegerField(_("HTTP status"))
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"))
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("API request")
+        verbose_name_plural = _("API requests")
+        indexes = [BrinIndex(fields=["at"], name="api_request_at_brin")]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.route} {self.status_code}"

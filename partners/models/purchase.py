@@ -50,6 +50,8 @@ class Purchase(models.Model):
     )
     certificate_number = models.CharField(_("certificate number"), max_length=100, blank=True)
     certificate_url = models.URLField(_("certificate"), max_length=500, blank=True)
+    # When the institution committed the redeem code (copied from it: the code lives below).
+    started_at = models.DateTimeField(_("training started at"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     confirmed_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
@@ -70,6 +72,8 @@ class Purchase(models.Model):
         indexes = [
             models.Index(fields=["partner", "updated_at"], name="purchase_partner_updated_idx"),
             models.Index(fields=["card", "status"], name="purchase_card_status_idx"),
+            # Purchases of a period, for the platforms' evaluation.
+            models.Index(fields=["created_at"], name="purchase_created_idx"),
         ]
 
     def __str__(self) -> str:

@@ -3,7 +3,9 @@ delivered by Celery, signed, retried for a day."""
 
 import uuid
 
+from django.contrib.postgres.indexes import BrinIndex
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from partners.models.platform import Partner
@@ -60,6 +62,12 @@ class WebhookDelivery(models.Model):
     last_status_code = models.PositiveSmallIntegerField(_("last HTTP status"), null=True, blank=True)
     last_error = models.CharField(_("last error"), max_length=300, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    # Copied from the event and the endpoint, so the platforms' evaluation reads one narrow
+    # table by time range (a BRIN index) instead of joining millions of events.
+    partner = models.ForeignKey(
+        Partner, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("webhook delivery")
@@ -67,6 +75,7 @@ class WebhookDelivery(models.Model):
         constraints = [models.UniqueConstraint(fields=["event", "endpoint"], name="webhook_delivery_once")]
         indexes = [
             models.Index(fields=["next_attempt_at"], name="webhook_pending_idx", condition=models.Q(status="pending")),
+            BrinIndex(fields=["created_at"], name="webhook_delivery_created_brin"),
         ]
 
     def __str__(self) -> str:

@@ -315,5 +315,7 @@ def purchases_on_redeem_code_used(*, redeem_code: RedeemCode, **_: object) -> No
     """The institution committed a purchase's redeem code: tell the platform (webhook)."""
     purchase = Purchase.objects.select_related("partner").filter(redeem_code=redeem_code).first()
     if purchase is not None:
+        purchase.started_at = redeem_code.used_at or timezone.now()
+        purchase.save(update_fields=["started_at", "updated_at"])
         audit_record(actor=Actor.system("integration"), action="purchase.redeemed", target=purchase)
         _event(purchase, "purchase.redeemed")

@@ -64,7 +64,10 @@ def webhook_event_record(*, partner: Partner, type: str, payload: dict[str, Any]
     event = WebhookEvent.objects.create(partner=partner, type=type, payload=payload)
     now = timezone.now()
     deliveries = WebhookDelivery.objects.bulk_create(
-        [WebhookDelivery(event=event, endpoint_id=pk, next_attempt_at=now) for pk in endpoints]
+        [
+            WebhookDelivery(event=event, endpoint_id=pk, partner_id=partner.pk, created_at=now, next_attempt_at=now)
+            for pk in endpoints
+        ]
     )
     for delivery in deliveries:
         transaction.on_commit(partial(webhook_deliver.delay, delivery_id=delivery.pk))

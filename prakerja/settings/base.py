@@ -180,6 +180,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
+# Front-end libraries fetched from the npm registry by `make vendor-js` (Chart.js).
+STATICFILES_DIRS = [BASE_DIR / "var" / "vendor" / "static"]
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
 
 # Where `make regions-data` unpacks the idn-area-data npm package (provinces and regencies).
@@ -299,6 +301,9 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"partner": env.str("PARTNER_API_THROTTLE", default="6000/min")},
     "UNAUTHENTICATED_USER": None,
 }
+# Partner API requests are logged per request (evaluation's API error rate) and kept this long.
+API_LOG_RETENTION_DAYS = env.int("API_LOG_RETENTION_DAYS", default=400)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Kartu Prakerja Partner API",
     "VERSION": "1.0.0",

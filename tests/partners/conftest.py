@@ -1,4 +1,13 @@
+import hashlib
+import hmac
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
 import pytest
+from django.utils import timezone
 
 from applicants.models import Card
 from applicants.services.selection import wave_selection_run
@@ -18,3 +27,47 @@ def participant_card(training_fund: int) -> Card:
     member = WaveMemberFactory.create(wave=wave)
     wave_selection_run(wave_id=wave.pk, seed=1)
     return Card.objects.select_related("applicant").get(decision_id=member.pk)
+
+
+class Receiver:
+    """A platform's webhook endpoint, written as the platform would: verify, then accept."""
+
+    def __init__(self) -> None:
+        self.secret = ""
+        self.fail_next = 0
+        self.received: list[dict[str, Any]] = []
+        self.rejected = 0
+
+    def verify(self, header: str, body: bytes) -> bool:
+        parts = dict(item.split("=", 1) for item in header.split(","))
+        expected = hmac.new(self.secret.encode(), f"{parts['t']}.".encode() + body, hashlib.sha256).hexdigest()
+        fresh = abs(timezone.now().timestamp() - int(parts["t"])) < 300
+        return fresh and hmac.compare_digest(expected, parts["v1"])
+
+
+@pytest.fixture
+def receiver() -> Iterator[tuple[Receiver, str]]:
+    state = Receiver()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            if state.fail_next:
+                state.fail_next -= 1
+                self.send_response(503)
+            elif not state.verify(self.headers.get("Prakerja-Signature", ""), body):
+                state.rejected += 1
+                self.send_response(400)
+            else:
+                state.received.append(json.loads(body))
+                self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield state, f"http://127.0.0.1:{server.server_address[1]}/prakerja/webhook"
+    server.shutdown()

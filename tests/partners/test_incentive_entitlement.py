@@ -20,7 +20,7 @@ from applicants.models import (
     Survey,
 )
 from applicants.services.incentives import entitlement_course_completed, entitlement_course_reviewed
-from courses.models import RedeemCode
+from courses.models import CourseReview, RedeemCode
 from partners.models import Purchase
 from prakerja.ledger.models import AccountKind, LedgerAccount
 from prakerja.payments.sandbox import sandbox_account_register
@@ -95,6 +95,8 @@ def test_the_first_completed_and_reviewed_course_and_an_account_schedule_the_inc
     entitlement = Entitlement.objects.get(card=participant_card)
     assert entitlement.completed_at
     assert entitlement.reviewed_at
+    # and the review counts for the platform it was bought on (the platforms' evaluation)
+    assert CourseReview.objects.get(card=participant_card).platform_id == Purchase.objects.get().partner_id
     # and no incentive yet: there is no account to pay it to
     assert not Instalment.objects.exists()
     assert 'data-step="account"' in dashboard_states(participant_card)

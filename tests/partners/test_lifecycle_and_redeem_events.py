@@ -73,3 +73,6 @@ def test_a_committed_redeem_code_tells_the_platform(participant_card, django_cap
     event = WebhookEvent.objects.get(type="purchase.redeemed")
     assert event.payload["status"] == "redeemed"
     assert api.get(f"/api/v1/purchases/{created['id']}/").json()["status"] == "redeemed"
+    # and the purchase keeps when the training started (the evaluation's time to completion)
+    code.refresh_from_db()
+    assert Purchase.objects.get().started_at == code.used_at
