@@ -25,6 +25,22 @@ def seed(context: SeedContext) -> None:
     seed_api_keys(context)
     seed_purchases(context)
     seed_incentives(context)
+    seed_evaluation(context)
+
+
+def seed_evaluation(context: SeedContext) -> None:
+    """This month's evaluation as a draft over the demo purchases (the monthly job evaluates
+    last month; a partner manager may publish and decide on it in the admin)."""
+    from partners.models import Scorecard
+    from partners.models.evaluation import DEFAULT_RULES
+    from partners.services.evaluation import evaluation_run, scorecard_create
+    from prakerja.audit.services import Actor
+
+    actor = Actor.system("seed-demo")
+    if not Scorecard.objects.filter(activated_at__isnull=False).exists():
+        scorecard_create(rules=DEFAULT_RULES, actor=actor, note="Kartu Prakerja 2020", activate=True)
+    evaluation = evaluation_run(period=timezone.localdate().replace(day=1), actor=actor)
+    context.note(f"Platform evaluation {evaluation} (draft): /admin/partners/evaluation/{evaluation.pk}/change/")
 
 
 def seed_api_keys(context: SeedContext) -> None:
@@ -219,8 +235,11 @@ def seed_incentives(context: SeedContext) -> None:
         entitlement_schedule_if_ready(card_id=card.pk)
 
     def number(n: int, *, fails: bool, channel: str = "bni") -> str:
-        while (sandbox_failure_code(channel, f"{n:010d}") is not None) != fails:
-            n += 1
+        # A number the sandbox bank refuses (or accepts); with refusals switched off (tests),
+        # none is refused and the first one is taken.
+        for candidate in range(n, n + 10_000):
+            if (sandbox_failure_code(channel, f"{candidate:010d}") is not None) == fails:
+                return f"{candidate:010d}"
         return f"{n:010d}"
 
     PayoutPolicy.objects.get_or_create(pk=1, defaults={"approval_threshold": 500_000})

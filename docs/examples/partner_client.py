@@ -5,6 +5,11 @@
 
 It creates the purchase, asks for the code the participant received by SMS (in development:
 the sandbox inbox at /dev/inbox/), confirms it and prints the redeem code.
+
+    python docs/examples/partner_client.py --base ... --key ... --secret ... --listing <id> --sandbox-check
+
+runs the integration check instead: a test purchase in the sandbox, confirmed with the code
+the sandbox returns, then completed (your webhook endpoint receives `sandbox.purchase.confirmed`).
 """
 
 import argparse
@@ -39,12 +44,28 @@ def call(base: str, key: str, secret: str, method: str, path: str, body: dict | 
         raise SystemExit(f"{method} {path}: {error.code} {error.read().decode()}") from None
 
 
+def sandbox_check(base: str, key: str, secret: str, listing: int) -> None:
+    test = call(base, key, secret, "POST", "/api/v1/sandbox/purchases/", {"listing": listing})
+    print(f"Test purchase {test['id']}: {test['status']}")
+    path = f"/api/v1/sandbox/purchases/{test['id']}"
+    print("Confirmed:", call(base, key, secret, "POST", f"{path}/confirm/", {"otp": test["sandbox_otp"]})["status"])
+    print("Completed:", call(base, key, secret, "POST", f"{path}/complete/", {})["status"])
+    print("Now check that your webhook endpoint received sandbox.purchase.confirmed.")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    for name in ("base", "key", "secret", "card"):
+    for name in ("base", "key", "secret"):
         parser.add_argument(f"--{name}", required=True)
+    parser.add_argument("--card")
     parser.add_argument("--listing", type=int, required=True)
+    parser.add_argument("--sandbox-check", action="store_true")
     args = parser.parse_args()
+    if args.sandbox_check:
+        sandbox_check(args.base, args.key, args.secret, args.listing)
+        return
+    if not args.card:
+        raise SystemExit("--card is required for a purchase")
     purchase = call(
         args.base,
         args.key,

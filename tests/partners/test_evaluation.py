@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, transaction
 from django.test import Client
+from django.utils import timezone
 
 from applicants.models import Card
 from courses.selectors import CourseFilters
@@ -333,6 +334,13 @@ def test_evaluate_partners_command_computes_a_period(fixture, capsys):
     assert "2026-10: draft computed" in out
     assert "A" in out
     assert Evaluation.objects.get(period=OCTOBER).results.count() == 3
+
+
+def test_a_period_not_started_yet_is_refused(fixture):
+    scorecard(SIMPLE)
+    next_month = (timezone.localdate().replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    with pytest.raises(EvaluationError, match="belum dimulai"):
+        evaluation_run(period=next_month, actor=SYSTEM)
 
 
 def test_a_bad_period_is_refused_in_plain_words(fixture):

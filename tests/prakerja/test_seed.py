@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 
-from partners.models import Partner, PartnerStatus
+from partners.models import Evaluation, Partner, PartnerStatus
 from prakerja.accounts.models import User
 from prakerja.ledger.models import Posting
 from prakerja.ledger.selectors import ledger_check
@@ -39,6 +39,9 @@ def test_seed_demo_creates_the_programme_and_prints_logins(demo_settings, capsys
         assert group.user_set.count() == 1
     assert Posting.objects.filter(kind="budget.allocate").count() == 3
     assert ledger_check().ok
+    # and this month's platform evaluation is there as one draft, every active platform ranked
+    evaluation = Evaluation.objects.get()
+    assert evaluation.results.count() >= 8
 
     # and the logins work and are printed and written down
     credentials = json.loads(demo_settings.DEMO_CREDENTIALS_PATH.read_text())
