@@ -9,6 +9,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from applicants.admin_waves import ReadOnlyAdmin
 from courses.errors import CurationError
 from courses.models import Category, Course, CourseReview, IntegrationCall, Schedule, Trainer, TrainingInstitution
 from courses.models.institutions import InstitutionSigningKey
@@ -195,7 +196,7 @@ class TrainerAdmin(admin.ModelAdmin[Trainer]):
 
 
 @admin.register(IntegrationCall)
-class IntegrationCallAdmin(admin.ModelAdmin[IntegrationCall]):
+class IntegrationCallAdmin(ReadOnlyAdmin):
     """Every call of the integration protocol, per institution (no secrets are stored)."""
 
     list_display = ("created_at", "institution", "endpoint", "redeem_code", "http_status", "success")
@@ -204,18 +205,9 @@ class IntegrationCallAdmin(admin.ModelAdmin[IntegrationCall]):
     search_fields = ("=redeem_code", "client_code")
     show_full_result_count = False
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(CourseReview)
-class CourseReviewAdmin(admin.ModelAdmin[CourseReview]):
+class CourseReviewAdmin(ReadOnlyAdmin):
     """Participants' reviews (read-only): the evaluation's average rating drills down here."""
 
     list_display = ("created_at", "course", "rating", "author_name", "platform_id")
@@ -223,12 +215,3 @@ class CourseReviewAdmin(admin.ModelAdmin[CourseReview]):
     list_select_related = ("course",)
     search_fields = ("=course__code",)
     show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

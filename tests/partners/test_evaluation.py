@@ -2,6 +2,7 @@
 published results, scorecard versions, the decision path and who may do what."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.core.management import call_command
@@ -393,6 +394,26 @@ def test_the_league_table_shows_ranks_charts_drill_down_and_decisions(
     listing = client.get(drill)
     assert listing.status_code == 200
     assert "9 " in listing.content.decode()
+
+
+def test_every_number_in_the_league_table_opens_the_rows_behind_it(staff_groups, published):
+    # given the partner manager on October's league table
+    client = _client("partner_manager")
+    page = client.get(f"/admin/partners/evaluation/{published.pk}/change/").content.decode()
+    links = {link.replace("&amp;", "&") for link in re.findall(r'href="(/admin/[a-z]+/[a-z]+/\?[^"]+)"', page)}
+    # then each drill-down (purchases, reviews, complaints, API requests, webhooks, listings) opens
+    lists = {link.split("?")[0] for link in links}
+    assert {
+        "/admin/partners/purchase/",
+        "/admin/courses/coursereview/",
+        "/admin/applicants/complaint/",
+        "/admin/partners/apirequestlog/",
+        "/admin/partners/webhookdelivery/",
+        "/admin/partners/listing/",
+    } <= lists
+    for link in links:
+        response = client.get(link)
+        assert response.status_code == 200, link  # an unknown lookup would redirect to ?e=1
 
 
 def test_deciding_through_the_admin_needs_a_partner_manager(staff_groups, published):
