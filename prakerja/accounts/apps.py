@@ -14,3 +14,13 @@ class AccountsConfig(AppConfig):
         # Permissions of models added by later migrations exist only after post_migrate,
         # so the staff groups are given them there, every time migrations run.
         post_migrate.connect(roles_sync_after_migrate, dispatch_uid="accounts.roles_sync")
+
+        from axes.signals import user_locked_out
+        from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+
+        from prakerja.accounts import security
+
+        user_logged_in.connect(security.on_logged_in, dispatch_uid="accounts.staff_login")
+        user_logged_out.connect(security.on_logged_out, dispatch_uid="accounts.staff_logout")
+        user_login_failed.connect(security.on_login_failed, dispatch_uid="accounts.staff_login_failed")
+        user_locked_out.connect(security.on_locked_out, dispatch_uid="accounts.staff_locked_out")
