@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from prakerja.accounts import two_factor
 from prakerja.core import health, views
 
 admin.site.site_header = settings.ADMIN_SITE_HEADER
@@ -14,6 +15,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/2fa/", two_factor.verify, name="staff-2fa"),
     path("admin/", admin.site.urls),
     path("api/v1/integration/", include("courses.integration.urls")),
     path("api/v1/", include("partners.api.urls")),

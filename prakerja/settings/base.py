@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     # Domain apps, lowest layer first: partners -> courses -> applicants -> prakerja.
     "applicants",
     "courses",
@@ -63,6 +65,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Staff sessions end after STAFF_IDLE_TIMEOUT_S without a request (audited).
     "prakerja.accounts.security.StaffIdleTimeoutMiddleware",
+    # request.user.is_verified(): the session passed a second factor (django-otp).
+    "django_otp.middleware.OTPMiddleware",
+    # With STAFF_2FA_REQUIRED, staff reach the admin only after a TOTP code (enrolled first).
+    "prakerja.accounts.two_factor.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Turns a refused rate limit into the friendly 429 page (RATELIMIT_VIEW).
@@ -321,6 +327,9 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 # A staff session idle this long is logged out (PMO screens hold personal data and money).
 STAFF_IDLE_TIMEOUT_S = env.int("STAFF_IDLE_TIMEOUT_S", default=30 * 60)
+# Staff must pass a TOTP code (authenticator app) to use the admin; always on in production.
+STAFF_2FA_REQUIRED = env.bool("STAFF_2FA_REQUIRED", default=False)
+OTP_TOTP_ISSUER = "Kartu Prakerja PMO"
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

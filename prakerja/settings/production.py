@@ -10,6 +10,8 @@ FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS")
 BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY")
 SITE_URL = env.str("SITE_URL")
 PAYMENT_CALLBACK_SECRET = env.str("PAYMENT_CALLBACK_SECRET")
+# Every staff account passes a TOTP code for the admin; not optional here.
+STAFF_2FA_REQUIRED = True
 
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 # The load balancer terminates TLS and says so in this header.
