@@ -350,7 +350,8 @@ class PayoutPolicyAdmin(admin.ModelAdmin[PayoutPolicy]):
     list_display = ("__str__", "approval_threshold", "updated_at")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return not PayoutPolicy.objects.exists()
+        # One policy row; and only for those allowed to add it.
+        return super().has_add_permission(request) and not PayoutPolicy.objects.exists()
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
