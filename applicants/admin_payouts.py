@@ -39,7 +39,7 @@ from applicants.services.payout_accounts import payout_account_review
 from prakerja.accounts.models import User
 from prakerja.audit.services import Actor, audit_record
 from prakerja.core.admin_actions import action_form_or_page
-from prakerja.core.formatting import csv_lines, rupiah
+from prakerja.core.formatting import csv_download, rupiah
 from prakerja.payments.providers import mask_account_number
 
 
@@ -250,10 +250,7 @@ class PayoutAdmin(admin.ModelAdmin[Payout]):
             payload={"filters": request.GET.urlencode(), "count_hint": "streamed"},
             request=request,
         )
-        rows = payouts_csv_rows(queryset.order_by("pk").iterator(chunk_size=5000))
-        response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="payouts.csv"'
-        return response
+        return csv_download(payouts_csv_rows(queryset.order_by("pk").iterator(chunk_size=5000)), "payouts.csv")
 
 
 @admin.register(PayoutAccount)

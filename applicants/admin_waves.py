@@ -14,7 +14,6 @@ from django.http import (
     HttpResponseBase,
     HttpResponseRedirect,
     JsonResponse,
-    StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -45,7 +44,7 @@ from applicants.services.selection import (
 from applicants.services.waves import WaveError, quotas_parse_csv, quotas_problem, wave_quotas_set
 from prakerja.accounts.models import User
 from prakerja.audit.services import Actor, audit_record
-from prakerja.core.formatting import csv_lines
+from prakerja.core.formatting import csv_download
 
 
 class QuotaFormSet(BaseInlineFormSet):
@@ -292,13 +291,7 @@ class WaveAdmin(admin.ModelAdmin[Wave]):
             target=wave,
             request=request,
         )
-        response = StreamingHttpResponse(_csv_lines(wave), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="gelombang-{wave.number}-keputusan.csv"'
-        return response
-
-
-def _csv_lines(wave: Wave) -> Iterator[str]:
-    return csv_lines(_decision_rows(wave))
+        return csv_download(_decision_rows(wave), f"gelombang-{wave.number}-keputusan.csv")
 
 
 def _decision_rows(wave: Wave) -> Iterator[list[Any]]:

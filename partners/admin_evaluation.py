@@ -37,11 +37,12 @@ from partners.services.evaluation import (
     period_parse,
     scorecard_activate,
     scorecard_new_version,
+    scorecard_next_version,
 )
 from partners.tasks import partners_evaluate
 from prakerja.accounts.models import User
 from prakerja.audit.services import Actor, audit_record
-from prakerja.core.formatting import csv_lines, rupiah
+from prakerja.core.formatting import csv_download, rupiah
 
 # --- Scorecards -------------------------------------------------------------------------------
 
@@ -92,8 +93,7 @@ class ScorecardAdmin(admin.ModelAdmin[Scorecard]):
 
     def save_model(self, request: HttpRequest, obj: Scorecard, form: Any, change: bool) -> None:
         if not change:
-            last = Scorecard.objects.order_by("-version").values_list("version", flat=True).first() or 0
-            obj.version = last + 1
+            obj.version = scorecard_next_version()
         super().save_model(request, obj, form, change)
 
     @admin.action(description=_("Put in use (freezes it)"), permissions=["change"])
@@ -140,20 +140,8 @@ def _show(kpi: str, value: Any) -> str:
     return f"{value:,}".replace(",", ".")
 
 
-LEAGUE_COLUMNS = [
-    Kpi.PURCHASES,
-    Kpi.VALUE,
-    Kpi.MARKET_SHARE,
-    Kpi.COMPLETION_RATE,
-    Kpi.MEDIAN_COMPLETION_HOURS,
-    Kpi.AVERAGE_RATING,
-    Kpi.COMPLAINTS_PER_1000,
-    Kpi.CANCELLATION_RATE,
-    Kpi.API_ERROR_RATE,
-    Kpi.WEBHOOK_SUCCESS_RATE,
-    Kpi.COMMISSION_OVER_CAP,
-    Kpi.LISTINGS_OVER_PRICE,
-]
+# Every KPI, in the order `Kpi` defines them.
+LEAGUE_COLUMNS = list(Kpi)
 
 CSV_COLUMNS = [
     "rank",
@@ -296,9 +284,7 @@ class EvaluationAdmin(ReadOnlyAdmin):
                     *(getattr(result, column) for column in CSV_COLUMNS[5:]),
                 ]
 
-        response = StreamingHttpResponse(csv_lines(rows()), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="evaluasi-mitra-{evaluation}.csv"'
-        return response
+        return csv_download(rows(), f"evaluasi-mitra-{evaluation}.csv")
 
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None

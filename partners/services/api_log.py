@@ -1,6 +1,7 @@
 """The partner API's request log (one row per request of a known platform)."""
 
 import datetime as dt
+import logging
 import time
 
 from django.conf import settings
@@ -8,6 +9,8 @@ from django.db import DatabaseError
 from django.utils import timezone
 
 from partners.models import ApiRequestLog
+
+logger = logging.getLogger(__name__)
 
 
 def api_request_log(
@@ -22,9 +25,7 @@ def api_request_log(
         )
     except DatabaseError:
         # The log must never cost the platform its answer (the change itself is committed).
-        import logging
-
-        logging.getLogger(__name__).exception("API request not logged")
+        logger.exception("API request not logged")
 
 
 def api_requests_prune(*, now: dt.datetime | None = None) -> int:

@@ -33,7 +33,6 @@ from partners.models import (
     EvaluationDecision,
     EvaluationResult,
     EvaluationStatus,
-    Kpi,
     Partner,
     PartnerStatus,
     Recommendation,
@@ -434,12 +433,22 @@ def evaluation_decide(*, result: EvaluationResult, decision: str, reason: str, a
 # --- Scorecards -------------------------------------------------------------------------------
 
 
+def scorecard_next_version() -> int:
+    return (Scorecard.objects.aggregate(last=Max("version"))["last"] or 0) + 1
+
+
 @transaction.atomic
 def scorecard_create(
-    *, rules: list[tuple[str, int, float, float, bool]], actor: Actor, note: str = "", activate: bool = False
+    *,
+    rules: list[tuple[str, int, float, float, bool]],
+    actor: Actor,
+    note: str = "",
+    bands: dict[str, int] | None = None,
+    activate: bool = False,
 ) -> Scorecard:
-    version = (Scorecard.objects.aggregate(last=Max("version"))["last"] or 0) + 1
-    scorecard = Scorecard.objects.create(version=version, note=note)
+    """A draft scorecard (`bands`: continue_from / warning_from / suspend_from, else defaults)."""
+    version = scorecard_next_version()
+    scorecard = Scorecard.objects.create(version=version, note=note, **(bands or {}))
     ScorecardRule.objects.bulk_create(
         ScorecardRule(scorecard=scorecard, kpi=kpi, weight=weight, target=target, limit=limit, critical=critical)
         for kpi, weight, target, limit, critical in rules
@@ -450,16 +459,18 @@ def scorecard_create(
     return scorecard
 
 
-@transaction.atomic
 def scorecard_new_version(*, scorecard: Scorecard, actor: Actor) -> Scorecard:
     """A draft copy of a scorecard, to change and put in use (the original stays as it was)."""
-    rules = [(r.kpi, r.weight, r.target, r.limit, r.critical) for r in scorecard.rules.all()]
-    copy = scorecard_create(rules=rules, actor=actor, note=_("Copy of v%(version)s") % {"version": scorecard.version})
-    Scorecard.objects.filter(pk=copy.pk).update(
-        continue_from=scorecard.continue_from, warning_from=scorecard.warning_from, suspend_from=scorecard.suspend_from
+    return scorecard_create(
+        rules=[(r.kpi, r.weight, r.target, r.limit, r.critical) for r in scorecard.rules.all()],
+        actor=actor,
+        note=_("Copy of v%(version)s") % {"version": scorecard.version},
+        bands={
+            "continue_from": scorecard.continue_from,
+            "warning_from": scorecard.warning_from,
+            "suspend_from": scorecard.suspend_from,
+        },
     )
-    copy.refresh_from_db()
-    return copy
 
 
 @transaction.atomic
@@ -484,6 +495,3 @@ def scorecard_activate(*, scorecard: Scorecard, actor: Actor) -> Scorecard:
         },
     )
     return locked
-
-
-KPI_COLUMNS: list[str] = [kpi.value for kpi in Kpi]
