@@ -15,3 +15,10 @@ def heartbeat(self: Any) -> str:
     if not updated:
         WorkerHeartbeat.objects.get_or_create(hostname=hostname, defaults={"seen_at": now, "beats": 1})
     return hostname
+
+
+@shared_task(name="batch.dashboard_refresh", acks_late=True)
+def dashboard_refresh_task() -> dict[str, int]:
+    from prakerja.core.dashboard import dashboard_refresh
+
+    return dashboard_refresh()

@@ -73,8 +73,6 @@ def _load() -> dict[str, int]:
         ends_on=dt.date(2030, 3, 20),
         commission_cap_bp=1200,
     )
-    institution = InstitutionFactory.create()
-    category = CategoryFactory.create()
     first_partner = partners[0].pk
     first = _people(CARDS, "evl")
     _execute(
@@ -87,6 +85,13 @@ def _load() -> dict[str, int]:
         [wave.pk, wave.scheme_id, first],
     )
     first_card = _scalar("SELECT min(id) FROM applicants_card WHERE applicant_id >= %s", [first])
+    return {**catalogue(first_partner), "card": first_card, "applicant": first}
+
+
+def catalogue(first_partner: int) -> dict[str, int]:
+    """COURSES courses, each listed on the 8 platforms (ids first_partner .. + 7)."""
+    institution = InstitutionFactory.create()
+    category = CategoryFactory.create()
     _execute(
         """
         INSERT INTO courses_course (code, title, description, learning_outcomes, method, total_hours, language,
@@ -110,13 +115,7 @@ def _load() -> dict[str, int]:
         {"course": first_course, "partner": first_partner, "last": COURSES - 1},
     )
     first_listing = _scalar("SELECT min(id) FROM partners_listing WHERE partner_id = %s", [first_partner])
-    return {
-        "partner": first_partner,
-        "course": first_course,
-        "listing": first_listing,
-        "card": first_card,
-        "applicant": first,
-    }
+    return {"partner": first_partner, "course": first_course, "listing": first_listing}
 
 
 PURCHASE_SQL = """
@@ -148,19 +147,20 @@ FROM (
 """
 
 
-def _purchases(ids: dict[str, int]) -> None:
+def purchases_load(ids: dict[str, int], *, count: int, cards: int, month_start: str) -> None:
+    """`count` purchases over the 31 days from `month_start`, spread over `cards` cards from ids["card"]."""
     sql = (
         PURCHASE_SQL.replace("{first_partner}", str(ids["partner"]))
         .replace("{first_listing}", str(ids["listing"]))
         .replace("{first_course}", str(ids["course"]))
         .replace("{first_card}", str(ids["card"]))
         .replace("{courses}", str(COURSES))
-        .replace("{cards}", str(CARDS))
-        .replace("{october}", OCTOBER)
+        .replace("{cards}", str(cards))
+        .replace("{october}", month_start)
         .replace("{partner_case}", _partner_case("((g * 2654435761) %% 1000)"))
     )
-    for lo in range(1, PURCHASES + 1, CHUNK):
-        _execute(sql, {"lo": lo, "hi": min(lo + CHUNK - 1, PURCHASES)})
+    for lo in range(1, count + 1, CHUNK):
+        _execute(sql, {"lo": lo, "hi": min(lo + CHUNK - 1, count)})
 
 
 def _others(ids: dict[str, int]) -> None:
@@ -259,7 +259,7 @@ def test_evaluate_a_month_of_ten_million_purchases(report):
     definitions = _without_indexes(BIG_TABLES)
     _execute("SET session_replication_role = replica")  # no FK triggers while loading
     try:
-        _purchases(ids)
+        purchases_load(ids, count=PURCHASES, cards=CARDS, month_start=OCTOBER)
         _others(ids)
     finally:
         _execute("SET session_replication_role = origin")

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from prakerja.core.dashboard import dashboard_refresh
 from prakerja.core.seeding import SeedContext
 
 
@@ -26,6 +27,8 @@ class Command(BaseCommand):
                 if importlib.util.find_spec(module_name) is None:
                     continue
                 importlib.import_module(module_name).seed(context)
+        # The admin home shows figures computed by a job; compute them once for the demo.
+        dashboard_refresh()
         path = context.write()
         self.stdout.write(self.style.SUCCESS("Demo data ready. Logins:"))
         for login in context.logins:
