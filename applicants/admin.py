@@ -17,6 +17,7 @@ from applicants.services.identity import nik_blind_index
 from applicants.services.review import applicant_identifiers_reveal, applicant_review
 from applicants.services.schemes import scheme_save
 from prakerja.accounts.models import User
+from prakerja.core.admin_exports import CsvExportMixin
 
 
 class ReviewForm(forms.Form):
@@ -24,7 +25,25 @@ class ReviewForm(forms.Form):
 
 
 @admin.register(Applicant)
-class ApplicantAdmin(admin.ModelAdmin[Applicant]):
+class ApplicantAdmin(CsvExportMixin, admin.ModelAdmin[Applicant]):
+    # Masked identifiers only; no names, emails, phones or addresses leave in an export.
+    export_columns = (
+        ("id", "id"),
+        ("registered_at", "created_at"),
+        ("step", "step"),
+        ("nik_masked", "nik_masked"),
+        ("province", "province__name"),
+        ("regency", "regency__name"),
+        ("gender", "gender"),
+        ("birth_year", "nik_birth_date__year"),
+        ("education", "education"),
+        ("employment_status", "employment_status"),
+        ("email_verified_at", "email_verified_at"),
+        ("identity_completed_at", "identity_completed_at"),
+        ("basic_test_completed_at", "basic_test_completed_at"),
+        ("review_status", "review_status"),
+    )
+    export_filename = "pendaftar.csv"
     list_display = ("email", "full_name", "nik_masked", "step", "province", "flag_birth_date_mismatch", "review_status")
     list_filter = ("step", "review_status", "flag_birth_date_mismatch", "nik_region_known", "province")
     search_fields = ("user__email",)

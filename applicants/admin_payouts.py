@@ -2,6 +2,7 @@
 second finance user, failed and unknown payouts with reasons, retry, CSV export,
 reconciliation, the payout-account review queue, surveys."""
 
+from collections.abc import Sequence
 from typing import Any, cast
 
 from django.contrib import admin, messages
@@ -26,6 +27,7 @@ from applicants.models import (
     SurveyQuestion,
     SurveyResponse,
 )
+from applicants.models.incentive import payout_reference
 from applicants.services.disbursement import (
     disbursement_run_approve,
     disbursement_run_create,
@@ -39,6 +41,7 @@ from applicants.services.payout_accounts import payout_account_review
 from prakerja.accounts.models import User
 from prakerja.audit.services import Actor, audit_record
 from prakerja.core.admin_actions import action_form_or_page
+from prakerja.core.admin_exports import CsvExportMixin
 from prakerja.core.formatting import csv_download, rupiah
 from prakerja.payments.providers import mask_account_number
 
@@ -195,7 +198,25 @@ class PayoutStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(Payout)
-class PayoutAdmin(admin.ModelAdmin[Payout]):
+class PayoutAdmin(CsvExportMixin, admin.ModelAdmin[Payout]):
+    export_columns = (
+        ("reference", "id"),
+        ("run", "run_id"),
+        ("instalment", "instalment_id"),
+        ("channel", "channel"),
+        ("account", "account_number"),
+        ("amount", "amount"),
+        ("status", "status"),
+        ("response_code", "response_code"),
+        ("failure_reason", "failure_reason"),
+        ("created_at", "created_at"),
+        ("settled_at", "settled_at"),
+    )
+    export_filename = "transfer.csv"
+
+    def export_row(self, row: tuple[Any, ...]) -> Sequence[Any]:
+        return (payout_reference(row[0]), *row[1:4], mask_account_number(row[4]), *row[5:])
+
     list_display = ("id", "reference", "run", "channel", "masked_account", "amount_shown", "status", "failure_reason")
     list_filter = (PayoutStateFilter, "status", "channel", "failure_reason")
     search_fields = ("=id", "=instalment__card__number")

@@ -44,6 +44,7 @@ from applicants.services.selection import (
 from applicants.services.waves import WaveError, quotas_parse_csv, quotas_problem, wave_quotas_set
 from prakerja.accounts.models import User
 from prakerja.audit.services import Actor, audit_record
+from prakerja.core.admin_exports import CsvExportMixin
 from prakerja.core.formatting import csv_download
 
 
@@ -349,7 +350,22 @@ class NikOrCardSearch(ReadOnlyAdmin):
 
 
 @admin.register(Decision)
-class DecisionAdmin(NikOrCardSearch):
+class DecisionAdmin(CsvExportMixin, NikOrCardSearch):
+    export_columns = (
+        ("wave", "wave__number"),
+        ("member_id", "member_id"),
+        ("nik_masked", "member__applicant__nik_masked"),
+        ("province", "member__province_id"),
+        ("outcome", "outcome"),
+        ("reasons", "reasons"),
+        ("province_rank", "province_rank"),
+        ("national_rank", "national_rank"),
+        ("scheme_version", "scheme_version"),
+        ("rules_version", "rules_version"),
+        ("seed", "seed"),
+        ("decided_at", "decided_at"),
+    )
+    export_filename = "keputusan.csv"
     nik_path = "member__applicant__nik_index"
     card_path = "card__number"
     list_display = ("member_id", "nik", "wave", "outcome", "reason_list", "province_rank", "national_rank")

@@ -15,3 +15,7 @@ class ApplicantsConfig(AppConfig):
         # The sandbox provider hands its callbacks to the same function the endpoint uses.
         register_callback_receiver(payout_callback_receive)
         register_panel(incentives_panel)
+
+        from applicants.programme_figures import register_sections
+
+        register_sections()

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 from django_ratelimit.decorators import ratelimit
 
-from applicants import incentive_views, payout_callback, views
+from applicants import complaint_views, incentive_views, payout_callback, views
 from applicants.forms import LoginForm, QueuedPasswordResetForm
 
 app_name = "applicants"
@@ -67,4 +67,8 @@ urlpatterns = [
     path("ktp/<int:applicant_id>/", views.ktp_photo, name="ktp-photo"),
     path("tes/", views.basic_test, name="basic-test"),
     path("gelombang/<int:number>/gabung/", views.wave_join_page, name="wave-join"),
+    path("pengaduan/", complaint_views.complaint_list, name="complaints"),
+    path("pengaduan/baru/", complaint_views.complaint_new, name="complaint-new"),
+    path("pengaduan/<int:complaint_id>/", complaint_views.complaint_detail, name="complaint"),
+    path("pengaduan/<int:complaint_id>/lampiran/", complaint_views.complaint_attachment, name="complaint-attachment"),
 ]

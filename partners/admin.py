@@ -1,3 +1,4 @@
+from collections.abc import Sequence
 from typing import Any, cast
 
 from django import forms
@@ -31,6 +32,8 @@ from partners.services.webhooks import webhook_endpoint_create, webhook_redelive
 from prakerja.accounts.models import User
 from prakerja.audit.services import Actor
 from prakerja.core.admin_actions import action_form_or_page
+from prakerja.core.admin_exports import CsvExportMixin
+from prakerja.core.crypto import mask_identifier
 
 
 class StatusChangeForm(forms.Form):
@@ -180,7 +183,28 @@ class PartnerAPIKeyAdmin(admin.ModelAdmin[PartnerAPIKey]):
 
 
 @admin.register(Purchase)
-class PurchaseAdmin(admin.ModelAdmin[Purchase]):
+class PurchaseAdmin(CsvExportMixin, admin.ModelAdmin[Purchase]):
+    export_columns = (
+        ("id", "id"),
+        ("invoice", "invoice_code"),
+        ("platform", "partner__name"),
+        ("course", "course__code"),
+        ("card", "card__number"),
+        ("price", "price"),
+        ("commission", "commission_amount"),
+        ("status", "status"),
+        ("created_at", "created_at"),
+        ("paid_at", "confirmed_at"),
+        ("started_at", "started_at"),
+        ("completed_at", "completed_at"),
+        ("cancelled_at", "cancelled_at"),
+    )
+    export_filename = "pembelian.csv"
+
+    def export_row(self, row: tuple[Any, ...]) -> Sequence[Any]:
+        # The card number leaves masked, like a NIK.
+        return (*row[:4], mask_identifier(row[4]), *row[5:])
+
     list_display = ("invoice_code", "partner", "course", "price", "status", "created_at", "confirmed_at")
     list_filter = ("status", "partner")
     list_select_related = ("partner", "course")

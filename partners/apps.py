@@ -8,9 +8,15 @@ class PartnersConfig(AppConfig):
 
     def ready(self) -> None:
         from applicants.dashboard import register_panel
-        from partners.participant import purchases_panel
+        from applicants.services.complaints import register_complaint_subjects
+        from partners.participant import complaint_subjects_for, purchases_panel
 
         register_panel(purchases_panel)
+        register_complaint_subjects(complaint_subjects_for)
+
+        from partners.programme_figures import register_sections
+
+        register_sections()
 
         from courses.models import Course
         from courses.signals import course_decided

@@ -17,11 +17,12 @@ from django_ratelimit.decorators import ratelimit
 
 from applicants.dashboard import Panel
 from applicants.models import Applicant, Card
+from applicants.services.complaints import ComplaintSubjects, PurchaseChoice
 from courses.errors import CourseError
 from courses.models import CourseReview
 from courses.services.redemption import RedeemCodeRefused, attendance_link_find, attendance_link_use
 from courses.services.reviews import review_submit
-from partners.models import Purchase, PurchaseStatus
+from partners.models import Partner, PartnerStatus, Purchase, PurchaseStatus
 from partners.services.purchases import PurchaseError, purchase_confirm, purchase_display_status
 
 
@@ -139,3 +140,25 @@ def attendance(request: HttpRequest, token: str) -> HttpResponse:
         query = urlencode({"redeem_code": used.redeem_code.code, "sequence": used.sequence, "status": result})
         return redirect(f"{used.redirect_uri}{separator}{query}")
     return render(request, "partners/attendance.html", context)
+
+
+def complaint_subjects_for(applicant: Applicant) -> ComplaintSubjects:
+    """The participant's purchases (newest first) and the platforms, for the complaint form."""
+    purchases = (
+        Purchase.objects.filter(card__applicant=applicant)
+        .exclude(status__in=[PurchaseStatus.EXPIRED, PurchaseStatus.FAILED])
+        .select_related("course", "partner")
+        .order_by("-created_at")[:50]
+    )
+    platforms = Partner.objects.filter(status__in=[PartnerStatus.ACTIVE, PartnerStatus.SUSPENDED]).order_by("name")
+    return ComplaintSubjects(
+        purchases=[
+            PurchaseChoice(
+                reference=str(p.pk),
+                label=f"{p.invoice_code} · {p.course.title} ({p.partner.name})",
+                platform_id=p.partner_id,
+            )
+            for p in purchases
+        ],
+        platforms=[(p.pk, p.name) for p in platforms],
+    )

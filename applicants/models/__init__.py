@@ -8,7 +8,7 @@ from applicants.models.applicant import (
     TrainingInterest,
 )
 from applicants.models.basic_test import Question, QuestionCategory, TestAttempt
-from applicants.models.complaint import Complaint, ComplaintCategory, ComplaintStatus
+from applicants.models.complaint import Complaint, ComplaintCategory, ComplaintMessage, ComplaintStatus
 from applicants.models.incentive import (
     OPEN_PAYOUT_STATUSES,
     AccountMatch,
@@ -60,6 +60,7 @@ __all__ = [
     "CardStatus",
     "Complaint",
     "ComplaintCategory",
+    "ComplaintMessage",
     "ComplaintStatus",
     "Decision",
     "DisbursementRun",

@@ -60,7 +60,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "applicants.instalment": VIEW,
         "applicants.disbursementrun": VIEW,
         "applicants.payout": VIEW,
-        "applicants.complaint": VIEW,
+        # The complaint desk: answer, resolve; escalations come to the PMO administrators.
+        "applicants.complaint": ("view", "change"),
+        "applicants.complaintmessage": VIEW,
         # The PMO sets the evaluation's rules; partner managers apply them.
         "partners.scorecard": EDIT,
         "partners.scorecardrule": ALL,
@@ -82,6 +84,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "applicants.registryimport": VIEW,
         "applicants.payoutaccount": ("view", "=review_payoutaccount"),
         "applicants.instalment": VIEW,
+        # Verifiers staff the complaint desk.
+        "applicants.complaint": ("view", "change"),
+        "applicants.complaintmessage": VIEW,
     },
     CURATOR: {
         "partners.partner": VIEW,

@@ -330,6 +330,20 @@ STAFF_IDLE_TIMEOUT_S = env.int("STAFF_IDLE_TIMEOUT_S", default=30 * 60)
 # Staff must pass a TOTP code (authenticator app) to use the admin; always on in production.
 STAFF_2FA_REQUIRED = env.bool("STAFF_2FA_REQUIRED", default=False)
 OTP_TOTP_ISSUER = "Kartu Prakerja PMO"
+# The admin home's figures are recomputed by a job this often (and on "refresh now").
+DASHBOARD_REFRESH_S = env.int("DASHBOARD_REFRESH_S", default=10 * 60)
+# Complaints: hours (calendar) each category may stay unresolved before it shows as overdue.
+COMPLAINT_SLA_HOURS = {
+    "registration": 72,
+    "selection": 120,
+    "purchase": 48,
+    "training": 72,
+    "incentive": 72,
+    "platform": 72,
+    "other": 120,
+}
+# Clawback: days a participant found ineligible has to repay.
+CLAWBACK_REPAY_DAYS = env.int("CLAWBACK_REPAY_DAYS", default=60)
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -1,7 +1,6 @@
 """Identity, phone, personal data and the basic test, through the pages."""
 
 import datetime as dt
-import io
 import re
 
 import pytest
@@ -9,13 +8,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
-from PIL import Image
 
 from applicants.models import Applicant, OneTimeCode, ReviewStatus, Step, TestAttempt
 from prakerja.audit.models import AuditEvent
 from prakerja.messaging.models import SandboxMessage
 from tests.conftest import run_after_commit_tasks
 from tests.factories import ApplicantFactory, QuestionFactory, StaffUserFactory
+from tests.images import jpeg
 
 pytestmark = pytest.mark.django_db
 
@@ -27,12 +26,6 @@ def logged_in(applicant: Applicant) -> Client:
     client = Client()
     client.force_login(applicant.user)
     return client
-
-
-def jpeg(width: int = 800, height: int = 500) -> SimpleUploadedFile:
-    output = io.BytesIO()
-    Image.new("RGB", (width, height), (120, 140, 200)).save(output, format="JPEG")
-    return SimpleUploadedFile("ktp.jpg", output.getvalue(), content_type="image/jpeg")
 
 
 def test_identity_is_stored_encrypted_and_masked():
