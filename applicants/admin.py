@@ -230,4 +230,9 @@ class SchemeAdmin(admin.ModelAdmin[Scheme]):
         scheme_save(scheme=obj, changed=changed, user=cast(User, request.user))
 
 
-from applicants import admin_complaints, admin_payouts, admin_waves  # noqa: E402, F401  (registers their screens)
+from applicants import (  # noqa: E402, F401  (registers their screens)
+    admin_clawbacks,
+    admin_complaints,
+    admin_payouts,
+    admin_waves,
+)

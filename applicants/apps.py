@@ -8,13 +8,14 @@ class ApplicantsConfig(AppConfig):
 
     def ready(self) -> None:
         from applicants.dashboard import register_panel
-        from applicants.incentive_views import incentives_panel
+        from applicants.incentive_views import clawback_panel, incentives_panel
         from applicants.payout_callback import payout_callback_receive
         from prakerja.payments.callbacks import register_callback_receiver
 
         # The sandbox provider hands its callbacks to the same function the endpoint uses.
         register_callback_receiver(payout_callback_receive)
         register_panel(incentives_panel)
+        register_panel(clawback_panel)
 
         from applicants.programme_figures import register_sections
 

@@ -16,8 +16,10 @@ from applicants.dashboard import Panel
 from applicants.errors import ApplicantError
 from applicants.forms import CodeForm
 from applicants.models import (
+    LIVE_CLAWBACK_STATUSES,
     Applicant,
     Card,
+    Clawback,
     Entitlement,
     Instalment,
     InstalmentKind,
@@ -28,9 +30,11 @@ from applicants.models import (
     PayoutStatus,
     Survey,
 )
+from applicants.services.clawbacks import REPAY_TO
 from applicants.services.incentives import survey_next, survey_submit
 from applicants.services.payout_accounts import payout_account_confirm, payout_account_resend, payout_account_start
 from applicants.views import _form_error, applicant_required
+from prakerja.core.formatting import rupiah
 from prakerja.payments.providers import PayoutChannel, failure_reason, mask_account_number
 
 SENDING = (PayoutStatus.CREATED, PayoutStatus.PENDING, PayoutStatus.UNKNOWN)
@@ -232,3 +236,20 @@ def survey(request: HttpRequest, applicant: Applicant, number: int) -> HttpRespo
             messages.success(request, _("Thank you. Your answers are recorded."))
             return redirect("applicants:dashboard")
     return render(request, "applicants/survey.html", {"form": form, "survey": survey})
+
+
+def clawback_panel(applicant: Applicant) -> Panel | None:
+    """A live clawback case: what is owed, by when, and how to pay (shown first)."""
+    case = (
+        Clawback.objects.filter(applicant=applicant, status__in=LIVE_CLAWBACK_STATUSES).order_by("-opened_at").first()
+    )
+    if case is None:
+        return None
+    context = {
+        "case": case,
+        "outstanding": rupiah(case.outstanding),
+        "amount": rupiah(case.amount),
+        "repaid": rupiah(case.repaid_amount),
+        "pay_to": REPAY_TO.format(reference=case.reference),
+    }
+    return Panel(template="applicants/_clawback_panel.html", context=context, order=10)

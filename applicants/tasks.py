@@ -97,3 +97,11 @@ def incentives_return_unpaid_task() -> int:
     while returned := incentives_return_unpaid():
         total += returned
     return total
+
+
+@shared_task(name="batch.clawbacks_overdue", acks_late=True)
+def clawbacks_overdue() -> int:
+    """Daily: clawback cases past their date with money owed are referred for legal follow-up."""
+    from applicants.services.clawbacks import clawbacks_mark_overdue
+
+    return clawbacks_mark_overdue()

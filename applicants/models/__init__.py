@@ -8,6 +8,12 @@ from applicants.models.applicant import (
     TrainingInterest,
 )
 from applicants.models.basic_test import Question, QuestionCategory, TestAttempt
+from applicants.models.clawback import (
+    LIVE_CLAWBACK_STATUSES,
+    Clawback,
+    ClawbackRepayment,
+    ClawbackStatus,
+)
 from applicants.models.complaint import Complaint, ComplaintCategory, ComplaintMessage, ComplaintStatus
 from applicants.models.incentive import (
     OPEN_PAYOUT_STATUSES,
@@ -51,6 +57,7 @@ from applicants.models.wave import (
 
 __all__ = [
     "INELIGIBILITY_REASONS",
+    "LIVE_CLAWBACK_STATUSES",
     "OPEN_PAYOUT_STATUSES",
     "UNFINISHED_WAVE_STATUSES",
     "AccountMatch",
@@ -58,6 +65,9 @@ __all__ = [
     "Blacklisting",
     "Card",
     "CardStatus",
+    "Clawback",
+    "ClawbackRepayment",
+    "ClawbackStatus",
     "Complaint",
     "ComplaintCategory",
     "ComplaintMessage",

@@ -63,6 +63,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         # The complaint desk: answer, resolve; escalations come to the PMO administrators.
         "applicants.complaint": ("view", "change"),
         "applicants.complaintmessage": VIEW,
+        "applicants.clawback": VIEW,
+        "applicants.clawbackrepayment": VIEW,
         # The PMO sets the evaluation's rules; partner managers apply them.
         "partners.scorecard": EDIT,
         "partners.scorecardrule": ALL,
@@ -87,6 +89,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         # Verifiers staff the complaint desk.
         "applicants.complaint": ("view", "change"),
         "applicants.complaintmessage": VIEW,
+        # ... and open clawback cases against participants found ineligible after payment.
+        "applicants.clawback": ("add", "view"),
+        "applicants.clawbackrepayment": VIEW,
     },
     CURATOR: {
         "partners.partner": VIEW,
@@ -112,6 +117,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "applicants.payout": ("view", "change"),
         "applicants.payoutpolicy": ("view", "change"),
         "applicants.reconciliation": ("add", "view"),
+        "applicants.clawback": ("view", "=record_clawbackrepayment"),
+        "applicants.clawbackrepayment": VIEW,
     },
     PARTNER_MANAGER: {
         "partners.partner": EDIT,
