@@ -81,7 +81,6 @@ class ComplaintAdmin(CsvExportMixin, admin.ModelAdmin[Complaint]):
         "assigned_to",
         "due_at",
         "overdue",
-        "platform_id",
     )
     list_filter = ("status", "category", OverdueFilter, HandlerFilter)
     list_select_related = ("assigned_to",)

@@ -3,7 +3,7 @@ import datetime as dt
 from django.utils import timezone
 from django.utils.text import slugify
 
-from partners.models import Partner, PartnerStatus, StatusChange
+from partners.models import Partner, PartnerStatus, Purchase, StatusChange
 from prakerja.core.seeding import SeedContext
 
 # The eight platforms that signed with the PMO on 20 March 2020.
@@ -25,7 +25,48 @@ def seed(context: SeedContext) -> None:
     seed_api_keys(context)
     seed_purchases(context)
     seed_incentives(context)
+    seed_complaints(context)
     seed_evaluation(context)
+
+
+def seed_complaints(context: SeedContext) -> None:
+    """The complaint desk's demo queue: a participant's complaint about a purchase (answered),
+    and an applicant's registration complaint past its target (overdue). Once only."""
+    from applicants.models import Applicant, Complaint
+    from applicants.services.complaints import complaint_file, complaint_reply
+    from prakerja.accounts.models import User
+
+    if Complaint.objects.exists():
+        return
+    participant = Applicant.objects.filter(user__email="peserta.1@demo.prakerja.go.id").first()
+    purchase = Purchase.objects.filter(card__applicant=participant).order_by("created_at").first()
+    verifier = User.objects.filter(email="verifier@demo.prakerja.go.id").first()
+    if participant is not None and purchase is not None:
+        answered = complaint_file(
+            applicant=participant,
+            category="purchase",
+            subject="Kelas belum bisa diakses",
+            body="Sudah bayar dan dapat kode voucher, tetapi kelas di platform belum terbuka.",
+            purchase_ref=str(purchase.pk),
+        )
+        if verifier is not None:
+            complaint_reply(
+                complaint=answered,
+                actor=verifier,
+                body="Kami sudah menghubungi platform; kelas Anda akan terbuka dalam 1x24 jam.",
+            )
+    applicant = Applicant.objects.filter(user__email="pendaftar.siap@demo.prakerja.go.id").first()
+    if applicant is not None:
+        late = complaint_file(
+            applicant=applicant,
+            category="registration",
+            subject="Data KTP tidak bisa diubah",
+            body="Saya salah ketik tanggal lahir dan tidak bisa memperbaikinya.",
+        )
+        Complaint.objects.filter(pk=late.pk).update(
+            created_at=late.created_at - dt.timedelta(days=4), due_at=late.created_at - dt.timedelta(days=1)
+        )
+    context.note("Complaint desk: /admin/applicants/complaint/ (one answered, one overdue)")
 
 
 def seed_evaluation(context: SeedContext) -> None:
