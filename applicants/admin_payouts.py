@@ -33,7 +33,6 @@ from applicants.services.disbursement import (
     disbursement_run_create,
     disbursement_run_reject,
     payout_retry,
-    payouts_csv_rows,
     payouts_state_totals,
     reconciliation_make,
 )
@@ -42,7 +41,7 @@ from prakerja.accounts.models import User
 from prakerja.audit.services import Actor, audit_record
 from prakerja.core.admin_actions import action_form_or_page
 from prakerja.core.admin_exports import CsvExportMixin
-from prakerja.core.formatting import csv_download, rupiah
+from prakerja.core.formatting import rupiah
 from prakerja.payments.providers import mask_account_number
 
 
@@ -200,22 +199,25 @@ class PayoutStateFilter(admin.SimpleListFilter):
 @admin.register(Payout)
 class PayoutAdmin(CsvExportMixin, admin.ModelAdmin[Payout]):
     export_columns = (
-        ("reference", "id"),
+        ("payout", "id"),
         ("run", "run_id"),
         ("instalment", "instalment_id"),
         ("channel", "channel"),
         ("account", "account_number"),
         ("amount", "amount"),
         ("status", "status"),
-        ("response_code", "response_code"),
-        ("failure_reason", "failure_reason"),
-        ("created_at", "created_at"),
-        ("settled_at", "settled_at"),
+        ("code", "response_code"),
+        ("reason", "failure_reason"),
     )
     export_filename = "transfer.csv"
 
     def export_row(self, row: tuple[Any, ...]) -> Sequence[Any]:
-        return (payout_reference(row[0]), *row[1:4], mask_account_number(row[4]), *row[5:])
+        # The provider's reference after the id; account numbers leave masked.
+        return (row[0], payout_reference(row[0]), *row[1:4], mask_account_number(row[4]), *row[5:])
+
+    def export_header(self) -> list[str]:
+        header = super().export_header()
+        return [header[0], "reference", *header[1:]]
 
     list_display = ("id", "reference", "run", "channel", "masked_account", "amount_shown", "status", "failure_reason")
     list_filter = (PayoutStateFilter, "status", "channel", "failure_reason")
@@ -265,13 +267,7 @@ class PayoutAdmin(CsvExportMixin, admin.ModelAdmin[Payout]):
 
     @admin.action(description=_("Export the selected payouts as CSV"), permissions=["view"])
     def export_csv(self, request: HttpRequest, queryset: QuerySet[Payout]) -> StreamingHttpResponse:
-        audit_record(
-            actor=Actor.for_user(cast(User, request.user)),
-            action="payouts.exported",
-            payload={"filters": request.GET.urlencode(), "count_hint": "streamed"},
-            request=request,
-        )
-        return csv_download(payouts_csv_rows(queryset.order_by("pk").iterator(chunk_size=5000)), "payouts.csv")
+        return self.export_response(request, queryset, action="payouts.exported", filename="payouts.csv")
 
 
 @admin.register(PayoutAccount)

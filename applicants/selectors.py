@@ -1,7 +1,6 @@
 """Reads for the applicant pages."""
 
 import datetime as dt
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -197,26 +196,3 @@ def wave_province_stats(wave: Wave) -> list[ProvinceStats]:
             if code in stats:
                 stats[code].reasons[reason] = count
     return list(stats.values())
-
-
-def decisions_for_export(wave: Wave) -> Iterator[tuple[object, ...]]:
-    """Every decision of a wave as a row, streamed from the database in chunks."""
-    return (
-        Decision.objects.filter(wave=wave)
-        .order_by("member_id")
-        .values_list(
-            "member_id",
-            "member__applicant__nik_masked",
-            "member__province__code",
-            "outcome",
-            "reasons",
-            "province_rank",
-            "national_rank",
-            "card__number",
-            "seed",
-            "rules_version",
-            "scheme_version",
-            "decided_at",
-        )
-        .iterator(chunk_size=5000)
-    )

@@ -21,7 +21,7 @@ import datetime as dt
 import logging
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -53,7 +53,6 @@ from prakerja.payments.providers import (
     TransferOrder,
     TransferResult,
     failure_reason,
-    mask_account_number,
     payment_provider,
 )
 
@@ -605,26 +604,6 @@ def payouts_state_totals(run_id: int) -> list[dict[str, object]]:
         .annotate(count=Count("pk"), amount=Sum("amount"))
         .order_by("status")
     )
-
-
-EXPORT_HEADER = ["payout", "reference", "run", "instalment", "channel", "account", "amount", "status", "code", "reason"]
-
-
-def payouts_csv_rows(queryset: Iterable[Payout]) -> Iterator[list[str]]:
-    yield EXPORT_HEADER
-    for p in queryset:
-        yield [
-            str(p.pk),
-            payout_reference(p.pk),
-            str(p.run_id),
-            str(p.instalment_id),
-            p.channel,
-            mask_account_number(p.account_number),
-            str(p.amount),
-            p.status,
-            p.response_code,
-            p.failure_reason,
-        ]
 
 
 # -- reconciliation ----------------------------------------------------------------------

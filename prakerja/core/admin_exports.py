@@ -17,7 +17,7 @@ from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponseBadRequest, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.urls import URLPattern, path
 from django.utils import timezone
@@ -61,6 +61,9 @@ class CsvExportMixin:
     def export_row(self, row: tuple[Any, ...]) -> Sequence[Any]:
         return row
 
+    def export_header(self) -> list[str]:
+        return [header for header, _path in self.export_columns]
+
     def get_urls(self) -> list[URLPattern]:
         model_admin: admin.ModelAdmin[Any] = self  # type: ignore[assignment]
         info = model_admin.opts.app_label, model_admin.opts.model_name
@@ -96,11 +99,26 @@ class CsvExportMixin:
         except IncorrectLookupParameters:
             return HttpResponseBadRequest(_("These filters are not valid for this list."))
         model: type[Model] = model_admin.model
+        return self.export_response(request, queryset, action=f"export.{model._meta.model_name}")
+
+    def export_response(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Any],
+        *,
+        action: str,
+        target: Model | None = None,
+        filename: str | None = None,
+    ) -> StreamingHttpResponse:
+        """Audit the export (with the request's filters), then stream the queryset's rows. Also
+        for other ways into the same export (an admin action on a selection, a parent object's
+        page), which name their own audit action."""
         audit_record(
             actor=Actor.for_user(request.user),  # type: ignore[arg-type]
-            action=f"export.{model._meta.model_name}",
-            payload={"filters": request.GET.urlencode(), "columns": [h for h, _p in self.export_columns]},
+            action=action,
+            target=target,
+            payload={"filters": request.GET.urlencode(), "columns": self.export_header()},
             request=request,
         )
-        header = [[header for header, _path in self.export_columns]]
-        return csv_download(itertools.chain(header, self.export_rows(queryset)), self.export_filename)
+        rows = itertools.chain([self.export_header()], self.export_rows(queryset))
+        return csv_download(rows, filename or self.export_filename)

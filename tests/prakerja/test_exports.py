@@ -89,9 +89,9 @@ def test_payouts_purchases_and_decisions_exports_exist_for_their_roles():
     payouts = rows(finance.get(reverse("admin:applicants_payout_export")))
     purchases = rows(manager.get(reverse("admin:partners_purchase_export")))
     decisions = rows(staff("pmo_admin").get(reverse("admin:applicants_decision_export")))
-    assert payouts[0][0] == "reference"
+    assert payouts[0][:2] == ["payout", "reference"]
     assert purchases[0][4] == "card"
-    assert decisions[0][2] == "nik_masked"
+    assert decisions[0][1] == "nik"
     assert staff("curator").get(reverse("admin:applicants_payout_export")).status_code == 403
     assert staff("curator").get(reverse("admin:partners_purchase_export")).status_code == 403
 
