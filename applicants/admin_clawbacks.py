@@ -26,6 +26,7 @@ from prakerja.core.admin_actions import action_form_or_page
 from prakerja.core.admin_exports import CsvExportMixin
 from prakerja.core.crypto import mask_identifier
 from prakerja.core.formatting import rupiah
+from prakerja.core.uploads import private_image_response
 
 
 class OpenClawbackForm(forms.Form):
@@ -156,9 +157,7 @@ class ClawbackAdmin(CsvExportMixin, admin.ModelAdmin[Clawback]):
             raise PermissionDenied
         if not clawback.evidence:
             raise Http404
-        response = FileResponse(clawback.evidence.open("rb"), content_type="image/jpeg")
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return private_image_response(clawback.evidence)
 
     def add_view(
         self, request: HttpRequest, form_url: str = "", extra_context: dict[str, Any] | None = None

@@ -14,9 +14,11 @@ from django_ratelimit.decorators import ratelimit
 
 from applicants.errors import ApplicantError
 from applicants.models import Applicant, Complaint, ComplaintCategory, ComplaintStatus, Payout
+from applicants.selectors import complaint_attachment_visible_to
 from applicants.services.complaints import complaint_applicant_message, complaint_file, complaint_subjects
 from applicants.views import _form_error, applicant_required
 from prakerja.core.formatting import rupiah
+from prakerja.core.uploads import private_image_response
 
 
 class ComplaintForm(forms.Form):
@@ -128,10 +130,6 @@ def complaint_detail(request: HttpRequest, applicant: Applicant, complaint_id: i
 @login_required
 def complaint_attachment(request: HttpRequest, complaint_id: int) -> FileResponse:
     complaint = get_object_or_404(Complaint.objects.select_related("applicant"), pk=complaint_id)
-    owner = complaint.applicant.user_id == request.user.pk
-    staff = request.user.is_staff and request.user.has_perm("applicants.view_complaint")
-    if not (owner or staff) or not complaint.attachment:
+    if not complaint_attachment_visible_to(complaint=complaint, user=request.user) or not complaint.attachment:
         raise Http404
-    response = FileResponse(complaint.attachment.open("rb"), content_type="image/jpeg")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_image_response(complaint.attachment)

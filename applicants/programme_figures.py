@@ -7,12 +7,11 @@ applicants for the whole funnel); the page only reads the stored figures."""
 import datetime as dt
 from typing import Any
 
-from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from applicants.models import PayoutStatus, Province, RunStatus, WaveStatus
-from prakerja.core.dashboard import Section, choice_label, register_section
+from prakerja.core.dashboard import Section, choice_label, query_rows, register_section
 
 FUNNEL_STAGES: list[tuple[str, Any]] = [
     ("registered", _("Registered")),
@@ -92,19 +91,13 @@ RECENT_RUNS = 10
 FAILURE_WINDOW_DAYS = 30
 
 
-def _rows(sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return list(cursor.fetchall())
-
-
 def funnel_compute() -> dict[str, Any]:
     """Counts per stage (each list in FUNNEL_STAGES order): whole programme, per province
     (applicants without a province yet under ""), per wave from joining on."""
     names = dict(Province.objects.values_list("code", "name"))
     total = [0] * len(FUNNEL_STAGES)
     provinces = []
-    for province_id, *counts in _rows(FUNNEL_SQL):
+    for province_id, *counts in query_rows(FUNNEL_SQL):
         total = [a + b for a, b in zip(total, counts, strict=True)]
         provinces.append({"province": names.get(province_id, "") if province_id else "", "counts": counts})
     provinces.sort(key=lambda row: (row["province"] == "", row["province"]))
@@ -116,7 +109,7 @@ def funnel_compute() -> dict[str, Any]:
             "quota_use": round(100 * counts[1] / quota, 1) if quota else None,
             "counts": counts,
         }
-        for number, status, quota, *counts in _rows(WAVES_SQL)
+        for number, status, quota, *counts in query_rows(WAVES_SQL)
     ]
     return {
         "stages": [key for key, _label in FUNNEL_STAGES],
@@ -128,6 +121,7 @@ def funnel_compute() -> dict[str, Any]:
 
 def disbursement_compute() -> dict[str, Any]:
     since = timezone.now() - dt.timedelta(days=FAILURE_WINDOW_DAYS)
+    recent = query_rows(RUNS_SQL, [RECENT_RUNS])
     runs = [
         {
             "id": run_id,
@@ -140,9 +134,9 @@ def disbursement_compute() -> dict[str, Any]:
             "open": still_open,
             "paid_amount": int(paid_amount),
         }
-        for run_id, day, status, count, total, paid, failed, still_open, paid_amount in _rows(RUNS_SQL, [RECENT_RUNS])
+        for run_id, day, status, count, total, paid, failed, still_open, paid_amount in recent
     ]
-    failures = [{"reason": reason, "count": n} for reason, n in _rows(FAILURES_SQL, [since])]
+    failures = [{"reason": reason, "count": n} for reason, n in query_rows(FAILURES_SQL, [since])]
     return {"runs": runs, "failures": failures, "failure_window_days": FAILURE_WINDOW_DAYS}
 
 

@@ -14,6 +14,7 @@ from applicants.models import (
     Applicant,
     Blacklisting,
     Card,
+    Complaint,
     Decision,
     Reason,
     RegistryImport,
@@ -62,6 +63,13 @@ def ktp_photo_visible_to(*, applicant: Applicant, user: AbstractBaseUser | Anony
     if applicant.user_id == user.pk:
         return True
     return bool(user.is_staff and user.has_perm("applicants.view_applicant"))  # type: ignore[union-attr]
+
+
+def complaint_attachment_visible_to(*, complaint: Complaint, user: AbstractBaseUser | AnonymousUser) -> bool:
+    """A complaint's photo is seen by the person who filed it and by staff allowed to view complaints."""
+    if complaint.applicant.user_id == user.pk:
+        return True
+    return bool(user.is_staff and user.has_perm("applicants.view_complaint"))  # type: ignore[union-attr]
 
 
 @dataclass(frozen=True)

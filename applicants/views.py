@@ -28,6 +28,7 @@ from applicants.services.identity import applicant_identity_submit
 from applicants.services.personal import PersonalData, applicant_personal_submit
 from applicants.services.registration import applicant_register, applicant_verify_email, email_verification_resend
 from applicants.services.waves import wave_join
+from prakerja.core.uploads import private_image_response
 
 ApplicantView = Callable[..., HttpResponseBase]
 RESEND_SESSION_KEY = "verification_sent_at"
@@ -252,9 +253,7 @@ def ktp_photo(request: HttpRequest, applicant_id: int) -> FileResponse:
     applicant = get_object_or_404(Applicant, pk=applicant_id)
     if not ktp_photo_visible_to(applicant=applicant, user=request.user) or not applicant.ktp_photo:
         raise Http404
-    response = FileResponse(applicant.ktp_photo.open("rb"), content_type="image/jpeg")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_image_response(applicant.ktp_photo)
 
 
 @applicant_required

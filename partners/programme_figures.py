@@ -4,12 +4,11 @@ per day per platform over the last weeks, and the latest evaluation's scores."""
 import datetime as dt
 from typing import Any
 
-from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from partners.models import Evaluation, EvaluationResult, EvaluationStatus, Partner, Recommendation
-from prakerja.core.dashboard import Section, choice_label, register_section
+from prakerja.core.dashboard import Section, choice_label, query_rows, register_section
 
 DAYS = 30
 JAKARTA = "Asia/Jakarta"
@@ -30,12 +29,6 @@ GROUP BY 1, 2
 """
 
 
-def _rows(sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return list(cursor.fetchall())
-
-
 def purchases_compute() -> dict[str, Any]:
     today = timezone.localdate()
     first = today - dt.timedelta(days=DAYS - 1)
@@ -47,12 +40,12 @@ def purchases_compute() -> dict[str, Any]:
     bought: dict[str, list[int]] = {}
     completed: dict[str, list[int]] = {}
     totals = {"purchases": 0, "value": 0, "completed": 0}
-    for partner_id, day, count, value in _rows(PURCHASES_SQL, params):
+    for partner_id, day, count, value in query_rows(PURCHASES_SQL, params):
         if day in index:
             bought.setdefault(names.get(partner_id, str(partner_id)), [0] * DAYS)[index[day]] += count
             totals["purchases"] += count
             totals["value"] += int(value or 0)
-    for partner_id, day, count in _rows(COMPLETIONS_SQL, params):
+    for partner_id, day, count in query_rows(COMPLETIONS_SQL, params):
         if day in index:
             completed.setdefault(names.get(partner_id, str(partner_id)), [0] * DAYS)[index[day]] += count
             totals["completed"] += count

@@ -9,20 +9,28 @@ Sections come from the apps (registered in their `AppConfig.ready`), so the kern
 import the layers above it: `applicants` gives the funnel, waves and disbursement, `partners`
 purchases over time and the platforms' scores."""
 
+import datetime as dt
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection, transaction
+from django.db.models import Max
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.functional import Promise
 
 from prakerja.accounts.models import User
+from prakerja.audit.services import Actor, audit_record
 from prakerja.core.models import DashboardSnapshot
 
 logger = logging.getLogger(__name__)
+
+REFRESH_REQUEST_GAP = dt.timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
@@ -63,6 +71,13 @@ def sections() -> list[Section]:
     return sorted(_sections.values(), key=lambda section: (section.order, section.key))
 
 
+def query_rows(sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
+    """Every row of one aggregate statement (sections compute with raw SQL)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+
+
 def choice_label(choices: Any, value: str) -> str:
     """The label of a stored choice value in the reader's language (the value if unknown)."""
     try:
@@ -90,6 +105,21 @@ def dashboard_refresh(*, keys: list[str] | None = None) -> dict[str, int]:
             continue
         durations[section.key] = elapsed
     return durations
+
+
+def dashboard_refresh_queue(*, actor: User, request: HttpRequest | None = None) -> bool:
+    """A staff user's "refresh now": queues the refresh job after commit, audited; refused (False)
+    when the figures are less than `REFRESH_REQUEST_GAP` old, so a busy office cannot queue a
+    recomputation per click."""
+    from prakerja.core.tasks import dashboard_refresh_task
+
+    latest = DashboardSnapshot.objects.aggregate(latest=Max("computed_at"))["latest"]
+    if latest is not None and timezone.now() - latest < REFRESH_REQUEST_GAP:
+        return False
+    with transaction.atomic():
+        audit_record(actor=Actor.for_user(actor), action="dashboard.refresh_requested", request=request)
+        transaction.on_commit(partial(dashboard_refresh_task.delay))
+    return True
 
 
 def dashboard_for(user: User | AnonymousUser) -> list[ShownSection]:

@@ -6,6 +6,8 @@ import io
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
@@ -39,3 +41,11 @@ def image_clean(upload: UploadedFile) -> ContentFile[bytes]:
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
         raise ImageRejected(_("This file is not a photo we can read. Upload a JPG or PNG photo.")) from exc
     return ContentFile(output.getvalue(), name="ktp.jpg")
+
+
+def private_image_response(file: FieldFile) -> FileResponse:
+    """A stored (re-encoded, always JPEG) private image, for the one request allowed to see it:
+    never cached by browsers or proxies."""
+    response = FileResponse(file.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-store"
+    return response
