@@ -145,6 +145,8 @@ class CatalogCourseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Par
     lookup_value_regex = "[0-9]+"
 
     def get_queryset(self) -> QuerySet[Course]:
+        if getattr(self, "swagger_fake_view", False):  # schema generation must not touch the database
+            return Course.objects.none()
         return Course.objects.on_sale().select_related("institution", "category")
 
 
