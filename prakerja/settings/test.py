@@ -10,15 +10,18 @@ DEBUG = False
 # test may clear the cache (rate-limit counters) without touching another process's.
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "")
 _cache_db = 8 + int(_worker.removeprefix("gw")) if _worker.startswith("gw") else 5
+# One Redis server for every test database; another (TEST_REDIS_BASE) keeps two checkouts'
+# suites on one machine out of each other's way.
+_redis = env.str("TEST_REDIS_BASE", default="redis://127.0.0.1:6379")
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": env.str("TEST_REDIS_URL", default=f"redis://127.0.0.1:6379/{_cache_db}"),
+        "LOCATION": env.str("TEST_REDIS_URL", default=f"{_redis}/{_cache_db}"),
         "KEY_PREFIX": "prakerja-test",
     }
 }
-CELERY_BROKER_URL = env.str("TEST_CELERY_BROKER_URL", default="redis://127.0.0.1:6379/6")
-CELERY_RESULT_BACKEND = env.str("TEST_CELERY_RESULT_BACKEND", default="redis://127.0.0.1:6379/7")
+CELERY_BROKER_URL = env.str("TEST_CELERY_BROKER_URL", default=f"{_redis}/6")
+CELERY_RESULT_BACKEND = env.str("TEST_CELERY_RESULT_BACKEND", default=f"{_redis}/7")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
