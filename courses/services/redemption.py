@@ -98,8 +98,8 @@ def redeem_code_commit(
     *, code: str, institution_id: int, sequence: int | None = None, now: dt.datetime | None = None
 ) -> RedeemCode:
     """The institution declares the code used (the participant started the course), or records
-    attendance of session `sequence` of a scheduled course: webinar sessions only from one hour
-    before to one hour after their start. The purchase above learns of the first use through
+    attendance of session `sequence` of a scheduled course: webinar codes (with a sequence or
+    without) only from one hour before to one hour after their session's start. The purchase above learns of the first use through
     the `redeem_code_used` signal, in this transaction."""
     now = now or timezone.now()
     with transaction.atomic():
@@ -113,14 +113,16 @@ def redeem_code_commit(
             raise RedeemCodeRefused("wrong_course_type", _("Sessions are recorded only for scheduled courses."))
         if sequence is None and locked.status == RedeemCodeStatus.USED:
             raise RedeemCodeRefused("already_used", _("This redeem code has already been used."))
+        # A webinar code is used by attending its session, so its first use is held to the
+        # session's window as well, with or without a sequence.
+        if locked.method == LearningMethod.WEBINAR and locked.schedule is not None:
+            start = locked.schedule.starts_at
+            if not start - SESSION_WINDOW <= now <= start + SESSION_WINDOW:
+                raise RedeemCodeRefused(
+                    "outside_window",
+                    _("Attendance can be recorded from one hour before to one hour after the session starts."),
+                )
         if sequence is not None:
-            if locked.method == LearningMethod.WEBINAR and locked.schedule is not None:
-                start = locked.schedule.starts_at
-                if not start - SESSION_WINDOW <= now <= start + SESSION_WINDOW:
-                    raise RedeemCodeRefused(
-                        "outside_window",
-                        _("Attendance can be recorded from one hour before to one hour after the session starts."),
-                    )
             if Attendance.objects.filter(redeem_code=locked, sequence=sequence).exists():
                 raise RedeemCodeRefused("already_used", _("This session was already recorded for this code."))
             Attendance.objects.create(redeem_code=locked, sequence=sequence)
