@@ -152,6 +152,7 @@ class InstitutionFactory(factory.django.DjangoModelFactory[TrainingInstitution])
     contact_email = factory.Sequence(lambda n: f"lp{n}@contoh.id")
     client_code = factory.Sequence(lambda n: f"lp-{n}")
     status = "approved"
+    attendance_redirect_hosts = factory.LazyFunction(lambda: ["lp.example.id"])
 
 
 class CategoryFactory(factory.django.DjangoModelFactory[Category]):

@@ -129,7 +129,10 @@ def test_inquiry_transfer_and_status_are_signed_and_the_token_is_reused(provider
         + [TransferOrder("PKJ000000000099", "bni", "closed", 600_000)]
     )
     statuses = adapter.status_many(
-        [TransferOrder("PKJ000000000001", "bni", "1234567890", 600_000), TransferOrder("PKJ000000000777", "bni", "1", 1)]
+        [
+            TransferOrder("PKJ000000000001", "bni", "1234567890", 600_000),
+            TransferOrder("PKJ000000000777", "bni", "1234567890", 600_000),
+        ]
     )
 
     assert inquiry.found
