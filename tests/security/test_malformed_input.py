@@ -332,6 +332,14 @@ def test_a_new_course_priced_beyond_the_column_is_refused_as_invalid(platform):
     assert "price" in response.json()["errors"]["new_course"]
 
 
+def test_an_idempotency_key_with_a_nul_character_is_refused(platform):
+    # when: a signed POST carries an Idempotency-Key the database cannot store
+    response = platform.post("/api/v1/purchases/", {"listing": 1}, idempotency_key="kunci\x00-1")
+    # then
+    assert response.status_code == 400, response.content[:300]
+    assert response.json()["code"] == "idempotency_key_required"
+
+
 def test_an_attendance_sequence_beyond_the_column_is_refused():
     # given: an institution's webinar code in its window
     lp = SignedInstitution()
