@@ -186,11 +186,14 @@ def _unauthenticated_rate(group: str, request: HttpRequest) -> str:
     return str(settings.INTEGRATION_UNAUTHENTICATED_RATE)
 
 
-def _address_blocked(request: HttpRequest, *, count: bool) -> bool:
-    """Too many calls from this address that failed authentication (counted only on failure:
-    an institution's own traffic never spends it, and nobody else's spends an institution's)."""
+def _address_over_allowance(request: HttpRequest) -> bool:
+    """Counts one more call from this address that failed authentication; true once there were
+    too many this period. Only failures count, so an institution's own traffic never spends
+    the allowance, and nobody else's traffic spends an institution's limit. A signed call from
+    an address over its allowance is still served: institutions behind one NAT or proxy
+    address are not locked out by a stranger sharing it."""
     return is_ratelimited(
-        request, group="integration-unauthenticated", key=_address, rate=_unauthenticated_rate, increment=count
+        request, group="integration-unauthenticated", key=_address, rate=_unauthenticated_rate, increment=True
     )
 
 
@@ -209,12 +212,11 @@ def _serve(request: HttpRequest, endpoint: str, action: Action) -> JsonResponse:
     institution: TrainingInstitution | None = None
     code_text = ""
     try:
-        if _address_blocked(request, count=False):
-            raise Unauthenticated(429, _("Too many requests; slow down."))
         try:
             institution, data = _authenticate(request, path)
         except Unauthenticated:
-            _address_blocked(request, count=True)
+            if _address_over_allowance(request):
+                raise Unauthenticated(429, _("Too many requests; slow down.")) from None
             raise
         if _institution_throttled(request, institution):
             raise ProtocolError(429, _("Too many requests; slow down."))

@@ -10,6 +10,7 @@ seconds) through Django's test client; tests/security/test_malformed_headers_ser
 the sharpest cases through the real gunicorn server."""
 
 import json
+import os
 from typing import Any
 
 import pytest
@@ -27,11 +28,14 @@ from tests.security.protocols import COMMIT, FEEDBACK, STATUS, URL_GENERATE, Sig
 
 pytestmark = pytest.mark.django_db
 
+# In the suite: 40 fixed examples per property. `make fuzz` sets FUZZ_RANDOM and FUZZ_EXAMPLES
+# for new random examples on every run.
 FUZZ = settings(
-    max_examples=40,
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "40")),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    derandomize=True,
+    derandomize=not os.environ.get("FUZZ_RANDOM"),
+    database=None,
 )
 
 # What a header can carry through a real server (Latin-1), with the Unicode digits that fool
