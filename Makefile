@@ -7,7 +7,7 @@ PORT ?= 8000
 export PORT
 STAMP := $(VENV)/.installed
 
-.PHONY: install services db run test test-fast lint format bench clean messages regions-data vendor-js
+.PHONY: install services db run test test-fast lint format bench fuzz clean messages regions-data vendor-js
 REGIONS_PACKAGE := idn-area-data@4.0.1
 REGIONS_DIR := var/vendor/idn-area-data
 # Charts in the admin: Chart.js from the npm registry, served from our own static files.
@@ -77,6 +77,15 @@ test: install services messages regions-data vendor-js lint
 
 bench: install services regions-data vendor-js
 	$(BIN)/pytest tests/benchmarks -o python_files='bench_*.py' -p no:xdist -q -s --no-header -rN --create-db
+	$(MAKE) fuzz
+
+# Random (not fixed) examples against the three signed APIs: the malformed-input properties
+# with new draws, and Schemathesis over the partner API's schema (docs/security.md).
+fuzz: install services regions-data
+	FUZZ_RANDOM=1 FUZZ_EXAMPLES=$${FUZZ_PROPERTY_EXAMPLES:-300} $(BIN)/pytest tests/security/test_malformed_input.py \
+		-n 0 -q --no-header -rN --hypothesis-show-statistics -k 'not real_server'
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100} $(BIN)/pytest tests/security -o python_files='fuzz_*.py' \
+		-n 0 -q --no-header -rN
 
 clean:
 	rm -rf $(VENV) var/static .pytest_cache .mypy_cache .ruff_cache

@@ -23,7 +23,7 @@ def payout_callback_receive(body: bytes, headers: dict[str, str]) -> int:
         return 401
     try:
         result, amount = callback_parse(body)
-    except (ValueError, TypeError, AttributeError):
+    except (ValueError, TypeError, AttributeError, RecursionError):
         return 400
     payout_id = payout_id_of(result.reference)
     known = Payout.objects.filter(pk=payout_id).values_list("amount", flat=True).first() if payout_id else None

@@ -20,7 +20,7 @@ from courses.services.curation import (
     course_review_start,
     course_revision_diff,
 )
-from courses.services.institutions import institution_create, signing_key_issue
+from courses.services.institutions import institution_create, institution_redirect_hosts_set, signing_key_issue
 from prakerja.accounts.models import User
 
 
@@ -143,7 +143,13 @@ class TrainingInstitutionAdmin(admin.ModelAdmin[TrainingInstitution]):
 
     def save_model(self, request: HttpRequest, obj: TrainingInstitution, form: Any, change: bool) -> None:
         if change:
+            hosts = obj.attendance_redirect_hosts
+            hosts_changed = "attendance_redirect_hosts" in form.changed_data
+            if hosts_changed:  # set (and audited) by the service below
+                obj.attendance_redirect_hosts = form.initial.get("attendance_redirect_hosts") or []
             super().save_model(request, obj, form, change)
+            if hosts_changed:
+                institution_redirect_hosts_set(institution=obj, hosts=hosts, actor=cast(User, request.user))
             return
         # A new institution gets its client code and first sign key from the service; the key
         # is shown here once.

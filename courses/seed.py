@@ -96,6 +96,7 @@ def seed(context: SeedContext) -> None:
                 "contact_email": f"kontak@{slugify(brand)}.example.id",
                 "client_code": f"demo-{slugify(brand)}",
                 "status": InstitutionStatus.APPROVED,
+                "attendance_redirect_hosts": [f"lms.{slugify(brand)}.example.id"],
             },
         )
         Trainer.objects.get_or_create(

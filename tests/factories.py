@@ -11,6 +11,7 @@ from applicants.models import Applicant, Question, Regency, Scheme, Step, Wave, 
 from applicants.nik import Gender, build_nik
 from applicants.services.identity import kk_blind_index, nik_blind_index
 from courses.models import Category, Course, Trainer, TrainingInstitution
+from courses.models.catalogue import Schedule
 from partners.models import Listing, Partner, PartnerStatus
 from prakerja.accounts.models import User
 from prakerja.core.crypto import encrypt_value, mask_identifier
@@ -151,6 +152,7 @@ class InstitutionFactory(factory.django.DjangoModelFactory[TrainingInstitution])
     contact_email = factory.Sequence(lambda n: f"lp{n}@contoh.id")
     client_code = factory.Sequence(lambda n: f"lp-{n}")
     status = "approved"
+    attendance_redirect_hosts = factory.LazyFunction(lambda: ["lp.example.id"])
 
 
 class CategoryFactory(factory.django.DjangoModelFactory[Category]):
@@ -198,6 +200,19 @@ class ListingFactory(factory.django.DjangoModelFactory[Listing]):
     partner = factory.SubFactory(PartnerFactory)
     sku = factory.Sequence(lambda n: f"SKU-{n}")
     price = factory.LazyAttribute(lambda o: o.course.price)
+
+
+class ScheduleFactory(factory.django.DjangoModelFactory[Schedule]):
+    """A session of a scheduled course, starting in two days unless told otherwise."""
+
+    class Meta:
+        model = Schedule
+
+    course = factory.SubFactory(CourseFactory, method="webinar")
+    code = factory.Sequence(lambda n: f"JDW-{n:05d}")
+    starts_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=2))
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + dt.timedelta(hours=2))
+    capacity = 50
 
 
 class WaveFactory(factory.django.DjangoModelFactory[Wave]):

@@ -72,7 +72,7 @@ def _system_accounts() -> tuple[int, int]:
 
 
 def payout_id_of(reference: str) -> int | None:
-    if reference.startswith("PKJ") and reference[3:].isdigit():
+    if reference.startswith("PKJ") and reference[3:].isascii() and reference[3:].isdigit():
         return int(reference[3:])
     return None
 
@@ -371,7 +371,7 @@ def _ask_then_send(orders: list[TransferOrder], *, resendable: set[int] | None =
     by_reference = {order.reference: order for order in orders}
     results: list[TransferResult] = []
     again: list[TransferOrder] = []
-    for result in provider.status_many(list(by_reference)):
+    for result in provider.status_many(list(by_reference.values())):
         if result.outcome != Outcome.NOT_FOUND:
             results.append(result)
         elif resendable is None or payout_id_of(result.reference) in resendable:

@@ -5,6 +5,9 @@ Authentication failures (unknown client, wrong signature, stale timestamp, repla
 before the code is looked at, so they never reveal whether a code exists."""
 
 import hmac
+import ipaddress
+import logging
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -19,12 +22,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
-from django_ratelimit.decorators import ratelimit
+from django_ratelimit.core import is_ratelimited
 
 from courses.integration.signing import body_forms, integration_signature
 from courses.models import InstitutionStatus, IntegrationCall, LearningMethod, RedeemCode, TrainingInstitution
 from courses.services.institutions import signing_keys_valid
 from courses.services.redemption import (
+    REDEEM_CODE_FORMAT,
     RedeemCodeRefused,
     attendance_link_create,
     practice_feedback_record,
@@ -32,7 +36,11 @@ from courses.services.redemption import (
     redeem_code_find,
 )
 
+logger = logging.getLogger(__name__)
+
 WINDOW_SECONDS = 300
+MAX_SEQUENCE = 32767  # the session number's column (PositiveSmallIntegerField)
+MAX_URL_LENGTH = 500  # the columns redirect_uri and url_file are stored in
 COURSE_TYPES = {
     LearningMethod.SELF_PACED: 1,
     LearningMethod.WEBINAR: 2,
@@ -50,6 +58,7 @@ REFUSAL_STATUS = {
     "outside_window": 422,
     "expired": 410,
     "other_participant": 403,
+    "redirect_not_allowed": 422,
 }
 
 
@@ -95,20 +104,35 @@ def _signed_by_any(
     )
 
 
+class Unauthenticated(ProtocolError):
+    """Refused before the caller was known: counted against its address, not an institution."""
+
+
+TIMESTAMP_FORMAT = re.compile(r"[0-9]{1,12}")
+SIGNATURE_FORMAT = re.compile(r"[0-9a-f]{40}")
+CLIENT_CODE_FORMAT = re.compile(r"[\x21-\x7e]{1,40}")  # printable ASCII, as the PMO issues them
+
+
 def _authenticate(request: HttpRequest, path: str) -> tuple[TrainingInstitution, dict[str, Any]]:
     # Header names arrive as client_code or Client_code; both reach Django as HTTP_CLIENT_CODE.
+    # Header values are whatever the client sent (Latin-1 as decoded by the server): only ASCII
+    # digits and hex pass, so '²' (a digit to str.isdigit, not to int) never reaches int().
     client_code = request.META.get("HTTP_CLIENT_CODE", "")
     timestamp = request.META.get("HTTP_TIMESTAMP", "")
     signature = request.META.get("HTTP_SIGNATURE", "").lower()
-    unauthorised = ProtocolError(401, _("The request is not authorised."))
-    if not client_code or not timestamp.isdigit() or not signature:
+    unauthorised = Unauthenticated(401, _("The request is not authorised."))
+    if not (
+        CLIENT_CODE_FORMAT.fullmatch(client_code)
+        and TIMESTAMP_FORMAT.fullmatch(timestamp)
+        and SIGNATURE_FORMAT.fullmatch(signature)
+    ):
         raise unauthorised
     if abs(time.time() - int(timestamp)) > WINDOW_SECONDS:
-        raise ProtocolError(401, _("The timestamp is too far from the server's time."))
+        raise Unauthenticated(401, _("The timestamp is too far from the server's time."))
     try:
         data, forms = body_forms(request.body)
-    except (UnicodeDecodeError, ValueError):
-        raise ProtocolError(400, _("The body must be JSON.")) from None
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise Unauthenticated(400, _("The body must be JSON.")) from None
     institution = TrainingInstitution.objects.filter(client_code=client_code).first()
     if institution is None or not isinstance(data, dict):
         raise unauthorised
@@ -117,9 +141,7 @@ def _authenticate(request: HttpRequest, path: str) -> tuple[TrainingInstitution,
     ) and not _signed_by_any(_sign_keys(institution, fresh=True), client_code, timestamp, path, forms, signature):
         raise unauthorised
     if not cache.add(f"integration-signature:{signature}", 1, timeout=WINDOW_SECONDS * 2 + 60):
-        raise ProtocolError(401, _("This request was already received (replayed signature)."))
-    if institution.status != InstitutionStatus.APPROVED:
-        raise ProtocolError(403, _("This training institution may not use the integration now."))
+        raise Unauthenticated(401, _("This request was already received (replayed signature)."))
     return institution, data
 
 
@@ -151,33 +173,104 @@ Outcome = tuple[str, RedeemCode, int | None, dict[str, Any]]
 Action = Callable[[TrainingInstitution, dict[str, Any]], Outcome]
 
 
+def _address(group: str, request: HttpRequest) -> str:
+    # The real client behind the trusted proxy (the deployment sets REMOTE_ADDR so).
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+def _institution_rate(group: str, request: HttpRequest) -> str:
+    return str(settings.INTEGRATION_RATE)
+
+
+def _unauthenticated_rate(group: str, request: HttpRequest) -> str:
+    return str(settings.INTEGRATION_UNAUTHENTICATED_RATE)
+
+
+def _address_over_allowance(request: HttpRequest) -> bool:
+    """Counts one more call from this address that failed authentication; true once there were
+    too many this period. Only failures count, so an institution's own traffic never spends
+    the allowance, and nobody else's traffic spends an institution's limit. A signed call from
+    an address over its allowance is still served: institutions behind one NAT or proxy
+    address are not locked out by a stranger sharing it."""
+    return is_ratelimited(
+        request, group="integration-unauthenticated", key=_address, rate=_unauthenticated_rate, increment=True
+    )
+
+
+def _institution_throttled(request: HttpRequest, institution: TrainingInstitution) -> bool:
+    return is_ratelimited(
+        request,
+        group="integration",
+        key=lambda group, request: str(institution.pk),
+        rate=_institution_rate,
+        increment=True,
+    )
+
+
 def _serve(request: HttpRequest, endpoint: str, action: Action) -> JsonResponse:
     path = f"/api/v1/integration/{endpoint}"
     institution: TrainingInstitution | None = None
     code_text = ""
     try:
-        if getattr(request, "limited", False):
+        try:
+            institution, data = _authenticate(request, path)
+        except Unauthenticated:
+            if _address_over_allowance(request):
+                raise Unauthenticated(429, _("Too many requests; slow down.")) from None
+            raise
+        if _institution_throttled(request, institution):
             raise ProtocolError(429, _("Too many requests; slow down."))
-        institution, data = _authenticate(request, path)
-        code_text = str(data.get("redeem_code", ""))[:32]
-        if not code_text:
+        if institution.status != InstitutionStatus.APPROVED:
+            raise ProtocolError(403, _("This training institution may not use the integration now."))
+        code_value = data.get("redeem_code", "")
+        if not isinstance(code_value, str) or not code_value.strip():
             raise ProtocolError(422, _("redeem_code is required."))
+        code_text = code_value[:32]
         message, code, sequence, extra = action(institution, data)
         response = _envelope(200, message, _data(code, sequence) | extra, success=True)
     except ProtocolError as error:
         response = _envelope(error.status, error.message, success=False)
     except RedeemCodeRefused as refused:
         response = _envelope(REFUSAL_STATUS[refused.reason], refused.message, {"reason": refused.reason}, success=False)
+    _log_call(request, endpoint, institution, code_text, response)
+    return response
+
+
+def _log_call(
+    request: HttpRequest,
+    endpoint: str,
+    institution: TrainingInstitution | None,
+    code_text: str,
+    response: JsonResponse,
+) -> None:
+    """Every call of a known institution goes to its log. Calls nobody authenticated (anyone can
+    send them, as fast as they like) leave one row per address a minute, so they are seen
+    without filling the table; the same for an institution's own throttled calls."""
+    address = _address("", request)
+    if institution is None or response.status_code == 429:
+        who = institution.pk if institution is not None else address
+        if not cache.add(f"integration-call-logged:{who}:{response.status_code}", 1, timeout=60):
+            return
+        logger.warning("integration call refused with %s for %s on %s", response.status_code, address or "?", endpoint)
+    client_code = request.META.get("HTTP_CLIENT_CODE", "")
     IntegrationCall.objects.create(
         institution=institution,
-        client_code=request.META.get("HTTP_CLIENT_CODE", "")[:64],
+        client_code=client_code[:64] if CLIENT_CODE_FORMAT.fullmatch(client_code) else "",
+        client_address=address if institution is None and _is_ip(address) else None,
         endpoint=endpoint,
-        redeem_code=code_text,
+        redeem_code=code_text if REDEEM_CODE_FORMAT.fullmatch(code_text) else "",
         http_status=response.status_code,
         success=response.status_code == 200,
         message=str(response.content[:200].decode(errors="replace")),
     )
-    return response
+
+
+def _is_ip(address: str) -> bool:
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return True
 
 
 def _status(institution: TrainingInstitution, data: dict[str, Any]) -> Outcome:
@@ -189,8 +282,8 @@ def _sequence(data: dict[str, Any], *, required: bool) -> int | None:
     sequence = data.get("sequence")
     if sequence is None and not required:
         return None
-    if not isinstance(sequence, int) or isinstance(sequence, bool) or sequence < 1:
-        raise ProtocolError(422, _("sequence must be a positive whole number."))
+    if not isinstance(sequence, int) or isinstance(sequence, bool) or not 1 <= sequence <= MAX_SEQUENCE:
+        raise ProtocolError(422, _("sequence must be a whole number from 1 to %(max)s.") % {"max": MAX_SEQUENCE})
     return sequence
 
 
@@ -200,15 +293,26 @@ def _commit(institution: TrainingInstitution, data: dict[str, Any]) -> Outcome:
     return _("Redeem code used."), code, sequence, {}
 
 
+def _text(data: dict[str, Any], field: str) -> str:
+    """A text field of the body; anything but a string (a number, a list) is refused, and so is
+    a NUL character, which PostgreSQL cannot store."""
+    value = data.get(field, "")
+    if not isinstance(value, str) or "\x00" in value:
+        raise ProtocolError(422, _("%(field)s must be text.") % {"field": field})
+    return value
+
+
 def _url_generate(institution: TrainingInstitution, data: dict[str, Any]) -> Outcome:
     sequence = _sequence(data, required=True)
     assert sequence is not None
-    redirect_uri, email = str(data.get("redirect_uri", "")), str(data.get("email", ""))
+    redirect_uri, email = _text(data, "redirect_uri"), _text(data, "email")
     try:
-        URLValidator(schemes=["http", "https"])(redirect_uri)
+        URLValidator(schemes=["https"])(redirect_uri)
         EmailValidator()(email)
+        if len(redirect_uri) > MAX_URL_LENGTH or len(email) > 254:
+            raise ValidationError("too long")
     except ValidationError:
-        raise ProtocolError(422, _("redirect_uri must be a web address and email an email address.")) from None
+        raise ProtocolError(422, _("redirect_uri must be an https address and email an email address.")) from None
     code, token = attendance_link_create(
         code=str(data["redeem_code"]),
         institution_id=institution.pk,
@@ -223,9 +327,11 @@ def _url_generate(institution: TrainingInstitution, data: dict[str, Any]) -> Out
 def _feedback(institution: TrainingInstitution, data: dict[str, Any]) -> Outcome:
     sequence = _sequence(data, required=True)
     assert sequence is not None
-    notes, url_file, scope = str(data.get("notes", "")), str(data.get("url_file", "")), str(data.get("scope", ""))
+    notes, url_file, scope = _text(data, "notes"), _text(data, "url_file"), _text(data, "scope")
     try:
         URLValidator(schemes=["http", "https"])(url_file)
+        if len(url_file) > MAX_URL_LENGTH:
+            raise ValidationError("too long")
     except ValidationError:
         raise ProtocolError(422, _("url_file must be a web address.")) from None
     if not notes.strip():
@@ -241,14 +347,9 @@ def _feedback(institution: TrainingInstitution, data: dict[str, Any]) -> Outcome
     return _("Feedback received."), code, sequence, {}
 
 
-def _rate(group: str, request: HttpRequest) -> str:
-    return str(settings.INTEGRATION_RATE)
-
-
 def _protocol(endpoint: str, action: Action) -> Callable[[HttpRequest], JsonResponse]:
     @csrf_exempt
     @require_POST
-    @ratelimit(key="header:client_code", rate=_rate, block=False, group="integration")
     def view(request: HttpRequest) -> JsonResponse:
         return _serve(request, endpoint, action)
 

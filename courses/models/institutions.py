@@ -1,3 +1,5 @@
+from django.contrib.postgres.fields import ArrayField
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -6,6 +8,12 @@ class InstitutionStatus(models.TextChoices):
     APPLIED = "applied", _("Applied")
     APPROVED = "approved", _("Approved")
     SUSPENDED = "suspended", _("Suspended")
+
+
+host_name_validator = RegexValidator(
+    r"\A(?=.{1,253}\Z)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\Z",
+    _("Enter a host name in lower case, such as lms.example.id (no https://, no path)."),
+)
 
 
 class TrainingInstitution(models.Model):
@@ -22,6 +30,15 @@ class TrainingInstitution(models.Model):
     )
     # Issued by the PMO; identifies the institution in the integration protocol.
     client_code = models.CharField(_("client code"), max_length=40, unique=True)
+    # Where the participant may be sent back after confirming attendance (the redirect carries
+    # the redeem code): exact host names of the institution's own sites, https only.
+    attendance_redirect_hosts = ArrayField(
+        models.CharField(max_length=253, validators=[host_name_validator]),
+        verbose_name=_("attendance return hosts"),
+        default=list,
+        blank=True,
+        help_text=_("Host names of the institution's learning sites, e.g. lms.example.id (https only)."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

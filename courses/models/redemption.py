@@ -70,6 +70,8 @@ class IntegrationCall(models.Model):
         TrainingInstitution, on_delete=models.PROTECT, null=True, blank=True, related_name="integration_calls"
     )
     client_code = models.CharField(_("client code"), max_length=64, blank=True)
+    # Where an unauthenticated call came from (one row per address a minute, not one per call).
+    client_address = models.GenericIPAddressField(_("client address"), null=True, blank=True)
     endpoint = models.CharField(_("endpoint"), max_length=100)
     redeem_code = models.CharField(_("redeem code"), max_length=32, blank=True)
     http_status = models.PositiveSmallIntegerField(_("HTTP status"))

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from courses.models import InstitutionSigningKey, InstitutionStatus, TrainingInstitution
+from courses.models.institutions import host_name_validator
 from prakerja.accounts.models import User
 from prakerja.audit.services import Actor, audit_record
 from prakerja.core.crypto import decrypt_value, encrypt_value
@@ -79,5 +80,25 @@ def institution_set_status(
         action=f"institution.{status}",
         target=institution,
         payload={"from": previous, "reason": reason},
+    )
+    return institution
+
+
+@transaction.atomic
+def institution_redirect_hosts_set(
+    *, institution: TrainingInstitution, hosts: list[str], actor: User
+) -> TrainingInstitution:
+    """The hosts an attendance link may send the participant back to (with the redeem code)."""
+    cleaned = sorted({host.strip().lower().rstrip(".") for host in hosts if host.strip()})
+    for host in cleaned:
+        host_name_validator(host)
+    previous = list(institution.attendance_redirect_hosts)
+    institution.attendance_redirect_hosts = cleaned
+    institution.save(update_fields=["attendance_redirect_hosts"])
+    audit_record(
+        actor=Actor.for_user(actor),
+        action="institution.redirect_hosts_set",
+        target=institution,
+        payload={"from": previous, "to": cleaned},
     )
     return institution

@@ -2,7 +2,9 @@
 
 import datetime as dt
 import hashlib
+import re
 import secrets
+from urllib.parse import urlsplit
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -18,6 +20,7 @@ from courses.models import (
     RedeemCode,
     RedeemCodeStatus,
     Schedule,
+    TrainingInstitution,
 )
 from courses.models.catalogue import SCHEDULED_METHODS
 from courses.signals import redeem_code_used
@@ -79,10 +82,15 @@ class RedeemCodeRefused(CourseError):
 
 
 SESSION_WINDOW = dt.timedelta(hours=1)
+REDEEM_CODE_FORMAT = re.compile(r"[A-Za-z0-9]{1,16}", re.ASCII)
 
 
 def redeem_code_find(*, code: str, institution_id: int, for_update: bool = False) -> RedeemCode:
     """The code if it belongs to this institution; refused (not found / another institution)."""
+    if not REDEEM_CODE_FORMAT.fullmatch(code.strip()):
+        # Not a code that could exist (and a NUL byte or an overlong string would not even reach
+        # the database intact): the same answer as an unknown code.
+        raise RedeemCodeRefused("not_found", _("Redeem code not found."))
     codes = RedeemCode.objects.select_related("course", "schedule")
     if for_update:
         codes = codes.select_for_update(of=("self",))
@@ -98,9 +106,9 @@ def redeem_code_commit(
     *, code: str, institution_id: int, sequence: int | None = None, now: dt.datetime | None = None
 ) -> RedeemCode:
     """The institution declares the code used (the participant started the course), or records
-    attendance of session `sequence` of a scheduled course: webinar sessions only from one hour
-    before to one hour after their start. The purchase above learns of the first use through
-    the `redeem_code_used` signal, in this transaction."""
+    attendance of session `sequence` of a scheduled course: webinar codes (with a sequence or
+    without) only from one hour before to one hour after their session's start. The purchase
+    above learns of the first use through the `redeem_code_used` signal, in this transaction."""
     now = now or timezone.now()
     with transaction.atomic():
         locked = redeem_code_find(code=code, institution_id=institution_id, for_update=True)
@@ -113,14 +121,16 @@ def redeem_code_commit(
             raise RedeemCodeRefused("wrong_course_type", _("Sessions are recorded only for scheduled courses."))
         if sequence is None and locked.status == RedeemCodeStatus.USED:
             raise RedeemCodeRefused("already_used", _("This redeem code has already been used."))
+        # A webinar code is used by attending its session, so its first use is held to the
+        # session's window as well, with or without a sequence.
+        if locked.method == LearningMethod.WEBINAR and locked.schedule is not None:
+            start = locked.schedule.starts_at
+            if not start - SESSION_WINDOW <= now <= start + SESSION_WINDOW:
+                raise RedeemCodeRefused(
+                    "outside_window",
+                    _("Attendance can be recorded from one hour before to one hour after the session starts."),
+                )
         if sequence is not None:
-            if locked.method == LearningMethod.WEBINAR and locked.schedule is not None:
-                start = locked.schedule.starts_at
-                if not start - SESSION_WINDOW <= now <= start + SESSION_WINDOW:
-                    raise RedeemCodeRefused(
-                        "outside_window",
-                        _("Attendance can be recorded from one hour before to one hour after the session starts."),
-                    )
             if Attendance.objects.filter(redeem_code=locked, sequence=sequence).exists():
                 raise RedeemCodeRefused("already_used", _("This session was already recorded for this code."))
             Attendance.objects.create(redeem_code=locked, sequence=sequence)
@@ -154,11 +164,33 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def attendance_redirect_allowed(*, redirect_uri: str, hosts: list[str]) -> bool:
+    """The participant is sent back to `redirect_uri` with the redeem code in its query: only
+    over https, to a host the institution registered, exactly (no user part, no backslash, which
+    browsers read as a slash and so as another host)."""
+    if "\\" in redirect_uri or not redirect_uri.isascii():
+        return False
+    try:
+        parts = urlsplit(redirect_uri)
+        parts.port  # noqa: B018 (raises on a malformed port)
+    except ValueError:
+        return False
+    if parts.scheme != "https" or "@" in parts.netloc or not parts.hostname:
+        return False
+    return parts.hostname.rstrip(".") in {host.lower() for host in hosts}
+
+
 def attendance_link_create(
     *, code: str, institution_id: int, sequence: int, redirect_uri: str, email: str
 ) -> tuple[RedeemCode, str]:
     """A one-time URL on the portal where the participant confirms attendance of a session.
     Only a hash of its token is stored; it expires in 30 minutes and works once."""
+    hosts = TrainingInstitution.objects.values_list("attendance_redirect_hosts", flat=True).get(pk=institution_id)
+    if not attendance_redirect_allowed(redirect_uri=redirect_uri, hosts=hosts):
+        raise RedeemCodeRefused(
+            "redirect_not_allowed",
+            _("redirect_uri must be an https address on a host registered for your institution."),
+        )
     found = redeem_code_find(code=code, institution_id=institution_id)
     if found.status == RedeemCodeStatus.CANCELLED:
         raise RedeemCodeRefused("cancelled", _("This redeem code was cancelled."))

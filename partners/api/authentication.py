@@ -3,6 +3,7 @@
 five minutes, once."""
 
 import hmac
+import re
 import time
 from dataclasses import dataclass
 from typing import Any, cast
@@ -13,12 +14,13 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
-from partners.api.signing import SIGNATURE_WINDOW_SECONDS, sign
+from partners.api.signing import SIGNATURE_FORMAT, SIGNATURE_WINDOW_SECONDS, sign, timestamp_seconds
 from partners.models import Partner, PartnerAPIKey, PartnerStatus
 from prakerja.core.crypto import decrypt_value
 
 # Partners that may call the API at all; the services decide what each may do (a suspended
 # platform finishes its purchases in flight but starts no new ones).
+API_KEY_FORMAT = re.compile(r"[\x21-\x7e]{1,200}")
 API_STATUSES = (PartnerStatus.ONBOARDING, PartnerStatus.ACTIVE, PartnerStatus.SUSPENDED, PartnerStatus.TERMINATED)
 
 
@@ -52,6 +54,8 @@ class PartnerSignatureAuthentication(BaseAuthentication):
         scheme, _, key = header.partition(" ")
         if scheme != self.keyword or not key.strip():
             raise AuthFailed("Send your API key as 'Authorization: Api-Key <key>'.", "missing_api_key")
+        if not API_KEY_FORMAT.fullmatch(key.strip()):  # keys are printable ASCII; a NUL cannot be queried
+            raise AuthFailed("The API key is not valid.", "invalid_api_key")
         # The library's get_from_key, with the partner fetched in the same query.
         prefix, _, _secret = key.strip().partition(".")
         api_key = cast(
@@ -76,15 +80,22 @@ class PartnerSignatureAuthentication(BaseAuthentication):
     def _check_signature(self, request: Request, api_key: PartnerAPIKey) -> None:
         timestamp = request.headers.get("X-Timestamp", "")
         signature = request.headers.get("X-Signature", "").lower()
-        if not timestamp.isdigit() or not signature:
+        if not timestamp or not signature:
             raise AuthFailed("Sign the request: X-Timestamp and X-Signature are required.", "signature_missing")
         # Seconds, milliseconds or microseconds (10, 13 or 16 digits): identical requests need
         # different timestamps, or their signatures are equal and the second is a replay.
-        sent_at = int(timestamp) / 10 ** max(0, len(timestamp) - 10)
+        sent_at = timestamp_seconds(timestamp)
+        if sent_at is None:
+            raise AuthFailed(
+                "X-Timestamp must be Unix time in milliseconds (13 digits; 10 for seconds or 16 for microseconds).",
+                "timestamp_invalid",
+            )
         if abs(time.time() - sent_at) > SIGNATURE_WINDOW_SECONDS:
             raise AuthFailed(
                 "X-Timestamp is more than 5 minutes away from the server's clock.", "timestamp_out_of_window"
             )
+        if not SIGNATURE_FORMAT.fullmatch(signature):  # hex only: compare_digest refuses non-ASCII text
+            raise AuthFailed("The signature does not match the request.", "signature_invalid")
         body: bytes = request._request.body  # the raw bytes that were signed
         secret = _signing_secret(api_key)
         expected = sign(

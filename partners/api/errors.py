@@ -33,4 +33,7 @@ def partner_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         codes = exc.get_codes()
         code = codes if isinstance(codes, str) else "error"
         response.data = {"detail": str(exc.detail), "code": code}
+    else:  # Django's Http404 and PermissionDenied, which DRF answers without a code
+        code = "not_found" if response.status_code == status.HTTP_404_NOT_FOUND else "permission_denied"
+        response.data = {"detail": str(response.data.get("detail", "")), "code": code}
     return response

@@ -42,7 +42,7 @@ def idempotent(handler: Handler) -> Handler:
     @functools.wraps(handler)
     def wrapper(view: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
         key = request.headers.get("Idempotency-Key", "").strip()
-        if not key or len(key) > 100:
+        if not key or len(key) > 100 or not key.isprintable():  # a NUL or control character cannot be stored
             return api_error(
                 detail="Send an Idempotency-Key header (up to 100 characters) with every POST.",
                 code="idempotency_key_required",

@@ -29,6 +29,12 @@ class OptionalURLField(serializers.CharField):
         return value
 
 
+# Prices fit a PostgreSQL bigint with room for sums: a rupiah amount beyond a trillion is a
+# malformed request, not a course (an unbounded integer would reach the database and fail there).
+MAX_RUPIAH = 10**12
+MAX_ID = 2**63 - 1
+
+
 class CatalogCourseSerializer(serializers.ModelSerializer[Course]):
     institution = serializers.CharField(source="institution.brand", read_only=True)
     category = serializers.CharField(source="category.slug", read_only=True)
@@ -47,15 +53,17 @@ class SessionSerializer(serializers.Serializer[Any]):
 class NewCourseSerializer(serializers.Serializer[Any]):
     """A course submitted for curation on behalf of one of the platform's institutions."""
 
-    institution = serializers.IntegerField(min_value=1)
+    institution = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     title = serializers.CharField(max_length=200)
     description = serializers.CharField()
     learning_outcomes = serializers.CharField()
     category = serializers.SlugField(help_text="A category slug from the catalogue.")
     method = serializers.ChoiceField(choices=LearningMethod.choices)
     total_hours = serializers.DecimalField(max_digits=5, decimal_places=1, min_value=Decimal("0.5"))
-    price = serializers.IntegerField(min_value=1, help_text="Price on Prakerja (Rp).")
-    outside_price = serializers.IntegerField(min_value=1, help_text="Price of the same course outside the programme.")
+    price = serializers.IntegerField(min_value=1, max_value=MAX_RUPIAH, help_text="Price on Prakerja (Rp).")
+    outside_price = serializers.IntegerField(
+        min_value=1, max_value=MAX_RUPIAH, help_text="Price of the same course outside the programme."
+    )
     trainer_name = serializers.CharField(max_length=150)
     trainer_profile = serializers.CharField(required=False, allow_blank=True, default="")
     sessions = SessionSerializer(many=True, required=False, default=list)
@@ -81,16 +89,20 @@ class ListingSerializer(serializers.ModelSerializer[Listing]):
 
 class ListingUpdateSerializer(serializers.Serializer[Listing]):
     sku = serializers.CharField(max_length=64, required=False)
-    price = serializers.IntegerField(min_value=1, required=False)
+    price = serializers.IntegerField(min_value=1, max_value=MAX_RUPIAH, required=False)
     is_active = serializers.BooleanField(required=False)
     url = serializers.URLField(required=False, allow_blank=True)
 
 
 class PurchaseCreateSerializer(serializers.Serializer[Any]):
     card_number = serializers.RegexField(r"^[0-9 ]{16,19}$", help_text="The participant's 16-digit card number.")
-    listing = serializers.IntegerField(min_value=1, help_text="Your listing's id.")
+    listing = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="Your listing's id.")
     schedule = serializers.IntegerField(
-        min_value=1, required=False, allow_null=True, help_text="For webinar and offline courses: the session chosen."
+        min_value=1,
+        max_value=MAX_ID,
+        required=False,
+        allow_null=True,
+        help_text="For webinar and offline courses: the session chosen.",
     )
 
 

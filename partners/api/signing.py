@@ -12,8 +12,20 @@ raw bytes sent (the SHA-256 of an empty body for GET). See docs/partner-api.md.
 
 import hashlib
 import hmac
+import re
 
 SIGNATURE_WINDOW_SECONDS = 300
+# Seconds, milliseconds or microseconds, in ASCII digits only: str.isdigit() also accepts
+# digits such as '²' that int() refuses.
+TIMESTAMP_FORMAT = re.compile(r"[0-9]{10}|[0-9]{13}|[0-9]{16}")
+SIGNATURE_FORMAT = re.compile(r"[0-9a-f]{64}")
+
+
+def timestamp_seconds(timestamp: str) -> float | None:
+    """The Unix time an X-Timestamp stands for, or None when it is not 10, 13 or 16 digits."""
+    if not TIMESTAMP_FORMAT.fullmatch(timestamp):
+        return None
+    return int(timestamp) / 10 ** (len(timestamp) - 10)
 
 
 def string_to_sign(*, method: str, path: str, timestamp: str, body: bytes) -> str:

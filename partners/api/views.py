@@ -20,6 +20,7 @@ from partners.api.authentication import PartnerSignatureAuthentication, partner_
 from partners.api.errors import api_error
 from partners.api.filters import CatalogFilter, ListingFilter, PurchaseFilter
 from partners.api.idempotency import idempotent
+from partners.api.parsers import BoundedJSONParser
 from partners.api.schema import PartnerSignatureScheme
 from partners.api.serializers import (
     CatalogCourseSerializer,
@@ -96,7 +97,14 @@ class ById(CursorPagination):
 
 SIGNED = [
     OpenApiParameter("Authorization", str, OpenApiParameter.HEADER, required=True, description="`Api-Key <key>`"),
-    OpenApiParameter("X-Timestamp", str, OpenApiParameter.HEADER, required=True, description="Unix seconds"),
+    OpenApiParameter(
+        "X-Timestamp",
+        str,
+        OpenApiParameter.HEADER,
+        required=True,
+        description="Unix time in milliseconds (13 digits); seconds (10) and microseconds (16) are accepted too",
+        pattern=r"^([0-9]{10}|[0-9]{13}|[0-9]{16})$",
+    ),
     OpenApiParameter(
         "X-Signature", str, OpenApiParameter.HEADER, required=True, description="hex HMAC-SHA256, see the description"
     ),
@@ -130,6 +138,7 @@ class LoggedAPIView:
 
 
 class PartnerAPIView(LoggedAPIView, viewsets.GenericViewSet[Any]):
+    parser_classes = [BoundedJSONParser]
     authentication_classes = [PartnerSignatureAuthentication]
     permission_classes = [IsAuthenticated]
     throttle_classes = [PartnerRateThrottle]

@@ -18,7 +18,7 @@ from applicants.models import Card, CardStatus, OtpPurpose
 from applicants.services.cards import card_first_purchase_record
 from applicants.services.incentives import entitlement_course_completed
 from applicants.services.otp import detached_code, detached_code_matches
-from courses.models import CourseStatus, RedeemCode, RedeemCodeStatus, Schedule
+from courses.models import CourseStatus, InstitutionStatus, RedeemCode, RedeemCodeStatus, Schedule
 from courses.services.redemption import RedeemCodeUsed, redeem_code_cancel, redeem_code_issue
 from partners.models import Listing, Partner, Purchase, PurchaseStatus
 from partners.services.webhooks import webhook_event_record
@@ -90,10 +90,15 @@ def purchase_create(*, partner: Partner, card_number: str, listing_id: int, sche
     """A purchase awaiting the participant's confirmation; the code goes to their phone."""
     _require_active(partner)
     now = timezone.now()
-    listing = Listing.objects.select_related("course").filter(pk=listing_id, partner=partner).first()
+    listing = Listing.objects.select_related("course__institution").filter(pk=listing_id, partner=partner).first()
     if listing is None:
         raise _not_found("listing")
-    if not listing.is_active or listing.course.status != CourseStatus.APPROVED:
+    # A suspended institution's approved courses stay approved, but it delivers no new training.
+    if (
+        not listing.is_active
+        or listing.course.status != CourseStatus.APPROVED
+        or listing.course.institution.status != InstitutionStatus.APPROVED
+    ):
         raise PurchaseError("listing_not_on_sale", _("This course is not on sale."))
     schedule = None
     if schedule_id is not None:

@@ -46,10 +46,12 @@ def callback_signature(*, body: bytes, timestamp: str, secret: str | None = None
 
 
 def callback_verified(*, body: bytes, timestamp: str, signature: str) -> bool:
+    if not signature.isascii():  # hmac.compare_digest raises on non-ASCII text
+        return False
     try:
         sent_at = dt.datetime.fromisoformat(timestamp)
         expected = callback_signature(body=body, timestamp=timestamp)
-    except ValueError:
+    except (ValueError, RecursionError):  # not a time, not JSON, or JSON nested too deep
         return False
     if sent_at.tzinfo is None or abs(timezone.now() - sent_at) > MAX_SKEW:
         return False
@@ -77,11 +79,10 @@ def callback_parse(body: bytes) -> tuple[TransferResult, int]:
     outcome = STATUS_OUTCOMES.get(str(data.get("latestTransactionStatus")))
     reference = str(data.get("originalPartnerReferenceNo") or "")
     value = str((data.get("amount") or {}).get("value") or "")
-    if outcome is None or not reference or not value.endswith(".00") or not value[:-3].isdigit():
+    digits = value[:-3]
+    if outcome is None or not reference or not value.endswith(".00") or not (digits.isascii() and digits.isdigit()):
         raise ValueError("missing or malformed fields")
-    return TransferResult(reference=reference, outcome=outcome, code=str(data.get("responseCode") or "")), int(
-        value[:-3]
-    )
+    return TransferResult(reference=reference, outcome=outcome, code=str(data.get("responseCode") or "")), int(digits)
 
 
 Receiver = Callable[[bytes, dict[str, str]], int]

@@ -145,11 +145,13 @@ class SandboxPaymentProvider:
                 )
         SandboxCallback.objects.bulk_create(callbacks)
 
-    def status_many(self, references: Sequence[str]) -> list[TransferResult]:
+    def status_many(self, orders: Sequence[TransferOrder]) -> list[TransferResult]:
         _pause()
         known = {
             t.reference: t
-            for t in SandboxTransfer.objects.filter(reference__in=list(references)).only("status", "code")
+            for t in SandboxTransfer.objects.filter(reference__in=[o.reference for o in orders]).only(
+                "channel", "status", "code"
+            )
         }
         outcomes = {
             SandboxTransferStatus.SUCCESS: Outcome.SUCCESS,
@@ -157,13 +159,15 @@ class SandboxPaymentProvider:
             SandboxTransferStatus.REVERSED: Outcome.REVERSED,
         }
         results = []
-        for reference in references:
-            transfer = known.get(reference)
-            if transfer is None:
-                results.append(TransferResult(reference, Outcome.NOT_FOUND, "4041801"))
+        for order in orders:
+            transfer = known.get(order.reference)
+            # Bank transfers and e-wallet top-ups are separate services: each status service
+            # knows only its own, as a real provider's does.
+            if transfer is None or is_ewallet(transfer.channel) != is_ewallet(order.channel):
+                results.append(TransferResult(order.reference, Outcome.NOT_FOUND, "4041801"))
             else:
                 results.append(
-                    TransferResult(reference, outcomes[SandboxTransferStatus(transfer.status)], transfer.code)
+                    TransferResult(order.reference, outcomes[SandboxTransferStatus(transfer.status)], transfer.code)
                 )
         return results
 

@@ -49,6 +49,9 @@ PATHS = {
     "status_bank": "/v1.0/transfer/status",
     "status_ewallet": "/v1.0/emoney/topup-status",
 }
+# SNAP service codes of the original transaction, sent with its status inquiry.
+BANK_SERVICE_CODE = "18"
+EWALLET_SERVICE_CODE = "38"
 
 
 def minified(payload: dict[str, Any]) -> bytes:
@@ -191,22 +194,30 @@ class SnapPaymentProvider:
         with ThreadPoolExecutor(max_workers=self.parallel) as pool:
             return list(pool.map(self._transfer, orders))
 
-    def _status(self, reference: str) -> TransferResult:
+    def _status(self, order: TransferOrder) -> TransferResult:
+        # A bank transfer and an e-wallet top-up are different services with their own books:
+        # asking the bank endpoint about a top-up answers "not found", and a not-found payout
+        # is sent again.
+        if is_ewallet(order.channel):
+            path, service_code = PATHS["status_ewallet"], EWALLET_SERVICE_CODE
+        else:
+            path, service_code = PATHS["status_bank"], BANK_SERVICE_CODE
+        payload = {"originalPartnerReferenceNo": order.reference, "serviceCode": service_code}
         try:
-            status, data = self._call(PATHS["status_bank"], {"originalPartnerReferenceNo": reference})
+            status, data = self._call(path, payload)
         except requests.RequestException:
-            return TransferResult(reference, Outcome.UNKNOWN, "5041800")
+            return TransferResult(order.reference, Outcome.UNKNOWN, "5041800")
         code = str(data.get("responseCode", ""))
         if status == 404:
-            return TransferResult(reference, Outcome.NOT_FOUND, code)
+            return TransferResult(order.reference, Outcome.NOT_FOUND, code)
         if status != 200:
-            return TransferResult(reference, Outcome.UNKNOWN, code)
+            return TransferResult(order.reference, Outcome.UNKNOWN, code)
         outcome = STATUS_OUTCOMES.get(str(data.get("latestTransactionStatus")), Outcome.UNKNOWN)
-        return TransferResult(reference, outcome, str(data.get("originalResponseCode") or code))
+        return TransferResult(order.reference, outcome, str(data.get("originalResponseCode") or code))
 
-    def status_many(self, references: Sequence[str]) -> list[TransferResult]:
+    def status_many(self, orders: Sequence[TransferOrder]) -> list[TransferResult]:
         with ThreadPoolExecutor(max_workers=self.parallel) as pool:
-            return list(pool.map(self._status, references))
+            return list(pool.map(self._status, orders))
 
     def settlement_report(self, *, day: dt.date) -> list[SettlementLine]:
         status, data = self._call("/v1.0/transfer/settlement-report", {"transactionDate": day.isoformat()})

@@ -143,6 +143,9 @@ RATELIMIT_REGISTRATION = env.str("RATELIMIT_REGISTRATION", default="30/m")
 # Waves and selection. Cards are issued (and funded) this many per transaction.
 # Integration protocol calls per training institution (django-ratelimit syntax).
 INTEGRATION_RATE = env.str("INTEGRATION_RATE", default="6000/m")
+# Integration calls that fail authentication, per client address, before that address is
+# refused outright for the rest of the period (django-ratelimit syntax).
+INTEGRATION_UNAUTHENTICATED_RATE = env.str("INTEGRATION_UNAUTHENTICATED_RATE", default="60/m")
 # Webhook endpoints must be https:// unless this is on (development and tests).
 WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=False)
 SELECTION_CARD_CHUNK = env.int("SELECTION_CARD_CHUNK", default=100_000)

@@ -27,7 +27,9 @@ TOKEN = "token-abc"
 class FakeProvider:
     def __init__(self, public_key: rsa.RSAPublicKey) -> None:
         self.public_key = public_key
-        self.transfers: dict[str, dict[str, Any]] = {}
+        self.transfers: dict[str, dict[str, Any]] = {}  # bank transfers
+        self.topups: dict[str, dict[str, Any]] = {}  # e-wallet top-ups: a service of its own
+        self.status_paths: list[str] = []
         self.token_requests = 0
         self.refused: list[str] = []
         self.slow_references: set[str] = set()
@@ -61,18 +63,22 @@ class FakeProvider:
                 return 404, {"responseCode": "4041611"}
             return 200, {"responseCode": "2001600", "beneficiaryAccountName": "SITI RAHMAWATI"}
         if path in ("/v1.0/transfer-interbank", "/v1.0/emoney/topup"):
+            books = self.transfers if path == "/v1.0/transfer-interbank" else self.topups
             reference = data["partnerReferenceNo"]
-            if reference in self.transfers:
+            if reference in books:
                 return 409, {"responseCode": "4091800"}
-            self.transfers[reference] = data
+            books[reference] = data
             if reference in self.slow_references:
                 time.sleep(1.5)
             if data.get("beneficiaryAccountNo") == "closed":
                 return 403, {"responseCode": "4031818"}
             return 200, {"responseCode": "2001800"}
-        if path == "/v1.0/transfer/status":
+        if path in ("/v1.0/transfer/status", "/v1.0/emoney/topup-status"):
+            # Each service answers only about its own transactions, as a real provider does.
+            self.status_paths.append(path)
+            books = self.transfers if path == "/v1.0/transfer/status" else self.topups
             reference = data["originalPartnerReferenceNo"]
-            if reference not in self.transfers:
+            if reference not in books:
                 return 404, {"responseCode": "4041801"}
             return 200, {"responseCode": "2003600", "latestTransactionStatus": "00"}
         return 404, {"responseCode": "4040000"}
@@ -122,7 +128,12 @@ def test_inquiry_transfer_and_status_are_signed_and_the_token_is_reused(provider
         [TransferOrder(f"PKJ{n:012d}", "bni", "1234567890", 600_000) for n in range(5)]
         + [TransferOrder("PKJ000000000099", "bni", "closed", 600_000)]
     )
-    statuses = adapter.status_many(["PKJ000000000001", "PKJ000000000777"])
+    statuses = adapter.status_many(
+        [
+            TransferOrder("PKJ000000000001", "bni", "1234567890", 600_000),
+            TransferOrder("PKJ000000000777", "bni", "1234567890", 600_000),
+        ]
+    )
 
     assert inquiry.found
     assert inquiry.holder_name == "SITI RAHMAWATI"
@@ -145,8 +156,29 @@ def test_a_reused_reference_or_a_timeout_is_unknown_never_a_failure(provider):
     assert adapter.transfer_many([order])[0].outcome == Outcome.UNKNOWN
     # a transfer that goes through but answers after our timeout
     fake.slow_references.add("PKJ000000000043")
-    slow = adapter.transfer_many([TransferOrder("PKJ000000000043", "bni", "1234567890", 600_000)])[0]
+    slow_order = TransferOrder("PKJ000000000043", "bni", "1234567890", 600_000)
+    slow = adapter.transfer_many([slow_order])[0]
 
     assert slow.outcome == Outcome.UNKNOWN
     assert "PKJ000000000043" in fake.transfers
-    assert adapter.status_many(["PKJ000000000043"])[0].outcome == Outcome.SUCCESS
+    assert adapter.status_many([slow_order])[0].outcome == Outcome.SUCCESS
+
+
+def test_an_unanswered_ewallet_top_up_is_asked_about_on_the_ewallet_status_service(provider):
+    # given: a GoPay top-up that went through but answered after our timeout, and a bank
+    # transfer that never reached the provider
+    fake, adapter = provider
+    topup = TransferOrder("PKJ000000000050", "gopay", "081234567890", 600_000)
+    fake.slow_references.add(topup.reference)
+    assert adapter.transfer_many([topup])[0].outcome == Outcome.UNKNOWN
+    never_sent = TransferOrder("PKJ000000000051", "bni", "1234567890", 600_000)
+
+    # when: their fate is asked
+    statuses = adapter.status_many([topup, never_sent])
+
+    # then: the top-up is found where top-ups live (the bank service would say "not found", and
+    # a not-found payout is sent again), and each order went to its own service
+    assert [s.outcome for s in statuses] == [Outcome.SUCCESS, Outcome.NOT_FOUND]
+    assert sorted(fake.status_paths) == ["/v1.0/emoney/topup-status", "/v1.0/transfer/status"]
+    assert topup.reference in fake.topups
+    assert topup.reference not in fake.transfers
