@@ -199,6 +199,18 @@ REGIONS_DATA_DIR = Path(
 
 # Uploaded images (KTP photos) are checked from their content, not their name.
 UPLOAD_IMAGE_MAX_BYTES = env.int("UPLOAD_IMAGE_MAX_BYTES", default=4 * 1024 * 1024)
+# A request body larger than this is not read at all (prakerja.core.uploads.CappedUploadHandler);
+# files over UPLOAD_IMAGE_MAX_BYTES are read but not kept, and the form says so.
+UPLOAD_REQUEST_MAX_BYTES = env.int("UPLOAD_REQUEST_MAX_BYTES", default=25 * 1024 * 1024)
+FILE_UPLOAD_HANDLERS = [
+    "prakerja.core.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+DATA_UPLOAD_MAX_NUMBER_FILES = 5
+# Photo uploads (KTP, complaint photos) per applicant and per client address (django-ratelimit).
+RATELIMIT_UPLOADS_USER = env.str("RATELIMIT_UPLOADS_USER", default="10/h")
+RATELIMIT_UPLOADS_IP = env.str("RATELIMIT_UPLOADS_IP", default="200/h")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
