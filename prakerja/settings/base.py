@@ -211,6 +211,9 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 5
 # Photo uploads (KTP, complaint photos) per applicant and per client address (django-ratelimit).
 RATELIMIT_UPLOADS_USER = env.str("RATELIMIT_UPLOADS_USER", default="10/h")
 RATELIMIT_UPLOADS_IP = env.str("RATELIMIT_UPLOADS_IP", default="200/h")
+# Payout-account checks (each a paid inquiry to the provider) per participant and per address, per day.
+RATELIMIT_PAYOUT_INQUIRY_USER = env.str("RATELIMIT_PAYOUT_INQUIRY_USER", default="5/d")
+RATELIMIT_PAYOUT_INQUIRY_IP = env.str("RATELIMIT_PAYOUT_INQUIRY_IP", default="100/d")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
