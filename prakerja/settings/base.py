@@ -141,6 +141,12 @@ RATELIMIT_VIEW = "prakerja.core.views.rate_limited"
 RATELIMIT_REGISTRATION = env.str("RATELIMIT_REGISTRATION", default="30/m")
 
 # Waves and selection. Cards are issued (and funded) this many per transaction.
+# Purchase-code guessing through many purchases (partners/services/purchase_guard.py): per card,
+# whatever the platform, purchases awaiting confirmation, purchases a day, and wrong codes
+# before the card's confirmations are locked for 24 hours.
+PURCHASE_OPEN_PER_CARD = env.int("PURCHASE_OPEN_PER_CARD", default=3)
+PURCHASES_PER_CARD_PER_DAY = env.int("PURCHASES_PER_CARD_PER_DAY", default=10)
+PURCHASE_CODE_FAILURES_BEFORE_LOCK = env.int("PURCHASE_CODE_FAILURES_BEFORE_LOCK", default=5)
 # Integration protocol calls per training institution (django-ratelimit syntax).
 INTEGRATION_RATE = env.str("INTEGRATION_RATE", default="6000/m")
 # Webhook endpoints must be https:// unless this is on (development and tests).
