@@ -6,7 +6,7 @@ The NIK is therefore typed into a POST form beside the search box; the view answ
 redirect to the list filtered by the NIK's blind index (`?nik=<token>`, a keyed HMAC that tells
 nothing without the key). A NIK typed into the ordinary search box is not searched."""
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.contrib import admin, messages
@@ -62,7 +62,7 @@ class NikLookupMixin:
     the blind index. Adds the POST form above the list and the `?nik=` filter."""
 
     nik_path = ""
-    change_list_template: Any = "admin/nik_search_change_list.html"
+    change_list_template: ClassVar[Any] = "admin/nik_search_change_list.html"
     # The list template this one extends (an export button's, or Django's).
     nik_parent_template = "admin/change_list.html"
 
@@ -101,7 +101,7 @@ class NikLookupMixin:
             return HttpResponseRedirect(changelist)
         form = NikSearchForm(request.POST)
         if not form.is_valid():
-            model_admin.message_user(request, " ".join(form.errors["nik"]), messages.ERROR)
+            model_admin.message_user(request, " ".join(str(error) for error in form.errors["nik"]), messages.ERROR)
             return HttpResponseRedirect(changelist)
         token = nik_blind_index(form.cleaned_data["nik"])
         return HttpResponseRedirect(f"{changelist}?{urlencode({NIK_PARAMETER: token})}")

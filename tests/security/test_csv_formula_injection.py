@@ -5,6 +5,7 @@ through one writer (prakerja.core.formatting.csv_lines), which must turn such ce
 
 import csv
 import io
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -55,7 +56,7 @@ def test_a_complaint_subject_cannot_run_in_the_desks_export(regions, staff_group
     client.force_login(StaffUserFactory.create(group="verifier"))
 
     # when the desk exports the complaints
-    response = client.get(reverse("admin:applicants_complaint_export"))
+    response: Any = client.get(reverse("admin:applicants_complaint_export"))
     header, line = parse([b"".join(response.streaming_content).decode()])
 
     # then the subject arrives as text, not as a formula

@@ -37,7 +37,7 @@ def inquiries(monkeypatch) -> list[str]:
     asked: list[str] = []
     original = sandbox.SandboxPaymentProvider.account_inquiry
 
-    def spy(self, *, channel, account_number):  # type: ignore[no-untyped-def]
+    def spy(self, *, channel, account_number):
         asked.append(account_number)
         return original(self, channel=channel, account_number=account_number)
 

@@ -13,6 +13,7 @@ or in any URL the browser was sent to."""
 import io
 import re
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -76,7 +77,9 @@ class Browser:
     def get(self, path: str, **kwargs: object) -> requests.Response:
         return self._seen(self.session.get(self.base + path, timeout=30, **kwargs))  # type: ignore[arg-type]
 
-    def post(self, path: str, data: dict[str, object], files: dict[str, object] | None = None) -> requests.Response:
+    def post(
+        self, path: str, data: Mapping[str, object], files: Mapping[str, object] | None = None
+    ) -> requests.Response:
         self.get(path) if "csrftoken" not in self.session.cookies else None
         token = self.session.cookies["csrftoken"]
         response = self.session.post(
@@ -160,7 +163,7 @@ def test_no_full_identifier_reaches_the_audit_trail_the_logs_or_a_url(server, tr
     assert "/kode/" in linking.url
     him.post(linking.url.removeprefix(base), {"code": inbox(budi.phone, r"rekening\S* Kartu Prakerja: (\d{6})")})
     budi.refresh_from_db()
-    assert budi.payout_accounts.filter(status="active").exists()  # type: ignore[attr-defined]
+    assert budi.payout_accounts.filter(status="active").exists()
     him.post(
         "/pengaduan/baru/",
         {"category": "other", "subject": f"Data saya NIK {budi_nik}", "body": f"KK saya {budi_kk}, mohon dicek."},
