@@ -10,10 +10,9 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from applicants.admin_nik import NikLookupMixin, looks_like_nik
 from applicants.errors import ApplicantError
 from applicants.models import Applicant, Province, Question, Regency, ReviewStatus, Scheme, TestAttempt
-from applicants.nik import normalise_nik
-from applicants.services.identity import nik_blind_index
 from applicants.services.review import applicant_identifiers_reveal, applicant_review
 from applicants.services.schemes import scheme_save
 from prakerja.accounts.models import User
@@ -25,7 +24,9 @@ class ReviewForm(forms.Form):
 
 
 @admin.register(Applicant)
-class ApplicantAdmin(CsvExportMixin, admin.ModelAdmin[Applicant]):
+class ApplicantAdmin(NikLookupMixin, CsvExportMixin, admin.ModelAdmin[Applicant]):
+    nik_path = "nik_index"
+    nik_parent_template = "admin/export_change_list.html"
     # Masked identifiers only; no names, emails, phones or addresses leave in an export.
     export_columns = (
         ("id", "id"),
@@ -106,10 +107,10 @@ class ApplicantAdmin(CsvExportMixin, admin.ModelAdmin[Applicant]):
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Applicant], search_term: str
     ) -> tuple[QuerySet[Applicant], bool]:
-        # An exact NIK is found through its blind index; the NIK itself is never in the database.
-        digits = normalise_nik(search_term)
-        if len(digits) == 16 and digits.isdigit():
-            return queryset.filter(nik_index=nik_blind_index(digits)), False
+        # An exact NIK is found through the POST form (admin_nik), never through this GET search.
+        if looks_like_nik(search_term):
+            self.nik_in_search_box(request)
+            return queryset.none(), False
         return super().get_search_results(request, queryset, search_term)
 
     def get_urls(self) -> list[URLPattern]:

@@ -21,6 +21,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from applicants.admin_nik import NikLookupMixin
 from applicants.models import (
     Blacklisting,
     Card,
@@ -33,7 +34,6 @@ from applicants.models import (
 )
 from applicants.nik import normalise_nik
 from applicants.selectors import wave_province_stats
-from applicants.services.identity import nik_blind_index
 from applicants.services.registries import registry_import_create, registry_import_progress
 from applicants.services.selection import (
     SelectionError,
@@ -308,12 +308,12 @@ class ReadOnlyAdmin(admin.ModelAdmin[Any]):
         return False
 
 
-class NikOrCardSearch(ReadOnlyAdmin):
-    """Search by an exact NIK (through its blind index) or an exact card number."""
+class NikOrCardSearch(NikLookupMixin, ReadOnlyAdmin):
+    """Search by an exact card number in the search box, or an exact NIK through the NIK form
+    (posted, so that it never appears in a URL: applicants/admin_nik.py)."""
 
-    nik_path = ""
     card_path = ""
-    search_help_text = _("An exact NIK or card number.")
+    search_help_text = _("An exact card number. Use the 'Exact NIK' form for a NIK.")
     show_full_result_count = False
 
     def get_search_results(
@@ -321,10 +321,7 @@ class NikOrCardSearch(ReadOnlyAdmin):
     ) -> tuple[QuerySet[Any], bool]:
         digits = normalise_nik(search_term)
         if len(digits) == 16 and digits.isdigit():
-            found = queryset.filter(**{self.nik_path: nik_blind_index(digits)}) | queryset.filter(
-                **{self.card_path: digits}
-            )
-            return found, False
+            return queryset.filter(**{self.card_path: digits}), False
         return super().get_search_results(request, queryset, search_term)
 
 
@@ -352,6 +349,9 @@ class DecisionAdmin(CsvExportMixin, NikOrCardSearch):
         return (*row[:7], mask_identifier(card) if card else "", *row[8:])
 
     export_filename = "keputusan.csv"
+    # The NIK form over the export button (CsvExportMixin comes first in the bases).
+    change_list_template = "admin/nik_search_change_list.html"
+    nik_parent_template = "admin/export_change_list.html"
     nik_path = "member__applicant__nik_index"
     card_path = "card__number"
     list_display = ("member_id", "nik", "wave", "outcome", "reason_list", "province_rank", "national_rank")

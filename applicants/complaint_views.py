@@ -18,7 +18,7 @@ from applicants.selectors import complaint_attachment_visible_to
 from applicants.services.complaints import complaint_applicant_message, complaint_file, complaint_subjects
 from applicants.views import _form_error, applicant_required
 from prakerja.core.formatting import rupiah
-from prakerja.core.uploads import private_image_response
+from prakerja.core.uploads import private_image_response, upload_limited_message, upload_rate_limited
 
 
 class ComplaintForm(forms.Form):
@@ -81,7 +81,10 @@ def complaint_list(request: HttpRequest, applicant: Applicant) -> HttpResponse:
 @applicant_required
 def complaint_new(request: HttpRequest, applicant: Applicant) -> HttpResponse:
     form = ComplaintForm(request.POST or None, request.FILES or None, applicant=applicant)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and upload_rate_limited(request):
+        form.is_valid()
+        form.add_error("attachment", upload_limited_message())
+    elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             complaint = complaint_file(

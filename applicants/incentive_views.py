@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,6 +12,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+from django_ratelimit.core import is_ratelimited
 
 from applicants.dashboard import Panel
 from applicants.errors import ApplicantError
@@ -142,13 +144,33 @@ def _card_or_dashboard(request: HttpRequest, applicant: Applicant) -> Card | Non
     return card
 
 
+def _inquiries_exceeded(request: HttpRequest) -> bool:
+    """Each try asks the provider (a paid inquiry that names the holder): counted per
+    participant and per client address, per day."""
+    by_user = is_ratelimited(
+        request, group="payout_inquiry", key="user", rate=settings.RATELIMIT_PAYOUT_INQUIRY_USER, increment=True
+    )
+    by_ip = is_ratelimited(
+        request, group="payout_inquiry", key="ip", rate=settings.RATELIMIT_PAYOUT_INQUIRY_IP, increment=True
+    )
+    return bool(by_user or by_ip)
+
+
 @applicant_required
 def payout_account(request: HttpRequest, applicant: Applicant) -> HttpResponse:
     if _card_or_dashboard(request, applicant) is None:
         return redirect("applicants:dashboard")
     current = PayoutAccount.objects.filter(applicant=applicant, status=PayoutAccountStatus.ACTIVE).first()
     form = PayoutAccountForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and _inquiries_exceeded(request):
+        form.add_error(
+            "account_number",
+            _(
+                "You have checked many account numbers today. Try again tomorrow; if you need help, "
+                "file a complaint from your dashboard."
+            ),
+        )
+    elif request.method == "POST" and form.is_valid():
         try:
             account = payout_account_start(
                 applicant=applicant,

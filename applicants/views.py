@@ -28,7 +28,7 @@ from applicants.services.identity import applicant_identity_submit
 from applicants.services.personal import PersonalData, applicant_personal_submit
 from applicants.services.registration import applicant_register, applicant_verify_email, email_verification_resend
 from applicants.services.waves import wave_join
-from prakerja.core.uploads import private_image_response
+from prakerja.core.uploads import private_image_response, upload_limited_message, upload_rate_limited
 
 ApplicantView = Callable[..., HttpResponseBase]
 RESEND_SESSION_KEY = "verification_sent_at"
@@ -221,7 +221,10 @@ def personal(request: HttpRequest, applicant: Applicant) -> HttpResponse:
         "training_interests": applicant.training_interests,
     }
     form = PersonalForm(request.POST or None, request.FILES or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and upload_rate_limited(request):
+        form.is_valid()
+        form.add_error("ktp_photo", upload_limited_message())
+    elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             applicant_personal_submit(

@@ -394,4 +394,4 @@ class ApiRequestLogAdmin(ReadOnlyAdmin):
     ordering = ("-at",)
 
 
-from partners import admin_evaluation  # noqa: E402, F401  (registers the evaluation screens)
+from partners import admin_evaluation, admin_purchase_guard  # noqa: E402, F401  (register their screens)

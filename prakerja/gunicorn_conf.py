@@ -21,3 +21,6 @@ max_requests_jitter = 500
 header_map = "dangerous"
 accesslog = os.environ.get("WEB_ACCESS_LOG", "-") or None  # empty: no access log (benchmarks)
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# The request line without its query string, and no referer (which carries the previous page's
+# query string): search terms, filters and tokens never reach the access log (issue 18, item 9).
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s" %(M)sms'

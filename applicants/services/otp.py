@@ -1,7 +1,9 @@
 """Six-digit SMS codes: for the phone number here, and later for purchases and payout accounts.
 
 Only an HMAC of the code is stored. Three wrong entries lock that purpose for the user for an
-hour; a new code can be asked for after a cooldown.
+hour; a new code can be asked for after a cooldown. Wrong entries are counted per person and
+purpose across codes (since the last success or lock, within FAILURE_WINDOW): asking for a new
+code after two wrong guesses does not start the count again.
 """
 
 import datetime as dt
@@ -11,6 +13,7 @@ import secrets
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Max, Sum
 from django.utils import timezone
 from django.utils.formats import time_format
 from django.utils.translation import gettext as _
@@ -24,6 +27,8 @@ CODE_TTL = dt.timedelta(minutes=15)
 RESEND_COOLDOWN = dt.timedelta(seconds=60)
 MAX_ATTEMPTS = 3
 LOCK_DURATION = dt.timedelta(hours=1)
+# Wrong entries older than this (and before the last success or lock) no longer count.
+FAILURE_WINDOW = dt.timedelta(hours=24)
 
 
 def _hash(code: str) -> str:
@@ -38,6 +43,15 @@ def _active_lock(*, user: User, purpose: str, now: dt.datetime) -> dt.datetime |
         .first()
     )
     return locked
+
+
+def _recent_failures(*, user: User, purpose: str, now: dt.datetime) -> int:
+    """Wrong entries for this person and purpose, whatever the code, since the last success or
+    lock ended (and within FAILURE_WINDOW)."""
+    codes = OneTimeCode.objects.filter(user=user, purpose=purpose)
+    marks = codes.aggregate(used=Max("used_at"), locked=Max("locked_until"))
+    since = max(filter(None, [now - FAILURE_WINDOW, marks["used"], marks["locked"]]))
+    return codes.filter(created_at__gte=since).aggregate(n=Sum("attempts"))["n"] or 0
 
 
 def _locked_message(until: dt.datetime) -> str:
@@ -91,7 +105,7 @@ def otp_send(*, user: User, purpose: OtpPurpose, target: str, subject_ref: str =
 
 def otp_verify(*, user: User, purpose: OtpPurpose, code: str, subject_ref: str = "") -> OneTimeCode:
     """Accept the latest code for this purpose, or count a wrong attempt (kept even though the
-    caller sees an error) and lock after the third."""
+    caller sees an error) and lock after the third for this person and purpose, across codes."""
     now = timezone.now()
     failure: OtpError | None = None
     with transaction.atomic():
@@ -112,11 +126,13 @@ def otp_verify(*, user: User, purpose: OtpPurpose, code: str, subject_ref: str =
             otp.save(update_fields=["used_at"])
             return otp
         otp.attempts += 1
-        if otp.attempts >= MAX_ATTEMPTS:
+        otp.save(update_fields=["attempts"])
+        failures = _recent_failures(user=user, purpose=purpose, now=now)
+        if failures >= MAX_ATTEMPTS:
             otp.locked_until = now + LOCK_DURATION
+            otp.save(update_fields=["locked_until"])
             failure = OtpLocked(_locked_message(otp.locked_until), until=otp.locked_until)
         else:
-            left = MAX_ATTEMPTS - otp.attempts
+            left = MAX_ATTEMPTS - failures
             failure = OtpError(_("Wrong code. %(left)s attempt(s) left.") % {"left": left})
-        otp.save(update_fields=["attempts", "locked_until"])
     raise failure

@@ -2,7 +2,9 @@
 
 The provider's account inquiry gives the holder's name (masked for e-wallets); the name must
 be the participant's own after normalisation (case, punctuation, titles), an e-wallet's number
-must be the participant's verified phone, and an SMS code confirms. A near match goes to a
+must be the participant's verified phone, and an SMS code confirms. Another person's name is
+never shown whole (holder_name_hint), and the page limits inquiries per participant and per
+address per day (each is a paid call, and a name oracle otherwise). A near match goes to a
 verifier. Changing the account later is the same path; every change is audited.
 """
 
@@ -112,6 +114,13 @@ def names_compare(*, identity_name: str, holder_name: str) -> str | None:
     return None
 
 
+def holder_name_hint(name: str) -> str:
+    """Another person's name as the participant may see it: each word's first letter, the rest
+    starred ("BUDI SANTOSO" -> "B*** S******"). Typing account numbers must not tell anyone who
+    owns them."""
+    return " ".join(word[0] + "*" * (len(word) - 1) for word in name.split() if word)
+
+
 def _ewallet_number(phone: str) -> str:
     """E-wallets are keyed by the phone number, which providers write 62812...."""
     try:
@@ -157,10 +166,10 @@ def payout_account_start(*, applicant: Applicant, channel: str, account_number: 
     if match is None:
         raise PayoutAccountError(
             _(
-                "This account is in the name of %(holder)s, not yours. Incentives can only be paid to an account "
-                "in your own name as on your ID card."
+                "This account is in another person's name (%(hint)s), not yours. Incentives can only be paid to "
+                "an account in your own name as on your ID card."
             )
-            % {"holder": inquiry.holder_name},
+            % {"hint": holder_name_hint(inquiry.holder_name)},
             field="account_number",
         )
     with transaction.atomic():

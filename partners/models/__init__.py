@@ -19,7 +19,7 @@ from partners.models.evaluation import (
 )
 from partners.models.integration import IntegrationCheck
 from partners.models.platform import Listing, Partner, PartnerStatus
-from partners.models.purchase import Purchase, PurchaseStatus
+from partners.models.purchase import CardCodeGuard, Purchase, PurchaseStatus
 from partners.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "Agreement",
     "ApiRequestLog",
     "ApplicationStatus",
+    "CardCodeGuard",
     "DeliveryStatus",
     "Evaluation",
     "EvaluationDecision",

@@ -78,3 +78,28 @@ class Purchase(models.Model):
 
     def __str__(self) -> str:
         return self.invoice_code
+
+
+class CardCodeGuard(models.Model):
+    """Wrong purchase codes on one card, whichever platform and purchase they came through: a
+    platform that creates purchase after purchase to guess the SMS code is stopped by the card,
+    not by the purchase (partners.services.purchase_guard). Shown to the PMO, read-only."""
+
+    card = models.OneToOneField(Card, verbose_name=_("card"), on_delete=models.CASCADE, related_name="+")
+    failures = models.PositiveIntegerField(_("wrong codes since the last success"), default=0)
+    failures_total = models.PositiveIntegerField(_("wrong codes in all"), default=0)
+    last_failure_at = models.DateTimeField(_("last wrong code"), null=True, blank=True)
+    last_failure_partner = models.ForeignKey(
+        Partner, verbose_name=_("platform of the last wrong code"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    locked_until = models.DateTimeField(_("confirmations locked until"), null=True, blank=True)
+    lock_count = models.PositiveIntegerField(_("times locked"), default=0)
+
+    class Meta:
+        verbose_name = _("card code guard")
+        verbose_name_plural = _("card code guards")
+        indexes = [models.Index(fields=["locked_until"], name="cardcodeguard_locked_idx")]
+
+    def __str__(self) -> str:
+        # Never the card number itself: this text lands in the audit trail.
+        return f"card {self.card_id}"

@@ -21,6 +21,13 @@ from applicants.services.otp import detached_code, detached_code_matches
 from courses.models import CourseStatus, InstitutionStatus, RedeemCode, RedeemCodeStatus, Schedule
 from courses.services.redemption import RedeemCodeUsed, redeem_code_cancel, redeem_code_issue
 from partners.models import Listing, Partner, Purchase, PurchaseStatus
+from partners.services.purchase_guard import (
+    CardGuardRefusal,
+    card_code_failure_record,
+    card_code_success_record,
+    card_confirmation_allowed,
+    card_purchase_allowed,
+)
 from partners.services.webhooks import webhook_event_record
 from prakerja.audit.services import Actor, audit_record
 from prakerja.ledger.errors import InsufficientBalance
@@ -44,6 +51,12 @@ class PurchaseError(Exception):
         self.message = message
         if status is not None:
             self.status = status
+
+
+def _refused(refusal: CardGuardRefusal) -> PurchaseError:
+    error = PurchaseError(refusal.code, refusal.message, status=refusal.status)
+    error.__cause__ = refusal
+    return error
 
 
 def _not_found(what: str) -> PurchaseError:
@@ -114,6 +127,10 @@ def purchase_create(*, partner: Partner, card_number: str, listing_id: int, sche
     _code, code_hash, sms = detached_code(OtpPurpose.PURCHASE_CONFIRM)
     commission = listing.price * partner.commission_rate_bp // 10_000
     with transaction.atomic():
+        try:  # per card, across platforms: open purchases, purchases a day, locked confirmations
+            card_purchase_allowed(card=card, now=now)
+        except CardGuardRefusal as refusal:
+            raise _refused(refusal) from refusal
         purchase = Purchase.objects.create(
             partner=partner,
             listing=listing,
@@ -142,7 +159,8 @@ def purchase_confirm(
     *, purchase_id: str, otp: str, partner: Partner | None = None, card: Card | None = None
 ) -> Purchase:
     """Confirm with the SMS code, through the platform (`partner`) or on the participant's
-    dashboard (`card`). A wrong code is counted even though the caller gets an error."""
+    dashboard (`card`). A wrong code is counted (on the purchase and on the card) even though
+    the caller gets an error."""
     now = timezone.now()
     failure: PurchaseError | None = None
     with transaction.atomic():
@@ -156,13 +174,25 @@ def purchase_confirm(
             raise _not_found("purchase")
         if purchase.status != PurchaseStatus.AWAITING_CONFIRMATION:
             raise PurchaseError("invalid_state", _("This purchase is no longer waiting for confirmation."))
+        try:  # wrong codes count per card too, across purchases and platforms (purchase_guard)
+            card_confirmation_allowed(card_id=purchase.card_id, now=now)
+        except CardGuardRefusal as refusal:
+            raise _refused(refusal) from refusal
         if purchase.otp_expires_at <= now:
             purchase.status = PurchaseStatus.EXPIRED
             purchase.save(update_fields=["status", "updated_at"])
             failure = PurchaseError("otp_expired", _("The code has expired; start the purchase again."), status=410)
         elif not detached_code_matches(purchase.otp_hash, otp):
             purchase.otp_attempts += 1
-            if purchase.otp_attempts >= OTP_ATTEMPTS:
+            card_locked = card_code_failure_record(card_id=purchase.card_id, partner=purchase.partner, now=now)
+            if card_locked:
+                purchase.status = PurchaseStatus.FAILED
+                failure = PurchaseError(
+                    "card_confirmation_locked",
+                    _("Too many wrong codes for this card's purchases: its confirmations are locked for 24 hours."),
+                    status=423,
+                )
+            elif purchase.otp_attempts >= OTP_ATTEMPTS:
                 purchase.status = PurchaseStatus.FAILED
                 failure = PurchaseError(
                     "otp_attempts_exceeded", _("Three wrong codes: this purchase is cancelled."), status=409
@@ -174,6 +204,7 @@ def purchase_confirm(
                 )
             purchase.save(update_fields=["otp_attempts", "status", "updated_at"])
         else:
+            card_code_success_record(card_id=purchase.card_id)
             paid = _pay(purchase, now)
             if isinstance(paid, Purchase):
                 return paid

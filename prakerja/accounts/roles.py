@@ -72,6 +72,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "partners.evaluationdecision": VIEW,
         "partners.apirequestlog": VIEW,
         "courses.coursereview": VIEW,
+        # Cards whose purchase confirmations were locked after wrong codes; lifting a lock is audited.
+        "partners.cardcodeguard": ("view", "change"),
     },
     VERIFIER: {
         "accounts.user": VIEW,
@@ -92,6 +94,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         # ... and open clawback cases against participants found ineligible after payment.
         "applicants.clawback": ("add", "view"),
         "applicants.clawbackrepayment": VIEW,
+        "partners.cardcodeguard": ("view", "change"),
     },
     CURATOR: {
         "partners.partner": VIEW,
@@ -139,6 +142,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "partners.apirequestlog": VIEW,
         "courses.coursereview": VIEW,
         "applicants.complaint": VIEW,
+        "partners.cardcodeguard": VIEW,
     },
     AUDITOR: {},
 }

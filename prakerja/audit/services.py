@@ -1,6 +1,7 @@
 """The one way to write the audit trail. Later apps call audit_record for every staff,
 money and personal-data action."""
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,6 +13,27 @@ from prakerja.accounts.models import User
 from prakerja.audit.models import ActorType, AuditEvent
 
 MAX_LABEL = 200
+# NIK, KK and card numbers (16 digits, maybe grouped by four) and bank or e-wallet account
+# numbers (10 digits and more): the trail can never be cleaned, so they never enter it, whoever
+# passed them (an export's filters, a complaint subject typed by a person, an object's name).
+_IDENTIFIER = re.compile(r"(?<!\d)(?:\d{4}[ .-]){3}\d{4}(?!\d)|\d{10,}")
+
+
+def _mask_match(match: re.Match[str]) -> str:
+    digits = re.sub(r"\D", "", match.group())
+    return "*" * (len(digits) - 4) + digits[-4:]
+
+
+def identifiers_masked(value: Any) -> Any:
+    """The value with every run of digits that may be a personal identifier masked to its last
+    four digits, through dicts and lists; other values unchanged."""
+    if isinstance(value, str):
+        return _IDENTIFIER.sub(_mask_match, value)
+    if isinstance(value, Mapping):
+        return {key: identifiers_masked(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [identifiers_masked(item) for item in value]
+    return value
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,8 +86,8 @@ def _build(entry: AuditEntry, ip_address: str | None) -> AuditEvent:
         action=entry.action,
         object_type=target._meta.label_lower if target is not None else "",
         object_id=str(target.pk) if target is not None else "",
-        object_repr=str(target)[:MAX_LABEL] if target is not None else "",
-        payload=dict(entry.payload),
+        object_repr=identifiers_masked(str(target))[:MAX_LABEL] if target is not None else "",
+        payload=identifiers_masked(dict(entry.payload)),
         ip_address=ip_address,
     )
 

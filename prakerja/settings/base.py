@@ -141,6 +141,12 @@ RATELIMIT_VIEW = "prakerja.core.views.rate_limited"
 RATELIMIT_REGISTRATION = env.str("RATELIMIT_REGISTRATION", default="30/m")
 
 # Waves and selection. Cards are issued (and funded) this many per transaction.
+# Purchase-code guessing through many purchases (partners/services/purchase_guard.py): per card,
+# whatever the platform, purchases awaiting confirmation, purchases a day, and wrong codes
+# before the card's confirmations are locked for 24 hours.
+PURCHASE_OPEN_PER_CARD = env.int("PURCHASE_OPEN_PER_CARD", default=3)
+PURCHASES_PER_CARD_PER_DAY = env.int("PURCHASES_PER_CARD_PER_DAY", default=10)
+PURCHASE_CODE_FAILURES_BEFORE_LOCK = env.int("PURCHASE_CODE_FAILURES_BEFORE_LOCK", default=5)
 # Integration protocol calls per training institution (django-ratelimit syntax).
 INTEGRATION_RATE = env.str("INTEGRATION_RATE", default="6000/m")
 # Integration calls that fail authentication, per client address, before that address is
@@ -202,6 +208,21 @@ REGIONS_DATA_DIR = Path(
 
 # Uploaded images (KTP photos) are checked from their content, not their name.
 UPLOAD_IMAGE_MAX_BYTES = env.int("UPLOAD_IMAGE_MAX_BYTES", default=4 * 1024 * 1024)
+# A request body larger than this is not read at all (prakerja.core.uploads.CappedUploadHandler);
+# files over UPLOAD_IMAGE_MAX_BYTES are read but not kept, and the form says so.
+UPLOAD_REQUEST_MAX_BYTES = env.int("UPLOAD_REQUEST_MAX_BYTES", default=25 * 1024 * 1024)
+FILE_UPLOAD_HANDLERS = [
+    "prakerja.core.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+DATA_UPLOAD_MAX_NUMBER_FILES = 5
+# Photo uploads (KTP, complaint photos) per applicant and per client address (django-ratelimit).
+RATELIMIT_UPLOADS_USER = env.str("RATELIMIT_UPLOADS_USER", default="10/h")
+RATELIMIT_UPLOADS_IP = env.str("RATELIMIT_UPLOADS_IP", default="200/h")
+# Payout-account checks (each a paid inquiry to the provider) per participant and per address, per day.
+RATELIMIT_PAYOUT_INQUIRY_USER = env.str("RATELIMIT_PAYOUT_INQUIRY_USER", default="5/d")
+RATELIMIT_PAYOUT_INQUIRY_IP = env.str("RATELIMIT_PAYOUT_INQUIRY_IP", default="100/d")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

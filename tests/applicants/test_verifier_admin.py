@@ -51,7 +51,10 @@ def test_an_exact_nik_finds_the_applicant_through_the_blind_index(verifier):
     _, client = verifier
     applicant = with_identity()
     ApplicantFactory.create_batch(3, reached=Step.READY)
-    response = client.get(reverse("admin:applicants_applicant_changelist"), {"q": "3273 0117 0595 0001"})
+    response = client.post(
+        reverse("admin:applicants_applicant_nik_search"), {"nik": "3273 0117 0595 0001"}, follow=True
+    )
+    assert "327301170595" not in response.redirect_chain[-1][0]
     assert list(response.context["cl"].result_list) == [applicant]
 
 

@@ -18,7 +18,8 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("
 PARALLEL = 50
 
 
-def test_fifty_parallel_confirmations_spend_the_balance_exactly_once(participant_card):
+def test_fifty_parallel_confirmations_spend_the_balance_exactly_once(participant_card, settings):
+    settings.PURCHASE_OPEN_PER_CARD = settings.PURCHASES_PER_CARD_PER_DAY = PARALLEL
     # Given 50 purchases of Rp1,000,000 awaiting confirmation on a card holding Rp3,500,000
     api = SignedClient.for_partner(PartnerFactory.create())
     listing = ListingFactory.create(
