@@ -46,6 +46,7 @@ from applicants.models import (
 from applicants.services.incentives import instalments_make_due
 from prakerja.accounts.models import User
 from prakerja.audit.services import Actor, audit_record
+from prakerja.core.db import LockBusy, exclusive_lock
 from prakerja.ledger.models import AccountKind
 from prakerja.ledger.services import BulkPosting, Line, account_get_or_create, postings_create_bulk
 from prakerja.payments.providers import (
@@ -58,7 +59,7 @@ from prakerja.payments.providers import (
 
 CREATE_CHUNK = 100_000
 log = logging.getLogger(__name__)
-RUN_LOCK = 0x50524B4A_01  # advisory lock: one run being prepared at a time
+RUN_LOCK = 0x50524B4A_01  # advisory lock (transaction-scoped, prakerja.core.db): one run being prepared at a time
 
 
 class DisbursementError(ApplicantError):
@@ -129,18 +130,14 @@ def disbursement_run_create(*, day: dt.date | None = None, user: User | None = N
     A run interrupted while being prepared is resumed by the next call."""
     day = day or timezone.localdate()
     instalments_make_due(today=day)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [RUN_LOCK])
-        if not cursor.fetchone()[0]:
-            raise DisbursementError(_("Another disbursement run is being prepared. Try again in a minute."))
     try:
-        run = DisbursementRun.objects.filter(status=RunStatus.PREPARING).order_by("pk").first()
-        if run is None:
-            run = DisbursementRun.objects.create(day=day, created_by=user, approval_threshold=approval_threshold())
-        return _prepare(run, user=user)
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [RUN_LOCK])
+        with exclusive_lock(RUN_LOCK):
+            run = DisbursementRun.objects.filter(status=RunStatus.PREPARING).order_by("pk").first()
+            if run is None:
+                run = DisbursementRun.objects.create(day=day, created_by=user, approval_threshold=approval_threshold())
+            return _prepare(run, user=user)
+    except LockBusy:
+        raise DisbursementError(_("Another disbursement run is being prepared. Try again in a minute.")) from None
 
 
 def _prepare(run: DisbursementRun, *, user: User | None, chunk: int = CREATE_CHUNK) -> DisbursementRun | None:

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from prakerja.audit.services import Actor, audit_record
+from prakerja.core.db import stream
 from prakerja.core.formatting import csv_download
 
 EXPORT_CHUNK = 5000
@@ -84,7 +85,7 @@ class CsvExportMixin:
 
     def export_rows(self, queryset: QuerySet[Any]) -> Iterator[Sequence[Any]]:
         paths = [orm_path for _header, orm_path in self.export_columns]
-        rows = queryset.order_by("pk").values_list(*paths).iterator(chunk_size=EXPORT_CHUNK)
+        rows = stream(queryset.order_by("pk").values_list(*paths), chunk_size=EXPORT_CHUNK)
         cell = _cell_writer()
         export_row = self.export_row
         for row in rows:
