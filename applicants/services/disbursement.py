@@ -44,6 +44,7 @@ from applicants.models import (
     payout_reference,
 )
 from applicants.services.incentives import instalments_make_due
+from applicants.services.payout_notices import payouts_notify
 from prakerja.accounts.models import User
 from prakerja.audit.services import Actor, audit_record
 from prakerja.core.db import LockBusy, exclusive_lock
@@ -505,9 +506,8 @@ def payouts_apply(results: Iterable[TransferResult]) -> Counter[str]:
         if rows := grouped.get(Outcome.UNKNOWN):
             counts["unknown"] = len(_update(_SET.format(assign="status = 'unknown'", allowed="'created'"), rows))
         if notify_failed or notify_reversed:
-            from applicants.tasks import payouts_notify_task
-
-            transaction.on_commit(partial(payouts_notify_task.delay, failed=notify_failed, reversed=notify_reversed))
+            # In this transaction: the messages are outbox rows, committed with the results.
+            payouts_notify(failed=notify_failed, reversed=notify_reversed)
     return counts
 
 

@@ -40,6 +40,7 @@ from applicants.models import (
 from prakerja.accounts.models import User
 from prakerja.audit.services import Actor, audit_record
 from prakerja.core.db import LockBusy, exclusive_lock
+from prakerja.core.queueing import delay_after_commit
 from prakerja.ledger.models import AccountKind
 from prakerja.ledger.services import (
     BulkPosting,
@@ -455,7 +456,9 @@ def _announce(wave: Wave, actor: Actor) -> None:
         locked.announced_at = timezone.now()
         locked.save(update_fields=["status", "announced_at"])
         audit_record(actor=actor, action="wave.announced", target=locked, payload={"decisions": counts})
-        transaction.on_commit(partial(wave_notify.delay, wave_id=wave.pk))
+        # robust: with the broker down the announcement is still made; the decisions not yet
+        # told are picked up by batch.wave_notify_sweep
+        delay_after_commit(wave_notify, wave_id=wave.pk)
 
 
 @dataclass(frozen=True)
