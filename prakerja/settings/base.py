@@ -110,6 +110,19 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # opened inside a transaction (prakerja.core.db.stream), which the pooler keeps on one connection.
 DATABASE_TRANSACTION_POOLING = env.bool("DATABASE_TRANSACTION_POOLING", default=False)
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = False
+# A streaming replica for reads that tolerate lag (dashboard refresh, exports, evaluation,
+# public catalogue); only code that asks for it reads there (prakerja/core/routers.py).
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = {
+        **env.db_url_config(DATABASE_REPLICA_URL),
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+        "DISABLE_SERVER_SIDE_CURSORS": False,
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = 3
+DATABASE_ROUTERS = ["prakerja.core.routers.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
