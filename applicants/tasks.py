@@ -6,7 +6,7 @@ from typing import Any
 from celery import shared_task
 from django.utils import timezone
 
-from applicants.services.announcements import wave_notify_batch
+from applicants.services.announcements import wave_notify_batch, waves_untold
 from applicants.services.cards import cards_revoke_due
 from applicants.services.disbursement import (
     disbursement_run_create,
@@ -38,6 +38,15 @@ def wave_notify(*, wave_id: int, after: int = 0) -> int | None:
     if last is not None:
         wave_notify.delay(wave_id=wave_id, after=last)
     return last
+
+
+@shared_task(name="batch.wave_notify_sweep", acks_late=True)
+def wave_notify_sweep() -> list[int]:
+    """Start again the announcement of waves whose members are not all told (beat)."""
+    waves = waves_untold()
+    for wave_id in waves:
+        wave_notify.delay(wave_id=wave_id)
+    return waves
 
 
 @shared_task(name="batch.registry_import", acks_late=True, soft_time_limit=3600, time_limit=3660)

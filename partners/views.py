@@ -4,9 +4,17 @@ from django.shortcuts import render
 from courses.selectors import CourseFilters
 from partners.forms import CatalogueFilterForm
 from partners.selectors import COUNT_CAP, catalogue_course, catalogue_page
+from prakerja.core.routers import replica_reads
 
 
 def catalogue(request: HttpRequest) -> HttpResponse:
+    # Public and read-only: from the replica when there is one (rendered inside, as the
+    # template evaluates the page lazily).
+    with replica_reads():
+        return _catalogue(request)
+
+
+def _catalogue(request: HttpRequest) -> HttpResponse:
     form = CatalogueFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
     filters = CourseFilters(
@@ -27,6 +35,11 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 
 
 def course_detail(request: HttpRequest, code: str) -> HttpResponse:
+    with replica_reads():
+        course = catalogue_course(code=code)
+        if course is not None:
+            return render(request, "catalogue/detail.html", {"course": course})
+    # Not (yet) on the replica: a course approved a moment ago is on the primary.
     course = catalogue_course(code=code)
     if course is None:
         raise Http404

@@ -1,11 +1,14 @@
 """Telling every member of an announced wave their result, in batches."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from applicants.models import Reason
+from applicants.models import Decision, Reason, Wave, WaveStatus
 from prakerja.messaging.services import email_send_after_commit, sms_send_after_commit
 
 
@@ -75,3 +78,14 @@ def wave_notify_batch(*, wave_id: int, after: int = 0, batch: int | None = None)
                 [timezone.now(), [r[0] for r in rows]],
             )
         return int(batch_rows[-1][0])
+
+
+def waves_untold(*, announced_before: dt.timedelta = dt.timedelta(minutes=30)) -> list[int]:
+    """Announced waves with members not yet told (their wave_notify chain was lost to a broker
+    outage or a dead worker): the sweeper starts their chain again. Batches skip those told."""
+    cutoff = timezone.now() - announced_before
+    return list(
+        Wave.objects.filter(status=WaveStatus.ANNOUNCED, announced_at__lte=cutoff)
+        .filter(Exists(Decision.objects.filter(wave=OuterRef("pk"), notified_at=None)))
+        .values_list("pk", flat=True)
+    )

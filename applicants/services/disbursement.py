@@ -44,8 +44,10 @@ from applicants.models import (
     payout_reference,
 )
 from applicants.services.incentives import instalments_make_due
+from applicants.services.payout_notices import payouts_notify
 from prakerja.accounts.models import User
 from prakerja.audit.services import Actor, audit_record
+from prakerja.core.db import LockBusy, exclusive_lock
 from prakerja.ledger.models import AccountKind
 from prakerja.ledger.services import BulkPosting, Line, account_get_or_create, postings_create_bulk
 from prakerja.payments.providers import (
@@ -58,7 +60,7 @@ from prakerja.payments.providers import (
 
 CREATE_CHUNK = 100_000
 log = logging.getLogger(__name__)
-RUN_LOCK = 0x50524B4A_01  # advisory lock: one run being prepared at a time
+RUN_LOCK = 0x50524B4A_01  # advisory lock (transaction-scoped, prakerja.core.db): one run being prepared at a time
 
 
 class DisbursementError(ApplicantError):
@@ -129,18 +131,14 @@ def disbursement_run_create(*, day: dt.date | None = None, user: User | None = N
     A run interrupted while being prepared is resumed by the next call."""
     day = day or timezone.localdate()
     instalments_make_due(today=day)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [RUN_LOCK])
-        if not cursor.fetchone()[0]:
-            raise DisbursementError(_("Another disbursement run is being prepared. Try again in a minute."))
     try:
-        run = DisbursementRun.objects.filter(status=RunStatus.PREPARING).order_by("pk").first()
-        if run is None:
-            run = DisbursementRun.objects.create(day=day, created_by=user, approval_threshold=approval_threshold())
-        return _prepare(run, user=user)
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [RUN_LOCK])
+        with exclusive_lock(RUN_LOCK):
+            run = DisbursementRun.objects.filter(status=RunStatus.PREPARING).order_by("pk").first()
+            if run is None:
+                run = DisbursementRun.objects.create(day=day, created_by=user, approval_threshold=approval_threshold())
+            return _prepare(run, user=user)
+    except LockBusy:
+        raise DisbursementError(_("Another disbursement run is being prepared. Try again in a minute.")) from None
 
 
 def _prepare(run: DisbursementRun, *, user: User | None, chunk: int = CREATE_CHUNK) -> DisbursementRun | None:
@@ -508,9 +506,8 @@ def payouts_apply(results: Iterable[TransferResult]) -> Counter[str]:
         if rows := grouped.get(Outcome.UNKNOWN):
             counts["unknown"] = len(_update(_SET.format(assign="status = 'unknown'", allowed="'created'"), rows))
         if notify_failed or notify_reversed:
-            from applicants.tasks import payouts_notify_task
-
-            transaction.on_commit(partial(payouts_notify_task.delay, failed=notify_failed, reversed=notify_reversed))
+            # In this transaction: the messages are outbox rows, committed with the results.
+            payouts_notify(failed=notify_failed, reversed=notify_reversed)
     return counts
 
 

@@ -4,6 +4,7 @@ Indonesian: the phone and the inbox, not the browser, read them)."""
 from django.conf import settings
 
 from applicants.models import Payout
+from prakerja.core.db import stream
 from prakerja.core.formatting import rupiah
 from prakerja.messaging.services import email_send_after_commit, sms_send_after_commit
 
@@ -12,7 +13,7 @@ def payouts_notify(*, failed: list[int], reversed: list[int]) -> int:
     sent = 0
     link = f"{settings.SITE_URL}/insentif/rekening/"
     payouts = Payout.objects.filter(pk__in=[*failed, *reversed]).select_related("instalment__card__applicant__user")
-    for payout in payouts.iterator(chunk_size=500):
+    for payout in stream(payouts, chunk_size=500):
         applicant = payout.instalment.card.applicant
         if payout.pk in failed:
             text = (

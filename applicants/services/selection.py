@@ -39,6 +39,8 @@ from applicants.models import (
 )
 from prakerja.accounts.models import User
 from prakerja.audit.services import Actor, audit_record
+from prakerja.core.db import LockBusy, exclusive_lock
+from prakerja.core.queueing import delay_after_commit
 from prakerja.ledger.models import AccountKind
 from prakerja.ledger.services import (
     BulkPosting,
@@ -454,7 +456,9 @@ def _announce(wave: Wave, actor: Actor) -> None:
         locked.announced_at = timezone.now()
         locked.save(update_fields=["status", "announced_at"])
         audit_record(actor=actor, action="wave.announced", target=locked, payload={"decisions": counts})
-        transaction.on_commit(partial(wave_notify.delay, wave_id=wave.pk))
+        # robust: with the broker down the announcement is still made; the decisions not yet
+        # told are picked up by batch.wave_notify_sweep
+        delay_after_commit(wave_notify, wave_id=wave.pk)
 
 
 @dataclass(frozen=True)
@@ -474,37 +478,38 @@ def wave_selection_run(
 ) -> SelectionResult:
     """Select a closed wave from start to announcement, or finish an interrupted run.
 
-    One run per wave at a time (a session advisory lock); the stages are idempotent, so a
+    One run per wave at a time (a transaction-scoped advisory lock held on a connection of its
+    own, prakerja.core.db.exclusive_lock); the stages are idempotent, so a
     second call after a crash completes what the first left undone and changes nothing else."""
     actor = actor or Actor.system("wave-selection")
     chunk_size = chunk_size or settings.SELECTION_CARD_CHUNK
-    with connection.cursor() as cursor:
+    if not settings.DATABASE_TRANSACTION_POOLING:
         # Should this process die, PostgreSQL stops its statement within a second instead of
-        # finishing a wave-sized insert for nobody (and holding the lock meanwhile).
-        cursor.execute("SET client_connection_check_interval = 1000")
-        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [LOCK_NAMESPACE, wave_id])
-        if not cursor.fetchone()[0]:
-            raise SelectionError("This wave's selection is already running.")
-    try:
-        wave = _start(wave_id=wave_id, seed=seed, actor=actor)
-        assert wave.seed is not None
-        if wave.status == WaveStatus.ANNOUNCED:
-            return SelectionResult(wave.pk, wave.seed, 0, 0)
-        _report(wave, "deciding")
-        decided = _decide(wave)
-        selected = Decision.objects.filter(wave=wave, outcome=Outcome.SELECTED).count()
-        fund = account_get_or_create(kind=AccountKind.FUND_TRAINING)
-        wave.refresh_from_db(fields=["decided_at"])
-        issued_at = wave.decided_at or timezone.now()  # the same deadline for every chunk and re-run
-        issued = Card.objects.filter(wave=wave).count()
-        _report(wave, "issuing", cards=issued, selected=selected)
-        while count := _issue_chunk_retrying(wave, chunk_size=chunk_size, fund_id=fund.pk, issued_at=issued_at):
-            issued += count
-            _report(wave, "issuing", cards=issued, selected=selected)
-        _announce(wave, actor)
-        _report(wave, "announced", cards=issued, selected=selected, decided=decided)
-        logger.info("wave %s selected: %s decisions, %s cards", wave.number, decided, issued)
-        return SelectionResult(wave.pk, wave.seed, decided, issued)
-    finally:
+        # finishing a wave-sized insert for nobody. A session setting: behind a transaction
+        # pooler it would stay on a shared server connection (and the pooler, not this
+        # process, holds that connection, so it could not help anyway).
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, wave_id])
+            cursor.execute("SET client_connection_check_interval = 1000")
+    try:
+        with exclusive_lock(LOCK_NAMESPACE, wave_id):
+            wave = _start(wave_id=wave_id, seed=seed, actor=actor)
+            assert wave.seed is not None
+            if wave.status == WaveStatus.ANNOUNCED:
+                return SelectionResult(wave.pk, wave.seed, 0, 0)
+            _report(wave, "deciding")
+            decided = _decide(wave)
+            selected = Decision.objects.filter(wave=wave, outcome=Outcome.SELECTED).count()
+            fund = account_get_or_create(kind=AccountKind.FUND_TRAINING)
+            wave.refresh_from_db(fields=["decided_at"])
+            issued_at = wave.decided_at or timezone.now()  # the same deadline for every chunk and re-run
+            issued = Card.objects.filter(wave=wave).count()
+            _report(wave, "issuing", cards=issued, selected=selected)
+            while count := _issue_chunk_retrying(wave, chunk_size=chunk_size, fund_id=fund.pk, issued_at=issued_at):
+                issued += count
+                _report(wave, "issuing", cards=issued, selected=selected)
+            _announce(wave, actor)
+            _report(wave, "announced", cards=issued, selected=selected, decided=decided)
+            logger.info("wave %s selected: %s decisions, %s cards", wave.number, decided, issued)
+            return SelectionResult(wave.pk, wave.seed, decided, issued)
+    except LockBusy:
+        raise SelectionError("This wave's selection is already running.") from None

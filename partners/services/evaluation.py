@@ -23,7 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -43,6 +43,7 @@ from partners.models import (
 from partners.services.lifecycle import LifecycleError, partner_status_change
 from partners.services.webhooks import webhook_event_record
 from prakerja.audit.services import Actor, audit_record
+from prakerja.core.routers import read_alias, replica_reads
 from prakerja.messaging.services import email_send_after_commit
 
 LOCK_NAMESPACE = 7209  # pg_advisory_xact_lock(namespace, period as yyyymm)
@@ -139,7 +140,7 @@ GROUP BY l.partner_id
 
 
 def _rows(sql: str, params: dict[str, Any]) -> dict[int, tuple[Any, ...]]:
-    with connection.cursor() as cursor:
+    with connections[read_alias()].cursor() as cursor:
         cursor.execute(sql, params)
         return {row[0]: tuple(row[1:]) for row in cursor.fetchall()}
 
@@ -150,7 +151,8 @@ def _purchase_counts(params: dict[str, Any]) -> tuple[dict[int, tuple[int, ...]]
     caps = {partner_id: cap for partner_id, (cap,) in _rows(CAPS_SQL, {}).items()}
     totals: dict[int, list[int]] = {}
     minutes: dict[int, list[tuple[int, int]]] = {}
-    with transaction.atomic(), connection.cursor() as cursor:
+    alias = read_alias()
+    with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
         # The planner cannot know the minute groups are few and would sort ten million rows.
         cursor.execute("SET LOCAL enable_sort = off")
         cursor.execute(PURCHASES_SQL, params)
@@ -307,7 +309,8 @@ def evaluation_run(*, period: dt.date, actor: Actor) -> Evaluation:
             raise EvaluationError(_("The results of %(period)s are published and final.") % {"period": evaluation})
         scorecard = scorecard_in_use()
         rules = list(scorecard.rules.all())
-        kpis = kpis_compute(period=period)
+        with replica_reads():  # the month's facts; a moment's lag does not change them
+            kpis = kpis_compute(period=period)
         now = timezone.now()
         if evaluation is None:
             evaluation = Evaluation(period=period)

@@ -26,6 +26,7 @@ from django.utils import timezone
 from partners.models import DeliveryStatus, Partner, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from prakerja.audit.services import Actor, audit_record
 from prakerja.core.crypto import decrypt_value, encrypt_value
+from prakerja.core.queueing import delay_after_commit
 
 GIVE_UP_AFTER = dt.timedelta(hours=24)
 FIRST_RETRY = dt.timedelta(seconds=30)
@@ -70,7 +71,9 @@ def webhook_event_record(*, partner: Partner, type: str, payload: dict[str, Any]
         ]
     )
     for delivery in deliveries:
-        transaction.on_commit(partial(webhook_deliver.delay, delivery_id=delivery.pk))
+        # robust: with the broker down the committed delivery waits for the sweeper instead
+        # of failing the request that recorded it
+        delay_after_commit(webhook_deliver, delivery_id=delivery.pk)
     return event
 
 

@@ -72,8 +72,8 @@ class AuditEntry:
 def _client_ip(request: HttpRequest | None) -> str | None:
     if request is None:
         return None
-    # REMOTE_ADDR is the proxy's address behind a load balancer; the deployment sets
-    # gunicorn's forwarded_allow_ips so that it holds the client's.
+    # Behind a load balancer ClientAddressMiddleware (TRUSTED_PROXIES) has already put the
+    # client's address here.
     return request.META.get("REMOTE_ADDR") or None
 
 

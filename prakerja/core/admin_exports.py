@@ -24,7 +24,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from prakerja.audit.services import Actor, audit_record
+from prakerja.core.db import stream
 from prakerja.core.formatting import csv_download
+from prakerja.core.routers import replica_alias
 
 EXPORT_CHUNK = 5000
 
@@ -84,7 +86,7 @@ class CsvExportMixin:
 
     def export_rows(self, queryset: QuerySet[Any]) -> Iterator[Sequence[Any]]:
         paths = [orm_path for _header, orm_path in self.export_columns]
-        rows = queryset.order_by("pk").values_list(*paths).iterator(chunk_size=EXPORT_CHUNK)
+        rows = stream(queryset.order_by("pk").values_list(*paths), chunk_size=EXPORT_CHUNK)
         cell = _cell_writer()
         export_row = self.export_row
         for row in rows:
@@ -120,5 +122,6 @@ class CsvExportMixin:
             payload={"filters": request.GET.urlencode(), "columns": self.export_header()},
             request=request,
         )
-        rows = itertools.chain([self.export_header()], self.export_rows(queryset))
+        # Streamed from the replica when there is one (a snapshot a moment old is an export too).
+        rows = itertools.chain([self.export_header()], self.export_rows(queryset.using(replica_alias())))
         return csv_download(rows, filename or self.export_filename)

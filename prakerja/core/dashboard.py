@@ -18,7 +18,7 @@ from functools import partial
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db import connection, transaction
+from django.db import connections, transaction
 from django.db.models import Max
 from django.http import HttpRequest
 from django.utils import timezone
@@ -27,6 +27,7 @@ from django.utils.functional import Promise
 from prakerja.accounts.models import User
 from prakerja.audit.services import Actor, audit_record
 from prakerja.core.models import DashboardSnapshot
+from prakerja.core.routers import read_alias, replica_reads
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +74,7 @@ def sections() -> list[Section]:
 
 def query_rows(sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
     """Every row of one aggregate statement (sections compute with raw SQL)."""
-    with connection.cursor() as cursor:
+    with connections[read_alias()].cursor() as cursor:
         cursor.execute(sql, params)
         return list(cursor.fetchall())
 
@@ -95,7 +96,9 @@ def dashboard_refresh(*, keys: list[str] | None = None) -> dict[str, int]:
             continue
         started = time.perf_counter()
         try:
-            data = section.compute()
+            # From the replica when there is one: the page shows when the figures were computed.
+            with replica_reads():
+                data = section.compute()
             elapsed = int((time.perf_counter() - started) * 1000)
             DashboardSnapshot.objects.update_or_create(
                 key=section.key, defaults={"data": data, "computed_at": timezone.now(), "duration_ms": elapsed}

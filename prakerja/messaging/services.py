@@ -1,16 +1,77 @@
-"""Queue messages after the surrounding transaction commits, never before: a rolled-back
-change must not have told anyone anything."""
+"""Messages are written to the outbox (OutboxMessage) in the surrounding transaction and
+relayed after it commits: a rolled-back change has told nobody anything, and a committed one
+cannot lose its message to a broker outage (the sweeper re-queues what is still pending)."""
 
-from functools import partial
+import datetime as dt
+import logging
 
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 
+from prakerja.core.queueing import delay_after_commit
+from prakerja.messaging.models import Channel, OutboxMessage, OutboxStatus
 from prakerja.messaging.tasks import email_send, sms_send
+
+logger = logging.getLogger(__name__)
+
+# A pending message is queued again after this long (the first relay normally wins by far),
+# and given up after GIVE_UP_AFTER.
+REQUEUE_AFTER = dt.timedelta(minutes=3)
+GIVE_UP_AFTER = dt.timedelta(days=1)
+
+
+def _outbox_write(*, channel: str, to: str, subject: str, body: str, reference: str) -> None:
+    OutboxMessage.objects.bulk_create(
+        [OutboxMessage(channel=channel, to=to, subject=subject, body=body, reference=reference)],
+        ignore_conflicts=True,  # the same reference twice is one message
+    )
 
 
 def sms_send_after_commit(*, to: str, text: str, reference: str) -> None:
-    transaction.on_commit(partial(sms_send.delay, to=to, text=text, reference=reference))
+    _outbox_write(
+        channel=Channel.SMS,
+        to=to,
+        subject="",
+        body=text,
+        reference=reference,
+    )
+    # A broker that is down at commit does not fail the request; the row waits for the sweeper.
+    delay_after_commit(sms_send, to=to, text=text, reference=reference)
 
 
 def email_send_after_commit(*, to: str, subject: str, body: str, reference: str) -> None:
-    transaction.on_commit(partial(email_send.delay, to=to, subject=subject, body=body, reference=reference))
+    _outbox_write(
+        channel=Channel.EMAIL,
+        to=to,
+        subject=subject,
+        body=body,
+        reference=reference,
+    )
+    delay_after_commit(email_send, to=to, subject=subject, body=body, reference=reference)
+
+
+def outbox_sweep(*, now: dt.datetime | None = None, limit: int = 1000) -> int:
+    """Queue again the messages still pending REQUEUE_AFTER after they were last queued (their
+    task was lost: the broker was down at commit, or a worker died); give up after a day."""
+    now = now or timezone.now()
+    OutboxMessage.objects.filter(status=OutboxStatus.PENDING, created_at__lt=now - GIVE_UP_AFTER).update(
+        status=OutboxStatus.FAILED, body=""
+    )
+    with transaction.atomic():
+        due = list(
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(status=OutboxStatus.PENDING, queued_at__lte=now - REQUEUE_AFTER)
+            .order_by("queued_at")[:limit]
+        )
+        OutboxMessage.objects.filter(pk__in=[m.pk for m in due]).update(
+            queued_at=now, queued_count=F("queued_count") + 1
+        )
+    for message in due:
+        if message.channel == Channel.SMS:
+            sms_send.delay(to=message.to, text=message.body, reference=message.reference)
+        else:
+            email_send.delay(to=message.to, subject=message.subject, body=message.body, reference=message.reference)
+    if due:
+        logger.warning("outbox: %s pending messages queued again", len(due))
+    return len(due)

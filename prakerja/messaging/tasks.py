@@ -6,7 +6,9 @@ from typing import Any
 
 from celery import shared_task
 from django.core.mail import EmailMessage
+from django.utils import timezone
 
+from prakerja.messaging.models import Channel, OutboxMessage, OutboxStatus
 from prakerja.messaging.sandbox import ProviderError
 from prakerja.messaging.sms import sms_gateway
 
@@ -20,11 +22,29 @@ PROVIDER_RETRY: dict[str, Any] = {
 }
 
 
+def _outbox_sent(channel: str, reference: str) -> None:
+    OutboxMessage.objects.filter(channel=channel, reference=reference, status=OutboxStatus.PENDING).update(
+        status=OutboxStatus.SENT, sent_at=timezone.now(), body=""
+    )
+
+
 @shared_task(name="messaging.sms_send", **PROVIDER_RETRY)
 def sms_send(*, to: str, text: str, reference: str) -> str:
-    return sms_gateway().send(to=to, text=text, reference=reference)
+    result = sms_gateway().send(to=to, text=text, reference=reference)
+    _outbox_sent(Channel.SMS, reference)
+    return result
 
 
 @shared_task(name="messaging.email_send", **PROVIDER_RETRY)
 def email_send(*, to: str, subject: str, body: str, reference: str) -> int:
-    return EmailMessage(subject=subject, body=body, to=[to], headers={"X-Reference": reference}).send()
+    sent = EmailMessage(subject=subject, body=body, to=[to], headers={"X-Reference": reference}).send()
+    _outbox_sent(Channel.EMAIL, reference)
+    return sent
+
+
+@shared_task(name="messaging.outbox_sweep", acks_late=True)
+def outbox_sweep() -> int:
+    """Relay what a broker outage or a dead worker left in the outbox (beat, every minute)."""
+    from prakerja.messaging.services import outbox_sweep as sweep
+
+    return sweep()

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from prakerja.core.db import stream
 from prakerja.payments.callbacks import callback_body, callback_deliver
 from prakerja.payments.models import SandboxAccount, SandboxCallback, SandboxTransfer, SandboxTransferStatus
 from prakerja.payments.providers import (
@@ -185,7 +186,7 @@ class SandboxPaymentProvider:
                 outcome=Outcome.REVERSED if status == SandboxTransferStatus.REVERSED else Outcome.SUCCESS,
                 at=at,
             )
-            for reference, amount, status, at in rows.iterator(chunk_size=10_000)
+            for reference, amount, status, at in stream(rows, chunk_size=10_000)
         ]
 
 

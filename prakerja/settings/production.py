@@ -1,7 +1,9 @@
 """Production: secrets and hosts are required, every transport hardened."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
-from .base import STORAGES, env
+from .base import EMAIL_BACKEND, PAYMENT_PROVIDER, SMS_GATEWAY, STORAGES, env
 
 DEBUG = False
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")
@@ -28,3 +30,22 @@ STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# A missing variable must not silently send nothing and mark payouts paid: the sandboxes run
+# here only when PRODUCTION_SANDBOXES names them (a staging or load-test machine).
+PRODUCTION_SANDBOXES = env.list("PRODUCTION_SANDBOXES", default=[])
+_SANDBOXES = {
+    "payments": ("PAYMENT_PROVIDER", PAYMENT_PROVIDER, "prakerja.payments.sandbox."),
+    "sms": ("SMS_GATEWAY", SMS_GATEWAY, "prakerja.messaging.sms.Sandbox"),
+    "email": ("EMAIL_BACKEND", EMAIL_BACKEND, "prakerja.messaging.backends.Sandbox"),
+}
+if unknown := set(PRODUCTION_SANDBOXES) - set(_SANDBOXES):
+    raise ImproperlyConfigured(f"PRODUCTION_SANDBOXES: unknown {sorted(unknown)}; use {sorted(_SANDBOXES)}")
+for _name, (_setting, _value, _sandbox) in _SANDBOXES.items():
+    if (_value.startswith(_sandbox) or _value == "django.core.mail.backends.locmem.EmailBackend") and (
+        _name not in PRODUCTION_SANDBOXES
+    ):
+        raise ImproperlyConfigured(
+            f"{_setting} is the sandbox ({_value}); set the real provider, or PRODUCTION_SANDBOXES={_name} "
+            "to run the sandbox on purpose"
+        )

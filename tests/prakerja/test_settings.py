@@ -20,6 +20,8 @@ PRODUCTION_LIKE = {
     "BLIND_INDEX_KEY": "production-like-blind-index-key",
     "PAYMENT_CALLBACK_SECRET": "production-like-payment-callback-secret",
     "SITE_URL": "https://prakerja.go.id",
+    # The sandboxes on purpose (there is no real SMS gateway yet); see the refusal tests below.
+    "PRODUCTION_SANDBOXES": "payments,sms,email",
 }
 
 
@@ -44,11 +46,12 @@ def empty_database_url() -> Iterator[str]:
         admin.close()
 
 
-def _manage(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:
+def _manage(*args: str, database_url: str, **overrides: str) -> subprocess.CompletedProcess[str]:
     env = {
         **{k: v for k, v in os.environ.items() if k not in ("DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_SETTINGS_MODULE")},
         **PRODUCTION_LIKE,
         "DATABASE_URL": database_url,
+        **overrides,
     }
     return subprocess.run(
         [sys.executable, "manage.py", *args, "--settings=prakerja.settings.production"],
@@ -92,3 +95,36 @@ def test_time_zone_and_languages():
     assert settings.USE_TZ
     assert settings.LANGUAGE_CODE == "id"
     assert [code for code, _ in settings.LANGUAGES] == ["id", "en"]
+
+
+@pytest.mark.parametrize(
+    ("sandboxes", "refused"),
+    [
+        ("", "PAYMENT_PROVIDER"),
+        ("payments", "SMS_GATEWAY"),
+        ("payments,sms", "EMAIL_BACKEND"),
+        ("sms,email", "PAYMENT"),
+    ],
+)
+def test_production_refuses_a_sandbox_nobody_asked_for(sandboxes, refused):
+    # given production settings where a provider's variable is missing (the sandbox default)
+    overrides = {"PRODUCTION_SANDBOXES": sandboxes}
+    if refused == "PAYMENT":
+        overrides["PAYMENT_PROVIDER"] = "prakerja.payments.sandbox.SandboxPaymentProvider"
+    # when Django starts, then it refuses and names the setting
+    result = _manage("check", database_url="postgres://nobody@127.0.0.1:1/none", **overrides)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert refused in result.stderr
+
+
+def test_production_starts_with_real_providers():
+    # given real-looking providers and no sandbox allowed, except the SMS gateway (none exists yet)
+    overrides = {
+        "PRODUCTION_SANDBOXES": "sms",
+        "PAYMENT_PROVIDER": "prakerja.payments.snap.SnapPaymentProvider",
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+    }
+    # when Django starts, then it does
+    result = _manage("check", database_url="postgres://nobody@127.0.0.1:1/none", **overrides)
+    assert result.returncode == 0, result.stderr
