@@ -51,7 +51,7 @@ class PartnerSignatureAuthentication(BaseAuthentication):
         header = request.headers.get("Authorization", "")
         scheme, _, key = header.partition(" ")
         if scheme != self.keyword or not key.strip():
-            raise AuthFailed("Send your API key as 'Authorization: Api-Key <key>'.", "missing_api_key")
+            raise AuthFailed("Send your API key as 'Authorization: Api-Key <key>'.", "invalid_api_key")
         # The library's get_from_key, with the partner fetched in the same query.
         prefix, _, _secret = key.strip().partition(".")
         api_key = cast(

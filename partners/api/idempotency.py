@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,13 +24,13 @@ def _replay(*, partner_id: int, key: str, digest: str) -> Response:
     existing = IdempotencyRecord.objects.get(partner_id=partner_id, key=key)
     if existing.request_hash != digest:
         return api_error(
-            detail="This Idempotency-Key was used for a different request.",
+            detail=_("This Idempotency-Key was used for a different request."),
             code="idempotency_key_reused",
             status_code=409,
         )
     if existing.status_code is None:
         return api_error(
-            detail="A request with this Idempotency-Key is still being handled.",
+            detail=_("A request with this Idempotency-Key is still being handled."),
             code="request_in_progress",
             status_code=409,
         )
@@ -44,7 +45,7 @@ def idempotent(handler: Handler) -> Handler:
         key = request.headers.get("Idempotency-Key", "").strip()
         if not key or len(key) > 100:
             return api_error(
-                detail="Send an Idempotency-Key header (up to 100 characters) with every POST.",
+                detail=_("Send an Idempotency-Key header (up to 100 characters) with every POST."),
                 code="idempotency_key_required",
                 status_code=400,
             )

@@ -72,6 +72,7 @@ class ListingSerializer(serializers.ModelSerializer[Listing]):
         model = Listing
         fields = ("id", "course", "new_course", "sku", "price", "is_active", "awaiting_approval", "url", "created_at")
         read_only_fields = ("id", "is_active", "awaiting_approval", "created_at")
+        extra_kwargs = {"price": {"min_value": 1, "help_text": "Your price (Rp), at most the course's price."}}
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if ("course" in attrs) == ("new_course" in attrs):

@@ -1,6 +1,8 @@
+from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
 from partners.api import views
+from partners.api.errors import api_not_found
 
 router = SimpleRouter()
 router.register("catalog/courses", views.CatalogCourseViewSet, basename="catalog-course")
@@ -9,4 +11,5 @@ router.register("purchases", views.PurchaseViewSet, basename="purchase")
 router.register("sandbox/purchases", views.SandboxPurchaseViewSet, basename="sandbox-purchase")
 
 app_name = "partner-api"
-urlpatterns = router.urls
+# Anything else under /api/v1/ is a JSON 404 with a code, like the API's own.
+urlpatterns = [*router.urls, re_path(r"^.*$", api_not_found, name="not-found")]

@@ -17,7 +17,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from courses.errors import CurationError
 from courses.models import Course
 from partners.api.authentication import PartnerSignatureAuthentication, partner_of
-from partners.api.errors import api_error
+from partners.api.errors import api_error, field_errors
 from partners.api.filters import CatalogFilter, ListingFilter, PurchaseFilter
 from partners.api.idempotency import idempotent
 from partners.api.schema import PartnerSignatureScheme
@@ -74,6 +74,8 @@ class PartnerRateThrottle(SimpleRateThrottle):
             cache.add(bucket, 1, timeout=duration + 1)
             count = 1
         self.wait_seconds = duration - (time.time() % duration)
+        # Told to the platform on every answer (RateLimit-* headers, see LoggedAPIView).
+        request._request.rate_limit = (limit, max(limit - count, 0), int(self.wait_seconds) + 1)  # type: ignore[attr-defined]
         return count <= limit
 
     def wait(self) -> float | None:
@@ -119,6 +121,11 @@ class LoggedAPIView:
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        rate_limit = getattr(request._request, "rate_limit", None)
+        if rate_limit is not None:
+            response["RateLimit-Limit"], response["RateLimit-Remaining"], response["RateLimit-Reset"] = map(
+                str, rate_limit
+            )
         api_request_log(
             partner_id=getattr(request._request, "api_partner_id", None),
             method=request.method or "",
@@ -133,6 +140,9 @@ class PartnerAPIView(LoggedAPIView, viewsets.GenericViewSet[Any]):
     authentication_classes = [PartnerSignatureAuthentication]
     permission_classes = [IsAuthenticated]
     throttle_classes = [PartnerRateThrottle]
+    # Any id that does not match (unknown, malformed, another platform's) is a 404 with this code.
+    lookup_value_regex = "[^/]+"
+    not_found_code = "not_found"
 
 
 @extend_schema_view(list=extend_schema(parameters=SIGNED), retrieve=extend_schema(parameters=SIGNED))
@@ -142,7 +152,7 @@ class CatalogCourseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Par
     serializer_class = CatalogCourseSerializer
     filterset_class = CatalogFilter
     pagination_class = ById
-    lookup_value_regex = "[0-9]+"
+    not_found_code = "course_not_found"
 
     def get_queryset(self) -> QuerySet[Course]:
         if getattr(self, "swagger_fake_view", False):  # schema generation must not touch the database
@@ -162,7 +172,7 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PartnerAP
     serializer_class = ListingSerializer
     filterset_class = ListingFilter
     pagination_class = NewestFirst
-    lookup_value_regex = "[0-9]+"
+    not_found_code = "listing_not_found"
 
     def get_queryset(self) -> QuerySet[Listing]:
         if getattr(self, "swagger_fake_view", False):
@@ -209,9 +219,7 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PartnerAP
                     actor=actor,
                 )
         except CurationError as error:
-            return api_error(
-                detail=" ".join(error.problems), code="listing_refused", status_code=422, errors=error.problems
-            )
+            return _listing_refused(error)
         return Response(ListingSerializer(listing).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, pk: str) -> Response:
@@ -228,8 +236,18 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PartnerAP
                 sku=data.get("sku"),
             )
         except CurationError as error:
-            return api_error(detail=" ".join(error.problems), code="listing_refused", status_code=422)
+            return _listing_refused(error)
         return Response(ListingSerializer(listing).data)
+
+
+def _listing_refused(error: CurationError) -> Response:
+    # One error shape: `errors` is an object, the curation's reasons under non_field_errors.
+    return api_error(
+        detail=" ".join(error.problems),
+        code="listing_refused",
+        status_code=422,
+        errors=field_errors(error.problems),
+    )
 
 
 CREATE_EXAMPLE = OpenApiExample(
@@ -276,7 +294,7 @@ class PurchaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PartnerA
     serializer_class = PurchaseSerializer
     filterset_class = PurchaseFilter
     pagination_class = NewestFirst
-    lookup_value_regex = "[0-9a-fA-F-]{36}"  # purchase ids are UUIDs; anything else is a 404
+    not_found_code = "purchase_not_found"
 
     def get_queryset(self) -> QuerySet[Purchase]:
         if getattr(self, "swagger_fake_view", False):
@@ -364,7 +382,7 @@ class SandboxPurchaseCreatedSerializer(SandboxPurchaseSerializer):
 class SandboxPurchaseViewSet(PartnerAPIView):
     """The integration check: a test purchase without a card or money (docs/partner-api.md)."""
 
-    lookup_value_regex = "[0-9a-fA-F-]{36}"
+    not_found_code = "purchase_not_found"
     serializer_class = SandboxPurchaseSerializer
 
     @idempotent

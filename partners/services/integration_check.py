@@ -35,7 +35,7 @@ def _find(*, partner: Partner, check_id: str) -> IntegrationCheck:
         pk = None
     check = IntegrationCheck.objects.select_for_update().filter(pk=pk, partner=partner).first() if pk else None
     if check is None:
-        raise PurchaseError("not_found", _("No such test purchase."), status=404)
+        raise PurchaseError("purchase_not_found", _("No such test purchase."), status=404)
     return check
 
 
@@ -44,11 +44,11 @@ def integration_check_start(*, partner: Partner, listing_id: int) -> tuple[Integ
     and the confirmation code the sandbox "texts"."""
     if partner.status not in CHECK_STATUSES:
         raise PurchaseError(
-            "partner_not_allowed", _("The sandbox is open to onboarding and active platforms."), status=403
+            "partner_not_active", _("The sandbox is open to onboarding and active platforms."), status=403
         )
     listing = Listing.objects.filter(pk=listing_id, partner=partner).first()
     if listing is None:
-        raise PurchaseError("not_found", _("No such listing."), status=404)
+        raise PurchaseError("listing_not_found", _("No such listing."), status=404)
     code, code_hash, _text = detached_code(OtpPurpose.PURCHASE_CONFIRM)
     with transaction.atomic():
         check = IntegrationCheck.objects.create(
