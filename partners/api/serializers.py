@@ -6,7 +6,7 @@ from django.core.validators import URLValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from courses.models import Course, LearningMethod
+from courses.models import Course, LearningMethod, Schedule
 from partners.models import Listing, Purchase
 from partners.services.purchases import purchase_display_status
 
@@ -36,6 +36,18 @@ class CatalogCourseSerializer(serializers.ModelSerializer[Course]):
     class Meta:
         model = Course
         fields = ("id", "code", "title", "institution", "category", "method", "total_hours", "price", "outside_price")
+        read_only_fields = fields
+
+
+class ScheduleSerializer(serializers.ModelSerializer[Schedule]):
+    """A session of a webinar or offline course: send its id as the purchase's `schedule`."""
+
+    method = serializers.ChoiceField(source="course.method", choices=LearningMethod.choices, read_only=True)
+    location = serializers.CharField(read_only=True, help_text="Where an offline class meets; empty for webinars.")
+
+    class Meta:
+        model = Schedule
+        fields = ("id", "code", "starts_at", "ends_at", "capacity", "method", "location")
         read_only_fields = fields
 
 
@@ -91,7 +103,11 @@ class PurchaseCreateSerializer(serializers.Serializer[Any]):
     card_number = serializers.RegexField(r"^[0-9 ]{16,19}$", help_text="The participant's 16-digit card number.")
     listing = serializers.IntegerField(min_value=1, help_text="Your listing's id.")
     schedule = serializers.IntegerField(
-        min_value=1, required=False, allow_null=True, help_text="For webinar and offline courses: the session chosen."
+        min_value=1,
+        required=False,
+        allow_null=True,
+        help_text="Required for webinar, offline and hybrid courses: a schedule id from "
+        "GET /catalog/courses/{id}/schedules/.",
     )
 
 

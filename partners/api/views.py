@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db.models import QuerySet
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -15,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 
 from courses.errors import CurationError
-from courses.models import Course
+from courses.models import Course, Schedule
 from partners.api.authentication import PartnerSignatureAuthentication, partner_of
 from partners.api.errors import api_error, field_errors
 from partners.api.filters import CatalogFilter, ListingFilter, PurchaseFilter
@@ -29,6 +30,7 @@ from partners.api.serializers import (
     PurchaseConfirmSerializer,
     PurchaseCreateSerializer,
     PurchaseSerializer,
+    ScheduleSerializer,
 )
 from partners.models import IntegrationCheck, Listing, Purchase
 from partners.services.api_log import api_request_log
@@ -158,6 +160,15 @@ class CatalogCourseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Par
         if getattr(self, "swagger_fake_view", False):  # schema generation must not touch the database
             return Course.objects.none()
         return Course.objects.on_sale().select_related("institution", "category")
+
+    @extend_schema(parameters=SIGNED, responses={200: ScheduleSerializer(many=True)}, filters=False)
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def schedules(self, request: Request, pk: str) -> Response:
+        """The course's sessions still to start, soonest first (webinar, offline and hybrid
+        courses are bought for one of them)."""
+        course = self.get_object()
+        upcoming = Schedule.objects.filter(course=course, starts_at__gt=timezone.now()).select_related("course")
+        return Response(ScheduleSerializer(upcoming.order_by("starts_at", "pk"), many=True).data)
 
 
 @extend_schema_view(

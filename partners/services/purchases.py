@@ -19,6 +19,7 @@ from applicants.services.cards import card_first_purchase_record
 from applicants.services.incentives import entitlement_course_completed
 from applicants.services.otp import detached_code, detached_code_matches
 from courses.models import CourseStatus, RedeemCode, RedeemCodeStatus, Schedule
+from courses.models.catalogue import SCHEDULED_METHODS
 from courses.services.redemption import RedeemCodeUsed, redeem_code_cancel, redeem_code_issue
 from partners.models import Listing, Partner, Purchase, PurchaseStatus
 from partners.services.webhooks import webhook_event_record
@@ -100,6 +101,9 @@ def purchase_create(*, partner: Partner, card_number: str, listing_id: int, sche
         schedule = Schedule.objects.filter(pk=schedule_id, course=listing.course).first()
         if schedule is None:
             raise _not_found("schedule")
+    elif listing.course.method in SCHEDULED_METHODS:
+        # A webinar or an offline class is bought for one session (GET .../schedules/).
+        raise PurchaseError("schedule_required", _("Choose a schedule for this course."), status=422)
     card = Card.objects.select_related("applicant__user").filter(number=card_number.replace(" ", "")).first()
     if card is None or not _card_usable(card, now):
         # One answer for "no such card" and "not usable": the platform learns nothing more.
