@@ -16,6 +16,10 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from partners.services.purchases import PurchaseError
+from partners.services.webhooks import WebhookError
+
+# The services' refusals: each carries a stable code, a sentence and an HTTP status.
+REFUSALS = (PurchaseError, WebhookError)
 
 ERROR_CODES: dict[str, int] = {
     # Authentication and signing
@@ -116,7 +120,7 @@ def _detail(exc: exceptions.APIException, code: str) -> str:
 
 
 def partner_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    if isinstance(exc, PurchaseError):
+    if isinstance(exc, REFUSALS):
         return api_error(detail=exc.message, code=exc.code, status_code=exc.status)
     if isinstance(exc, exceptions.ValidationError):
         return api_error(

@@ -7,15 +7,15 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from partners.api.authentication import partner_of
-from partners.api.errors import api_error, partner_exception_handler
+from partners.api.errors import REFUSALS, api_error, partner_exception_handler
 from partners.models import IdempotencyRecord
-from partners.services.purchases import PurchaseError
 
 Handler = Callable[..., Response]
 
@@ -64,7 +64,7 @@ def idempotent(handler: Handler) -> Handler:
                 return _replay(partner_id=partner.pk, key=key, digest=digest)
             try:
                 response = handler(view, request, *args, **kwargs)
-            except (PurchaseError, exceptions.APIException) as exc:
+            except (*REFUSALS, exceptions.APIException, Http404) as exc:
                 handled = partner_exception_handler(exc, {"view": view, "request": request})
                 assert handled is not None
                 response = handled

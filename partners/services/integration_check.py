@@ -71,7 +71,13 @@ def integration_check_confirm(*, partner: Partner, check_id: str, otp: str) -> I
         type="sandbox.purchase.confirmed",
         payload={"purchase": str(check.pk), "status": "paid", "price": check.price, "sandbox": True},
     )
-    check.webhook_event_id = event.pk if event is not None else None
+    if event is None:
+        # The check proves the platform receives signed webhooks: it needs an active endpoint.
+        raise PurchaseError(
+            "webhook_endpoint_required",
+            _("Register an active webhook endpoint first (POST /webhooks/endpoints/)."),
+        )
+    check.webhook_event_id = event.pk
     check.save(update_fields=["confirmed_at", "webhook_event_id"])
     return check
 
@@ -81,16 +87,25 @@ def integration_check_complete(*, partner: Partner, check_id: str) -> Integratio
     check = _find(partner=partner, check_id=check_id)
     if check.confirmed_at is None:
         raise PurchaseError("invalid_state", _("Only a paid purchase can be completed."))
+    if not _webhook_delivered(check):
+        raise PurchaseError(
+            "webhook_not_delivered",
+            _("Answer the sandbox.purchase.confirmed webhook with a 2xx first (see GET /webhooks/deliveries/)."),
+        )
     if check.completed_at is None:
         check.completed_at = timezone.now()
         check.save(update_fields=["completed_at"])
     return check
 
 
-def integration_check_steps(check: IntegrationCheck) -> list[Step]:
-    delivered = check.webhook_event_id is not None and (
+def _webhook_delivered(check: IntegrationCheck) -> bool:
+    return check.webhook_event_id is not None and (
         WebhookDelivery.objects.filter(event_id=check.webhook_event_id, status=DeliveryStatus.DELIVERED).exists()
     )
+
+
+def integration_check_steps(check: IntegrationCheck) -> list[Step]:
+    delivered = _webhook_delivered(check)
     return [
         Step(_("Signed test purchase made"), True),
         Step(_("Confirmed with the sandbox code"), check.confirmed_at is not None),
