@@ -34,7 +34,6 @@ ERROR_CODES: dict[str, int] = {
     "parse_error": 400,
     "idempotency_key_required": 400,
     "idempotency_key_reused": 409,
-    "request_in_progress": 409,
     "not_found": 404,
     "invalid_cursor": 404,
     "method_not_allowed": 405,
@@ -105,7 +104,7 @@ def field_errors(detail: Any) -> dict[str, Any]:
 def _detail(exc: exceptions.APIException, code: str) -> str:
     # Our own sentences for DRF's generic errors: DRF's Indonesian catalogue lacks some of them.
     if isinstance(exc, exceptions.Throttled):
-        return _("Too many requests: try again in %(wait)s seconds.") % {"wait": int(exc.wait or 1)}
+        return _("Too many requests: try again in %(wait)s seconds.") % {"wait": int(getattr(exc, "wait", None) or 1)}
     if isinstance(exc, exceptions.ParseError):
         return _("The request body is not valid JSON.")
     if isinstance(exc, exceptions.MethodNotAllowed):

@@ -4,13 +4,13 @@ import django_filters
 from django.db.models import QuerySet
 from rest_framework.exceptions import ValidationError
 
-from courses.models import Course
+from courses.models import Course, LearningMethod
 from partners.models import Listing, Purchase, PurchaseStatus
 
 
 class CatalogFilter(django_filters.FilterSet):
     category = django_filters.CharFilter(field_name="category__slug")
-    method = django_filters.CharFilter()
+    method = django_filters.ChoiceFilter(choices=LearningMethod.choices)
     q = django_filters.CharFilter(field_name="title", lookup_expr="icontains", label="Title contains")
 
     class Meta:

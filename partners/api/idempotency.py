@@ -28,12 +28,9 @@ def _replay(*, partner_id: int, key: str, digest: str) -> Response:
             code="idempotency_key_reused",
             status_code=409,
         )
-    if existing.status_code is None:
-        return api_error(
-            detail=_("A request with this Idempotency-Key is still being handled."),
-            code="request_in_progress",
-            status_code=409,
-        )
+    # Never still running here: the record is written in the first request's transaction, and a
+    # duplicate waits on its unique index until that commits (or rolls back, and then it runs).
+    assert existing.status_code is not None
     replay = Response(existing.body, status=existing.status_code)
     replay["Idempotent-Replayed"] = "true"
     return replay

@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from courses.models import Course, LearningMethod, Schedule
-from partners.models import Listing, Purchase
+from partners.models import Listing, Purchase, PurchaseStatus
 from partners.services.purchases import purchase_display_status
 
 
@@ -154,6 +154,7 @@ class PurchaseSerializer(serializers.ModelSerializer[Purchase]):
         )
         read_only_fields = fields
 
+    @extend_schema_field(serializers.ChoiceField(choices=PurchaseStatus.choices))
     def get_status(self, purchase: Purchase) -> str:
         return str(purchase_display_status(purchase))
 

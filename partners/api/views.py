@@ -6,7 +6,13 @@ from typing import Any
 from django.core.cache import cache
 from django.db.models import QuerySet
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
@@ -369,6 +375,9 @@ class SandboxPurchaseSerializer(serializers.Serializer[Any]):
     status = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
 
+    @extend_schema_field(
+        serializers.ChoiceField(choices=[(s, s) for s in ("awaiting_confirmation", "paid", "completed")])
+    )
     def get_status(self, check: IntegrationCheck) -> str:
         if check.completed_at is not None:
             return "completed"

@@ -32,8 +32,21 @@ class WebhookEndpointSerializer(serializers.ModelSerializer[WebhookEndpoint]):
 
     class Meta:
         model = WebhookEndpoint
-        fields = ("id", "url", "is_active", "created_at", "secret_rotated_at", "previous_secret_expires_at")
-        read_only_fields = ("id", "is_active", "created_at", "secret_rotated_at", "previous_secret_expires_at")
+        fields: tuple[str, ...] = (
+            "id",
+            "url",
+            "is_active",
+            "created_at",
+            "secret_rotated_at",
+            "previous_secret_expires_at",
+        )
+        read_only_fields: tuple[str, ...] = (
+            "id",
+            "is_active",
+            "created_at",
+            "secret_rotated_at",
+            "previous_secret_expires_at",
+        )
 
 
 class WebhookEndpointWithSecretSerializer(WebhookEndpointSerializer):
@@ -54,7 +67,9 @@ class WebhookEventSerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField()
     type = serializers.ChoiceField(choices=[(t, t) for t in EVENT_TYPES])
     created = serializers.DateTimeField(source="created_at")
-    data = serializers.JSONField(source="payload", help_text="As in the webhook's body (see the event catalogue).")
+    data = serializers.JSONField(  # type: ignore[assignment]  # a field, not Serializer.data
+        source="payload", help_text="As in the webhook's body (see the event catalogue)."
+    )
 
 
 class WebhookDeliverySerializer(serializers.ModelSerializer[WebhookDelivery]):

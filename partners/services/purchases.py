@@ -24,6 +24,7 @@ from courses.services.redemption import RedeemCodeUsed, redeem_code_cancel, rede
 from partners.models import Listing, Partner, Purchase, PurchaseStatus
 from partners.services.webhooks import webhook_event_record
 from prakerja.audit.services import Actor, audit_record
+from prakerja.core.formatting import rupiah
 from prakerja.ledger.errors import InsufficientBalance
 from prakerja.ledger.models import AccountKind, LedgerAccount, Posting
 from prakerja.ledger.services import Line, account_get_or_create, posting_create, posting_reverse
@@ -110,7 +111,8 @@ def purchase_create(*, partner: Partner, card_number: str, listing_id: int, sche
         raise PurchaseError("card_not_usable", _("This card cannot be used."), status=422)
     if _balance(card) < listing.price:
         raise _insufficient()
-    _code, code_hash, sms = detached_code(OtpPurpose.PURCHASE_CONFIRM)
+    code, code_hash, _generic_text = detached_code(OtpPurpose.PURCHASE_CONFIRM)
+    sms = purchase_sms_text(code=code, course_title=listing.course.title, platform=partner.name, price=listing.price)
     commission = listing.price * partner.commission_rate_bp // 10_000
     with transaction.atomic():
         purchase = Purchase.objects.create(
@@ -135,6 +137,18 @@ def purchase_create(*, partner: Partner, card_number: str, listing_id: int, sche
         if card.applicant.phone:
             sms_send_after_commit(to=card.applicant.phone, text=sms, reference=f"purchase-otp:{purchase.pk}")
     return purchase
+
+
+def purchase_sms_text(*, code: str, course_title: str, platform: str, price: int) -> str:
+    """What the participant approves, in Indonesian whatever the platform's language (the
+    phone reads it): the course, the platform, the amount and how long the code is valid."""
+    title = course_title if len(course_title) <= 60 else course_title[:59] + "…"
+    minutes = int(OTP_TTL.total_seconds() // 60)
+    return (
+        f'Kode {code} untuk menyetujui pembelian "{title}" di {platform} seharga {rupiah(price)} '
+        f"dari saldo Kartu Prakerja Anda. Berlaku {minutes} menit. "
+        "JANGAN berikan kode ini kepada siapa pun."
+    )
 
 
 def purchase_confirm(

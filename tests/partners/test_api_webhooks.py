@@ -113,6 +113,7 @@ def test_a_rotated_secret_signs_alongside_the_old_one_for_a_day(
     # And once the overlap is over, only the new one verifies
     state.secret = old
     event = webhook_event_record(partner=api.partner, type="purchase.completed", payload={"purchase": "x"})
+    assert event is not None
     delivery = WebhookDelivery.objects.get(event=event)
     later = event.created_at + ROTATION_OVERLAP + dt.timedelta(minutes=1)
     WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=later)
