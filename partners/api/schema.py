@@ -21,6 +21,13 @@ class PartnerSignatureScheme(OpenApiAuthenticationExtension):
         return {"type": "apiKey", "in": "header", "name": "Authorization", "description": SIGNING_DESCRIPTION}
 
 
+# A sandbox test purchase's status (it never goes further than completed).
+SANDBOX_STATUS_CHOICES = [
+    ("awaiting_confirmation", "awaiting_confirmation"),
+    ("paid", "paid"),
+    ("completed", "completed"),
+]
+
 # Every answer that is not a success, per operation: status -> the codes it can carry. The
 # contract test (tests/partners/test_api_contract.py) makes the running server answer each of
 # them and validates the answers against this schema.
@@ -103,6 +110,63 @@ OPERATION_ERRORS: dict[str, dict[int, list[str]]] = {
     "v1_webhooks_deliveries_redeliver_create": {**POST, 404: ["webhook_delivery_not_found"]},
 }
 
+
+def _object(**properties: dict[str, Any]) -> dict[str, Any]:
+    # New fields may be added to events without notice (docs, "Versioning"): not closed.
+    return {"type": "object", "required": sorted(properties), "properties": properties}
+
+
+_PURCHASE_EVENT = _object(
+    purchase={"type": "string", "format": "uuid"},
+    invoice_code={"type": "string"},
+    status={"type": "string", "enum": ["paid", "redeemed", "completed", "cancelled"]},
+    price={"type": "integer", "minimum": 1},
+)
+_LISTING_EVENT = _object(
+    listing={"type": "integer"},
+    course={"type": "string", "description": "The course's code."},
+    sku={"type": "string"},
+    reasons={"type": "array", "items": {"type": "string"}},
+)
+# The `data` of each webhook event (docs/partner-api.md, "Events"); tests/partners/
+# test_api_webhooks.py validates the bodies the services really send against them.
+EVENT_DATA_SCHEMAS: dict[str, dict[str, Any]] = {
+    "purchase.confirmed": _PURCHASE_EVENT,
+    "purchase.cancelled": _PURCHASE_EVENT,
+    "purchase.redeemed": _PURCHASE_EVENT,
+    "purchase.completed": _PURCHASE_EVENT,
+    "listing.approved": _LISTING_EVENT,
+    "listing.rejected": _LISTING_EVENT,
+    "partner.status_changed": _object(from_={"type": "string"}, to={"type": "string"}, reason={"type": "string"}),
+    "partner.warning": _object(period={"type": "string"}, score={"type": "number"}, reason={"type": "string"}),
+    "sandbox.purchase.confirmed": _object(
+        purchase={"type": "string", "format": "uuid"},
+        status={"type": "string", "enum": ["paid"]},
+        price={"type": "integer"},
+        sandbox={"type": "boolean", "enum": [True]},
+    ),
+    "ping": _object(endpoint={"type": "integer"}),
+}
+# "from" is a Python keyword.
+_status_changed = EVENT_DATA_SCHEMAS["partner.status_changed"]
+_status_changed["properties"]["from"] = _status_changed["properties"].pop("from_")
+_status_changed["required"] = sorted(_status_changed["properties"])
+
+
+def webhook_body_schema(event_type: str) -> dict[str, Any]:
+    """The whole body POSTed for one event type."""
+    return {
+        "type": "object",
+        "required": ["id", "type", "created", "data"],
+        "properties": {
+            "id": {"type": "string", "format": "uuid", "description": "Deduplicate on it."},
+            "type": {"type": "string", "enum": [event_type]},
+            "created": {"type": "string", "format": "date-time"},
+            "data": EVENT_DATA_SCHEMAS[event_type],
+        },
+    }
+
+
 API_DESCRIPTION = (
     "The partner API of Kartu Prakerja for digital platforms. The guide, with the signing and "
     "webhook test vectors, idempotency, errors, rate limits, versioning and the changelog, is "
@@ -150,7 +214,12 @@ def partner_api_postprocess(result: dict[str, Any], generator: Any, request: Any
     from partners.api.errors import ERROR_CODES
 
     result.setdefault("info", {})["description"] = API_DESCRIPTION
-    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = _error_schema()
+    components = result.setdefault("components", {}).setdefault("schemas", {})
+    components["Error"] = _error_schema()
+    # The webhook bodies we POST to your endpoints, one schema per event type.
+    for event_type in EVENT_DATA_SCHEMAS:
+        name = "WebhookBody_" + event_type.replace(".", "_")
+        components[name] = {**webhook_body_schema(event_type), "description": f"The body of a `{event_type}` webhook."}
     for path, path_item in result.get("paths", {}).items():
         for method, operation in path_item.items():
             for parameter in operation.get("parameters", []):

@@ -27,7 +27,7 @@ from partners.api.authentication import PartnerSignatureAuthentication, partner_
 from partners.api.errors import api_error, field_errors
 from partners.api.filters import CatalogFilter, ListingFilter, PurchaseFilter
 from partners.api.idempotency import idempotent
-from partners.api.schema import PartnerSignatureScheme
+from partners.api.schema import SANDBOX_STATUS_CHOICES, PartnerSignatureScheme
 from partners.api.serializers import (
     CatalogCourseSerializer,
     ListingSerializer,
@@ -375,9 +375,7 @@ class SandboxPurchaseSerializer(serializers.Serializer[Any]):
     status = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
 
-    @extend_schema_field(
-        serializers.ChoiceField(choices=[(s, s) for s in ("awaiting_confirmation", "paid", "completed")])
-    )
+    @extend_schema_field(serializers.ChoiceField(choices=SANDBOX_STATUS_CHOICES))
     def get_status(self, check: IntegrationCheck) -> str:
         if check.completed_at is not None:
             return "completed"

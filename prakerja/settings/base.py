@@ -321,6 +321,11 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "partners.api.schema.partner_api_postprocess",
     ],
+    "ENUM_NAME_OVERRIDES": {
+        "PurchaseStatusEnum": "partners.models.purchase.PurchaseStatus",
+        "DeliveryStatusEnum": "partners.models.webhooks.DeliveryStatus",
+        "SandboxPurchaseStatusEnum": "partners.api.schema.SANDBOX_STATUS_CHOICES",
+    },
     # Swagger UI assets come from the installed sidecar package, not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

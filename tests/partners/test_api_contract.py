@@ -209,7 +209,13 @@ def test_every_documented_answer_comes_from_the_running_server_as_the_schema_say
     api.get(PURCHASES)
     api.get(PURCHASES, f"{PURCHASES}?status=bogus")  # invalid
     api.get(PURCHASES, f"{PURCHASES}?cursor=bogus")  # invalid_cursor
-    api.post(PURCHASES, body={"card_number": "5380000000000000", "listing": listing.pk})  # card_not_usable
+    refused_key = str(uuid.uuid4())
+    unknown_card = {"card_number": "5380000000000000", "listing": listing.pk}
+    refused = api.post(PURCHASES, body=unknown_card, idempotency_key=refused_key)  # card_not_usable
+    # A refusal is stored like a success: the same request with the same key gets it again
+    refused_again = api.post(PURCHASES, body=unknown_card, idempotency_key=refused_key)
+    assert (refused_again.status_code, refused_again.json()) == (refused.status_code, refused.json())
+    assert refused_again.headers["Idempotent-Replayed"] == "true"
     api.post(PURCHASES, body={"card_number": card, "listing": too_dear.pk})  # insufficient_balance
     api.post(PURCHASES, body={"card_number": card, "listing": off_sale.pk})  # listing_not_on_sale
     api.post(PURCHASES, body={"card_number": card, "listing": 999999})  # listing_not_found
@@ -217,7 +223,8 @@ def test_every_documented_answer_comes_from_the_running_server_as_the_schema_say
     api.post(PURCHASES, body={"card_number": card, "listing": webinar.pk, "schedule": 999999})  # schedule_not_found
     api.post(PURCHASES, body={"card_number": card, "listing": webinar.pk, "schedule": schedule.pk})
     suspended.post(PURCHASES, body={"card_number": card, "listing": listing.pk})  # partner_not_active
-    bought = api.post(PURCHASES, body={"card_number": card, "listing": listing.pk}).json()
+    bought_key = str(uuid.uuid4())
+    bought = api.post(PURCHASES, body={"card_number": card, "listing": listing.pk}, idempotency_key=bought_key).json()
     pid = bought["id"]
     api.get(PURCHASE, f"{PURCHASES}{pid}/")
     api.get(PURCHASE, f"{PURCHASES}not-a-uuid/")  # purchase_not_found
@@ -225,6 +232,10 @@ def test_every_documented_answer_comes_from_the_running_server_as_the_schema_say
     api.post(CONFIRM, f"{PURCHASES}{pid}/confirm/", {"otp": "1"})  # invalid
     api.post(CONFIRM, f"{PURCHASES}{uuid.uuid4()}/confirm/", {"otp": "000000"})  # purchase_not_found
     assert api.post(CONFIRM, f"{PURCHASES}{pid}/confirm/", {"otp": known_otp(pid)}).json()["status"] == "paid"
+    # A replay is the state stored at the time, not the current one
+    replayed = api.post(PURCHASES, body={"card_number": card, "listing": listing.pk}, idempotency_key=bought_key)
+    assert replayed.json() == bought
+    assert replayed.json()["status"] == "awaiting_confirmation"
     api.post(CONFIRM, f"{PURCHASES}{pid}/confirm/", {"otp": "000000"})  # invalid_state
     certificate = {
         "certificate_number": "SERT-1",

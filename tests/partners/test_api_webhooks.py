@@ -5,18 +5,23 @@ the sandbox check needs the confirmed webhook answered with a 2xx."""
 
 import datetime as dt
 
+import jsonschema
 import pytest
+from drf_spectacular.generators import SchemaGenerator
 
-from partners.models import DeliveryStatus, PartnerStatus, WebhookDelivery, WebhookEvent
+from partners.models import DeliveryStatus, PartnerStatus, Purchase, WebhookDelivery, WebhookEvent
+from partners.services.lifecycle import partner_status_change
 from partners.services.webhooks import (
+    EVENT_TYPES,
     ROTATION_OVERLAP,
     webhook_delivery_attempt,
     webhook_event_record,
     webhook_signature,
 )
+from prakerja.audit.services import Actor
 from tests.conftest import run_after_commit_tasks
 from tests.factories import ListingFactory, PartnerFactory
-from tests.partners.api import SignedClient
+from tests.partners.api import SignedClient, sent_code
 
 pytestmark = pytest.mark.django_db
 
@@ -225,3 +230,40 @@ def test_the_sandbox_check_needs_an_endpoint_and_the_webhook_answered(
     run_after_commit_tasks(callbacks)
     assert api.post(f"/api/v1/sandbox/purchases/{check['id']}/complete/").json()["status"] == "completed"
     assert WebhookEvent.objects.filter(type="sandbox.purchase.confirmed").count() == 1
+
+
+def test_the_bodies_sent_match_the_event_catalogue(
+    api, receiver, participant_card, django_capture_on_commit_callbacks
+) -> None:
+    # Given a receiver that keeps what it gets, and the schema's catalogue of event bodies
+    state, url = receiver
+    endpoint = register(api, url)
+    state.secret = endpoint["secret"]
+    schema = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
+    assert {name for name in schema if name.startswith("WebhookBody_")} == {
+        "WebhookBody_" + event_type.replace(".", "_") for event_type in EVENT_TYPES
+    }
+    # When the services send events: a purchase confirmed and one cancelled, a status change, a ping
+    listing = ListingFactory.create(partner=api.partner)
+    with django_capture_on_commit_callbacks() as callbacks:
+        for _ in range(2):
+            api.post("/api/v1/purchases/", {"card_number": participant_card.number, "listing": listing.pk})
+    run_after_commit_tasks(callbacks)
+    cancelled, paid = Purchase.objects.order_by("created_at")  # the latest SMS is the second's code
+    with django_capture_on_commit_callbacks() as callbacks:
+        api.post(f"/api/v1/purchases/{paid.pk}/confirm/", {"otp": sent_code(participant_card.applicant.phone)})
+        api.post(f"/api/v1/purchases/{cancelled.pk}/cancel/")
+        partner_status_change(
+            partner=api.partner, to=PartnerStatus.SUSPENDED, reason="Uji", actor=Actor.system("tests")
+        )
+        api.post(f"{ENDPOINTS}{endpoint['id']}/ping/")
+    run_after_commit_tasks(callbacks)
+    # Then every body received matches its type's schema
+    assert {event["type"] for event in state.received} == {
+        "purchase.confirmed",
+        "purchase.cancelled",
+        "partner.status_changed",
+        "ping",
+    }
+    for event in state.received:
+        jsonschema.validate(event, schema["WebhookBody_" + event["type"].replace(".", "_")])
