@@ -63,6 +63,7 @@ ERROR_CODES: dict[str, int] = {
     "webhook_endpoint_not_found": 404,
     "webhook_delivery_not_found": 404,
     "webhook_url_invalid": 422,
+    "webhook_endpoint_limit": 409,
     "webhook_endpoint_required": 409,
     "webhook_not_delivered": 409,
 }

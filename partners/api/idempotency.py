@@ -66,7 +66,13 @@ def idempotent(handler: Handler) -> Handler:
                 assert handled is not None
                 response = handled
             record.status_code = response.status_code
-            record.body = response.data
+            # A secret shown once is not kept in clear here: a replay answers it as null.
+            redact = getattr(view, "idempotency_redact", ())
+            record.body = (
+                {key: (None if key in redact else value) for key, value in response.data.items()}
+                if redact and isinstance(response.data, dict)
+                else response.data
+            )
             record.save(update_fields=["status_code", "body"])
             return response
 

@@ -51,7 +51,10 @@ class WebhookEndpointSerializer(serializers.ModelSerializer[WebhookEndpoint]):
 
 class WebhookEndpointWithSecretSerializer(WebhookEndpointSerializer):
     secret = serializers.CharField(
-        read_only=True, help_text="The signing secret: shown only in this answer, keep it safe."
+        read_only=True,
+        allow_null=True,
+        help_text="The signing secret: shown only in this answer, keep it safe (null in an "
+        "Idempotency-Key replay: rotate again if it was lost).",
     )
 
     class Meta(WebhookEndpointSerializer.Meta):
@@ -136,6 +139,8 @@ class WebhookEndpointViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, P
     serializer_class = WebhookEndpointSerializer
     pagination_class = NewestFirst
     not_found_code = "webhook_endpoint_not_found"
+    # The signing secret is shown once: an Idempotency-Key replay answers it as null.
+    idempotency_redact = ("secret",)
 
     def get_queryset(self) -> QuerySet[WebhookEndpoint]:
         if getattr(self, "swagger_fake_view", False):

@@ -122,7 +122,9 @@ def post_bounded(
     host = parts.hostname or ""
     port = parts.port or (443 if parts.scheme == "https" else 80)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    connection = http.client.HTTPConnection(host, port)
+    # The class only decides the Host header's default port: the socket is ours, connected above.
+    connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    connection = connection_class(host, port)
     try:
         sock: socket.socket = _connect(host, port, deadline=deadline, allow_private=allow_private)
         if parts.scheme == "https":

@@ -43,6 +43,8 @@ MAX_RETRY = dt.timedelta(hours=6)
 # longer, so the sweeper never re-sends a delivery whose attempt is still running.
 DEADLINE_SECONDS = 10
 LEASE = dt.timedelta(seconds=DEADLINE_SECONDS + 30)
+# Every event goes to each active endpoint: a platform keeps a handful, not thousands.
+MAX_ACTIVE_ENDPOINTS = 5
 # After a rotation the previous secret signs too, for this long.
 ROTATION_OVERLAP = dt.timedelta(hours=24)
 EVENT_TYPES = (
@@ -112,11 +114,22 @@ def webhook_url_check(url: str) -> None:
         )
 
 
+def _check_room(partner: Partner) -> None:
+    """Called with the platform's row locked, so two requests cannot both take the last place."""
+    Partner.objects.select_for_update().filter(pk=partner.pk).first()
+    if WebhookEndpoint.objects.filter(partner=partner, is_active=True).count() >= MAX_ACTIVE_ENDPOINTS:
+        raise WebhookError(
+            "webhook_endpoint_limit",
+            _("At most %(count)s active webhook endpoints: disable one first.") % {"count": MAX_ACTIVE_ENDPOINTS},
+        )
+
+
 def webhook_endpoint_create(*, partner: Partner, url: str, actor: Actor) -> NewEndpoint:
     """A new endpoint and its signing secret (shown once)."""
     webhook_url_check(url)
     secret = _new_secret()
     with transaction.atomic():
+        _check_room(partner)
         endpoint = WebhookEndpoint.objects.create(partner=partner, url=url, secret_encrypted=encrypt_value(secret))
         audit_record(actor=actor, action="partner.webhook_added", target=partner, payload={"url": url})
     return NewEndpoint(endpoint=endpoint, secret=secret)
@@ -149,6 +162,8 @@ def webhook_endpoint_rotate(*, endpoint: WebhookEndpoint, actor: Actor) -> NewEn
 @transaction.atomic
 def webhook_endpoint_set_active(*, endpoint: WebhookEndpoint, active: bool, actor: Actor) -> WebhookEndpoint:
     """A disabled endpoint gets no new events (pending deliveries still finish)."""
+    if active and not endpoint.is_active:
+        _check_room(endpoint.partner)
     WebhookEndpoint.objects.filter(pk=endpoint.pk).update(is_active=active)
     audit_record(
         actor=actor,

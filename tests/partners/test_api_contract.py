@@ -283,6 +283,10 @@ def test_every_documented_answer_comes_from_the_running_server_as_the_schema_say
     endpoint = api.post(ENDPOINTS, body={"url": receiver_url}).json()
     state.secret = endpoint["secret"]
     eid = endpoint["id"]
+    extra = [api.post(ENDPOINTS, body={"url": f"{receiver_url}?n={n}"}).json()["id"] for n in range(4)]
+    api.post(ENDPOINTS, body={"url": receiver_url})  # webhook_endpoint_limit
+    for other in extra:
+        api.post(f"{ENDPOINT}disable/", f"{ENDPOINTS}{other}/disable/")
     api.get(ENDPOINTS)
     api.get(ENDPOINT, f"{ENDPOINTS}{eid}/")
     api.get(ENDPOINT, f"{ENDPOINTS}999999/")  # webhook_endpoint_not_found
@@ -292,6 +296,14 @@ def test_every_documented_answer_comes_from_the_running_server_as_the_schema_say
     api.post(f"{ENDPOINT}disable/", f"{ENDPOINTS}999999/disable/")  # webhook_endpoint_not_found
     api.post(f"{ENDPOINT}enable/", f"{ENDPOINTS}{eid}/enable/")
     api.post(f"{ENDPOINT}enable/", f"{ENDPOINTS}999999/enable/")  # webhook_endpoint_not_found
+    for other in extra:
+        api.post(f"{ENDPOINT}enable/", f"{ENDPOINTS}{other}/enable/")
+    api.post(f"{ENDPOINT}disable/", f"{ENDPOINTS}{eid}/disable/")
+    sixth = api.post(ENDPOINTS, body={"url": receiver_url}).json()["id"]
+    api.post(f"{ENDPOINT}enable/", f"{ENDPOINTS}{eid}/enable/")  # webhook_endpoint_limit
+    for other in [*extra, sixth]:
+        api.post(f"{ENDPOINT}disable/", f"{ENDPOINTS}{other}/disable/")
+    api.post(f"{ENDPOINT}enable/", f"{ENDPOINTS}{eid}/enable/")
     ping = api.post(f"{ENDPOINT}ping/", f"{ENDPOINTS}{eid}/ping/").json()
     api.post(f"{ENDPOINT}ping/", f"{ENDPOINTS}999999/ping/")  # webhook_endpoint_not_found
     webhook_delivery_attempt(delivery_id=ping["id"])  # the worker's job

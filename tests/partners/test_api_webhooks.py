@@ -267,3 +267,21 @@ def test_the_bodies_sent_match_the_event_catalogue(
     }
     for event in state.received:
         jsonschema.validate(event, schema["WebhookBody_" + event["type"].replace(".", "_")])
+
+
+def test_a_replayed_registration_does_not_repeat_the_secret_and_endpoints_are_capped(api, receiver) -> None:
+    # Given a registration sent twice with the same Idempotency-Key (a retry after a timeout)
+    _state, url = receiver
+    first = api.post(ENDPOINTS, {"url": url}, idempotency_key="reg-1")
+    replay = api.post(ENDPOINTS, {"url": url}, idempotency_key="reg-1")
+    # Then one endpoint exists, and the stored answer does not hold the secret in clear
+    assert first.json()["secret"].startswith("whsec_")
+    assert replay["Idempotent-Replayed"] == "true"
+    assert replay.json()["id"] == first.json()["id"]
+    assert replay.json()["secret"] is None
+    # And a platform keeps at most five active endpoints
+    for n in range(4):
+        register(api, f"{url}?n={n}")
+    refused = api.post(ENDPOINTS, {"url": url})
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "webhook_endpoint_limit"
