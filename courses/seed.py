@@ -161,4 +161,7 @@ def seed(context: SeedContext) -> None:
                             starts_at=start,
                             ends_at=start + dt.timedelta(hours=3),
                             capacity=100,
+                            location="BLK Jakarta Timur, Jl. Raya Bekasi KM 18"
+                            if method == LearningMethod.OFFLINE
+                            else "",
                         )

@@ -28,7 +28,7 @@ from partners.services.api_keys import api_key_issue, api_key_revoke
 from partners.services.integration_check import integration_check_steps, partner_activate_after_check
 from partners.services.lifecycle import LifecycleError, partner_status_change
 from partners.services.onboarding import application_decide
-from partners.services.webhooks import webhook_endpoint_create, webhook_redeliver
+from partners.services.webhooks import WebhookError, webhook_endpoint_create, webhook_redeliver, webhook_url_check
 from prakerja.accounts.models import User
 from prakerja.audit.services import Actor
 from prakerja.core.admin_actions import action_form_or_page
@@ -244,12 +244,23 @@ class PurchaseAdmin(CsvExportMixin, admin.ModelAdmin[Purchase]):
         return False
 
 
+class WebhookEndpointForm(forms.ModelForm[WebhookEndpoint]):
+    def clean_url(self) -> str:
+        url = str(self.cleaned_data["url"])
+        try:
+            webhook_url_check(url)
+        except WebhookError as error:
+            raise forms.ValidationError(error.message) from error
+        return url
+
+
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin[WebhookEndpoint]):
     list_display = ("partner", "url", "is_active", "created_at")
     list_filter = ("is_active", "partner")
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fields = ("partner", "url", "is_active")
+    form = WebhookEndpointForm
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         return ("partner", "url") if obj is not None else ()

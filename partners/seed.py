@@ -3,7 +3,7 @@ import datetime as dt
 from django.utils import timezone
 from django.utils.text import slugify
 
-from partners.models import Partner, PartnerStatus, Purchase, StatusChange
+from partners.models import Listing, Partner, PartnerStatus, Purchase, StatusChange
 from prakerja.core.seeding import SeedContext
 
 # The eight platforms that signed with the PMO on 20 March 2020.
@@ -201,7 +201,12 @@ def seed_purchases(context: SeedContext) -> None:
     for card in Card.objects.filter(status=CardStatus.ACTIVE).order_by("pk")[:3]:
         if Purchase.objects.filter(card=card, listing=listing, status=PurchaseStatus.PAID).exists():
             continue
-        purchase = purchase_create(partner=listing.partner, card_number=card.number, listing_id=listing.pk)
+        purchase = purchase_create(
+            partner=listing.partner,
+            card_number=card.number,
+            listing_id=listing.pk,
+            schedule_id=_first_schedule(listing),
+        )
         code, code_hash, _text = detached_code(OtpPurpose.PURCHASE_CONFIRM)
         Purchase.objects.filter(pk=purchase.pk).update(otp_hash=code_hash)
         purchase_confirm(purchase_id=str(purchase.pk), otp=code, partner=listing.partner)
@@ -286,7 +291,12 @@ def seed_incentives(context: SeedContext) -> None:
     PayoutPolicy.objects.get_or_create(pk=1, defaults={"approval_threshold": 500_000})
     PayoutPolicy.objects.filter(pk=1).update(approval_threshold=10**12)  # the first run goes straight out
     for card, state in zip(cards, INCENTIVE_DEMO, strict=False):
-        purchase = purchase_create(partner=listing.partner, card_number=card.number, listing_id=listing.pk)
+        purchase = purchase_create(
+            partner=listing.partner,
+            card_number=card.number,
+            listing_id=listing.pk,
+            schedule_id=_first_schedule(listing),
+        )
         code, code_hash, _text = detached_code(OtpPurpose.PURCHASE_CONFIRM)
         Purchase.objects.filter(pk=purchase.pk).update(otp_hash=code_hash)
         purchase_confirm(purchase_id=str(purchase.pk), otp=code, partner=listing.partner)
@@ -323,3 +333,8 @@ def seed_incentives(context: SeedContext) -> None:
     waiting = disbursement_run_create()
     if waiting is not None:
         context.note(f"Disbursement run #{waiting.pk} waits for a second finance user's approval (admin).")
+
+
+def _first_schedule(listing: Listing) -> int | None:
+    """A webinar or offline course is bought for a session: the soonest (None if unscheduled)."""
+    return listing.course.schedules.order_by("starts_at", "pk").values_list("pk", flat=True).first()

@@ -10,8 +10,7 @@ from django.utils import timezone
 from applicants.models import Applicant, Question, Regency, Scheme, Step, Wave, WaveMember, WaveStatus
 from applicants.nik import Gender, build_nik
 from applicants.services.identity import kk_blind_index, nik_blind_index
-from courses.models import Category, Course, Trainer, TrainingInstitution
-from courses.models.catalogue import Schedule
+from courses.models import Category, Course, Schedule, Trainer, TrainingInstitution
 from partners.models import Listing, Partner, PartnerStatus
 from prakerja.accounts.models import User
 from prakerja.core.crypto import encrypt_value, mask_identifier
@@ -192,6 +191,19 @@ class CourseFactory(factory.django.DjangoModelFactory[Course]):
             obj.trainers.add(trainer)
 
 
+class ScheduleFactory(factory.django.DjangoModelFactory[Schedule]):
+    """A three-hour session a week from now, of a webinar course unless told otherwise."""
+
+    class Meta:
+        model = Schedule
+
+    course = factory.SubFactory(CourseFactory, method="webinar")
+    code = factory.Sequence(lambda n: f"JDW-{n:05d}")
+    starts_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=7))
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + dt.timedelta(hours=3))
+    capacity = 30
+
+
 class ListingFactory(factory.django.DjangoModelFactory[Listing]):
     class Meta:
         model = Listing
@@ -200,19 +212,6 @@ class ListingFactory(factory.django.DjangoModelFactory[Listing]):
     partner = factory.SubFactory(PartnerFactory)
     sku = factory.Sequence(lambda n: f"SKU-{n}")
     price = factory.LazyAttribute(lambda o: o.course.price)
-
-
-class ScheduleFactory(factory.django.DjangoModelFactory[Schedule]):
-    """A session of a scheduled course, starting in two days unless told otherwise."""
-
-    class Meta:
-        model = Schedule
-
-    course = factory.SubFactory(CourseFactory, method="webinar")
-    code = factory.Sequence(lambda n: f"JDW-{n:05d}")
-    starts_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=2))
-    ends_at = factory.LazyAttribute(lambda o: o.starts_at + dt.timedelta(hours=2))
-    capacity = 50
 
 
 class WaveFactory(factory.django.DjangoModelFactory[Wave]):

@@ -173,6 +173,8 @@ class Schedule(models.Model):
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
     capacity = models.PositiveIntegerField(_("capacity"))
+    # Where an offline (or hybrid) session takes place; empty for webinars.
+    location = models.CharField(_("location"), max_length=300, blank=True, default="")
 
     class Meta:
         verbose_name = _("schedule")

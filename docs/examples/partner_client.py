@@ -9,7 +9,8 @@ the sandbox inbox at /dev/inbox/), confirms it and prints the redeem code.
     python docs/examples/partner_client.py --base ... --key ... --secret ... --listing <id> --sandbox-check
 
 runs the integration check instead: a test purchase in the sandbox, confirmed with the code
-the sandbox returns, then completed (your webhook endpoint receives `sandbox.purchase.confirmed`).
+the sandbox returns, then completed once your webhook endpoint (registered first with
+POST /api/v1/webhooks/endpoints/) has answered `sandbox.purchase.confirmed` with a 2xx.
 """
 
 import argparse
@@ -49,8 +50,16 @@ def sandbox_check(base: str, key: str, secret: str, listing: int) -> None:
     print(f"Test purchase {test['id']}: {test['status']}")
     path = f"/api/v1/sandbox/purchases/{test['id']}"
     print("Confirmed:", call(base, key, secret, "POST", f"{path}/confirm/", {"otp": test["sandbox_otp"]})["status"])
+    # Completion needs the sandbox.purchase.confirmed webhook answered with a 2xx: watch the log.
+    log = "/api/v1/webhooks/deliveries/?event_type=sandbox.purchase.confirmed"
+    for _ in range(30):
+        latest = call(base, key, secret, "GET", log)["results"][:1]
+        if latest and latest[0]["status"] == "delivered":
+            break
+        if latest:
+            print(f"Webhook: {latest[0]['status']}, last answer {latest[0]['last_status_code']}")
+        time.sleep(2)
     print("Completed:", call(base, key, secret, "POST", f"{path}/complete/", {})["status"])
-    print("Now check that your webhook endpoint received sandbox.purchase.confirmed.")
 
 
 def main() -> None:

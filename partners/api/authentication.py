@@ -53,7 +53,7 @@ class PartnerSignatureAuthentication(BaseAuthentication):
         header = request.headers.get("Authorization", "")
         scheme, _, key = header.partition(" ")
         if scheme != self.keyword or not key.strip():
-            raise AuthFailed("Send your API key as 'Authorization: Api-Key <key>'.", "missing_api_key")
+            raise AuthFailed("Send your API key as 'Authorization: Api-Key <key>'.", "invalid_api_key")
         if not API_KEY_FORMAT.fullmatch(key.strip()):  # keys are printable ASCII; a NUL cannot be queried
             raise AuthFailed("The API key is not valid.", "invalid_api_key")
         # The library's get_from_key, with the partner fetched in the same query.

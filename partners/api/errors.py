@@ -1,12 +1,97 @@
-"""Every API error as {"detail": "...", "code": "..."} (plus "errors" per field for invalid input)."""
+"""Every API error as {"detail": "...", "code": "..."} (plus "errors" per field for invalid input).
+
+`ERROR_CODES` is the catalogue of every code the partner API can answer, with its HTTP status:
+the OpenAPI schema's error enum and the table in docs/partner-api.md are checked against it
+(tests/partners/test_api_contract.py), so a new code cannot ship undocumented.
+
+`detail` is for people, in Indonesian unless the request says `Accept-Language: en`."""
 
 from typing import Any
 
+from django.http import Http404, HttpRequest, JsonResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from partners.services.purchases import PurchaseError
+from partners.services.webhooks import WebhookError
+
+# The services' refusals: each carries a stable code, a sentence and an HTTP status.
+REFUSALS = (PurchaseError, WebhookError)
+
+ERROR_CODES: dict[str, int] = {
+    # Authentication and signing
+    "invalid_api_key": 401,
+    "partner_not_allowed": 401,
+    "signature_missing": 401,
+    "timestamp_invalid": 401,
+    "timestamp_out_of_window": 401,
+    "signature_invalid": 401,
+    "signature_replayed": 401,
+    # The request itself
+    "invalid": 400,
+    "parse_error": 400,
+    "idempotency_key_required": 400,
+    "idempotency_key_reused": 409,
+    "not_found": 404,
+    "invalid_cursor": 404,
+    "method_not_allowed": 405,
+    "not_acceptable": 406,
+    "unsupported_media_type": 415,
+    "throttled": 429,
+    # Catalogue and listings
+    "course_not_found": 404,
+    "listing_not_found": 404,
+    "listing_refused": 422,
+    # Purchases
+    "purchase_not_found": 404,
+    "schedule_not_found": 404,
+    "schedule_required": 422,
+    "partner_not_active": 403,
+    "listing_not_on_sale": 409,
+    "card_not_usable": 422,
+    "insufficient_balance": 422,
+    "invalid_state": 409,
+    "otp_invalid": 422,
+    "otp_expired": 410,
+    "otp_attempts_exceeded": 409,
+    "card_purchase_limit": 429,
+    "card_confirmation_locked": 423,
+    "training_started": 409,
+    "training_not_started": 409,
+    "invalid_completion_time": 422,
+    # Webhooks and the sandbox
+    "webhook_endpoint_not_found": 404,
+    "webhook_delivery_not_found": 404,
+    "webhook_url_invalid": 422,
+    "webhook_endpoint_limit": 409,
+    "webhook_endpoint_required": 409,
+    "webhook_not_delivered": 409,
+}
+
+# DRF's own codes, renamed to the catalogue's.
+_DRF_CODES = {
+    "not_authenticated": "invalid_api_key",
+    "authentication_failed": "invalid_api_key",
+    "permission_denied": "partner_not_allowed",
+}
+
+
+# Authentication refusals, in the request's language (the authentication class says them in
+# English for the logs).
+_AUTH_DETAILS = {
+    "invalid_api_key": gettext_lazy("The API key is missing, not valid, revoked or expired."),
+    "partner_not_allowed": gettext_lazy("This platform has no access to the API."),
+    "signature_missing": gettext_lazy("Sign the request: X-Timestamp and X-Signature are required."),
+    "timestamp_invalid": gettext_lazy(
+        "X-Timestamp must be Unix time in milliseconds (13 digits; 10 for seconds or 16 for microseconds)."
+    ),
+    "timestamp_out_of_window": gettext_lazy("X-Timestamp is more than 5 minutes away from the server's clock."),
+    "signature_invalid": gettext_lazy("The signature does not match the request."),
+    "signature_replayed": gettext_lazy("This signature was used before: a replayed request."),
+}
 
 
 def api_error(*, detail: str, code: str, status_code: int, errors: Any = None) -> Response:
@@ -16,24 +101,62 @@ def api_error(*, detail: str, code: str, status_code: int, errors: Any = None) -
     return Response(body, status=status_code)
 
 
+def field_errors(detail: Any) -> dict[str, Any]:
+    """Errors are always an object: per field, or under `non_field_errors` for the request."""
+    if isinstance(detail, dict):
+        return detail
+    return {"non_field_errors": detail if isinstance(detail, list) else [detail]}
+
+
+def _detail(exc: exceptions.APIException, code: str) -> str:
+    # Our own sentences for DRF's generic errors: DRF's Indonesian catalogue lacks some of them.
+    if isinstance(exc, exceptions.Throttled):
+        return _("Too many requests: try again in %(wait)s seconds.") % {"wait": int(getattr(exc, "wait", None) or 1)}
+    if isinstance(exc, exceptions.ParseError):
+        return _("The request body is not valid JSON.")
+    if isinstance(exc, exceptions.MethodNotAllowed):
+        return _("This method is not allowed here.")
+    if isinstance(exc, exceptions.UnsupportedMediaType):
+        return _("Send the body as application/json.")
+    if isinstance(exc, exceptions.NotAcceptable):
+        return _("This API answers only application/json.")
+    if code in _AUTH_DETAILS:
+        return str(_AUTH_DETAILS[code])
+    return str(exc.detail)
+
+
 def partner_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    if isinstance(exc, PurchaseError):
+    if isinstance(exc, REFUSALS):
         return api_error(detail=exc.message, code=exc.code, status_code=exc.status)
     if isinstance(exc, exceptions.ValidationError):
         return api_error(
-            detail="The request has invalid fields.",
+            detail=_("The request has invalid fields."),
             code="invalid",
             status_code=status.HTTP_400_BAD_REQUEST,
-            errors=exc.detail,
+            errors=field_errors(exc.detail),
         )
+    view = context.get("view")
+    if isinstance(exc, exceptions.NotFound) and getattr(view, "action", None) == "list":
+        # The only 404 of a list: a `cursor` that is not one of ours.
+        return api_error(detail=_("Invalid cursor."), code="invalid_cursor", status_code=status.HTTP_404_NOT_FOUND)
+    if isinstance(exc, Http404 | exceptions.NotFound):
+        # A view names what it looks up (course, listing, purchase...): "purchase_not_found",
+        # the same for an id that does not exist, is malformed or is another platform's.
+        code = getattr(view, "not_found_code", "not_found")
+        return api_error(detail=_("Not found."), code=code, status_code=status.HTTP_404_NOT_FOUND)
     response = exception_handler(exc, context)
     if response is None:
         return None
     if isinstance(exc, exceptions.APIException):
         codes = exc.get_codes()
         code = codes if isinstance(codes, str) else "error"
-        response.data = {"detail": str(exc.detail), "code": code}
-    else:  # Django's Http404 and PermissionDenied, which DRF answers without a code
-        code = "not_found" if response.status_code == status.HTTP_404_NOT_FOUND else "permission_denied"
-        response.data = {"detail": str(response.data.get("detail", "")), "code": code}
+        code = _DRF_CODES.get(code, code)
+        response.data = {"detail": _detail(exc, code), "code": code}
+    else:  # Django's PermissionDenied, which DRF answers without a code
+        response.data = {"detail": str(response.data.get("detail", "")), "code": "permission_denied"}
     return response
+
+
+def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """Any other path under /api/v1/: a JSON 404 with a code, never Django's HTML page."""
+    return JsonResponse({"detail": _("Not found."), "code": "not_found"}, status=404)

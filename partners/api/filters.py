@@ -2,15 +2,16 @@ import datetime as dt
 
 import django_filters
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
-from courses.models import Course
+from courses.models import Course, LearningMethod
 from partners.models import Listing, Purchase, PurchaseStatus
 
 
 class CatalogFilter(django_filters.FilterSet):
     category = django_filters.CharFilter(field_name="category__slug")
-    method = django_filters.CharFilter()
+    method = django_filters.ChoiceFilter(choices=LearningMethod.choices)
     q = django_filters.CharFilter(field_name="title", lookup_expr="icontains", label="Title contains")
 
     class Meta:
@@ -37,7 +38,7 @@ class PurchaseFilter(django_filters.FilterSet):
         try:
             moment = value.astimezone(dt.UTC)
         except (OverflowError, ValueError):
-            raise ValidationError({"updated_since": "Not a usable date and time."}) from None
+            raise ValidationError({"updated_since": _("Not a usable date and time.")}) from None
         return queryset.filter(updated_at__gte=moment)
 
     def filter_status(self, queryset: QuerySet[Purchase], name: str, value: str) -> QuerySet[Purchase]:

@@ -7,14 +7,15 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from partners.api.authentication import partner_of
-from partners.api.errors import api_error, partner_exception_handler
+from partners.api.errors import REFUSALS, api_error, partner_exception_handler
 from partners.models import IdempotencyRecord
-from partners.services.purchases import PurchaseError
 
 Handler = Callable[..., Response]
 
@@ -23,16 +24,13 @@ def _replay(*, partner_id: int, key: str, digest: str) -> Response:
     existing = IdempotencyRecord.objects.get(partner_id=partner_id, key=key)
     if existing.request_hash != digest:
         return api_error(
-            detail="This Idempotency-Key was used for a different request.",
+            detail=_("This Idempotency-Key was used for a different request."),
             code="idempotency_key_reused",
             status_code=409,
         )
-    if existing.status_code is None:
-        return api_error(
-            detail="A request with this Idempotency-Key is still being handled.",
-            code="request_in_progress",
-            status_code=409,
-        )
+    # Never still running here: the record is written in the first request's transaction, and a
+    # duplicate waits on its unique index until that commits (or rolls back, and then it runs).
+    assert existing.status_code is not None
     replay = Response(existing.body, status=existing.status_code)
     replay["Idempotent-Replayed"] = "true"
     return replay
@@ -44,7 +42,7 @@ def idempotent(handler: Handler) -> Handler:
         key = request.headers.get("Idempotency-Key", "").strip()
         if not key or len(key) > 100 or not key.isprintable():  # a NUL or control character cannot be stored
             return api_error(
-                detail="Send an Idempotency-Key header (up to 100 characters) with every POST.",
+                detail=_("Send an Idempotency-Key header (up to 100 characters) with every POST."),
                 code="idempotency_key_required",
                 status_code=400,
             )
@@ -63,12 +61,18 @@ def idempotent(handler: Handler) -> Handler:
                 return _replay(partner_id=partner.pk, key=key, digest=digest)
             try:
                 response = handler(view, request, *args, **kwargs)
-            except (PurchaseError, exceptions.APIException) as exc:
+            except (*REFUSALS, exceptions.APIException, Http404) as exc:
                 handled = partner_exception_handler(exc, {"view": view, "request": request})
                 assert handled is not None
                 response = handled
             record.status_code = response.status_code
-            record.body = response.data
+            # A secret shown once is not kept in clear here: a replay answers it as null.
+            redact = getattr(view, "idempotency_redact", ())
+            record.body = (
+                {key: (None if key in redact else value) for key, value in response.data.items()}
+                if redact and isinstance(response.data, dict)
+                else response.data
+            )
             record.save(update_fields=["status_code", "body"])
             return response
 

@@ -6,8 +6,8 @@ from django.core.validators import URLValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from courses.models import Course, LearningMethod
-from partners.models import Listing, Purchase
+from courses.models import Course, LearningMethod, Schedule
+from partners.models import Listing, Purchase, PurchaseStatus
 from partners.services.purchases import purchase_display_status
 
 
@@ -42,6 +42,18 @@ class CatalogCourseSerializer(serializers.ModelSerializer[Course]):
     class Meta:
         model = Course
         fields = ("id", "code", "title", "institution", "category", "method", "total_hours", "price", "outside_price")
+        read_only_fields = fields
+
+
+class ScheduleSerializer(serializers.ModelSerializer[Schedule]):
+    """A session of a webinar or offline course: send its id as the purchase's `schedule`."""
+
+    method = serializers.ChoiceField(source="course.method", choices=LearningMethod.choices, read_only=True)
+    location = serializers.CharField(read_only=True, help_text="Where an offline class meets; empty for webinars.")
+
+    class Meta:
+        model = Schedule
+        fields = ("id", "code", "starts_at", "ends_at", "capacity", "method", "location")
         read_only_fields = fields
 
 
@@ -80,6 +92,7 @@ class ListingSerializer(serializers.ModelSerializer[Listing]):
         model = Listing
         fields = ("id", "course", "new_course", "sku", "price", "is_active", "awaiting_approval", "url", "created_at")
         read_only_fields = ("id", "is_active", "awaiting_approval", "created_at")
+        extra_kwargs = {"price": {"min_value": 1, "help_text": "Your price (Rp), at most the course's price."}}
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if ("course" in attrs) == ("new_course" in attrs):
@@ -102,7 +115,8 @@ class PurchaseCreateSerializer(serializers.Serializer[Any]):
         max_value=MAX_ID,
         required=False,
         allow_null=True,
-        help_text="For webinar and offline courses: the session chosen.",
+        help_text="Required for webinar, offline and hybrid courses: a schedule id from "
+        "GET /catalog/courses/{id}/schedules/.",
     )
 
 
@@ -149,6 +163,7 @@ class PurchaseSerializer(serializers.ModelSerializer[Purchase]):
         )
         read_only_fields = fields
 
+    @extend_schema_field(serializers.ChoiceField(choices=PurchaseStatus.choices))
     def get_status(self, purchase: Purchase) -> str:
         return str(purchase_display_status(purchase))
 

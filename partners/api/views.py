@@ -5,7 +5,14 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
+from django.utils import timezone
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
@@ -15,13 +22,13 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 
 from courses.errors import CurationError
-from courses.models import Course
+from courses.models import Course, Schedule
 from partners.api.authentication import PartnerSignatureAuthentication, partner_of
-from partners.api.errors import api_error
+from partners.api.errors import api_error, field_errors
 from partners.api.filters import CatalogFilter, ListingFilter, PurchaseFilter
 from partners.api.idempotency import idempotent
 from partners.api.parsers import BoundedJSONParser
-from partners.api.schema import PartnerSignatureScheme
+from partners.api.schema import SANDBOX_STATUS_CHOICES, PartnerSignatureScheme
 from partners.api.serializers import (
     CatalogCourseSerializer,
     ListingSerializer,
@@ -30,6 +37,7 @@ from partners.api.serializers import (
     PurchaseConfirmSerializer,
     PurchaseCreateSerializer,
     PurchaseSerializer,
+    ScheduleSerializer,
 )
 from partners.models import IntegrationCheck, Listing, Purchase
 from partners.services.api_log import api_request_log
@@ -75,6 +83,8 @@ class PartnerRateThrottle(SimpleRateThrottle):
             cache.add(bucket, 1, timeout=duration + 1)
             count = 1
         self.wait_seconds = duration - (time.time() % duration)
+        # Told to the platform on every answer (RateLimit-* headers, see LoggedAPIView).
+        request._request.rate_limit = (limit, max(limit - count, 0), int(self.wait_seconds) + 1)  # type: ignore[attr-defined]
         return count <= limit
 
     def wait(self) -> float | None:
@@ -127,6 +137,11 @@ class LoggedAPIView:
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        rate_limit = getattr(request._request, "rate_limit", None)
+        if rate_limit is not None:
+            response["RateLimit-Limit"], response["RateLimit-Remaining"], response["RateLimit-Reset"] = map(
+                str, rate_limit
+            )
         api_request_log(
             partner_id=getattr(request._request, "api_partner_id", None),
             method=request.method or "",
@@ -142,6 +157,9 @@ class PartnerAPIView(LoggedAPIView, viewsets.GenericViewSet[Any]):
     authentication_classes = [PartnerSignatureAuthentication]
     permission_classes = [IsAuthenticated]
     throttle_classes = [PartnerRateThrottle]
+    # Any id that does not match (unknown, malformed, another platform's) is a 404 with this code.
+    lookup_value_regex = "[^/]+"
+    not_found_code = "not_found"
 
 
 @extend_schema_view(list=extend_schema(parameters=SIGNED), retrieve=extend_schema(parameters=SIGNED))
@@ -151,12 +169,21 @@ class CatalogCourseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Par
     serializer_class = CatalogCourseSerializer
     filterset_class = CatalogFilter
     pagination_class = ById
-    lookup_value_regex = "[0-9]+"
+    not_found_code = "course_not_found"
 
     def get_queryset(self) -> QuerySet[Course]:
         if getattr(self, "swagger_fake_view", False):  # schema generation must not touch the database
             return Course.objects.none()
         return Course.objects.on_sale().select_related("institution", "category")
+
+    @extend_schema(parameters=SIGNED, responses={200: ScheduleSerializer(many=True)}, filters=False)
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def schedules(self, request: Request, pk: str) -> Response:
+        """The course's sessions still to start, soonest first (webinar, offline and hybrid
+        courses are bought for one of them)."""
+        course = self.get_object()
+        upcoming = Schedule.objects.filter(course=course, starts_at__gt=timezone.now()).select_related("course")
+        return Response(ScheduleSerializer(upcoming.order_by("starts_at", "pk"), many=True).data)
 
 
 @extend_schema_view(
@@ -171,7 +198,7 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PartnerAP
     serializer_class = ListingSerializer
     filterset_class = ListingFilter
     pagination_class = NewestFirst
-    lookup_value_regex = "[0-9]+"
+    not_found_code = "listing_not_found"
 
     def get_queryset(self) -> QuerySet[Listing]:
         if getattr(self, "swagger_fake_view", False):
@@ -218,9 +245,7 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PartnerAP
                     actor=actor,
                 )
         except CurationError as error:
-            return api_error(
-                detail=" ".join(error.problems), code="listing_refused", status_code=422, errors=error.problems
-            )
+            return _listing_refused(error)
         return Response(ListingSerializer(listing).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, pk: str) -> Response:
@@ -237,8 +262,18 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PartnerAP
                 sku=data.get("sku"),
             )
         except CurationError as error:
-            return api_error(detail=" ".join(error.problems), code="listing_refused", status_code=422)
+            return _listing_refused(error)
         return Response(ListingSerializer(listing).data)
+
+
+def _listing_refused(error: CurationError) -> Response:
+    # One error shape: `errors` is an object, the curation's reasons under non_field_errors.
+    return api_error(
+        detail=" ".join(error.problems),
+        code="listing_refused",
+        status_code=422,
+        errors=field_errors(error.problems),
+    )
 
 
 CREATE_EXAMPLE = OpenApiExample(
@@ -285,7 +320,7 @@ class PurchaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PartnerA
     serializer_class = PurchaseSerializer
     filterset_class = PurchaseFilter
     pagination_class = NewestFirst
-    lookup_value_regex = "[0-9a-fA-F-]{36}"  # purchase ids are UUIDs; anything else is a 404
+    not_found_code = "purchase_not_found"
 
     def get_queryset(self) -> QuerySet[Purchase]:
         if getattr(self, "swagger_fake_view", False):
@@ -349,6 +384,7 @@ class SandboxPurchaseSerializer(serializers.Serializer[Any]):
     status = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
 
+    @extend_schema_field(serializers.ChoiceField(choices=SANDBOX_STATUS_CHOICES))
     def get_status(self, check: IntegrationCheck) -> str:
         if check.completed_at is not None:
             return "completed"
@@ -373,7 +409,7 @@ class SandboxPurchaseCreatedSerializer(SandboxPurchaseSerializer):
 class SandboxPurchaseViewSet(PartnerAPIView):
     """The integration check: a test purchase without a card or money (docs/partner-api.md)."""
 
-    lookup_value_regex = "[0-9a-fA-F-]{36}"
+    not_found_code = "purchase_not_found"
     serializer_class = SandboxPurchaseSerializer
 
     @idempotent

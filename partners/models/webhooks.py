@@ -17,6 +17,11 @@ class WebhookEndpoint(models.Model):
     secret_encrypted = models.BinaryField(_("signing secret (encrypted)"), editable=False)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # After a rotation the old secret still signs deliveries (a second v1=) until this time,
+    # so the platform can switch its receiver without losing events.
+    previous_secret_encrypted = models.BinaryField(_("previous secret (encrypted)"), null=True, editable=False)
+    previous_secret_expires_at = models.DateTimeField(_("previous secret valid until"), null=True, blank=True)
+    secret_rotated_at = models.DateTimeField(_("secret rotated at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("webhook endpoint")

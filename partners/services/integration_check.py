@@ -35,7 +35,7 @@ def _find(*, partner: Partner, check_id: str) -> IntegrationCheck:
         pk = None
     check = IntegrationCheck.objects.select_for_update().filter(pk=pk, partner=partner).first() if pk else None
     if check is None:
-        raise PurchaseError("not_found", _("No such test purchase."), status=404)
+        raise PurchaseError("purchase_not_found", _("No such test purchase."), status=404)
     return check
 
 
@@ -44,11 +44,11 @@ def integration_check_start(*, partner: Partner, listing_id: int) -> tuple[Integ
     and the confirmation code the sandbox "texts"."""
     if partner.status not in CHECK_STATUSES:
         raise PurchaseError(
-            "partner_not_allowed", _("The sandbox is open to onboarding and active platforms."), status=403
+            "partner_not_active", _("The sandbox is open to onboarding and active platforms."), status=403
         )
     listing = Listing.objects.filter(pk=listing_id, partner=partner).first()
     if listing is None:
-        raise PurchaseError("not_found", _("No such listing."), status=404)
+        raise PurchaseError("listing_not_found", _("No such listing."), status=404)
     code, code_hash, _text = detached_code(OtpPurpose.PURCHASE_CONFIRM)
     with transaction.atomic():
         check = IntegrationCheck.objects.create(
@@ -71,7 +71,13 @@ def integration_check_confirm(*, partner: Partner, check_id: str, otp: str) -> I
         type="sandbox.purchase.confirmed",
         payload={"purchase": str(check.pk), "status": "paid", "price": check.price, "sandbox": True},
     )
-    check.webhook_event_id = event.pk if event is not None else None
+    if event is None:
+        # The check proves the platform receives signed webhooks: it needs an active endpoint.
+        raise PurchaseError(
+            "webhook_endpoint_required",
+            _("Register an active webhook endpoint first (POST /webhooks/endpoints/)."),
+        )
+    check.webhook_event_id = event.pk
     check.save(update_fields=["confirmed_at", "webhook_event_id"])
     return check
 
@@ -81,16 +87,25 @@ def integration_check_complete(*, partner: Partner, check_id: str) -> Integratio
     check = _find(partner=partner, check_id=check_id)
     if check.confirmed_at is None:
         raise PurchaseError("invalid_state", _("Only a paid purchase can be completed."))
+    if not _webhook_delivered(check):
+        raise PurchaseError(
+            "webhook_not_delivered",
+            _("Answer the sandbox.purchase.confirmed webhook with a 2xx first (see GET /webhooks/deliveries/)."),
+        )
     if check.completed_at is None:
         check.completed_at = timezone.now()
         check.save(update_fields=["completed_at"])
     return check
 
 
-def integration_check_steps(check: IntegrationCheck) -> list[Step]:
-    delivered = check.webhook_event_id is not None and (
+def _webhook_delivered(check: IntegrationCheck) -> bool:
+    return check.webhook_event_id is not None and (
         WebhookDelivery.objects.filter(event_id=check.webhook_event_id, status=DeliveryStatus.DELIVERED).exists()
     )
+
+
+def integration_check_steps(check: IntegrationCheck) -> list[Step]:
+    delivered = _webhook_delivered(check)
     return [
         Step(_("Signed test purchase made"), True),
         Step(_("Confirmed with the sandbox code"), check.confirmed_at is not None),

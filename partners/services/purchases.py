@@ -19,6 +19,7 @@ from applicants.services.cards import card_first_purchase_record
 from applicants.services.incentives import entitlement_course_completed
 from applicants.services.otp import detached_code, detached_code_matches
 from courses.models import CourseStatus, InstitutionStatus, RedeemCode, RedeemCodeStatus, Schedule
+from courses.models.catalogue import SCHEDULED_METHODS
 from courses.services.redemption import RedeemCodeUsed, redeem_code_cancel, redeem_code_issue
 from partners.models import Listing, Partner, Purchase, PurchaseStatus
 from partners.services.purchase_guard import (
@@ -30,6 +31,7 @@ from partners.services.purchase_guard import (
 )
 from partners.services.webhooks import webhook_event_record
 from prakerja.audit.services import Actor, audit_record
+from prakerja.core.formatting import rupiah
 from prakerja.ledger.errors import InsufficientBalance
 from prakerja.ledger.models import AccountKind, LedgerAccount, Posting
 from prakerja.ledger.services import Line, account_get_or_create, posting_create, posting_reverse
@@ -118,13 +120,17 @@ def purchase_create(*, partner: Partner, card_number: str, listing_id: int, sche
         schedule = Schedule.objects.filter(pk=schedule_id, course=listing.course).first()
         if schedule is None:
             raise _not_found("schedule")
+    elif listing.course.method in SCHEDULED_METHODS:
+        # A webinar or an offline class is bought for one session (GET .../schedules/).
+        raise PurchaseError("schedule_required", _("Choose a schedule for this course."), status=422)
     card = Card.objects.select_related("applicant__user").filter(number=card_number.replace(" ", "")).first()
     if card is None or not _card_usable(card, now):
         # One answer for "no such card" and "not usable": the platform learns nothing more.
         raise PurchaseError("card_not_usable", _("This card cannot be used."), status=422)
     if _balance(card) < listing.price:
         raise _insufficient()
-    _code, code_hash, sms = detached_code(OtpPurpose.PURCHASE_CONFIRM)
+    code, code_hash, _generic_text = detached_code(OtpPurpose.PURCHASE_CONFIRM)
+    sms = purchase_sms_text(code=code, course_title=listing.course.title, platform=partner.name, price=listing.price)
     commission = listing.price * partner.commission_rate_bp // 10_000
     with transaction.atomic():
         try:  # per card, across platforms: open purchases, purchases a day, locked confirmations
@@ -153,6 +159,18 @@ def purchase_create(*, partner: Partner, card_number: str, listing_id: int, sche
         if card.applicant.phone:
             sms_send_after_commit(to=card.applicant.phone, text=sms, reference=f"purchase-otp:{purchase.pk}")
     return purchase
+
+
+def purchase_sms_text(*, code: str, course_title: str, platform: str, price: int) -> str:
+    """What the participant approves, in Indonesian whatever the platform's language (the
+    phone reads it): the course, the platform, the amount and how long the code is valid."""
+    title = course_title if len(course_title) <= 60 else course_title[:59] + "…"
+    minutes = int(OTP_TTL.total_seconds() // 60)
+    return (
+        f'Kode {code} untuk menyetujui pembelian "{title}" di {platform} seharga {rupiah(price)} '
+        f"dari saldo Kartu Prakerja Anda. Berlaku {minutes} menit. "
+        "JANGAN berikan kode ini kepada siapa pun."
+    )
 
 
 def purchase_confirm(

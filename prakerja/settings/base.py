@@ -364,8 +364,18 @@ API_LOG_RETENTION_DAYS = env.int("API_LOG_RETENTION_DAYS", default=400)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Kartu Prakerja Partner API",
-    "VERSION": "1.0.0",
+    "VERSION": "1.1.0",  # docs/partner-api.md, "Versioning and changelog"
     "SERVE_INCLUDE_SCHEMA": False,
+    # Every operation's error answers, headers and the API's description (partners/api/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "partners.api.schema.partner_api_postprocess",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "PurchaseStatusEnum": "partners.models.purchase.PurchaseStatus",
+        "DeliveryStatusEnum": "partners.models.webhooks.DeliveryStatus",
+        "SandboxPurchaseStatusEnum": "partners.api.schema.SANDBOX_STATUS_CHOICES",
+    },
     # Swagger UI assets come from the installed sidecar package, not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -107,7 +107,7 @@ def test_a_replayed_signature_is_refused(api):
 def test_a_request_without_or_with_a_revoked_key_is_refused(api):
     from django.test import Client
 
-    assert Client().get(PURCHASES).json()["code"] == "missing_api_key"
+    assert Client().get(PURCHASES).json()["code"] == "invalid_api_key"
     api.key = api.key[:-2] + ("AA" if not api.key.endswith("AA") else "BB")
     assert api.get(PURCHASES).json()["code"] == "invalid_api_key"
 

@@ -65,7 +65,7 @@ def test_failed_deliveries_back_off_then_give_up_after_a_day_and_can_be_sent_aga
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.FAILED
     assert delivery.attempts == len(waits) + 1
-    assert delivery.last_status_code == 503
+    assert delivery.last_status_code == 503, delivery.last_error
     assert now - event.created_at <= dt.timedelta(hours=24)
     # When PMO staff redeliver after the platform fixed its endpoint, it arrives
     state.fail_next = 0
