@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
 
@@ -156,6 +157,7 @@ def _inquiries_exceeded(request: HttpRequest) -> bool:
     return bool(by_user or by_ip)
 
 
+@sensitive_post_parameters("account_number")
 @applicant_required
 def payout_account(request: HttpRequest, applicant: Applicant) -> HttpResponse:
     if _card_or_dashboard(request, applicant) is None:

@@ -83,7 +83,12 @@ class _Oversize(UploadedFile):
 class CappedUploadHandler(FileUploadHandler):
     """First in FILE_UPLOAD_HANDLERS. A request body over UPLOAD_REQUEST_MAX_BYTES is not read
     at all; a file over UPLOAD_IMAGE_MAX_BYTES is read to the end but its bytes past the limit
-    go nowhere (neither memory nor a temporary file)."""
+    go nowhere (neither memory nor a temporary file). Staff are not capped: the registry lists
+    they import run to millions of lines (the admin is behind staff login and second factor)."""
+
+    def _capped(self) -> bool:
+        user = getattr(self.request, "user", None)
+        return not (user is not None and user.is_authenticated and user.is_staff)
 
     def handle_raw_input(
         self,
@@ -93,20 +98,21 @@ class CappedUploadHandler(FileUploadHandler):
         boundary: Any,
         encoding: Any = None,
     ) -> None:
-        if content_length > settings.UPLOAD_REQUEST_MAX_BYTES:
+        if content_length > settings.UPLOAD_REQUEST_MAX_BYTES and self._capped():
             # A SuspiciousOperation: Django answers 400 without reading the body.
             raise RequestDataTooBig(_("The upload is too large."))
 
     def new_file(self, *args: Any, **kwargs: Any) -> None:
         super().new_file(*args, **kwargs)
         self.received = 0
+        self.limit = settings.UPLOAD_IMAGE_MAX_BYTES if self._capped() else None
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
         self.received += len(raw_data)
-        return raw_data if self.received <= settings.UPLOAD_IMAGE_MAX_BYTES else None
+        return raw_data if self.limit is None or self.received <= self.limit else None
 
     def file_complete(self, file_size: int) -> UploadedFile | None:
-        if self.received <= settings.UPLOAD_IMAGE_MAX_BYTES:
+        if self.limit is None or self.received <= self.limit:
             return None  # the next handler (memory or temporary file) holds it
         return _Oversize(name=self.file_name or "upload", content_type=self.content_type or "", size=self.received)
 

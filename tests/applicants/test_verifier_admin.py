@@ -51,11 +51,19 @@ def test_an_exact_nik_finds_the_applicant_through_the_blind_index(verifier):
     _, client = verifier
     applicant = with_identity()
     ApplicantFactory.create_batch(3, reached=Step.READY)
+    # the list offers the NIK as a posted form, beside the search box and the export button
+    page = client.get(reverse("admin:applicants_applicant_changelist")).content.decode()
+    assert f'method="post" action="{reverse("admin:applicants_applicant_nik_search")}"' in page
+    assert reverse("admin:applicants_applicant_export") in page
     response = client.post(
         reverse("admin:applicants_applicant_nik_search"), {"nik": "3273 0117 0595 0001"}, follow=True
     )
     assert "327301170595" not in response.redirect_chain[-1][0]
     assert list(response.context["cl"].result_list) == [applicant]
+    # and a NIK typed into the GET search box is not searched, with a word why
+    typed = client.get(reverse("admin:applicants_applicant_changelist"), {"q": "3273011705950001"})
+    assert list(typed.context["cl"].result_list) == []
+    assert "NIK" in " ".join(str(m) for m in typed.context["messages"])
 
 
 def test_a_verifier_clears_a_birth_date_flag_with_a_reason_and_it_is_audited(verifier):

@@ -161,3 +161,30 @@ def test_the_pmo_sees_locked_cards_and_lifts_a_lock_with_a_reason(
     manager.post(changelist, {"action": "unlock", "_selected_action": [guard.pk], "apply": "1", "reason": "x"})
     guard.refresh_from_db()
     assert guard.locked_until is not None
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.xdist_group("worker")
+def test_parallel_purchases_on_one_card_respect_the_open_limit(participant_card, settings):
+    # given a platform that fires ten purchases on one card at the same moment
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    api = SignedClient.for_partner(PartnerFactory.create())
+    listing = listing_of(api)
+
+    def create_one(_: int) -> int:
+        try:
+            client = SignedClient(api.partner, api.key, api.secret, Client())
+            return client.post(PURCHASES, {"card_number": participant_card.number, "listing": listing.pk}).status_code
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        statuses = list(pool.map(create_one, range(10)))
+
+    # then exactly the allowed number were created, the others refused
+    assert statuses.count(201) == settings.PURCHASE_OPEN_PER_CARD, statuses
+    assert set(statuses) == {201, 429}
+    assert Purchase.objects.filter(card=participant_card).count() == settings.PURCHASE_OPEN_PER_CARD

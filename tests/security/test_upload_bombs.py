@@ -161,3 +161,31 @@ def test_uploads_are_rate_limited_per_user_with_the_form_kept(settings):
     assert response.context["form"]["address"].value() == "Jl. Braga No. 10"
     applicant.refresh_from_db()
     assert not applicant.ktp_photo
+
+
+def test_staff_uploads_such_as_registry_lists_are_not_capped(staff_groups):
+    # given the upload handler for a staff request and for an applicant's
+    from django.contrib.auth.models import AnonymousUser
+    from django.test import RequestFactory
+
+    from prakerja.core.uploads import CappedUploadHandler
+    from tests.factories import StaffUserFactory
+
+    chunk = b"3273015705960002\n" * 400_000  # ~6.8 MB of a registry list
+    results = {}
+    for who, user in (("staff", StaffUserFactory.create(group="pmo_admin")), ("anonymous", AnonymousUser())):
+        request = RequestFactory().post("/")
+        request.user = user
+        handler = CappedUploadHandler(request)
+        handler.new_file("file", "registry.csv", "text/csv", len(chunk))
+
+        # when a file larger than the photo limit passes through it
+        passed = handler.receive_data_chunk(chunk, 0)
+        results[who] = (passed is not None, handler.file_complete(len(chunk)))
+
+    # then staff files pass whole to the next handler; others are cut to the limit
+    assert results["staff"] == (True, None)
+    passed_on, oversize = results["anonymous"]
+    assert not passed_on
+    assert oversize is not None
+    assert oversize.size == len(chunk)
