@@ -5,7 +5,7 @@ the sandbox check needs the confirmed webhook answered with a 2xx."""
 
 import datetime as dt
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]  # drf-spectacular's dependency
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 
