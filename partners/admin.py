@@ -28,7 +28,13 @@ from partners.services.api_keys import api_key_issue, api_key_revoke
 from partners.services.integration_check import integration_check_steps, partner_activate_after_check
 from partners.services.lifecycle import LifecycleError, partner_status_change
 from partners.services.onboarding import application_decide
-from partners.services.webhooks import WebhookError, webhook_endpoint_create, webhook_redeliver, webhook_url_check
+from partners.services.webhooks import (
+    WebhookError,
+    webhook_endpoint_create,
+    webhook_endpoint_set_active,
+    webhook_redeliver,
+    webhook_url_check,
+)
 from prakerja.accounts.models import User
 from prakerja.audit.services import Actor
 from prakerja.core.admin_actions import action_form_or_page
@@ -267,7 +273,16 @@ class WebhookEndpointAdmin(admin.ModelAdmin[WebhookEndpoint]):
 
     def save_model(self, request: HttpRequest, obj: WebhookEndpoint, form: Any, change: bool) -> None:
         if change:
-            super().save_model(request, obj, form, change)
+            # Only is_active may change here: through the service, so it is audited.
+            if "is_active" in form.changed_data:
+                try:
+                    webhook_endpoint_set_active(
+                        endpoint=WebhookEndpoint.objects.get(pk=obj.pk),
+                        active=obj.is_active,
+                        actor=Actor.for_user(cast(User, request.user)),
+                    )
+                except WebhookError as error:
+                    self.message_user(request, error.message, messages.ERROR)
             return
         created = webhook_endpoint_create(
             partner=form.cleaned_data["partner"],

@@ -50,10 +50,16 @@ class ScheduleSerializer(serializers.ModelSerializer[Schedule]):
 
     method = serializers.ChoiceField(source="course.method", choices=LearningMethod.choices, read_only=True)
     location = serializers.CharField(read_only=True, help_text="Where an offline class meets; empty for webinars.")
+    regency = serializers.CharField(
+        source="course.regency.name", read_only=True, allow_null=True, help_text="Offline and hybrid courses."
+    )
+    province = serializers.CharField(
+        source="course.province.name", read_only=True, allow_null=True, help_text="Offline and hybrid courses."
+    )
 
     class Meta:
         model = Schedule
-        fields = ("id", "code", "starts_at", "ends_at", "capacity", "method", "location")
+        fields = ("id", "code", "starts_at", "ends_at", "capacity", "method", "location", "regency", "province")
         read_only_fields = fields
 
 

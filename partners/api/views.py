@@ -182,7 +182,9 @@ class CatalogCourseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Par
         """The course's sessions still to start, soonest first (webinar, offline and hybrid
         courses are bought for one of them)."""
         course = self.get_object()
-        upcoming = Schedule.objects.filter(course=course, starts_at__gt=timezone.now()).select_related("course")
+        upcoming = Schedule.objects.filter(course=course, starts_at__gt=timezone.now()).select_related(
+            "course__regency", "course__province"
+        )
         return Response(ScheduleSerializer(upcoming.order_by("starts_at", "pk"), many=True).data)
 
 

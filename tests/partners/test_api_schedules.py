@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from applicants.models import Regency
 from tests.conftest import run_after_commit_tasks
 from tests.factories import CourseFactory, ListingFactory, PartnerFactory, ScheduleFactory
 from tests.partners.api import SignedClient
@@ -22,7 +23,8 @@ def test_a_courses_upcoming_schedules_are_listed_with_dates_capacity_method_and_
     api, django_assert_max_num_queries
 ) -> None:
     # Given an offline class with two sessions to come and one past
-    course = CourseFactory.create(method="offline")
+    regency = Regency.objects.select_related("province").order_by("code")[0]
+    course = CourseFactory.create(method="offline", regency=regency, province=regency.province)
     later = ScheduleFactory.create(course=course, starts_at=timezone.now() + dt.timedelta(days=14), location="BLK")
     soon = ScheduleFactory.create(course=course, capacity=20, location="BLK Bekasi, Jl. Raya 1")
     ScheduleFactory.create(course=course, starts_at=timezone.now() - dt.timedelta(days=1))
@@ -36,6 +38,8 @@ def test_a_courses_upcoming_schedules_are_listed_with_dates_capacity_method_and_
     assert first["capacity"] == 20
     assert first["method"] == "offline"
     assert first["location"] == "BLK Bekasi, Jl. Raya 1"
+    assert first["regency"] == regency.name
+    assert first["province"] == regency.province.name
     assert first["starts_at"] < first["ends_at"]
     # And an unknown course has no schedules
     assert api.get("/api/v1/catalog/courses/999999/schedules/").json()["code"] == "course_not_found"

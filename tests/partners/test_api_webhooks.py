@@ -5,8 +5,9 @@ the sandbox check needs the confirmed webhook answered with a 2xx."""
 
 import datetime as dt
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]  # drf-spectacular's dependency
 import pytest
+from django.test import Client
 from drf_spectacular.generators import SchemaGenerator
 
 from partners.models import DeliveryStatus, PartnerStatus, Purchase, WebhookDelivery, WebhookEvent
@@ -18,9 +19,10 @@ from partners.services.webhooks import (
     webhook_event_record,
     webhook_signature,
 )
+from prakerja.audit.models import AuditEvent
 from prakerja.audit.services import Actor
 from tests.conftest import run_after_commit_tasks
-from tests.factories import ListingFactory, PartnerFactory
+from tests.factories import ListingFactory, PartnerFactory, StaffUserFactory
 from tests.partners.api import SignedClient, sent_code
 
 pytestmark = pytest.mark.django_db
@@ -285,3 +287,18 @@ def test_a_replayed_registration_does_not_repeat_the_secret_and_endpoints_are_ca
     refused = api.post(ENDPOINTS, {"url": url})
     assert refused.status_code == 409
     assert refused.json()["code"] == "webhook_endpoint_limit"
+
+
+def test_a_partner_manager_disabling_an_endpoint_in_the_admin_is_audited(api, receiver, staff_groups) -> None:
+    # Given a platform's endpoint and a partner manager
+    _state, url = receiver
+    endpoint = register(api, url)
+    manager = Client()
+    manager.force_login(StaffUserFactory.create(group="partner_manager"))
+    # When the manager disables it in the admin
+    page = f"/admin/partners/webhookendpoint/{endpoint['id']}/change/"
+    response = manager.post(page, {"is_active": ""})
+    # Then it is disabled, through the service, and the audit trail says who did it
+    assert response.status_code == 302
+    assert api.get(f"{ENDPOINTS}{endpoint['id']}/").json()["is_active"] is False
+    assert AuditEvent.objects.filter(action="partner.webhook_disabled").count() == 1
