@@ -36,6 +36,7 @@ AUTH = {
         "invalid_api_key",
         "partner_not_allowed",
         "signature_missing",
+        "timestamp_invalid",
         "timestamp_out_of_window",
         "signature_invalid",
         "signature_replayed",
@@ -66,6 +67,8 @@ OPERATION_ERRORS: dict[str, dict[int, list[str]]] = {
         404: ["listing_not_found", "schedule_not_found"],
         409: ["idempotency_key_reused", "listing_not_on_sale"],
         422: ["card_not_usable", "insufficient_balance", "schedule_required"],
+        423: ["card_confirmation_locked"],
+        429: ["card_purchase_limit"],
     },
     "v1_purchases_retrieve": {404: ["purchase_not_found"]},
     "v1_purchases_confirm_create": {
@@ -74,6 +77,7 @@ OPERATION_ERRORS: dict[str, dict[int, list[str]]] = {
         409: ["idempotency_key_reused", "invalid_state", "otp_attempts_exceeded"],
         410: ["otp_expired"],
         422: ["otp_invalid", "card_not_usable", "insufficient_balance"],
+        423: ["card_confirmation_locked"],
     },
     "v1_purchases_cancel_create": {
         **POST,

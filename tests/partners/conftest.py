@@ -23,6 +23,11 @@ def _regions(regions: None) -> None:
 @pytest.fixture
 def participant_card(training_fund: int) -> Card:
     """A fresh card with the normal scheme's Rp3,500,000."""
+    return new_participant_card()
+
+
+def new_participant_card() -> Card:
+    """Another participant's card, selected in a wave of its own (needs the training fund)."""
     wave = close(WaveFactory.create(national_quota=1))
     member = WaveMemberFactory.create(wave=wave)
     wave_selection_run(wave_id=wave.pk, seed=1)

@@ -33,6 +33,7 @@ from partners.services.api_keys import api_key_issue
 from partners.services.webhooks import webhook_delivery_attempt
 from prakerja.audit.services import Actor
 from tests.factories import CourseFactory, ListingFactory, PartnerFactory, ScheduleFactory
+from tests.partners.conftest import new_participant_card
 from tests.server import gunicorn
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.server, pytest.mark.xdist_group("browser")]
@@ -159,6 +160,7 @@ def test_every_documented_answer_comes_from_the_running_server_as_the_schema_say
     # Signing and keys
     api.get(PURCHASES, unsigned=True)  # invalid_api_key
     api.get(PURCHASES, headers={"X-Signature": ""})  # signature_missing
+    api.get(PURCHASES, timestamp=f"{time.time():.3f}")  # timestamp_invalid
     api.get(PURCHASES, timestamp=str(int(time.time() * 1000) - 600_000))  # timestamp_out_of_window
     api.get(PURCHASES, signature="0" * 64)  # signature_invalid
     stamp = api.stamp()
@@ -277,6 +279,17 @@ def test_every_documented_answer_comes_from_the_running_server_as_the_schema_say
     ]
     type(participant_card).objects.filter(pk=participant_card.pk).update(status=CardStatus.REVOKED)
     api.post(CONFIRM, f"{PURCHASES}{revoked}/confirm/", {"otp": known_otp(revoked)})  # card_not_usable
+
+    # Limits per card (another participant's): three purchases open at most, and five wrong
+    # codes across its purchases lock its confirmations, even with the right code
+    guarded = new_participant_card().number
+    waiting = [api.post(PURCHASES, body={"card_number": guarded, "listing": listing.pk}).json()["id"] for _ in range(3)]
+    api.post(PURCHASES, body={"card_number": guarded, "listing": listing.pk})  # card_purchase_limit
+    for wrong in [*[waiting[0]] * 3, *[waiting[1]] * 2]:
+        api.post(CONFIRM, f"{PURCHASES}{wrong}/confirm/", {"otp": "000000"})
+    locked = api.post(CONFIRM, f"{PURCHASES}{waiting[2]}/confirm/", {"otp": known_otp(waiting[2])})
+    assert code_of(locked) == "card_confirmation_locked"
+    api.post(PURCHASES, body={"card_number": guarded, "listing": listing.pk})  # card_confirmation_locked
 
     # Webhooks
     api.post(ENDPOINTS, body={"url": "not a url"})  # webhook_url_invalid
