@@ -25,4 +25,5 @@ urlpatterns = [
     path("dev/inbox/", views.dev_inbox, name="dev-inbox"),
     path("", include("applicants.urls")),
     path("", include("partners.urls")),
+    path("api/v1/", include("partners.api.fallback_urls")),
 ]
