@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from applicants.errors import ApplicantError
 from applicants.models import Applicant, Province, Question, Regency, ReviewStatus, Scheme, TestAttempt
 from applicants.nik import normalise_nik
+from applicants.selectors import ktp_photo_url
 from applicants.services.identity import nik_blind_index
 from applicants.services.review import applicant_identifiers_reveal, applicant_review
 from applicants.services.schemes import scheme_save
@@ -93,7 +94,7 @@ class ApplicantAdmin(CsvExportMixin, admin.ModelAdmin[Applicant]):
             return "—"
         return format_html(
             '<a href="{}" target="_blank" rel="noopener">{}</a>',
-            reverse("applicants:ktp-photo", args=[obj.pk]),
+            ktp_photo_url(applicant=obj),
             _("Open photo"),
         )
 

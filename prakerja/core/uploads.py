@@ -4,6 +4,7 @@ re-encoded so that nothing but pixels is kept (no scripts, no EXIF location)."""
 import io
 
 from django.conf import settings
+from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models.fields.files import FieldFile
@@ -14,6 +15,10 @@ from PIL import Image, UnidentifiedImageError
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP"}
 MIN_SIDE = 200
 MAX_PIXELS = 40_000_000
+
+
+# A link to a private file (KTP photo, complaint photo, clawback evidence) works this long.
+PRIVATE_FILE_LINK_MAX_AGE_S = 60 * 60
 
 
 class ImageRejected(ValueError):
@@ -49,3 +54,20 @@ def private_image_response(file: FieldFile) -> FileResponse:
     response = FileResponse(file.open("rb"), content_type="image/jpeg")
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def private_file_token(*, kind: str, pk: int) -> str:
+    """The part of a private file's URL that names it: the row's id, signed for that kind of
+    file and stamped, so that links cannot be guessed by counting and stop working after
+    PRIVATE_FILE_LINK_MAX_AGE_S. Who may open it is still checked when it is served."""
+    return signing.dumps(pk, salt=f"private-file:{kind}", compress=False)
+
+
+def private_file_pk(*, kind: str, token: str) -> int | None:
+    """The row id a private_file_token names, or None when the token is forged, of another
+    kind or expired."""
+    try:
+        pk = signing.loads(token, salt=f"private-file:{kind}", max_age=PRIVATE_FILE_LINK_MAX_AGE_S)
+    except signing.BadSignature:  # SignatureExpired is one
+        return None
+    return pk if isinstance(pk, int) and not isinstance(pk, bool) else None

@@ -32,7 +32,8 @@ INSTALLED_APPS = [
     "prakerja.ledger",
     "prakerja.messaging",
     "prakerja.payments",
-    "django.contrib.admin",
+    # django.contrib.admin, whose site also requires the staff second factor.
+    "prakerja.accounts.apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -78,6 +79,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "prakerja.urls"
+# The portal is served at the root: Django ignores any SCRIPT_NAME in the WSGI environ, so no
+# header can make request.path differ from the path that was routed.
+FORCE_SCRIPT_NAME = env.str("FORCE_SCRIPT_NAME", default="")
 WSGI_APPLICATION = "prakerja.wsgi.application"
 
 TEMPLATES = [
