@@ -234,6 +234,7 @@ class SchemeAdmin(admin.ModelAdmin[Scheme]):
 from applicants import (  # noqa: E402, F401  (registers their screens)
     admin_clawbacks,
     admin_complaints,
+    admin_payout_policy,
     admin_payouts,
     admin_waves,
 )

@@ -48,6 +48,8 @@ class InstitutionSigningKey(models.Model):
         verbose_name = _("signing key")
         verbose_name_plural = _("signing keys")
         ordering = ("-created_at",)
+        # Held instead of the model permissions, which no group holds (a credential model).
+        permissions = [("issue_institutionsigningkey", "Can issue and revoke institution signing keys")]
 
     def __str__(self) -> str:
         return f"…{self.key_hint}"

@@ -1,6 +1,10 @@
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from prakerja.accounts.models import User
@@ -34,3 +38,29 @@ class UserAdmin(DjangoUserAdmin):
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),)
+    # Who holds which powers is a superuser's decision: anyone else with change_user sees these
+    # read-only (and they are left out of the form, so a posted value is ignored).
+    superuser_only_fields = ("is_staff", "is_superuser", "groups", "user_permissions")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        if request.user.is_superuser:
+            return readonly
+        if obj is not None and obj.is_staff and obj.pk != request.user.pk:
+            # Another staff member's sign-in identity is a credential too (the email receives resets).
+            readonly += ("email",)
+        return readonly + self.superuser_only_fields
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Nobody but a superuser edits a superuser's record.
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
+        """Setting another staff member's password is a superuser's job; a user's own password
+        changes through the admin's own password page."""
+        target = self.get_object(request, id)
+        if target is not None and target.is_staff and not request.user.is_superuser:
+            raise PermissionDenied
+        return super().user_change_password(request, id, form_url)

@@ -302,7 +302,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 12 * 3600}
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": 12 * 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_SEND_TASK_EVENTS = False
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's database scheduler, running only the project's own jobs.
+CELERY_BEAT_SCHEDULER = "prakerja.core.beat:ProjectScheduler"
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -334,6 +335,8 @@ STAFF_IDLE_TIMEOUT_S = env.int("STAFF_IDLE_TIMEOUT_S", default=30 * 60)
 # Staff must pass a TOTP code (authenticator app) to use the admin; always on in production.
 STAFF_2FA_REQUIRED = env.bool("STAFF_2FA_REQUIRED", default=False)
 OTP_TOTP_ISSUER = "Kartu Prakerja PMO"
+# The TOTP device admin never shows a device's secret key or QR code.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # The admin home's figures are recomputed by a job this often (and on "refresh now").
 DASHBOARD_REFRESH_S = env.int("DASHBOARD_REFRESH_S", default=10 * 60)
 # Complaints: hours (calendar) each category may stay unresolved before it shows as overdue.
