@@ -54,7 +54,7 @@ def periodic_task_allowed(*, task: PeriodicTask) -> bool:
     )
 
 
-class ProjectScheduler(DatabaseScheduler):  # type: ignore[misc]
+class ProjectScheduler(DatabaseScheduler):
     """django-celery-beat's database scheduler, limited to periodic_task_allowed rows."""
 
     def enabled_models(self) -> list[PeriodicTask]:

@@ -334,6 +334,10 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 STAFF_IDLE_TIMEOUT_S = env.int("STAFF_IDLE_TIMEOUT_S", default=30 * 60)
 # Staff must pass a TOTP code (authenticator app) to use the admin; always on in production.
 STAFF_2FA_REQUIRED = env.bool("STAFF_2FA_REQUIRED", default=False)
+# /readyz names the failing dependency and its error only for this bearer token (empty: none)
+# or for direct requests from these networks; everyone else sees up or down.
+READYZ_TOKEN = env.str("READYZ_TOKEN", default="")
+READYZ_DETAIL_NETWORKS = env.list("READYZ_DETAIL_NETWORKS", default=["127.0.0.0/8", "::1/128"])
 OTP_TOTP_ISSUER = "Kartu Prakerja PMO"
 # The TOTP device admin never shows a device's secret key or QR code.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
