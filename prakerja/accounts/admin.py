@@ -1,4 +1,4 @@
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from prakerja.accounts.models import User
+from prakerja.audit.services import Actor, audit_record
 
 
 class UserCreateForm(UserCreationForm[User]):
@@ -51,6 +52,16 @@ class UserAdmin(DjangoUserAdmin):
             readonly += ("email",)
         return readonly + self.superuser_only_fields
 
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        audit_record(
+            actor=Actor.for_user(cast(User, request.user)),
+            action="user.changed" if change else "user.added",
+            target=obj,
+            payload={"fields": sorted(form.changed_data)},
+            request=request,
+        )
+
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Nobody but a superuser edits a superuser's record.
         if obj is not None and obj.is_superuser and not request.user.is_superuser:
@@ -58,9 +69,9 @@ class UserAdmin(DjangoUserAdmin):
         return super().has_change_permission(request, obj)
 
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
-        """Setting another staff member's password is a superuser's job; a user's own password
-        changes through the admin's own password page."""
+        """Setting someone else's password is a superuser's job (a staff member's is a takeover;
+        an applicant resets their own by email); one's own changes on the admin's password page."""
         target = self.get_object(request, id)
-        if target is not None and target.is_staff and not request.user.is_superuser:
+        if target is not None and target.pk != request.user.pk and not request.user.is_superuser:
             raise PermissionDenied
         return super().user_change_password(request, id, form_url)

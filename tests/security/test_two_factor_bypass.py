@@ -8,10 +8,12 @@ the way (the admin site itself must refuse); and the staff pages outside /admin/
 complaint photo, "refresh now")."""
 
 import json
+import time
 import urllib.error
 import urllib.request
 
 import pytest
+from django.core import signing
 from django.db import connection
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -20,6 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from applicants.models import Step
 from applicants.selectors import complaint_attachment_url, ktp_photo_url
 from applicants.services.complaints import complaint_file
+from prakerja.core.uploads import PRIVATE_FILE_LINK_MAX_AGE_S
 from tests.factories import ApplicantFactory, StaffUserFactory
 from tests.images import jpeg
 from tests.server import gunicorn
@@ -200,3 +203,22 @@ def test_personal_files_cannot_be_reached_by_counting_ids(staff_groups):
     assert forged.status_code == 404
     assert other_kind.status_code == 404
     assert client.get(link).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_personal_file_link_stops_working_after_an_hour(monkeypatch, settings, staff_groups):
+    # given a verifier's link to a KTP photo (and a session that does not idle out meanwhile)
+    settings.STAFF_IDLE_TIMEOUT_S = 10**6
+    applicant = ApplicantFactory.create(reached=Step.PERSONAL)
+    applicant.ktp_photo.save("ktp.jpg", jpeg(), save=True)
+    client = Client()
+    client.force_login(StaffUserFactory.create(group="verifier"))
+    link = ktp_photo_url(applicant=applicant)
+    assert client.get(link).status_code == 200
+
+    # when it is opened later than PRIVATE_FILE_LINK_MAX_AGE_S (copied into a ticket, say)
+    later = time.time() + PRIVATE_FILE_LINK_MAX_AGE_S + 1
+    monkeypatch.setattr(signing.time, "time", lambda: later)
+
+    # then it no longer opens
+    assert client.get(link).status_code == 404
