@@ -14,6 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from courses.models.institutions import InstitutionSigningKey
 from courses.services.institutions import signing_key_issue, signing_keys_valid
 from prakerja.audit.models import AuditEvent
+from prakerja.celery import app as celery_app
 from prakerja.core.beat import ProjectScheduler, periodic_task_allowed
 from tests.factories import DEFAULT_PASSWORD, InstitutionFactory, StaffUserFactory, UserFactory
 
@@ -174,7 +175,7 @@ def test_the_scheduler_runs_only_the_projects_own_jobs(staff_groups):
     PeriodicTask.objects.create(name="own job", task="system.heartbeat", interval=every_minute)
 
     # when beat reads its schedule
-    scheduler = ProjectScheduler.__new__(ProjectScheduler)
+    scheduler = ProjectScheduler(app=celery_app, lazy=True)
     names = {model.name for model in scheduler.enabled_models()}
 
     # then the smuggled rows are not in it, the project's job is, and every job the
