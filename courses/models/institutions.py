@@ -23,6 +23,9 @@ class TrainingInstitution(models.Model):
     # Issued by the PMO; identifies the institution in the integration protocol.
     client_code = models.CharField(_("client code"), max_length=40, unique=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Moved on every revocation: the integration views' per-process key cache compares it, so a
+    # revoked key stops verifying at the next request instead of within the cache's minute.
+    signing_keys_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("training institution")

@@ -80,6 +80,8 @@ def signing_keys_revoke(*, institution: TrainingInstitution, actor: User) -> int
     )
     if keys:
         InstitutionSigningKey.objects.filter(pk__in=[k.pk for k in keys]).update(expires_at=now)
+    TrainingInstitution.objects.filter(pk=institution.pk).update(signing_keys_changed_at=now)
+    institution.signing_keys_changed_at = now
     audit_record(
         actor=Actor.for_user(actor),
         action="institution.signing_keys_revoke",

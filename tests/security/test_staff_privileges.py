@@ -4,6 +4,8 @@ arbitrary Celery task through the periodic-task screen, or (a curator) mint and 
 institution's integration key; and an institution's leaked key keeps working."""
 
 import json
+import time
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
@@ -11,6 +13,7 @@ from django.test import Client
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from courses.integration.signing import integration_signature
 from courses.models.institutions import InstitutionSigningKey
 from courses.services.institutions import signing_key_issue, signing_keys_valid
 from prakerja.audit.models import AuditEvent
@@ -19,6 +22,24 @@ from prakerja.core.beat import ProjectScheduler, periodic_task_allowed
 from tests.factories import DEFAULT_PASSWORD, InstitutionFactory, StaffUserFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
+
+STATUS_PATH = "/api/v1/integration/payment/redeem-code/status"
+
+
+def integration_call(client_code: str, key: str, *, stamp: int) -> Any:
+    """A signed redeem-code status call for a code that does not exist: 404 once authenticated."""
+    body = json.dumps({"redeem_code": "NOPE"}, separators=(",", ":"))
+    signature = integration_signature(
+        sign_key=key, client_code=client_code, timestamp=str(stamp), method="POST", path=STATUS_PATH, body=body
+    )
+    return Client().post(
+        STATUS_PATH,
+        body,
+        content_type="application/json",
+        HTTP_CLIENT_CODE=client_code,
+        HTTP_TIMESTAMP=str(stamp),
+        HTTP_SIGNATURE=signature,
+    )
 
 
 def logged_in(group: str) -> tuple[Client, object]:
@@ -227,6 +248,8 @@ def test_a_leaked_institution_key_can_be_revoked_at_once(staff_groups):
     institution = InstitutionFactory.create()
     leaked = signing_key_issue(institution=institution, actor=StaffUserFactory.create(), overlap=None)
     assert signing_keys_valid(institution=institution) == [leaked]
+    # (the attacker's calls are accepted: the server now holds the key in its per-process cache)
+    assert integration_call(institution.client_code, leaked, stamp=int(time.time())).status_code == 404
 
     # when it revokes the institution's keys now
     client.post(
@@ -234,8 +257,10 @@ def test_a_leaked_institution_key_can_be_revoked_at_once(staff_groups):
         {"action": "revoke_signing_keys", "_selected_action": [institution.pk]},
     )
 
-    # then the key stops verifying at once, and the revocation is audited
+    # then the key stops verifying at once, even for the server that had it cached, and the
+    # revocation is audited
     assert signing_keys_valid(institution=institution) == []
+    assert integration_call(institution.client_code, leaked, stamp=int(time.time()) - 1).status_code == 401
     event = AuditEvent.objects.get(action="institution.signing_keys_revoke")
     assert event.payload["hints"] == [leaked[-4:]]
     assert leaked not in json.dumps(event.payload)
