@@ -13,7 +13,6 @@ import urllib.error
 import urllib.request
 
 import pytest
-from django.core import signing
 from django.db import connection
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -218,7 +217,7 @@ def test_a_personal_file_link_stops_working_after_an_hour(monkeypatch, settings,
 
     # when it is opened later than PRIVATE_FILE_LINK_MAX_AGE_S (copied into a ticket, say)
     later = time.time() + PRIVATE_FILE_LINK_MAX_AGE_S + 1
-    monkeypatch.setattr(signing.time, "time", lambda: later)
+    monkeypatch.setattr("django.core.signing.time.time", lambda: later)
 
     # then it no longer opens
     assert client.get(link).status_code == 404
