@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from applicants.admin_nik import NikLookupMixin, looks_like_nik
 from applicants.errors import ApplicantError
 from applicants.models import Applicant, Province, Question, Regency, ReviewStatus, Scheme, TestAttempt
+from applicants.selectors import ktp_photo_url
 from applicants.services.review import applicant_identifiers_reveal, applicant_review
 from applicants.services.schemes import scheme_save
 from prakerja.accounts.models import User
@@ -94,7 +95,7 @@ class ApplicantAdmin(NikLookupMixin, CsvExportMixin, admin.ModelAdmin[Applicant]
             return "—"
         return format_html(
             '<a href="{}" target="_blank" rel="noopener">{}</a>',
-            reverse("applicants:ktp-photo", args=[obj.pk]),
+            ktp_photo_url(applicant=obj),
             _("Open photo"),
         )
 
@@ -234,6 +235,7 @@ class SchemeAdmin(admin.ModelAdmin[Scheme]):
 from applicants import (  # noqa: E402, F401  (registers their screens)
     admin_clawbacks,
     admin_complaints,
+    admin_payout_policy,
     admin_payouts,
     admin_waves,
 )

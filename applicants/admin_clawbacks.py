@@ -26,7 +26,7 @@ from prakerja.core.admin_actions import action_form_or_page
 from prakerja.core.admin_exports import CsvExportMixin
 from prakerja.core.crypto import mask_identifier
 from prakerja.core.formatting import rupiah
-from prakerja.core.uploads import private_image_response
+from prakerja.core.uploads import private_file_pk, private_file_token, private_image_response
 
 
 class OpenClawbackForm(forms.Form):
@@ -138,21 +138,25 @@ class ClawbackAdmin(CsvExportMixin, admin.ModelAdmin[Clawback]):
     @admin.display(description=gettext_lazy("evidence"))
     def evidence_link(self, obj: Clawback) -> str:
         return format_html(
-            '<a href="{}">{}</a>', reverse("admin:applicants_clawback_evidence", args=[obj.pk]), _("Open")
+            '<a href="{}">{}</a>',
+            reverse(
+                "admin:applicants_clawback_evidence", args=[private_file_token(kind="clawback-evidence", pk=obj.pk)]
+            ),
+            _("Open"),
         )
 
     def get_urls(self) -> list[URLPattern]:
         return [
             path(
-                "<int:pk>/evidence/",
+                "evidence/<str:token>/",
                 self.admin_site.admin_view(self.evidence_view),
                 name="applicants_clawback_evidence",
             ),
             *super().get_urls(),
         ]
 
-    def evidence_view(self, request: HttpRequest, pk: int) -> FileResponse:
-        clawback = get_object_or_404(Clawback, pk=pk)
+    def evidence_view(self, request: HttpRequest, token: str) -> FileResponse:
+        clawback = get_object_or_404(Clawback, pk=private_file_pk(kind="clawback-evidence", token=token))
         if not self.has_view_permission(request, clawback):
             raise PermissionDenied
         if not clawback.evidence:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from applicants.errors import ApplicantError
 from applicants.models import Complaint, ComplaintStatus
+from applicants.selectors import complaint_attachment_url
 from applicants.services.complaints import complaint_assign, complaint_escalate, complaint_reply
 from prakerja.accounts.models import User
 from prakerja.core.admin_exports import CsvExportMixin
@@ -129,7 +130,7 @@ class ComplaintAdmin(CsvExportMixin, admin.ModelAdmin[Complaint]):
     def attachment_link(self, obj: Complaint) -> str:
         if not obj.attachment:
             return "—"
-        return format_html('<a href="{}">{}</a>', reverse("applicants:complaint-attachment", args=[obj.pk]), _("Open"))
+        return format_html('<a href="{}">{}</a>', complaint_attachment_url(complaint=obj), _("Open"))
 
     @admin.action(description=gettext_lazy("Take the chosen complaints (assign to me)"), permissions=["change"])
     def take(self, request: HttpRequest, queryset: QuerySet[Complaint]) -> None:

@@ -38,7 +38,6 @@ from applicants.services.disbursement import (
 )
 from applicants.services.payout_accounts import payout_account_review
 from prakerja.accounts.models import User
-from prakerja.audit.services import Actor, audit_record
 from prakerja.core.admin_actions import action_form_or_page
 from prakerja.core.admin_exports import CsvExportMixin
 from prakerja.core.formatting import rupiah
@@ -360,25 +359,11 @@ class ReconciliationAdmin(ReadOnlyAdmin):
 
 
 @admin.register(PayoutPolicy)
-class PayoutPolicyAdmin(admin.ModelAdmin[PayoutPolicy]):
+class PayoutPolicyAdmin(ReadOnlyAdmin):
+    """The threshold in force; it changes only through an approved PayoutPolicyChange."""
+
     list_display = ("__str__", "approval_threshold", "updated_at")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        # One policy row; and only for those allowed to add it.
-        return super().has_add_permission(request) and not PayoutPolicy.objects.exists()
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def save_model(self, request: HttpRequest, obj: PayoutPolicy, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        audit_record(
-            actor=Actor.for_user(cast(User, request.user)),
-            action="payout_policy.changed",
-            target=obj,
-            payload={"approval_threshold": obj.approval_threshold},
-            request=request,
-        )
+    readonly_fields = ("approval_threshold", "updated_at")
 
 
 class SurveyQuestionInline(admin.TabularInline[SurveyQuestion, Survey]):

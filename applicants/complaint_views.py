@@ -14,11 +14,11 @@ from django_ratelimit.decorators import ratelimit
 
 from applicants.errors import ApplicantError
 from applicants.models import Applicant, Complaint, ComplaintCategory, ComplaintStatus, Payout
-from applicants.selectors import complaint_attachment_visible_to
+from applicants.selectors import complaint_attachment_url, complaint_attachment_visible_to
 from applicants.services.complaints import complaint_applicant_message, complaint_file, complaint_subjects
 from applicants.views import _form_error, applicant_required
 from prakerja.core.formatting import rupiah
-from prakerja.core.uploads import private_image_response, upload_limited_message, upload_rate_limited
+from prakerja.core.uploads import private_file_pk, private_image_response, upload_limited_message, upload_rate_limited
 
 
 class ComplaintForm(forms.Form):
@@ -124,6 +124,7 @@ def complaint_detail(request: HttpRequest, applicant: Applicant, complaint_id: i
         "applicants/complaint_detail.html",
         {
             "complaint": complaint,
+            "attachment_url": complaint_attachment_url(complaint=complaint) if complaint.attachment else None,
             "thread": thread,
             "form": form if complaint.status != ComplaintStatus.RESOLVED else None,
         },
@@ -131,8 +132,10 @@ def complaint_detail(request: HttpRequest, applicant: Applicant, complaint_id: i
 
 
 @login_required
-def complaint_attachment(request: HttpRequest, complaint_id: int) -> FileResponse:
-    complaint = get_object_or_404(Complaint.objects.select_related("applicant"), pk=complaint_id)
+def complaint_attachment(request: HttpRequest, token: str) -> FileResponse:
+    complaint = get_object_or_404(
+        Complaint.objects.select_related("applicant"), pk=private_file_pk(kind="complaint-attachment", token=token)
+    )
     if not complaint_attachment_visible_to(complaint=complaint, user=request.user) or not complaint.attachment:
         raise Http404
     return private_image_response(complaint.attachment)

@@ -26,6 +26,9 @@ from applicants.models import (
     WaveStatus,
 )
 from applicants.models.applicant import STEP_ORDER
+from prakerja.accounts.models import User
+from prakerja.accounts.two_factor import staff_second_factor_passed
+from prakerja.core.uploads import private_file_token
 from prakerja.ledger.models import LedgerAccount
 
 STEP_URLS = {
@@ -58,18 +61,36 @@ def dashboard_steps(applicant: Applicant) -> list[StepView]:
     return views
 
 
+def _staff_may(user: AbstractBaseUser | AnonymousUser, permission: str) -> bool:
+    # Staff pages outside the admin ask for the second factor as the admin does.
+    if not isinstance(user, User):
+        return False
+    return user.is_staff and user.is_active and user.has_perm(permission) and staff_second_factor_passed(user=user)
+
+
 def ktp_photo_visible_to(*, applicant: Applicant, user: AbstractBaseUser | AnonymousUser) -> bool:
     """An ID card photo is seen by its owner and by staff allowed to view applicants, nobody else."""
     if applicant.user_id == user.pk:
         return True
-    return bool(user.is_staff and user.has_perm("applicants.view_applicant"))  # type: ignore[union-attr]
+    return _staff_may(user, "applicants.view_applicant")
+
+
+def ktp_photo_url(*, applicant: Applicant) -> str:
+    """Where the ID card photo is served: a signed, expiring link, not the applicant's id."""
+    return reverse("applicants:ktp-photo", args=[private_file_token(kind="ktp", pk=applicant.pk)])
+
+
+def complaint_attachment_url(*, complaint: Complaint) -> str:
+    return reverse(
+        "applicants:complaint-attachment", args=[private_file_token(kind="complaint-attachment", pk=complaint.pk)]
+    )
 
 
 def complaint_attachment_visible_to(*, complaint: Complaint, user: AbstractBaseUser | AnonymousUser) -> bool:
     """A complaint's photo is seen by the person who filed it and by staff allowed to view complaints."""
     if complaint.applicant.user_id == user.pk:
         return True
-    return bool(user.is_staff and user.has_perm("applicants.view_complaint"))  # type: ignore[union-attr]
+    return _staff_may(user, "applicants.view_complaint")
 
 
 @dataclass(frozen=True)

@@ -64,11 +64,12 @@ urlpatterns = [
     path("kontak/", views.contact, name="contact"),
     path("kontak/verifikasi/", views.contact_verify, name="contact-verify"),
     path("data-pribadi/", views.personal, name="personal"),
-    path("ktp/<int:applicant_id>/", views.ktp_photo, name="ktp-photo"),
+    # Personal files by signed, expiring link (prakerja.core.uploads.private_file_token), not by id.
+    path("ktp/<str:token>/", views.ktp_photo, name="ktp-photo"),
     path("tes/", views.basic_test, name="basic-test"),
     path("gelombang/<int:number>/gabung/", views.wave_join_page, name="wave-join"),
     path("pengaduan/", complaint_views.complaint_list, name="complaints"),
     path("pengaduan/baru/", complaint_views.complaint_new, name="complaint-new"),
     path("pengaduan/<int:complaint_id>/", complaint_views.complaint_detail, name="complaint"),
-    path("pengaduan/<int:complaint_id>/lampiran/", complaint_views.complaint_attachment, name="complaint-attachment"),
+    path("pengaduan/lampiran/<str:token>/", complaint_views.complaint_attachment, name="complaint-attachment"),
 ]

@@ -28,7 +28,7 @@ from applicants.services.identity import applicant_identity_submit
 from applicants.services.personal import PersonalData, applicant_personal_submit
 from applicants.services.registration import applicant_register, applicant_verify_email, email_verification_resend
 from applicants.services.waves import wave_join
-from prakerja.core.uploads import private_image_response, upload_limited_message, upload_rate_limited
+from prakerja.core.uploads import private_file_pk, private_image_response, upload_limited_message, upload_rate_limited
 
 ApplicantView = Callable[..., HttpResponseBase]
 RESEND_SESSION_KEY = "verification_sent_at"
@@ -251,9 +251,9 @@ def personal(request: HttpRequest, applicant: Applicant) -> HttpResponse:
 
 
 @login_required
-def ktp_photo(request: HttpRequest, applicant_id: int) -> FileResponse:
+def ktp_photo(request: HttpRequest, token: str) -> FileResponse:
     """The ID card photo, for its owner and for staff allowed to view applicants only."""
-    applicant = get_object_or_404(Applicant, pk=applicant_id)
+    applicant = get_object_or_404(Applicant, pk=private_file_pk(kind="ktp", token=token))
     if not ktp_photo_visible_to(applicant=applicant, user=request.user) or not applicant.ktp_photo:
         raise Http404
     return private_image_response(applicant.ktp_photo)

@@ -20,7 +20,12 @@ from courses.services.curation import (
     course_review_start,
     course_revision_diff,
 )
-from courses.services.institutions import institution_create, institution_redirect_hosts_set, signing_key_issue
+from courses.services.institutions import (
+    institution_create,
+    institution_redirect_hosts_set,
+    signing_key_issue,
+    signing_keys_revoke,
+)
 from prakerja.accounts.models import User
 
 
@@ -121,6 +126,9 @@ class CourseAdmin(admin.ModelAdmin[Course]):
         return False
 
 
+ISSUE_KEYS = "courses.issue_institutionsigningkey"
+
+
 class SigningKeyInline(admin.TabularInline[InstitutionSigningKey, TrainingInstitution]):
     model = InstitutionSigningKey
     fields = ("key_hint", "created_at", "expires_at")
@@ -131,6 +139,13 @@ class SigningKeyInline(admin.TabularInline[InstitutionSigningKey, TrainingInstit
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A credential model: only those who issue keys see even their hints.
+        return request.user.has_perm(ISSUE_KEYS)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
 
 @admin.register(TrainingInstitution)
 class TrainingInstitutionAdmin(admin.ModelAdmin[TrainingInstitution]):
@@ -139,7 +154,10 @@ class TrainingInstitutionAdmin(admin.ModelAdmin[TrainingInstitution]):
     search_fields = ("brand", "legal_name", "client_code", "business_number")
     readonly_fields = ("client_code", "status")
     inlines = (SigningKeyInline,)
-    actions = ("issue_signing_key",)
+    actions = ("issue_signing_key", "revoke_signing_keys")
+
+    def has_issue_keys_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(ISSUE_KEYS)
 
     def save_model(self, request: HttpRequest, obj: TrainingInstitution, form: Any, change: bool) -> None:
         if change:
@@ -151,8 +169,9 @@ class TrainingInstitutionAdmin(admin.ModelAdmin[TrainingInstitution]):
             if hosts_changed:
                 institution_redirect_hosts_set(institution=obj, hosts=hosts, actor=cast(User, request.user))
             return
-        # A new institution gets its client code and first sign key from the service; the key
-        # is shown here once.
+        # A new institution gets its client code from the service, and its first sign key
+        # (shown here once) only when the person registering it may issue keys.
+        may_issue = self.has_issue_keys_permission(request)
         created, key = institution_create(
             legal_name=obj.legal_name,
             brand=obj.brand,
@@ -160,6 +179,7 @@ class TrainingInstitutionAdmin(admin.ModelAdmin[TrainingInstitution]):
             licence_number=obj.licence_number,
             contact_email=obj.contact_email,
             actor=cast(User, request.user),
+            issue_key=may_issue,
         )
         obj.pk, obj.client_code, obj.status, obj.created_at = (
             created.pk,
@@ -168,6 +188,13 @@ class TrainingInstitutionAdmin(admin.ModelAdmin[TrainingInstitution]):
             created.created_at,
         )
         obj._state.adding = False
+        if key is None:
+            self.message_user(
+                request,
+                _("Client code %(code)s. A PMO administrator issues its signing key.") % {"code": created.client_code},
+                messages.INFO,
+            )
+            return
         self.message_user(
             request,
             _("Client code %(code)s, signing key %(key)s — copy the key now, it is not shown again.")
@@ -175,7 +202,14 @@ class TrainingInstitutionAdmin(admin.ModelAdmin[TrainingInstitution]):
             messages.WARNING,
         )
 
-    @admin.action(description=_("Issue a new signing key (old ones work 7 more days)"), permissions=["change"])
+    @admin.action(description=_("Revoke every signing key now (compromised)"), permissions=["issue_keys"])
+    def revoke_signing_keys(self, request: HttpRequest, queryset: QuerySet[TrainingInstitution]) -> None:
+        count = sum(
+            signing_keys_revoke(institution=institution, actor=cast(User, request.user)) for institution in queryset
+        )
+        self.message_user(request, _("%(count)d signing key(s) revoked; issue a new one.") % {"count": count})
+
+    @admin.action(description=_("Issue a new signing key (old ones work 7 more days)"), permissions=["issue_keys"])
     def issue_signing_key(self, request: HttpRequest, queryset: QuerySet[TrainingInstitution]) -> None:
         for institution in queryset:
             key = signing_key_issue(institution=institution, actor=cast(User, request.user))

@@ -158,6 +158,22 @@ class PartnerAPIKeyAdmin(admin.ModelAdmin[PartnerAPIKey]):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         return ("partner", "name") if obj is not None else ()
 
+    # A credential model: the issue permission stands in for the model permissions.
+    def _may_issue(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("partners.issue_partnerapikey")
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._may_issue(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self._may_issue(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._may_issue(request)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._may_issue(request) or super().has_module_permission(request)
+
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 

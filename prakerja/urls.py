@@ -16,7 +16,8 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/2fa/", two_factor.verify, name="staff-2fa"),
-    path("admin/dashboard/refresh/", views.dashboard_refresh_request, name="dashboard-refresh"),
+    # Through the admin site's own gate (staff, active, second factor when required).
+    path("admin/dashboard/refresh/", admin.site.admin_view(views.dashboard_refresh_request), name="dashboard-refresh"),
     path("admin/", admin.site.urls),
     path("api/v1/integration/", include("courses.integration.urls")),
     path("api/v1/", include("partners.api.urls")),

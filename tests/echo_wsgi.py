@@ -1,4 +1,4 @@
-"""A tiny WSGI app that echoes the protocol's underscore headers, to test the server config."""
+"""A tiny WSGI app that echoes the request's headers and CGI path names, to test the server config."""
 
 import json
 from collections.abc import Callable, Iterable
@@ -6,7 +6,8 @@ from typing import Any
 
 
 def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-    seen = {key: value for key, value in environ.items() if key.startswith("HTTP_")}
+    cgi = ("SCRIPT_NAME", "PATH_INFO", "REMOTE_USER")
+    seen = {key: value for key, value in environ.items() if key.startswith("HTTP_") or key in cgi}
     body = json.dumps(seen).encode()
     start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
     return [body]

@@ -37,6 +37,7 @@ from applicants.models.incentive import (
     payout_reference,
 )
 from applicants.models.otp import OneTimeCode, OtpPurpose
+from applicants.models.policy_change import PayoutPolicyChange, PolicyChangeStatus
 from applicants.models.regions import Province, Regency
 from applicants.models.registry import ImportStatus, RegistryEntry, RegistryImport, RegistryKind
 from applicants.models.scheme import Scheme
@@ -90,7 +91,9 @@ __all__ = [
     "PayoutAccountStatus",
     "PayoutChunk",
     "PayoutPolicy",
+    "PayoutPolicyChange",
     "PayoutStatus",
+    "PolicyChangeStatus",
     "Province",
     "Question",
     "QuestionCategory",

@@ -75,17 +75,19 @@ def _envelope(status: int, message: str, data: dict[str, Any] | None = None, *, 
 
 # Decrypted sign keys per institution, for a minute: decrypting on every call is the largest
 # fixed cost of a request. A key issued meanwhile is found by the fresh read that follows a
-# mismatch; a key that expired meanwhile may still be accepted for up to a minute.
+# mismatch; a key that expired meanwhile may still be accepted for up to a minute, unless it
+# was revoked (the institution's signing_keys_changed_at moved: the entry is read afresh).
 _KEY_TTL_SECONDS = 60
-_keys_cache: dict[int, tuple[float, list[str]]] = {}
+_keys_cache: dict[int, tuple[float, object, list[str]]] = {}
 
 
 def _sign_keys(institution: TrainingInstitution, *, fresh: bool) -> list[str]:
     cached = _keys_cache.get(institution.pk)
-    if not fresh and cached is not None and cached[0] > time.monotonic():
-        return cached[1]
+    stamp = institution.signing_keys_changed_at
+    if not fresh and cached is not None and cached[0] > time.monotonic() and cached[1] == stamp:
+        return cached[2]
     keys = signing_keys_valid(institution=institution)
-    _keys_cache[institution.pk] = (time.monotonic() + _KEY_TTL_SECONDS, keys)
+    _keys_cache[institution.pk] = (time.monotonic() + _KEY_TTL_SECONDS, stamp, keys)
     return keys
 
 

@@ -40,6 +40,9 @@ class TrainingInstitution(models.Model):
         help_text=_("Host names of the institution's learning sites, e.g. lms.example.id (https only)."),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Moved on every revocation: the integration views' per-process key cache compares it, so a
+    # revoked key stops verifying at the next request instead of within the cache's minute.
+    signing_keys_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("training institution")
@@ -65,6 +68,8 @@ class InstitutionSigningKey(models.Model):
         verbose_name = _("signing key")
         verbose_name_plural = _("signing keys")
         ordering = ("-created_at",)
+        # Held instead of the model permissions, which no group holds (a credential model).
+        permissions = [("issue_institutionsigningkey", "Can issue and revoke institution signing keys")]
 
     def __str__(self) -> str:
         return f"…{self.key_hint}"

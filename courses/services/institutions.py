@@ -23,10 +23,17 @@ def _new_client_code(brand: str) -> str:
 
 @transaction.atomic
 def institution_create(
-    *, legal_name: str, brand: str, business_number: str, contact_email: str, actor: User, licence_number: str = ""
-) -> tuple[TrainingInstitution, str]:
-    """Register an institution and issue its first sign key. Returns the key in clear: it is
-    shown once and cannot be read back from the portal."""
+    *,
+    legal_name: str,
+    brand: str,
+    business_number: str,
+    contact_email: str,
+    actor: User,
+    licence_number: str = "",
+    issue_key: bool = True,
+) -> tuple[TrainingInstitution, str | None]:
+    """Register an institution and (with issue_key) issue its first sign key. Returns the key in
+    clear: it is shown once and cannot be read back from the portal."""
     institution = TrainingInstitution.objects.create(
         legal_name=legal_name,
         brand=brand,
@@ -35,7 +42,7 @@ def institution_create(
         contact_email=contact_email,
         client_code=_new_client_code(brand),
     )
-    key = signing_key_issue(institution=institution, actor=actor, overlap=None)
+    key = signing_key_issue(institution=institution, actor=actor, overlap=None) if issue_key else None
     audit_record(actor=Actor.for_user(actor), action="institution.create", target=institution)
     return institution, key
 
@@ -59,6 +66,30 @@ def signing_key_issue(
         payload={"hint": key[-4:], "overlap_days": overlap.days if overlap else 0},
     )
     return key
+
+
+@transaction.atomic
+def signing_keys_revoke(*, institution: TrainingInstitution, actor: User) -> int:
+    """End every sign key of the institution that still verifies requests, now (a leaked key
+    must not wait out the rotation overlap). Returns how many were revoked."""
+    now = timezone.now()
+    keys = list(
+        InstitutionSigningKey.objects.select_for_update()
+        .filter(institution=institution)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .order_by("pk")
+    )
+    if keys:
+        InstitutionSigningKey.objects.filter(pk__in=[k.pk for k in keys]).update(expires_at=now)
+    TrainingInstitution.objects.filter(pk=institution.pk).update(signing_keys_changed_at=now)
+    institution.signing_keys_changed_at = now
+    audit_record(
+        actor=Actor.for_user(actor),
+        action="institution.signing_keys_revoke",
+        target=institution,
+        payload={"hints": [k.key_hint for k in keys]},
+    )
+    return len(keys)
 
 
 def signing_keys_valid(*, institution: TrainingInstitution) -> list[str]:

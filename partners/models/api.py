@@ -21,6 +21,8 @@ class PartnerAPIKey(AbstractAPIKey):
     class Meta(AbstractAPIKey.Meta):
         verbose_name = "partner API key"
         verbose_name_plural = "partner API keys"
+        # Held instead of the model permissions, which no group holds (a credential model).
+        permissions = [("issue_partnerapikey", "Can issue, list and revoke platform API keys")]
 
 
 class IdempotencyRecord(models.Model):

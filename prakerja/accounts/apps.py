@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -24,3 +25,12 @@ class AccountsConfig(AppConfig):
         user_logged_out.connect(security.on_logged_out, dispatch_uid="accounts.staff_logout")
         user_login_failed.connect(security.on_login_failed, dispatch_uid="accounts.staff_login_failed")
         user_locked_out.connect(security.on_locked_out, dispatch_uid="accounts.staff_locked_out")
+
+
+class StaffAdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin with a site that also requires the staff second factor (named in
+    INSTALLED_APPS; not this module's default, which stays AccountsConfig)."""
+
+    default = False
+
+    default_site = "prakerja.accounts.two_factor.StaffAdminSite"

@@ -1,7 +1,13 @@
 """PMO staff roles: which permissions each staff group holds.
 
 Each later app adds its models here, so a role's reach is readable in one place. The
-`auditor` group is given every `view_*` permission in the project and nothing else.
+`auditor` group is given every `view_*` permission in the project except those of the
+credential models, and nothing else.
+
+Credential models (CREDENTIAL_MODELS) hold or reveal what lets someone act as someone else:
+keys, secrets, second-factor devices, sessions, one-time codes. No group holds their model
+permissions (add, change, delete, view); issuing and revoking keys is a named permission of its
+own (`issue_partnerapikey`, `issue_institutionsigningkey`) that the admin checks instead.
 """
 
 from typing import Any
@@ -19,6 +25,18 @@ PARTNER_MANAGER = "partner_manager"
 AUDITOR = "auditor"
 
 STAFF_GROUPS: tuple[str, ...] = (PMO_ADMIN, VERIFIER, CURATOR, FINANCE, PARTNER_MANAGER, AUDITOR)
+
+CREDENTIAL_MODELS: tuple[str, ...] = (
+    "otp_totp.totpdevice",
+    "sessions.session",
+    "partners.partnerapikey",
+    "rest_framework_api_key.apikey",
+    "courses.institutionsigningkey",
+    "applicants.onetimecode",
+    # the sandbox adapters' outbox holds the codes and reset links they "sent"
+    "messaging.sandboxmessage",
+)
+MODEL_ACTIONS = ("add", "change", "delete", "view")
 
 VIEW = ("view",)
 ALL = ("add", "change", "delete", "view")
@@ -42,6 +60,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "applicants.scheme": EDIT,
         "courses.course": VIEW,
         "courses.traininginstitution": VIEW,
+        # Integration keys are issued and revoked by the PMO, not by the curators who register institutions.
+        "courses.institutionsigningkey": ("=issue_institutionsigningkey",),
         "applicants.testattempt": VIEW,
         "applicants.wave": ("add", "change", "view", "=run_selection"),
         "applicants.waveprovincequota": ALL,
@@ -51,9 +71,10 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "applicants.blacklisting": VIEW,
         "applicants.registryimport": ("add", "view"),
         "applicants.province": VIEW,
-        "django_celery_beat.periodictask": ALL,
-        "django_celery_beat.crontabschedule": ALL,
-        "django_celery_beat.intervalschedule": ALL,
+        # Only the project's own schedules, and only their times (prakerja.core.beat).
+        "django_celery_beat.periodictask": ("view", "change"),
+        "django_celery_beat.crontabschedule": EDIT,
+        "django_celery_beat.intervalschedule": EDIT,
         "applicants.survey": ALL,
         "applicants.surveyquestion": ALL,
         "applicants.surveyresponse": VIEW,
@@ -104,7 +125,6 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "courses.category": ALL,
         "courses.trainer": ALL,
         "courses.traininginstitution": EDIT,
-        "courses.institutionsigningkey": VIEW,
         "courses.integrationcall": VIEW,
     },
     FINANCE: {
@@ -118,7 +138,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "applicants.instalment": VIEW,
         "applicants.disbursementrun": ("add", "view", "=approve_disbursementrun"),
         "applicants.payout": ("view", "change"),
-        "applicants.payoutpolicy": ("view", "change"),
+        # A new threshold is proposed by one finance user and put in force by another.
+        "applicants.payoutpolicy": VIEW,
+        "applicants.payoutpolicychange": ("add", "view", "=approve_payoutpolicychange"),
         "applicants.reconciliation": ("add", "view"),
         "applicants.clawback": ("view", "=record_clawbackrepayment"),
         "applicants.clawbackrepayment": VIEW,
@@ -129,7 +151,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "partners.statuschange": VIEW,
         "partners.platformapplication": ("view", "change"),
         "partners.listing": EDIT,
-        "partners.partnerapikey": EDIT,
+        "partners.partnerapikey": ("=issue_partnerapikey",),
         "partners.purchase": VIEW,
         "partners.webhookendpoint": EDIT,
         "partners.webhookdelivery": ("view", "change"),
@@ -158,12 +180,17 @@ def _permission_filter(model_actions: dict[str, tuple[str, ...]]) -> Q:
     return query
 
 
+def credential_permissions() -> Q:
+    """The model permissions (add, change, delete, view) of CREDENTIAL_MODELS."""
+    return _permission_filter(dict.fromkeys(CREDENTIAL_MODELS, MODEL_ACTIONS))
+
+
 def roles_sync() -> None:
     """Give each staff group exactly the permissions ROLE_PERMISSIONS names (idempotent)."""
     for name in STAFF_GROUPS:
         group, _created = Group.objects.get_or_create(name=name)
         if name == AUDITOR:
-            permissions = Permission.objects.filter(codename__startswith="view_")
+            permissions = Permission.objects.filter(codename__startswith="view_").exclude(credential_permissions())
         else:
             permissions = Permission.objects.filter(_permission_filter(ROLE_PERMISSIONS[name]))
         group.permissions.set(permissions)

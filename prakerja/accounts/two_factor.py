@@ -1,7 +1,13 @@
 """Two-factor login for staff (TOTP, django-otp). With STAFF_2FA_REQUIRED, a staff user who
 logged in with a password reaches the admin only after a code from an authenticator app; a
 staff user without a device enrols first (QR code and key, confirmed by a first code). Codes
-are throttled per user; enrolment, success and failure are audited."""
+are throttled per user; enrolment, success and failure are audited.
+
+The second factor is enforced where access is decided, not by URL: the admin site's
+`has_permission` (StaffAdminSite, installed by
+`prakerja.accounts.apps.StaffAdminConfig`) and every staff page outside
+the admin (`staff_second_factor_passed`). The middleware only sends an unverified staff user
+to the code page early, by `path_info` (what routing sees; `path` carries the script prefix)."""
 
 import base64
 from collections.abc import Callable
@@ -11,7 +17,10 @@ from urllib.parse import urlencode
 import segno
 from django import forms
 from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -28,6 +37,33 @@ PATH = "/admin/2fa/"
 OPEN_PATHS = (PATH, "/admin/login/", "/admin/logout/")
 
 
+def staff_second_factor_passed(*, user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Whether this (request's) user may use staff pages as far as the second factor goes:
+    always when STAFF_2FA_REQUIRED is off, otherwise only a session verified by django-otp."""
+    if not settings.STAFF_2FA_REQUIRED:
+        return True
+    is_verified = getattr(user, "is_verified", None)  # set on request.user by OTPMiddleware
+    return bool(user.is_authenticated and is_verified is not None and is_verified())
+
+
+def _code_page(next_path: str) -> HttpResponseRedirect:
+    return HttpResponseRedirect(PATH + "?" + urlencode({"next": next_path}))
+
+
+class StaffAdminSite(admin.AdminSite):
+    """The admin, open to active staff whose session passed the second factor when required."""
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        return super().has_permission(request) and staff_second_factor_passed(user=request.user)
+
+    def login(self, request: HttpRequest, extra_context: dict[str, object] | None = None) -> HttpResponse:
+        # A staff user with a password-only session is sent on to the code, not asked to log in again.
+        user = request.user
+        if request.method == "GET" and user.is_active and user.is_staff and not staff_second_factor_passed(user=user):
+            return _code_page(_next(request))
+        return super().login(request, extra_context)
+
+
 class StaffTwoFactorMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -36,14 +72,14 @@ class StaffTwoFactorMiddleware:
         user = getattr(request, "user", None)
         if (
             settings.STAFF_2FA_REQUIRED
-            and request.path.startswith("/admin/")
-            and not request.path.startswith(OPEN_PATHS)
+            and request.path_info.startswith("/admin/")
+            and not request.path_info.startswith(OPEN_PATHS)
             and user is not None
             and user.is_authenticated
             and user.is_staff
-            and not user.is_verified()
+            and not staff_second_factor_passed(user=user)
         ):
-            return HttpResponseRedirect(PATH + "?" + urlencode({"next": request.get_full_path()}))
+            return _code_page(request.get_full_path())
         return self.get_response(request)
 
 

@@ -1,5 +1,15 @@
-"""Liveness and readiness probes for load balancers and orchestrators."""
+"""Liveness and readiness probes for load balancers and orchestrators.
 
+`/readyz` is reachable from the internet, so its public answer says only whether the service
+is ready. Which dependency failed, and why, is for the operators: a request with
+`Authorization: Bearer <READYZ_TOKEN>`, or one that reached the server directly (no
+X-Forwarded-For, so not through the public proxy) from READYZ_DETAIL_NETWORKS. The failure
+itself is always logged.
+"""
+
+import hmac
+import ipaddress
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -12,6 +22,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from prakerja.celery import app as celery_app
+
+logger = logging.getLogger(__name__)
 
 CELERY_PING_TIMEOUT_S = 1.0
 
@@ -53,6 +65,20 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
+def readiness_details_allowed(request: HttpRequest) -> bool:
+    token = settings.READYZ_TOKEN
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if token and given and hmac.compare_digest(given.encode(), token.encode()):
+        return True
+    if "x-forwarded-for" in request.headers:
+        return False  # came through a proxy: the peer address is the proxy's, not the caller's
+    try:
+        peer = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+    except ValueError:
+        return False
+    return any(peer in ipaddress.ip_network(net, strict=False) for net in settings.READYZ_DETAIL_NETWORKS)
+
+
 @never_cache
 @require_GET
 def readyz(request: HttpRequest) -> JsonResponse:
@@ -65,10 +91,14 @@ def readyz(request: HttpRequest) -> JsonResponse:
         except Exception as exc:  # noqa: BLE001 - a probe reports any failure, it never raises
             detail = f"{type(exc).__name__}: {exc}"
             ok = False
+            logger.warning("readyz: %s check failed", name, exc_info=True)
         results[name] = {
             "ok": ok,
             "detail": detail,
             "ms": round((time.perf_counter() - started) * 1000, 1),
         }
     ready = all(r["ok"] for r in results.values())
-    return JsonResponse({"status": "ok" if ready else "unavailable", "checks": results}, status=200 if ready else 503)
+    body: dict[str, Any] = {"status": "ok" if ready else "unavailable"}
+    if readiness_details_allowed(request):
+        body["checks"] = results
+    return JsonResponse(body, status=200 if ready else 503)

@@ -12,6 +12,7 @@ import io
 from typing import Any
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import RequestDataTooBig
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
@@ -30,6 +31,10 @@ MAX_PIXELS = 16_000_000
 MAX_SIDE = 8_200
 # What is kept: the long side scaled down to this, plenty to read every line of a KTP.
 STORED_SIDE = 2_400
+
+
+# A link to a private file (KTP photo, complaint photo, clawback evidence) works this long.
+PRIVATE_FILE_LINK_MAX_AGE_S = 60 * 60
 
 
 class ImageRejected(ValueError):
@@ -129,3 +134,20 @@ def upload_rate_limited(request: HttpRequest) -> bool:
 
 def upload_limited_message() -> str:
     return _("You have uploaded many photos in a short time. Wait an hour and try again; what you typed is kept.")
+
+
+def private_file_token(*, kind: str, pk: int) -> str:
+    """The part of a private file's URL that names it: the row's id, signed for that kind of
+    file and stamped, so that links cannot be guessed by counting and stop working after
+    PRIVATE_FILE_LINK_MAX_AGE_S. Who may open it is still checked when it is served."""
+    return signing.dumps(pk, salt=f"private-file:{kind}", compress=False)
+
+
+def private_file_pk(*, kind: str, token: str) -> int | None:
+    """The row id a private_file_token names, or None when the token is forged, of another
+    kind or expired."""
+    try:
+        pk = signing.loads(token, salt=f"private-file:{kind}", max_age=PRIVATE_FILE_LINK_MAX_AGE_S)
+    except signing.BadSignature:  # SignatureExpired is one
+        return None
+    return pk if isinstance(pk, int) and not isinstance(pk, bool) else None

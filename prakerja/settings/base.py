@@ -32,7 +32,8 @@ INSTALLED_APPS = [
     "prakerja.ledger",
     "prakerja.messaging",
     "prakerja.payments",
-    "django.contrib.admin",
+    # django.contrib.admin, whose site also requires the staff second factor.
+    "prakerja.accounts.apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -80,6 +81,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "prakerja.urls"
+# The portal is served at the root: Django ignores any SCRIPT_NAME in the WSGI environ, so no
+# header can make request.path differ from the path that was routed.
+FORCE_SCRIPT_NAME = env.str("FORCE_SCRIPT_NAME", default="")
 WSGI_APPLICATION = "prakerja.wsgi.application"
 
 TEMPLATES = [
@@ -348,7 +352,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 12 * 3600}
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": 12 * 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_SEND_TASK_EVENTS = False
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's database scheduler, running only the project's own jobs.
+CELERY_BEAT_SCHEDULER = "prakerja.core.beat:ProjectScheduler"
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -389,7 +394,13 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 STAFF_IDLE_TIMEOUT_S = env.int("STAFF_IDLE_TIMEOUT_S", default=30 * 60)
 # Staff must pass a TOTP code (authenticator app) to use the admin; always on in production.
 STAFF_2FA_REQUIRED = env.bool("STAFF_2FA_REQUIRED", default=False)
+# /readyz names the failing dependency and its error only for this bearer token (empty: none)
+# or for direct requests from these networks; everyone else sees up or down.
+READYZ_TOKEN = env.str("READYZ_TOKEN", default="")
+READYZ_DETAIL_NETWORKS = env.list("READYZ_DETAIL_NETWORKS", default=["127.0.0.0/8", "::1/128"])
 OTP_TOTP_ISSUER = "Kartu Prakerja PMO"
+# The TOTP device admin never shows a device's secret key or QR code.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # The admin home's figures are recomputed by a job this often (and on "refresh now").
 DASHBOARD_REFRESH_S = env.int("DASHBOARD_REFRESH_S", default=10 * 60)
 # Complaints: hours (calendar) each category may stay unresolved before it shows as overdue.

@@ -34,6 +34,7 @@ from applicants.services.clawbacks import (
 )
 from prakerja.accounts.models import User
 from prakerja.audit.models import AuditEvent
+from prakerja.core.uploads import private_file_token
 from prakerja.ledger.models import AccountKind, LedgerAccount
 from prakerja.ledger.selectors import account_balance, ledger_check
 from prakerja.ledger.services import Line, account_get_or_create, posting_create
@@ -224,8 +225,22 @@ def test_only_verifiers_open_and_only_finance_records():
     )
     assert not ClawbackRepayment.objects.exists()
     assert curator.get(reverse("admin:applicants_clawback_changelist")).status_code == 403
-    assert curator.get(reverse("admin:applicants_clawback_evidence", args=[case.pk])).status_code == 403
-    assert finance.get(reverse("admin:applicants_clawback_evidence", args=[case.pk])).status_code == 200
+    assert (
+        curator.get(
+            reverse(
+                "admin:applicants_clawback_evidence", args=[private_file_token(kind="clawback-evidence", pk=case.pk)]
+            )
+        ).status_code
+        == 403
+    )
+    assert (
+        finance.get(
+            reverse(
+                "admin:applicants_clawback_evidence", args=[private_file_token(kind="clawback-evidence", pk=case.pk)]
+            )
+        ).status_code
+        == 200
+    )
 
 
 @pytest.mark.django_db

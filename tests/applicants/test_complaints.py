@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from applicants.models import Complaint, ComplaintMessage, ComplaintStatus, Step
+from applicants.selectors import complaint_attachment_url
 from applicants.services.complaints import complaint_file
 from prakerja.audit.models import AuditEvent
 from prakerja.messaging.models import SandboxMessage
@@ -84,7 +85,7 @@ def test_an_applicant_files_a_complaint_with_a_photo_from_the_dashboard(django_c
     page = client.get(response["Location"]).content.decode()
     assert "Kode OTP tidak masuk" in page
     assert "Terbuka" in page
-    photo = client.get(reverse("applicants:complaint-attachment", args=[complaint.pk]))
+    photo = client.get(complaint_attachment_url(complaint=complaint))
     assert photo.status_code == 200
     assert photo["Content-Type"] == "image/jpeg"
 
@@ -256,7 +257,7 @@ def test_nobody_reaches_another_persons_complaint():
     # when another applicant asks for it, its photo, or writes to it
     # then each is not found, and nothing is added
     assert other.get(reverse("applicants:complaint", args=[complaint.pk])).status_code == 404
-    assert other.get(reverse("applicants:complaint-attachment", args=[complaint.pk])).status_code == 404
+    assert other.get(complaint_attachment_url(complaint=complaint)).status_code == 404
     assert other.post(reverse("applicants:complaint", args=[complaint.pk]), {"body": "x"}).status_code == 404
     assert not complaint.messages.exists()
     # and their own list does not show it

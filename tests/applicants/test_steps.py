@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from applicants.models import Applicant, OneTimeCode, ReviewStatus, Step, TestAttempt
+from applicants.selectors import ktp_photo_url
 from prakerja.audit.models import AuditEvent
 from prakerja.messaging.models import SandboxMessage
 from tests.conftest import run_after_commit_tasks
@@ -239,7 +240,7 @@ def test_invalid_personal_data_is_refused_next_to_the_field(overrides, field):
 def test_the_ktp_photo_is_shown_only_to_its_owner_and_to_verifiers(staff_groups):
     owner = ApplicantFactory.create(reached=Step.PERSONAL)
     logged_in(owner).post(reverse("applicants:personal"), personal_data())
-    url = reverse("applicants:ktp-photo", args=[owner.pk])
+    url = ktp_photo_url(applicant=owner)
     other = ApplicantFactory.create(reached=Step.PERSONAL)
     verifier = StaffUserFactory.create(group="verifier")
     finance = StaffUserFactory.create(group="finance")

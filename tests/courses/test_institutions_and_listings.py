@@ -25,6 +25,7 @@ def test_an_institution_gets_a_client_code_and_a_key_shown_once():
         contact_email="a@b.id",
         actor=curator,
     )
+    assert key is not None
     assert institution.client_code.startswith("kursushebat-")
     assert signing_keys_valid(institution=institution) == [key]
     stored = institution.signing_keys.get()
@@ -100,9 +101,11 @@ def test_each_staff_group_reaches_only_what_its_job_needs(staff_groups, group, c
     assert (course.status == CourseStatus.APPROVED) is can_approve
 
 
-def test_adding_an_institution_in_the_admin_issues_its_code_and_key_once(staff_groups):
+def test_a_curator_registers_an_institution_and_a_pmo_admin_issues_its_key_once(staff_groups):
     client = Client()
     client.force_login(StaffUserFactory.create(group="curator"))
+    pmo = Client()
+    pmo.force_login(StaffUserFactory.create(group="pmo_admin"))
     response = client.post(
         reverse("admin:courses_traininginstitution_add"),
         {
@@ -118,12 +121,18 @@ def test_adding_an_institution_in_the_admin_issues_its_code_and_key_once(staff_g
         follow=True,
     )
     institution = TrainingInstitution.objects.get(brand="Cakap Kerja")
-    key = signing_keys_valid(institution=institution)[0]
     assert institution.client_code.startswith("cakapkerja-")
-    assert key in response.content.decode()
+    assert institution.client_code in response.content.decode()
+    assert signing_keys_valid(institution=institution) == []  # keys are the PMO administrators' to issue
+    issued = pmo.post(
+        reverse("admin:courses_traininginstitution_changelist"),
+        {"action": "issue_signing_key", "_selected_action": [institution.pk]},
+        follow=True,
+    )
+    key = signing_keys_valid(institution=institution)[0]
+    assert key in issued.content.decode()
     assert (
-        key
-        not in client.get(reverse("admin:courses_traininginstitution_change", args=[institution.pk])).content.decode()
+        key not in pmo.get(reverse("admin:courses_traininginstitution_change", args=[institution.pk])).content.decode()
     )
 
 

@@ -4,7 +4,7 @@ import pytest
 from django.apps import apps as django_apps
 from django.contrib.auth.models import Group, Permission
 
-from prakerja.accounts.roles import STAFF_GROUPS, roles_sync
+from prakerja.accounts.roles import STAFF_GROUPS, credential_permissions, roles_sync
 
 pytestmark = pytest.mark.django_db
 
@@ -21,12 +21,14 @@ def test_the_data_migration_creates_every_staff_group():
     assert set(Group.objects.filter(name__in=STAFF_GROUPS).values_list("name", flat=True)) == set(STAFF_GROUPS)
 
 
-def test_auditor_may_view_everything_and_change_nothing(staff_groups):
+def test_auditor_may_view_everything_but_credentials_and_change_nothing(staff_groups):
     auditor = Group.objects.get(name="auditor")
     codenames = set(auditor.permissions.values_list("codename", flat=True))
-    assert codenames == set(Permission.objects.filter(codename__startswith="view_").values_list("codename", flat=True))
+    expected = Permission.objects.filter(codename__startswith="view_").exclude(credential_permissions())
+    assert codenames == set(expected.values_list("codename", flat=True))
     assert "view_posting" in codenames
     assert "view_auditevent" in codenames
+    assert not {"view_totpdevice", "view_session", "view_partnerapikey", "view_institutionsigningkey"} & codenames
 
 
 def test_finance_reads_the_ledger_but_cannot_manage_partners(staff_groups):
