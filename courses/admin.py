@@ -237,9 +237,10 @@ class TrainerAdmin(admin.ModelAdmin[Trainer]):
 
 @admin.register(IntegrationCall)
 class IntegrationCallAdmin(ReadOnlyAdmin):
-    """Every call of the integration protocol, per institution (no secrets are stored)."""
+    """Every call of the integration protocol, per institution (no secrets are stored); calls
+    nobody authenticated, one row per client address and answer a minute."""
 
-    list_display = ("created_at", "institution", "endpoint", "redeem_code", "http_status", "success")
+    list_display = ("created_at", "institution", "client_address", "endpoint", "redeem_code", "http_status", "success")
     list_filter = ("success", "endpoint", "institution")
     list_select_related = ("institution",)
     search_fields = ("=redeem_code", "client_code")

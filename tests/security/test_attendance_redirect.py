@@ -78,3 +78,37 @@ def test_registering_hosts_is_audited_and_checked():
 
     with pytest.raises(ValidationError):
         institution_redirect_hosts_set(institution=lp.record, hosts=["https://lms.lembaga.example.id/"], actor=staff)
+
+
+def test_a_curator_registers_hosts_in_the_admin_and_the_change_is_audited(staff_groups):
+    from django.test import Client
+    from django.urls import reverse
+
+    # given: a curator and an institution with one registered host
+    lp = SignedInstitution()
+    client = Client()
+    client.force_login(StaffUserFactory.create(group="curator"))
+    record = lp.record
+    # when: the curator sets two hosts on the institution's admin page
+    response = client.post(
+        reverse("admin:courses_traininginstitution_change", args=[record.pk]),
+        {
+            "legal_name": record.legal_name,
+            "brand": record.brand,
+            "business_number": record.business_number,
+            "licence_number": "",
+            "contact_email": record.contact_email,
+            "contact_phone": "",
+            "attendance_redirect_hosts": "lms.lembaga.example.id,kelas.lembaga.example.id",
+            "signing_keys-TOTAL_FORMS": "1",
+            "signing_keys-INITIAL_FORMS": "1",
+            "signing_keys-0-id": str(record.signing_keys.get().pk),
+            "signing_keys-0-institution": str(record.pk),
+        },
+    )
+    # then: stored and audited with the curator as actor
+    assert response.status_code == 302, response.content.decode()[:2000]
+    record.refresh_from_db()
+    assert record.attendance_redirect_hosts == ["kelas.lembaga.example.id", "lms.lembaga.example.id"]
+    event = AuditEvent.objects.get(action="institution.redirect_hosts_set")
+    assert event.payload["from"] == ["lp.example.id"]
