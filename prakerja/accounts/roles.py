@@ -35,6 +35,8 @@ CREDENTIAL_MODELS: tuple[str, ...] = (
     "applicants.onetimecode",
     # the sandbox adapters' outbox holds the codes and reset links they "sent"
     "messaging.sandboxmessage",
+    # messages waiting to be sent hold the same codes until they are (issue 17's outbox)
+    "messaging.outboxmessage",
 )
 MODEL_ACTIONS = ("add", "change", "delete", "view")
 

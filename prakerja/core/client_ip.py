@@ -19,6 +19,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 
 PEER_KEY = "prakerja.peer_addr"  # request.META: the address that connected to us
+FORWARDED_KEY = "prakerja.forwarded"  # request.META: the request named a client (X-Forwarded-For)
 FORWARDING_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST", "HTTP_FORWARDED")
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -70,6 +71,7 @@ class ClientAddressMiddleware:
         meta = request.META
         peer = meta.get("REMOTE_ADDR", "")
         meta[PEER_KEY] = peer
+        meta[FORWARDED_KEY] = bool(meta.get("HTTP_X_FORWARDED_FOR"))
         client = client_address(peer, meta.get("HTTP_X_FORWARDED_FOR"), self.trusted)
         if client == peer and not self._trusted(peer):
             # Not from our balancer: whatever it says about forwarding is the client's own word.

@@ -22,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from prakerja.celery import app as celery_app
+from prakerja.core.client_ip import FORWARDED_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -70,8 +71,10 @@ def readiness_details_allowed(request: HttpRequest) -> bool:
     given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
     if token and given and hmac.compare_digest(given.encode(), token.encode()):
         return True
-    if "x-forwarded-for" in request.headers:
-        return False  # came through a proxy: the peer address is the proxy's, not the caller's
+    if request.META.get(FORWARDED_KEY) or "x-forwarded-for" in request.headers:
+        # Came through a proxy (trusted or not, the header itself may already be gone): the
+        # caller is somebody else than the peer that connected.
+        return False
     try:
         peer = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
     except ValueError:
