@@ -22,7 +22,8 @@ for queue in default batch payouts webhooks; do stop "$STATE/run/worker-$queue.p
 stop "$STATE/run/haproxy.pid"
 for port in $CLUSTER_WEB_PORTS; do stop "$STATE/run/web-$port.pid"; done
 stop "$STATE/run/pgbouncer.pid"
-stop "$STATE/run/redis.pid"
+stop "$STATE/run/redis-broker.pid"
+stop "$STATE/run/redis-cache.pid"
 for dir in pg-replica pg-primary; do
   [ -f "$STATE/$dir/postmaster.pid" ] && runuser -u postgres -- "$PGBIN/pg_ctl" -D "$STATE/$dir" -m fast -w stop >/dev/null
 done

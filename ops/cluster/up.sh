@@ -94,12 +94,15 @@ chown postgres: "$STATE/pgbouncer.ini" "$STATE/pgbouncer-users.txt"
 alive "$STATE/run/pgbouncer.pid" || as_pg pgbouncer -d "$STATE/pgbouncer.ini"
 wait_for PgBouncer "$PGBIN/pg_isready" -h 127.0.0.1 -p "$CLUSTER_PGBOUNCER_PORT"
 
-# --- Redis (broker and cache) -------------------------------------------------------------
-if ! redis-cli -p "$CLUSTER_REDIS_PORT" ping >/dev/null 2>&1; then
-  redis-server --daemonize yes --bind 127.0.0.1 --port "$CLUSTER_REDIS_PORT" --save "" --appendonly no \
-    --dir "$STATE" --pidfile "$STATE/run/redis.pid" --logfile "$STATE/log/redis.log"
-  wait_for Redis redis-cli -p "$CLUSTER_REDIS_PORT" ping
-fi
+# --- Redis: the broker, and the cache on a server of its own --------------------------------
+for redis in "broker:$CLUSTER_REDIS_PORT" "cache:$CLUSTER_CACHE_REDIS_PORT"; do
+  name="${redis%%:*}"; port="${redis##*:}"
+  if ! redis-cli -p "$port" ping >/dev/null 2>&1; then
+    redis-server --daemonize yes --bind 127.0.0.1 --port "$port" --save "" --appendonly no \
+      --dir "$STATE" --pidfile "$STATE/run/redis-$name.pid" --logfile "$STATE/log/redis-$name.log"
+    wait_for "Redis ($name)" redis-cli -p "$port" ping
+  fi
+done
 
 # --- Schema, reference data, static files (on the primary, not through the pooler) -------
 export DJANGO_SETTINGS_MODULE
@@ -181,7 +184,7 @@ Cluster up (logs and state in var/cluster/):
   Portal (HAProxy):     http://127.0.0.1:$CLUSTER_HAPROXY_PORT/   -> gunicorn $(echo $CLUSTER_WEB_PORTS | sed 's/ /, /g')
   PgBouncer:            postgres://postgres@127.0.0.1:$CLUSTER_PGBOUNCER_PORT/prakerja (primary), /prakerja_replica (replica)
   PostgreSQL primary:   127.0.0.1:$CLUSTER_PG_PRIMARY_PORT    replica (hot standby): 127.0.0.1:$CLUSTER_PG_REPLICA_PORT
-  Redis:                redis://127.0.0.1:$CLUSTER_REDIS_PORT
+  Redis:                redis://127.0.0.1:$CLUSTER_REDIS_PORT (broker), redis://127.0.0.1:$CLUSTER_CACHE_REDIS_PORT (cache)
   Celery:               workers default, batch, payouts, webhooks (one process each), beat
   Stop:                 make cluster-down
 OUT
