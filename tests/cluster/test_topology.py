@@ -339,7 +339,7 @@ def test_a_disbursement_survives_a_killed_payouts_worker_and_pays_each_instalmen
     accounts = accounts_ensure_bulk(kind=AccountKind.PARTICIPANT_INCENTIVE, owner_refs=[str(c.pk) for c in selected])
     now = __import__("django.utils.timezone", fromlist=["now"]).now()
     Entitlement.objects.bulk_create(
-        Entitlement(card=c, first_course=course, completed_at=now, reviewed_at=now, scheduled_at=now,
+        Entitlement(card=c, first_course_id=course.pk, completed_at=now, reviewed_at=now, scheduled_at=now,
                     account_id=accounts[str(c.pk)])
         for c in selected
     )  # fmt: skip
@@ -384,3 +384,134 @@ def test_a_disbursement_survives_a_killed_payouts_worker_and_pays_each_instalmen
     assert ledger_check().ok
     # and no advisory lock was left behind on the primary
     assert advisory_locks() == "0"
+
+
+def staff_session(group: str) -> str:
+    """A staff member's session that has passed its second factor (as after the TOTP page)."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from prakerja.accounts.security import LAST_SEEN
+
+    user = StaffUserFactory.create(group=group)
+    device = TOTPDevice.objects.create(user=user, name="cluster", confirmed=True)
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session[LAST_SEEN] = int(time.time())
+    session.create()
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+
+
+def replica_counter() -> int:
+    out = subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-p", env("CLUSTER_PG_REPLICA_PORT"), "-U", "postgres", "-d", "prakerja", "-tAc",
+         "SELECT tup_returned FROM pg_stat_database WHERE datname = 'prakerja'"],
+        check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    return int(out.strip())
+
+
+def web_workers_rss_kib() -> int:
+    total = 0
+    for port in env("CLUSTER_WEB_PORTS").split():
+        master = (STATE / f"run/web-{port}.pid").read_text().strip()
+        for child in subprocess.run(["pgrep", "-P", master], capture_output=True, text=True).stdout.split():
+            with open(f"/proc/{child}/status") as status:
+                total += next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+    return total
+
+
+ROWS = int(os.environ.get("CLUSTER_EXPORT_ROWS", "1000000"))
+
+
+def test_a_million_row_export_streams_from_the_replica_with_flat_memory():
+    from django.db import connection
+    from django.utils import timezone
+
+    from applicants.models import Complaint, Step
+    from tests.factories import ApplicantFactory
+
+    # given a million complaints, replicated to the standby
+    applicant = ApplicantFactory.create(reached=Step.READY)
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO applicants_complaint (applicant_id, category, subject, body, purchase_ref, status, attachment,
+                                              created_at, due_at, updated_at)
+            SELECT %s, 'purchase', 'Pengaduan nomor ' || g, 'isi', '', 'open', '', %s, %s, %s
+            FROM generate_series(1, %s) AS g
+            """,
+            [applicant.pk, now, now, now, ROWS],
+        )
+    try:
+        total = Complaint.objects.count()
+        assert wait_until(
+            lambda: primary_sql("SELECT pg_current_wal_lsn() <= replay_lsn FROM pg_stat_replication") == "t",
+            timeout=120,
+        )
+        cookie = staff_session("auditor")
+        before = replica_counter()
+        # when the desk's export is downloaded through HAProxy to the end
+        started = time.perf_counter()
+        response = requests.get(
+            portal() + "/admin/applicants/complaint/export.csv", headers={"Cookie": cookie}, stream=True, timeout=600
+        )
+        assert response.status_code == 200, response.text[:500]
+        lines = 0
+        at_100k = 0
+        for chunk in response.iter_content(chunk_size=1 << 16):
+            lines += chunk.count(b"\n")
+            if not at_100k and lines >= 100_000:
+                at_100k = web_workers_rss_kib()
+        elapsed = time.perf_counter() - started
+        growth = web_workers_rss_kib() - at_100k
+        # then every row came, read on the replica, with the web workers' memory flat
+        assert lines == total + 1
+        assert replica_counter() - before >= ROWS
+        assert growth < 40 * 1024, f"web workers grew by {growth} KiB"
+        print(f"\nexport: {lines - 1} rows in {elapsed:.1f} s through HAProxy/PgBouncer from the replica; "
+              f"web workers' RSS growth after 100k rows: {growth} KiB")  # fmt: skip
+    finally:
+        Complaint.objects.filter(applicant=applicant).delete()
+
+
+def test_with_the_replica_stopped_readers_fall_back_and_writers_go_on():
+    # given a participant and a platform, and the replica stopped
+    (card,) = cards(1, "rep")
+    platform = Partner()
+    listing = ListingFactory.create(partner=platform.partner, course__price=100_000, price=100_000)
+    pgbin = subprocess.run(["bash", "-c", "ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1"],
+                           capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    data = STATE / "pg-replica"
+    subprocess.run(["runuser", "-u", "postgres", "--", f"{pgbin}/pg_ctl", "-D", str(data), "-m", "fast", "-w", "stop"],
+                   check=True, capture_output=True)  # fmt: skip
+    time.sleep(6)  # past the moment a web worker trusts its last good check of the replica
+    try:
+        # when the public catalogue (read from the replica) is opened on each web instance
+        pages = [requests.get(portal() + "/pelatihan/", timeout=60) for _ in range(4)]
+        # then it is served from the primary
+        assert [p.status_code for p in pages] == [200] * 4
+        assert {p.headers["X-Served-By"] for p in pages} == {"web1", "web2"}
+        # and an export (replica first) and a purchase (primary only) go on
+        cookie = staff_session("auditor")
+        export = requests.get(portal() + "/admin/applicants/complaint/export.csv", headers={"Cookie": cookie},
+                              timeout=60)  # fmt: skip
+        assert export.status_code == 200
+        created = platform.call("POST", "/api/v1/purchases/", {"card_number": card.number, "listing": listing.pk})
+        assert created.status_code == 201, created.text
+    finally:
+        subprocess.run(["runuser", "-u", "postgres", "--", f"{pgbin}/pg_ctl", "-D", str(data), "-l",
+                        str(STATE / "log/pg-replica.log"), "-w", "start"], check=True, capture_output=True)  # fmt: skip
+    # then, the replica back, the catalogue is read there again (after the retry pause)
+    time.sleep(31)
+    before = replica_counter()
+    assert requests.get(portal() + "/pelatihan/", timeout=30).status_code == 200
+    assert requests.get(portal() + "/pelatihan/", timeout=30).status_code == 200
+    assert replica_counter() > before
