@@ -7,7 +7,7 @@ PORT ?= 8000
 export PORT
 STAMP := $(VENV)/.installed
 
-.PHONY: install services db run test test-fast lint format bench clean messages regions-data vendor-js cluster cluster-down test-cluster
+.PHONY: install services db run test test-fast lint format bench clean messages regions-data vendor-js cluster cluster-down cluster-clean test-cluster bench-cluster
 REGIONS_PACKAGE := idn-area-data@4.0.1
 REGIONS_DIR := var/vendor/idn-area-data
 # Charts in the admin: Chart.js from the npm registry, served from our own static files.
@@ -91,6 +91,14 @@ cluster: install messages regions-data vendor-js
 cluster-down:
 	@bash ops/cluster/down.sh
 
+cluster-clean: cluster-down
+	rm -rf "$$(readlink -f var/cluster/pg)" var/cluster
+
 # Tests through that topology (tests/cluster); starts it first if needed.
 test-cluster: cluster
-	$(BIN)/pytest -p no:django -p no:xdist -o addopts="" -q tests/cluster
+	set -a && source ops/cluster/cluster.env && set +a && CLUSTER_TESTS=1 $(BIN)/pytest -p no:xdist -q tests/cluster
+
+# The partner-API purchase benchmark through the cluster (docs/benchmarks.md).
+bench-cluster: cluster
+	set -a && source ops/cluster/cluster.env && set +a && CLUSTER_TESTS=1 $(BIN)/pytest -p no:xdist -q -s \
+		-o python_files='bench_*.py' tests/cluster/bench_cluster_purchases.py

@@ -21,10 +21,10 @@ stop "$STATE/run/beat.pid"
 for queue in default batch payouts webhooks; do stop "$STATE/run/worker-$queue.pid"; done
 stop "$STATE/run/haproxy.pid"
 for port in $CLUSTER_WEB_PORTS; do stop "$STATE/run/web-$port.pid"; done
-stop "$STATE/run/pgbouncer.pid"
+stop "$STATE/pg/run/pgbouncer.pid"
 stop "$STATE/run/redis-broker.pid"
 stop "$STATE/run/redis-cache.pid"
 for dir in pg-replica pg-primary; do
-  [ -f "$STATE/$dir/postmaster.pid" ] && runuser -u postgres -- "$PGBIN/pg_ctl" -D "$STATE/$dir" -m fast -w stop >/dev/null
+  [ -f "$STATE/pg/$dir/postmaster.pid" ] && runuser -u postgres -- "$PGBIN/pg_ctl" -D "$STATE/pg/$dir" -m fast -w stop >/dev/null
 done
-echo "Cluster stopped (data kept in var/cluster/)."
+echo "Cluster stopped (data kept in var/cluster/; \`make cluster-clean\` deletes it)."

@@ -12,6 +12,11 @@ STATE="$ROOT/var/cluster"
 BIN="$ROOT/.venv/bin"
 PGBIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
 mkdir -p "$STATE/log" "$STATE/run" "$STATE/media"
+# What runs as the postgres user (PostgreSQL, PgBouncer) lives where that user can reach,
+# whatever the checkout's folder allows (CI clones may sit under root's home).
+PGSTATE="${CLUSTER_PGSTATE:-/var/tmp/prakerja-cluster-$(echo "$ROOT" | md5sum | cut -c1-8)}"
+mkdir -p "$PGSTATE/log" "$PGSTATE/run" && chown -R postgres: "$PGSTATE"
+ln -sfn "$PGSTATE" "$STATE/pg"
 
 need() { command -v "$1" >/dev/null 2>&1 || { echo "error: $1 missing (apt-get install -y $2)" >&2; exit 1; }; }
 need pgbouncer pgbouncer
@@ -26,14 +31,14 @@ wait_for() {  # wait_for "what" command...
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 # --- PostgreSQL primary -------------------------------------------------------------------
-PRIMARY="$STATE/pg-primary"
+PRIMARY="$PGSTATE/pg-primary"
 if [ ! -s "$PRIMARY/PG_VERSION" ]; then
-  mkdir -p "$PRIMARY" && chown postgres: "$PRIMARY" "$STATE/log" && chmod 700 "$PRIMARY"
+  mkdir -p "$PRIMARY" && chown postgres: "$PRIMARY" && chmod 700 "$PRIMARY"
   as_pg "$PGBIN/initdb" -D "$PRIMARY" -U postgres -A trust --no-instructions >/dev/null
   cat >> "$PRIMARY/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
 port = $CLUSTER_PG_PRIMARY_PORT
-unix_socket_directories = '$STATE/run'
+unix_socket_directories = '$PGSTATE/run'
 max_connections = 200
 shared_buffers = 256MB
 wal_level = replica
@@ -43,16 +48,15 @@ fsync = on
 CONF
   echo "host replication postgres 127.0.0.1/32 trust" >> "$PRIMARY/pg_hba.conf"
 fi
-chown postgres: "$STATE/run" "$STATE/log"
 if ! "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$CLUSTER_PG_PRIMARY_PORT"; then
-  as_pg "$PGBIN/pg_ctl" -D "$PRIMARY" -l "$STATE/log/pg-primary.log" -w start >/dev/null
+  as_pg "$PGBIN/pg_ctl" -D "$PRIMARY" -l "$PGSTATE/log/pg-primary.log" -w start >/dev/null
 fi
 "$PGBIN/psql" -h 127.0.0.1 -p "$CLUSTER_PG_PRIMARY_PORT" -U postgres -tAc \
   "SELECT 1 FROM pg_database WHERE datname = 'prakerja'" | grep -q 1 ||
   "$PGBIN/createdb" -h 127.0.0.1 -p "$CLUSTER_PG_PRIMARY_PORT" -U postgres prakerja
 
 # --- Streaming replica (hot standby) ------------------------------------------------------
-REPLICA="$STATE/pg-replica"
+REPLICA="$PGSTATE/pg-replica"
 if [ ! -s "$REPLICA/PG_VERSION" ]; then
   mkdir -p "$REPLICA" && chown postgres: "$REPLICA" && chmod 700 "$REPLICA"
   as_pg "$PGBIN/pg_basebackup" -h 127.0.0.1 -p "$CLUSTER_PG_PRIMARY_PORT" -U postgres -D "$REPLICA" -R -X stream -c fast
@@ -64,11 +68,11 @@ max_standby_streaming_delay = 300s
 CONF
 fi
 if ! "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$CLUSTER_PG_REPLICA_PORT"; then
-  as_pg "$PGBIN/pg_ctl" -D "$REPLICA" -l "$STATE/log/pg-replica.log" -w start >/dev/null
+  as_pg "$PGBIN/pg_ctl" -D "$REPLICA" -l "$PGSTATE/log/pg-replica.log" -w start >/dev/null
 fi
 
 # --- PgBouncer, transaction pooling ------------------------------------------------------
-cat > "$STATE/pgbouncer.ini" <<INI
+cat > "$PGSTATE/pgbouncer.ini" <<INI
 [databases]
 prakerja = host=127.0.0.1 port=$CLUSTER_PG_PRIMARY_PORT dbname=prakerja
 prakerja_replica = host=127.0.0.1 port=$CLUSTER_PG_REPLICA_PORT dbname=prakerja
@@ -76,9 +80,9 @@ prakerja_replica = host=127.0.0.1 port=$CLUSTER_PG_REPLICA_PORT dbname=prakerja
 [pgbouncer]
 listen_addr = 127.0.0.1
 listen_port = $CLUSTER_PGBOUNCER_PORT
-unix_socket_dir = $STATE/run
+unix_socket_dir = $PGSTATE/run
 auth_type = trust
-auth_file = $STATE/pgbouncer-users.txt
+auth_file = $PGSTATE/pgbouncer-users.txt
 pool_mode = transaction
 max_client_conn = 1000
 default_pool_size = 40
@@ -89,12 +93,12 @@ server_login_retry = 2
 query_wait_timeout = 15
 ignore_startup_parameters = extra_float_digits,options
 admin_users = postgres
-logfile = $STATE/log/pgbouncer.log
-pidfile = $STATE/run/pgbouncer.pid
+logfile = $PGSTATE/log/pgbouncer.log
+pidfile = $PGSTATE/run/pgbouncer.pid
 INI
-echo '"postgres" ""' > "$STATE/pgbouncer-users.txt"
-chown postgres: "$STATE/pgbouncer.ini" "$STATE/pgbouncer-users.txt"
-alive "$STATE/run/pgbouncer.pid" || as_pg pgbouncer -d "$STATE/pgbouncer.ini"
+echo '"postgres" ""' > "$PGSTATE/pgbouncer-users.txt"
+chown postgres: "$PGSTATE/pgbouncer.ini" "$PGSTATE/pgbouncer-users.txt"
+alive "$PGSTATE/run/pgbouncer.pid" || as_pg pgbouncer -d "$PGSTATE/pgbouncer.ini"
 wait_for PgBouncer "$PGBIN/pg_isready" -h 127.0.0.1 -p "$CLUSTER_PGBOUNCER_PORT"
 
 # --- Redis: the broker, and the cache on a server of its own --------------------------------
@@ -183,7 +187,7 @@ fi
 wait_for "the portal through HAProxy" curl -sf "http://127.0.0.1:$CLUSTER_HAPROXY_PORT/healthz"
 cat <<OUT
 
-Cluster up (logs and state in var/cluster/):
+Cluster up (logs and state in var/cluster/, PostgreSQL's and PgBouncer's in var/cluster/pg/):
   Portal (HAProxy):     http://127.0.0.1:$CLUSTER_HAPROXY_PORT/   -> gunicorn $(echo $CLUSTER_WEB_PORTS | sed 's/ /, /g')
   PgBouncer:            postgres://postgres@127.0.0.1:$CLUSTER_PGBOUNCER_PORT/prakerja (primary), /prakerja_replica (replica)
   PostgreSQL primary:   127.0.0.1:$CLUSTER_PG_PRIMARY_PORT    replica (hot standby): 127.0.0.1:$CLUSTER_PG_REPLICA_PORT

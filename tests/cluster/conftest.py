@@ -48,7 +48,7 @@ def primary_sql(sql: str) -> str:
     ).stdout.strip()
 
 
-def wait_until(predicate, timeout: float = 60.0, every: float = 0.25) -> bool:  # type: ignore[no-untyped-def]
+def wait_until(predicate, timeout: float = 60.0, every: float = 0.25) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
@@ -58,7 +58,7 @@ def wait_until(predicate, timeout: float = 60.0, every: float = 0.25) -> bool:  
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _live_database(django_db_blocker) -> Iterator[None]:  # type: ignore[no-untyped-def]
+def _live_database(django_db_blocker) -> Iterator[None]:
     """The cluster's own database, as the portal's processes use it (no test database)."""
     from tests import factories
 

@@ -489,7 +489,7 @@ def test_with_the_replica_stopped_readers_fall_back_and_writers_go_on():
     listing = ListingFactory.create(partner=platform.partner, course__price=100_000, price=100_000)
     pgbin = subprocess.run(["bash", "-c", "ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1"],
                            capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
-    data = STATE / "pg-replica"
+    data = STATE / "pg" / "pg-replica"
     subprocess.run(["runuser", "-u", "postgres", "--", f"{pgbin}/pg_ctl", "-D", str(data), "-m", "fast", "-w", "stop"],
                    check=True, capture_output=True)  # fmt: skip
     time.sleep(6)  # past the moment a web worker trusts its last good check of the replica
@@ -507,8 +507,9 @@ def test_with_the_replica_stopped_readers_fall_back_and_writers_go_on():
         created = platform.call("POST", "/api/v1/purchases/", {"card_number": card.number, "listing": listing.pk})
         assert created.status_code == 201, created.text
     finally:
-        subprocess.run(["runuser", "-u", "postgres", "--", f"{pgbin}/pg_ctl", "-D", str(data), "-l",
-                        str(STATE / "log/pg-replica.log"), "-w", "start"], check=True, capture_output=True)  # fmt: skip
+        log = str(STATE / "pg" / "log/pg-replica.log")
+        start = ["runuser", "-u", "postgres", "--", f"{pgbin}/pg_ctl", "-D", str(data), "-l", log, "-w", "start"]
+        subprocess.run(start, check=True, capture_output=True)
     # then, the replica back, the catalogue is read there again (after the retry pause)
     time.sleep(31)
     before = replica_counter()
