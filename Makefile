@@ -7,7 +7,7 @@ PORT ?= 8000
 export PORT
 STAMP := $(VENV)/.installed
 
-.PHONY: install services db run test test-fast lint format bench fuzz clean messages regions-data vendor-js
+.PHONY: install services db run test test-fast lint format bench fuzz clean messages regions-data vendor-js cluster cluster-down cluster-clean test-cluster bench-cluster
 REGIONS_PACKAGE := idn-area-data@4.0.1
 REGIONS_DIR := var/vendor/idn-area-data
 # Charts in the admin: Chart.js from the npm registry, served from our own static files.
@@ -42,7 +42,7 @@ vendor-js: $(CHARTJS)
 $(CHARTJS):
 	@mkdir -p var/vendor/chartjs-pack $(dir $(CHARTJS))
 	cd var/vendor/chartjs-pack && npm pack --silent $(CHARTJS_PACKAGE) > /dev/null
-	tar -xzf var/vendor/chartjs-pack/chart.js-*.tgz -C $(dir $(CHARTJS)) --strip-components=2 package/dist/chart.umd.min.js
+	tar -xzf var/vendor/chartjs-pack/chart.js-*.tgz -C $(dir $(CHARTJS)) --strip-components=2 package/dist/chart.umd.min.js package/dist/chart.umd.min.js.map
 	tar -xzf var/vendor/chartjs-pack/chart.js-*.tgz -C $(dir $(CHARTJS)) --strip-components=1 package/LICENSE.md
 
 db: install services messages regions-data vendor-js
@@ -89,3 +89,25 @@ fuzz: install services regions-data
 
 clean:
 	rm -rf $(VENV) var/static .pytest_cache .mypy_cache .ruff_cache
+
+# The production topology on this machine (docs/deployment.md#the-cluster): PostgreSQL primary
+# and streaming replica, PgBouncer (transaction pooling), Redis, HAProxy in front of two
+# gunicorn instances, a Celery worker per queue and beat. Needs root (Debian packages).
+cluster: install messages regions-data vendor-js
+	@bash .ci/cluster-deps.sh
+	@bash ops/cluster/up.sh
+
+cluster-down:
+	@bash ops/cluster/down.sh
+
+cluster-clean: cluster-down
+	rm -rf "$$(readlink -f var/cluster/pg)" var/cluster
+
+# Tests through that topology (tests/cluster); starts it first if needed.
+test-cluster: cluster
+	set -a && source ops/cluster/cluster.env && set +a && CLUSTER_TESTS=1 $(BIN)/pytest -p no:xdist -q tests/cluster
+
+# The partner-API purchase benchmark through the cluster (docs/benchmarks.md).
+bench-cluster: cluster
+	set -a && source ops/cluster/cluster.env && set +a && CLUSTER_TESTS=1 $(BIN)/pytest -p no:xdist -q -s \
+		-o python_files='bench_*.py' tests/cluster/bench_cluster_purchases.py

@@ -5,6 +5,7 @@ cannot lose its message to a broker outage (the sweeper re-queues what is still 
 import datetime as dt
 import logging
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -17,7 +18,7 @@ logger = logging.getLogger(__name__)
 
 # A pending message is queued again after this long (the first relay normally wins by far),
 # and given up after GIVE_UP_AFTER.
-REQUEUE_AFTER = dt.timedelta(minutes=3)
+REQUEUE_AFTER = dt.timedelta(seconds=settings.OUTBOX_REQUEUE_AFTER_S)
 GIVE_UP_AFTER = dt.timedelta(days=1)
 
 

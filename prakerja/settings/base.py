@@ -285,6 +285,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
+# Outgoing messages still pending this long after they were queued (their task was lost to a
+# broker outage or a dead worker) are queued again by messaging.outbox_sweep.
+OUTBOX_REQUEUE_AFTER_S = env.int("OUTBOX_REQUEUE_AFTER_S", default=180)
 # Outbound messages. The sandbox is the default everywhere except where a real provider
 # is configured explicitly.
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="prakerja.messaging.backends.SandboxEmailBackend")
