@@ -348,10 +348,13 @@ def test_every_documented_answer_comes_from_the_running_server_as_the_schema_say
     fresh = onboarding.post(SANDBOX, body={"listing": sandbox_listing.pk}).json()["id"]
     onboarding.post(SANDBOX_COMPLETE, f"{SANDBOX}{fresh}/complete/")  # invalid_state
 
-    # Rate limits: on a server allowing 2 requests a minute, the third is throttled
+    # Rate limits: on a server allowing 2 requests a minute, the third in a minute is throttled
+    # (the window is the clock's minute: requests straddling its turn may need a fourth)
     api.base = strict
-    for _ in range(3):
+    for _ in range(5):
         throttled = api.get(PURCHASES)
+        if code_of(throttled) == "throttled":
+            break
     assert code_of(throttled) == "throttled"
     assert int(throttled.headers["Retry-After"]) > 0
 
