@@ -107,7 +107,8 @@ cluster-clean: cluster-down
 test-cluster: cluster
 	set -a && source ops/cluster/cluster.env && set +a && CLUSTER_TESTS=1 $(BIN)/pytest -p no:xdist -q tests/cluster
 
-# The partner-API purchase benchmark through the cluster (docs/benchmarks.md).
+# The partner-API purchase benchmark and the disbursement benchmark through the cluster, the
+# latter with the same size single-process (straight on the primary) beside it (docs/benchmarks.md).
 bench-cluster: cluster
 	set -a && source ops/cluster/cluster.env && set +a && CLUSTER_TESTS=1 $(BIN)/pytest -p no:xdist -q -s \
-		-o python_files='bench_*.py' tests/cluster/bench_cluster_purchases.py
+		-o python_files='bench_*.py' tests/cluster/bench_cluster_purchases.py tests/cluster/bench_cluster_disbursement.py
