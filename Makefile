@@ -95,20 +95,20 @@ clean:
 # gunicorn instances, a Celery worker per queue and beat. Needs root (Debian packages).
 cluster: install messages regions-data vendor-js
 	@bash .ci/cluster-deps.sh
-	@bash ops/cluster/up.sh
+	@bash .ci/cluster/up.sh
 
 cluster-down:
-	@bash ops/cluster/down.sh
+	@bash .ci/cluster/down.sh
 
 cluster-clean: cluster-down
 	rm -rf "$$(readlink -f var/cluster/pg)" var/cluster
 
 # Tests through that topology (tests/cluster); starts it first if needed.
 test-cluster: cluster
-	set -a && source ops/cluster/cluster.env && set +a && CLUSTER_TESTS=1 $(BIN)/pytest -p no:xdist -q tests/cluster
+	set -a && source .ci/cluster/cluster.env && set +a && CLUSTER_TESTS=1 $(BIN)/pytest -p no:xdist -q tests/cluster
 
 # The partner-API purchase benchmark and the disbursement benchmark through the cluster, the
 # latter with the same size single-process (straight on the primary) beside it (docs/benchmarks.md).
 bench-cluster: cluster
-	set -a && source ops/cluster/cluster.env && set +a && CLUSTER_TESTS=1 $(BIN)/pytest -p no:xdist -q -s \
+	set -a && source .ci/cluster/cluster.env && set +a && CLUSTER_TESTS=1 $(BIN)/pytest -p no:xdist -q -s \
 		-o python_files='bench_*.py' tests/cluster/bench_cluster_purchases.py tests/cluster/bench_cluster_disbursement.py

@@ -10,7 +10,7 @@ worker process (prefork, concurrency 1) either way:
 - direct: this process and a worker it starts connect straight to the primary (5433, no
   PgBouncer, no replica alias, persistent connections: the single-process set-up);
 - cluster: this process through PgBouncer (transaction pooling), the sending by the cluster's own
-  payouts worker (ops/cluster/up.sh's command, pidfile and log; restarted with the provider
+  payouts worker (.ci/cluster/up.sh's command, pidfile and log; restarted with the provider
   conditions above, and restarted as the cluster runs it at the end).
 
 Both use the cluster's broker; the cluster's payouts worker is stopped during the direct phase
@@ -188,7 +188,7 @@ def cluster_worker_stop() -> None:
 
 
 def cluster_worker_start(overrides: dict[str, str]) -> int:
-    """The cluster's payouts worker, as ops/cluster/up.sh starts it."""
+    """The cluster's payouts worker, as .ci/cluster/up.sh starts it."""
     offset = LOGFILE.stat().st_size if LOGFILE.exists() else 0
     subprocess.run(
         [CELERY, "-A", "prakerja", "worker", "-Q", "payouts", "-n", "payouts@%h", "--concurrency=1", "--detach",

@@ -1,5 +1,5 @@
 """Tests through the topology `make cluster` starts (docs/deployment.md#the-cluster): run by
-`make test-cluster`, which sources ops/cluster/cluster.env, so this process talks to the same
+`make test-cluster`, which sources .ci/cluster/cluster.env, so this process talks to the same
 PgBouncer, Redis and HAProxy as the portal. Skipped by the normal suite."""
 
 import os

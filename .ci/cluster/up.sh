@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT="$PWD"
-set -a; source ops/cluster/cluster.env; set +a
+set -a; source .ci/cluster/cluster.env; set +a
 STATE="$ROOT/var/cluster"
 BIN="$ROOT/.venv/bin"
 PGBIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"

@@ -3,7 +3,7 @@
 # in var/cluster/ (delete that folder for a fresh cluster).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-set -a; source ops/cluster/cluster.env; set +a
+set -a; source .ci/cluster/cluster.env; set +a
 STATE="$PWD/var/cluster"
 PGBIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
 stop() {  # stop pidfile: TERM, then wait up to 20 s
