@@ -28,6 +28,8 @@ SCHEDULED_TASKS = frozenset(
         "batch.incentives_return_unpaid",
         "batch.clawbacks_overdue",
         "webhooks.sweep",
+        "messaging.outbox_sweep",
+        "batch.wave_notify_sweep",
         "partners.idempotency_prune",
         "batch.partners_evaluate",
         "batch.partners_api_log_prune",

@@ -4,7 +4,9 @@ arbitrary Celery task through the periodic-task screen, or (a curator) mint and 
 institution's integration key; and an institution's leaked key keeps working."""
 
 import json
+import re
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +20,7 @@ from courses.models.institutions import InstitutionSigningKey
 from courses.services.institutions import signing_key_issue, signing_keys_valid
 from prakerja.audit.models import AuditEvent
 from prakerja.celery import app as celery_app
-from prakerja.core.beat import ProjectScheduler, periodic_task_allowed
+from prakerja.core.beat import SCHEDULED_TASKS, ProjectScheduler, periodic_task_allowed
 from tests.factories import DEFAULT_PASSWORD, InstitutionFactory, StaffUserFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -264,3 +266,18 @@ def test_a_leaked_institution_key_can_be_revoked_at_once(staff_groups):
     event = AuditEvent.objects.get(action="institution.signing_keys_revoke")
     assert event.payload["hints"] == [leaked[-4:]]
     assert leaked not in json.dumps(event.payload)
+
+
+def test_every_job_a_migration_schedules_is_one_the_scheduler_runs():
+    # given the periodic jobs the migrations create (read from their source: other tests'
+    # flushes may have emptied the table this process sees)
+    root = Path(__file__).resolve().parents[2]
+    scheduled = {
+        match
+        for path in root.glob("*/**/migrations/*.py")
+        if ".venv" not in path.parts
+        for match in re.findall(r'"task": "([a-z_.]+)"', path.read_text())
+    }
+    # then beat's whitelist holds every one of them (a job left out is silently never run)
+    assert scheduled
+    assert scheduled - SCHEDULED_TASKS == set()
