@@ -12,6 +12,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN_CONF = ROOT / "prakerja" / "gunicorn_conf.py"
+# The master's pid of each running server by its base URL (benchmarks read its CPU time).
+MASTER_PIDS: dict[str, int] = {}
 
 
 def free_port() -> int:
@@ -51,8 +53,10 @@ def gunicorn(
                     stderr = process.stderr.read().decode() if process.stderr else ""
                     raise RuntimeError(f"gunicorn did not start: {stderr}") from None
                 time.sleep(0.2)
+        MASTER_PIDS[base] = process.pid
         yield base
     finally:
+        MASTER_PIDS.pop(base, None)
         process.terminate()
         try:
             process.wait(timeout=15)
