@@ -29,3 +29,12 @@ class PartnersConfig(AppConfig):
         from partners.services.purchases import purchases_on_redeem_code_used
 
         redeem_code_used.connect(purchases_on_redeem_code_used, sender=RedeemCode, dispatch_uid="partners-purchases")
+
+        from courses.models import Category, CourseReview, Schedule, TrainingInstitution
+        from partners.models import Listing, Partner
+        from partners.views import CATALOGUE_PAGES
+        from prakerja.core.pagecache import page_version_watch
+
+        page_version_watch(
+            CATALOGUE_PAGES, Course, Listing, Partner, TrainingInstitution, Category, Schedule, CourseReview
+        )

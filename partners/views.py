@@ -4,9 +4,16 @@ from django.shortcuts import render
 from courses.selectors import CourseFilters
 from partners.forms import CatalogueFilterForm
 from partners.selectors import COUNT_CAP, catalogue_course, catalogue_page
+from prakerja.core.pagecache import cached_page, page_context
 from prakerja.core.routers import replica_reads
 
+# What the catalogue pages show changes only when a curator, an institution or a platform
+# changes something: whole pages are cached for anonymous visitors, under a version that
+# those changes bump (partners.apps connects them).
+CATALOGUE_PAGES = "catalogue"
 
+
+@cached_page(CATALOGUE_PAGES)
 def catalogue(request: HttpRequest) -> HttpResponse:
     # Public and read-only: from the replica when there is one (rendered inside, as the
     # template evaluates the page lazily).
@@ -31,16 +38,17 @@ def _catalogue(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "query": query.urlencode(), "capped": page.paginator.count > COUNT_CAP}
-    return render(request, "catalogue/list.html", context)
+    return render(request, "catalogue/list.html", page_context(request, context))
 
 
+@cached_page(CATALOGUE_PAGES)
 def course_detail(request: HttpRequest, code: str) -> HttpResponse:
     with replica_reads():
         course = catalogue_course(code=code)
         if course is not None:
-            return render(request, "catalogue/detail.html", {"course": course})
+            return render(request, "catalogue/detail.html", page_context(request, {"course": course}))
     # Not (yet) on the replica: a course approved a moment ago is on the primary.
     course = catalogue_course(code=code)
     if course is None:
         raise Http404
-    return render(request, "catalogue/detail.html", {"course": course})
+    return render(request, "catalogue/detail.html", page_context(request, {"course": course}))

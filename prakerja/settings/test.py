@@ -20,6 +20,9 @@ CACHES = {
         "KEY_PREFIX": "prakerja-test",
     }
 }
+# Tests share a Redis database and roll their transactions back (no on-commit bump): pages are
+# cached only in the tests of the cache itself and when a benchmark's server asks for it.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=0)
 CELERY_BROKER_URL = env.str("TEST_CELERY_BROKER_URL", default=f"{_redis}/6")
 CELERY_RESULT_BACKEND = env.str("TEST_CELERY_RESULT_BACKEND", default=f"{_redis}/7")
 STORAGES = {

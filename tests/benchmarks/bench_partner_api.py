@@ -136,7 +136,13 @@ def test_purchases_per_second_through_the_server(report, regions, training_fund,
             return Signed(base, api.key, api.secret, slot)
 
         bought = run_load(
-            purchase, operations=PURCHASES, clients=CLIENTS, processes=PROCESSES, setup=client, meter=meter
+            purchase,
+            operations=PURCHASES,
+            clients=CLIENTS,
+            processes=PROCESSES,
+            setup=client,
+            meter=meter,
+            profile="purchase",
         )
         bought_cpu = meter.per_operation_ms(PURCHASES)
 
@@ -146,7 +152,9 @@ def test_purchases_per_second_through_the_server(report, regions, training_fund,
             assert status == 200, data
             return [Result("get", time.perf_counter() - began)]
 
-        got = run_load(get, operations=GETS, clients=CLIENTS, processes=PROCESSES, setup=client, meter=meter)
+        got = run_load(
+            get, operations=GETS, clients=CLIENTS, processes=PROCESSES, setup=client, meter=meter, profile="signed_get"
+        )
         got_cpu = meter.per_operation_ms(GETS)
 
         def health(n: int, http: Http) -> list[Result]:

@@ -12,6 +12,9 @@ on the machine."""
 import http.client
 import multiprocessing
 import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -236,10 +239,12 @@ def run_load(
     processes: int = 2,
     setup: Callable[[int], Any] = lambda slot: None,
     meter: CpuMeter | None = None,
+    profile: str = "",
 ) -> RunOutcome:
     """`operations` calls of `job` by `clients` concurrent clients: threads spread over
     `processes` forked processes (the benchmark process only waits). `setup(slot)` makes each
-    client thread's state; slots are unique across processes."""
+    client thread's state; slots are unique across processes. `profile` names the py-spy
+    profile of the gunicorn workers taken with BENCH_PROFILE."""
     connections.close_all()
     threads = max(1, clients // processes)
     shares = [list(range(p, operations, processes)) for p in range(processes)]
@@ -249,7 +254,11 @@ def run_load(
         start_at = time.time() + 0.5  # every process ready before the clock starts
         pending = [pool.apply_async(_client_process, (index, start_at)) for index in range(processes)]
         time.sleep(max(0.0, start_at - time.time()))
-        with meter.measuring() if meter else _nothing():
+        server = meter.roots.get("gunicorn") if meter else None
+        with (
+            profiled(profile, server) if profile and server else _nothing(),
+            meter.measuring() if meter else _nothing(),
+        ):
             started = time.perf_counter()
             outcomes = [p.get(timeout=3600) for p in pending]
             wall = time.perf_counter() - started
@@ -260,6 +269,43 @@ def run_load(
 @contextmanager
 def _nothing() -> Iterator[None]:
     yield None
+
+
+@contextmanager
+def profiled(name: str, pid: int) -> Iterator[None]:
+    """With BENCH_PROFILE=<folder>: py-spy samples the process tree of `pid` (the gunicorn
+    master and its workers) while the block runs, into <folder>/<name>.txt (collapsed stacks,
+    one line per stack with its sample count)."""
+    folder = os.environ.get("BENCH_PROFILE")
+    if not folder:
+        yield
+        return
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    spy = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("py-spy")),
+            "record",
+            "--pid",
+            str(pid),
+            "--subprocesses",
+            "--nonblocking",
+            "--gil",  # only the thread holding the GIL: where the Python CPU goes, not the waits
+            "--rate",
+            "200",
+            "--format",
+            "raw",
+            "--output",
+            str(Path(folder) / f"{name}.txt"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(1)  # py-spy attaches
+        yield
+    finally:
+        spy.send_signal(signal.SIGINT)
+        spy.wait(timeout=30)
 
 
 class Http:

@@ -1,0 +1,129 @@
+"""Catalogue pages cached whole for anonymous visitors: served again from Redis, never one
+visitor's page to another, and rendered afresh once a curator or a platform changes what they
+show (the version is bumped when the change commits)."""
+
+import re
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from django.urls import reverse
+
+from courses.services.curation import course_retire
+from partners.models import PartnerStatus
+from partners.services.lifecycle import partner_status_change
+from partners.services.listings import listing_update
+from prakerja.audit.services import Actor
+from tests.factories import ListingFactory, PartnerFactory, StaffUserFactory, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+@pytest.fixture(autouse=True)
+def page_cache(settings):
+    settings.PAGE_CACHE_SECONDS = 60
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def on_sale():
+    platform = PartnerFactory.create(name="Tokopedia", slug="tokopedia")
+    listing = ListingFactory.create(
+        partner=platform, course__title="Barista Kopi Profesional", course__price=300_000, price=300_000
+    )
+    return listing
+
+
+def visit(client: Client, path: str):
+    response = client.get(path)
+    assert response.status_code == 200
+    return response
+
+
+def test_the_second_anonymous_visit_is_served_from_the_cache(on_sale):
+    # Given a page one anonymous visitor has seen
+    first = visit(Client(), reverse("catalogue:list"))
+    detail = reverse("catalogue:detail", args=[on_sale.course.code])
+    visit(Client(), detail)
+
+    # When another visitor asks for the same pages
+    second = visit(Client(), reverse("catalogue:list"))
+    second_detail = visit(Client(), detail)
+
+    # Then both come from the cache, with the same course on them
+    assert (first["X-Page-Cache"], second["X-Page-Cache"], second_detail["X-Page-Cache"]) == ("miss", "hit", "hit")
+    assert "Barista Kopi Profesional" in second.content.decode()
+
+
+def test_each_visitor_gets_their_own_csrf_token_and_the_language_switch_works(on_sale):
+    # Given a cached page
+    visit(Client(), reverse("catalogue:list"))
+
+    # When two new visitors are served it from the cache
+    alice, bob = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    pages = [visit(alice, reverse("catalogue:list")), visit(bob, reverse("catalogue:list"))]
+
+    # Then each page holds a token of that visitor's own CSRF cookie, and the form posts with it
+    tokens = [TOKEN.search(page.content.decode()).group(1) for page in pages]
+    assert all(page["X-Page-Cache"] == "hit" for page in pages)
+    assert tokens[0] != tokens[1]
+    assert alice.cookies["csrftoken"].value != bob.cookies["csrftoken"].value
+    switched = alice.post(
+        reverse("set_language"), {"language": "en", "next": "/pelatihan/", "csrfmiddlewaretoken": tokens[0]}
+    )
+    assert switched.status_code == 302
+
+
+def test_a_signed_in_visitor_is_never_served_a_cached_page_nor_has_theirs_cached(on_sale):
+    # Given an anonymous page in the cache, and a signed-in applicant
+    visit(Client(), reverse("catalogue:list"))
+    applicant = Client()
+    applicant.force_login(UserFactory.create())
+
+    # When the applicant opens the catalogue
+    theirs = visit(applicant, reverse("catalogue:list"))
+
+    # Then their page is rendered for them (their dashboard link), and the next anonymous
+    # visitor still gets the anonymous page
+    assert "X-Page-Cache" not in theirs
+    assert reverse("applicants:dashboard") in theirs.content.decode()
+    anonymous = visit(Client(), reverse("catalogue:list"))
+    assert anonymous["X-Page-Cache"] == "hit"
+    assert reverse("applicants:dashboard") not in anonymous.content.decode()
+
+
+def test_a_price_change_is_shown_at_once(on_sale):
+    # Given the course page in the cache at Rp300,000
+    detail = reverse("catalogue:detail", args=[on_sale.course.code])
+    visit(Client(), detail)
+    assert visit(Client(), detail)["X-Page-Cache"] == "hit"
+
+    # When the platform lowers its price
+    listing_update(listing=on_sale, actor=Actor.partner("tokopedia"), price=250_000)
+
+    # Then the next visitor sees the new price on a page rendered afresh
+    after = visit(Client(), detail)
+    assert after["X-Page-Cache"] == "miss"
+    assert "250.000" in after.content.decode()
+
+
+def test_a_suspended_platform_and_a_withdrawn_course_leave_the_cached_catalogue(on_sale):
+    # Given the catalogue in the cache with a second course
+    other = ListingFactory.create(partner=on_sale.partner, course__title="Fotografi Produk untuk UMKM")
+    visit(Client(), reverse("catalogue:list"))
+    assert "Fotografi Produk" in visit(Client(), reverse("catalogue:list")).content.decode()
+
+    # When the curator sends the second course back, the page is rendered afresh without it
+    course_retire(course=other.course, curator=StaffUserFactory.create(), reasons="Materi tidak sesuai lagi.")
+    page = visit(Client(), reverse("catalogue:list")).content.decode()
+    assert "Fotografi Produk" not in page
+    assert "Barista Kopi Profesional" in page
+
+    # And when the PMO suspends the platform, nothing it lists is shown any more
+    partner_status_change(
+        partner=on_sale.partner, to=PartnerStatus.SUSPENDED, reason="Audit.", actor=Actor.system("pmo")
+    )
+    assert "Barista Kopi Profesional" not in visit(Client(), reverse("catalogue:list")).content.decode()
