@@ -38,3 +38,14 @@ class PartnersConfig(AppConfig):
         page_version_watch(
             CATALOGUE_PAGES, Course, Listing, Partner, TrainingInstitution, Category, Schedule, CourseReview
         )
+
+        from django.db.models.signals import post_delete, post_save
+
+        from partners.api.authentication import api_keys_changed_now_and_on_commit
+        from partners.models import PartnerAPIKey
+
+        for model in (Partner, PartnerAPIKey):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    api_keys_changed_now_and_on_commit, sender=model, dispatch_uid=f"api-keys-{model._meta.label}"
+                )

@@ -6,7 +6,7 @@ from partners.services.webhooks import webhook_delivery_attempt, webhooks_due
 from prakerja.audit.services import Actor
 
 
-@shared_task(name="webhooks.deliver", acks_late=True)
+@shared_task(name="webhooks.deliver", acks_late=True, ignore_result=True)  # queued per request, never read
 def webhook_deliver(*, delivery_id: int) -> str:
     wait = webhook_delivery_attempt(delivery_id=delivery_id)
     if wait is not None:

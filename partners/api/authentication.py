@@ -2,6 +2,7 @@
 `X-Signature` prove the request was made by the holder of that key's signing secret, within
 five minutes, once."""
 
+import copy
 import hmac
 import re
 import time
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
@@ -56,26 +58,35 @@ class PartnerSignatureAuthentication(BaseAuthentication):
             raise AuthFailed("Send your API key as 'Authorization: Api-Key <key>'.", "invalid_api_key")
         if not API_KEY_FORMAT.fullmatch(key.strip()):  # keys are printable ASCII; a NUL cannot be queried
             raise AuthFailed("The API key is not valid.", "invalid_api_key")
-        # The library's get_from_key, with the partner fetched in the same query.
         prefix, _, _secret = key.strip().partition(".")
-        api_key = cast(
-            PartnerAPIKey | None,
-            PartnerAPIKey.objects.get_usable_keys().select_related("partner").filter(prefix=prefix).first(),
-        )
+        api_key = _usable_key(prefix)
         if api_key is None or not api_key.is_valid(key.strip()):
             raise AuthFailed("The API key is not valid.", "invalid_api_key")
+        self._check_key(request, api_key)
+        self._check_signature(request, api_key)
+        signature = request.headers.get("X-Signature", "").lower()
+        fresh, used_first, throttle = _guards(request, api_key, signature)
+        if not fresh:
+            # The key or its platform changed since this process read them (revoked, suspended):
+            # read them again and decide on what the database says now.
+            api_key = _usable_key(prefix, reload=True)
+            if api_key is None or not api_key.is_valid(key.strip()):
+                raise AuthFailed("The API key is not valid.", "invalid_api_key")
+            self._check_key(request, api_key)
+        if not used_first:
+            if throttle is not None:  # a replay does not use up the platform's rate
+                _version_client().decr(cache.make_and_validate_key(throttle[0]))
+            raise AuthFailed("This signature was used before: a replayed request.", "signature_replayed")
+        request._request.partner_throttle = throttle  # type: ignore[attr-defined]
+        return PartnerClient(partner=copy.copy(api_key.partner), key_prefix=api_key.prefix), api_key
+
+    def _check_key(self, request: Request, api_key: PartnerAPIKey) -> None:
         if api_key.has_expired or api_key.revoked:
             raise AuthFailed("The API key has been revoked or has expired.", "invalid_api_key")
         # Known from here on: the request is logged against this platform, failed or not.
         request._request.api_partner_id = api_key.partner_id  # type: ignore[attr-defined]
         if api_key.partner.status not in API_STATUSES:
             raise AuthFailed("This platform has no access to the API.", "partner_not_allowed")
-        self._check_signature(request, api_key)
-        # At most once a minute per key: every request writing the same row would serialise
-        # all of a platform's requests on that row's lock.
-        if cache.add(f"partner-api-key-used:{api_key.pk}", 1, timeout=60):
-            PartnerAPIKey.objects.filter(pk=api_key.pk).update(last_used_at=timezone.now())
-        return PartnerClient(partner=api_key.partner, key_prefix=api_key.prefix), api_key
 
     def _check_signature(self, request: Request, api_key: PartnerAPIKey) -> None:
         timestamp = request.headers.get("X-Timestamp", "")
@@ -103,9 +114,95 @@ class PartnerSignatureAuthentication(BaseAuthentication):
         )
         if not hmac.compare_digest(expected, signature):
             raise AuthFailed("The signature does not match the request.", "signature_invalid")
-        # Each signature is accepted once: kept a little longer than the window it is valid in.
-        if not cache.add(f"partner-api-signature:{signature}", 1, timeout=SIGNATURE_WINDOW_SECONDS * 2 + 60):
-            raise AuthFailed("This signature was used before: a replayed request.", "signature_replayed")
+
+
+# Keys and their platforms, read once per process and reused while nothing changed them: every
+# request asks Redis (in the round trip it makes anyway for the replay guard and the throttle)
+# whether a key or a platform was saved since (`api_keys_changed`, bumped by partners.apps on
+# every save and by api_key_revoke), and reads the database again if so. KEY_CACHE_SECONDS
+# bounds what a write that bumps nothing (a bulk update, raw SQL) can leave unseen.
+KEY_CACHE_SECONDS = 10
+KEYS_VERSION = "partner-api-keys-version"
+
+
+@dataclass
+class _Cached:
+    api_key: PartnerAPIKey | None
+    version: bytes | None
+    read_at: float
+
+
+_keys: dict[str, _Cached] = {}
+
+
+def _version_client() -> Any:
+    return cache._cache.get_client(write=True)  # type: ignore[attr-defined]
+
+
+def api_keys_changed() -> None:
+    """Every process reads keys and platforms from the database again on its next request."""
+    client, key = _version_client(), cache.make_and_validate_key(KEYS_VERSION)
+    client.incr(key)
+    _keys.clear()
+
+
+def api_keys_changed_now_and_on_commit(**_: Any) -> None:
+    """For a change being made: now (this transaction's own requests, e.g. in tests) and once
+    it commits (a process may have read the old row again in between)."""
+    api_keys_changed()
+    transaction.on_commit(api_keys_changed)
+
+
+def _usable_key(prefix: str, *, reload: bool = False) -> PartnerAPIKey | None:
+    cached = _keys.get(prefix)
+    if cached is not None and not reload and time.monotonic() - cached.read_at < KEY_CACHE_SECONDS:
+        return cached.api_key
+    # The version first: a change committed after this read bumps it again.
+    version = _version_client().get(cache.make_and_validate_key(KEYS_VERSION))
+    # The library's get_from_key, with the partner fetched in the same query.
+    api_key = cast(
+        PartnerAPIKey | None,
+        PartnerAPIKey.objects.get_usable_keys().select_related("partner").filter(prefix=prefix).first(),
+    )
+    if len(_keys) > 1000:
+        _keys.clear()
+    _keys[prefix] = _Cached(api_key=api_key, version=version, read_at=time.monotonic())
+    return api_key
+
+
+def _guards(request: Request, api_key: PartnerAPIKey, signature: str) -> tuple[bool, bool, tuple[str, int] | None]:
+    """One Redis round trip: the replay guard (each signature accepted once, kept a little
+    longer than the window it is valid in), the keys' version, the platform's throttle counter
+    and the once-a-minute last-used mark. (fresh, first use of the signature, (bucket, count))."""
+    make = cache.make_and_validate_key
+    pipe = _version_client().pipeline(transaction=False)
+    pipe.set(make(f"partner-api-signature:{signature}"), 1, nx=True, ex=SIGNATURE_WINDOW_SECONDS * 2 + 60)
+    pipe.get(make(KEYS_VERSION))
+    bucket = _throttle_bucket(api_key.partner_id)
+    if bucket is not None:
+        pipe.incr(make(bucket[0]))
+        pipe.expire(make(bucket[0]), bucket[1] + 1, nx=True)
+    # At most once a minute per key: every request writing the same row would serialise all of
+    # a platform's requests on that row's lock.
+    pipe.set(make(f"partner-api-key-used:{api_key.pk}"), 1, nx=True, ex=60)
+    answers = pipe.execute()
+    if answers[-1]:
+        PartnerAPIKey.objects.filter(pk=api_key.pk).update(last_used_at=timezone.now())
+    cached = _keys.get(api_key.prefix)
+    fresh = cached is not None and cached.version == answers[1]
+    throttle = (bucket[0], int(answers[2])) if bucket is not None else None
+    return fresh, bool(answers[0]), throttle
+
+
+def _throttle_bucket(partner_id: int) -> tuple[str, int] | None:
+    """The platform's throttle counter for this window, and the window's length."""
+    from partners.api.views import PartnerRateThrottle
+
+    rate = PartnerRateThrottle.current_rate()
+    if rate is None:
+        return None
+    _limit, duration = rate
+    return f"throttle-partner-{partner_id}-{int(time.time() // duration)}", duration
 
 
 # A key's signing secret never changes (a new secret comes with a new key), so each process

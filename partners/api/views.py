@@ -68,6 +68,15 @@ class PartnerRateThrottle(SimpleRateThrottle):
     def get_cache_key(self, request: Request, view: Any) -> str | None:
         return f"throttle-partner-{partner_of(request).pk}"
 
+    @classmethod
+    def current_rate(cls) -> tuple[int, int] | None:
+        """(limit, seconds) of the configured rate, or None when there is no limit."""
+        rate = cls.THROTTLE_RATES.get(cls.scope)
+        if rate is None:
+            return None
+        limit, duration = cls.parse_rate(cls, rate)  # type: ignore[arg-type]
+        return None if limit is None or duration is None else (limit, duration)
+
     def allow_request(self, request: Request, view: Any) -> bool:
         if self.rate is None:
             return True
@@ -76,12 +85,16 @@ class PartnerRateThrottle(SimpleRateThrottle):
             return True
         window = int(time.time() // duration)
         bucket = f"{self.get_cache_key(request, view)}-{window}"
-        cache.add(bucket, 0, timeout=duration + 1)
-        try:
-            count = cache.incr(bucket)
-        except ValueError:  # expired between add and incr
-            cache.add(bucket, 1, timeout=duration + 1)
-            count = 1
+        counted = getattr(request._request, "partner_throttle", None)
+        if counted is not None and counted[0] == bucket:
+            count = counted[1]  # counted in the authentication's Redis round trip
+        else:
+            cache.add(bucket, 0, timeout=duration + 1)
+            try:
+                count = cache.incr(bucket)
+            except ValueError:  # expired between add and incr
+                cache.add(bucket, 1, timeout=duration + 1)
+                count = 1
         self.wait_seconds = duration - (time.time() % duration)
         # Told to the platform on every answer (RateLimit-* headers, see LoggedAPIView).
         request._request.rate_limit = (limit, max(limit - count, 0), int(self.wait_seconds) + 1)  # type: ignore[attr-defined]

@@ -8,6 +8,7 @@ from typing import cast
 from django.db import transaction
 from django.utils import timezone
 
+from partners.api.authentication import api_keys_changed_now_and_on_commit
 from partners.models import Partner, PartnerAPIKey
 from prakerja.audit.services import Actor, audit_record
 from prakerja.core.crypto import encrypt_value
@@ -33,6 +34,7 @@ def api_key_issue(*, partner: Partner, name: str, actor: Actor) -> IssuedKey:
 @transaction.atomic
 def api_key_revoke(*, api_key: PartnerAPIKey, actor: Actor) -> None:
     PartnerAPIKey.objects.filter(pk=api_key.pk).update(revoked=True)
+    api_keys_changed_now_and_on_commit()
     audit_record(
         actor=actor,
         action="partner.api_key_revoked",

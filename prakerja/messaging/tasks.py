@@ -19,6 +19,8 @@ PROVIDER_RETRY: dict[str, Any] = {
     "retry_backoff_max": 300,
     "max_retries": 8,
     "acks_late": True,
+    # Queued on the request path and never read: no result written, none subscribed to.
+    "ignore_result": True,
 }
 
 

@@ -332,9 +332,6 @@ PAYOUT_RESOLVE_AFTER_S = env.int("PAYOUT_RESOLVE_AFTER_S", default=60)
 # Celery: Redis broker, PostgreSQL is the source of truth. See docs/architecture.md#celery.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/1")
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="redis://127.0.0.1:6379/2")
-# Nothing reads a task's return value (the heartbeat task keeps its own): no result is written
-# by the worker, and the web process does not subscribe to a result for every task it queues.
-CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

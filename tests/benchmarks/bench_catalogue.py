@@ -3,24 +3,27 @@ eight platforms: search and filter pages, median and p95 latency, requests per s
 
 import random
 import statistics
-import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlencode
 
 import pytest
 import requests
 from django.db import connection
 
+from courses.models import Course
 from partners.seed import seed_platforms
+from tests.benchmarks.load import CpuMeter, Http, Result, load_average, percentile, run_load
 from tests.factories import CategoryFactory, InstitutionFactory
-from tests.server import gunicorn
+from tests.server import MASTER_PIDS, gunicorn
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 COURSES = 100_000
 REQUESTS = 2_000
 CLIENTS = 4
+CACHED_REQUESTS = 20_000
+CACHED_CLIENTS = 16
 TOPICS = [
     "Pemrograman Python",
     "Desain Grafis",
@@ -107,53 +110,112 @@ def test_catalogue_search_latency(report, regions):
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "WEB_ACCESS_LOG": "",
     }
-    with gunicorn(env=env, workers=4) as base:
+    # Every page rendered afresh (the page cache off): what a miss costs, and text search.
+    with gunicorn(env={**env, "PAGE_CACHE_SECONDS": "0"}, workers=4) as base:
         for params in QUERIES:  # warm every worker's caches once
             for _ in range(4):
                 requests.get(base + "/pelatihan/", params=params, timeout=10)
+        meter = CpuMeter(roots={"gunicorn": MASTER_PIDS[base]})
         # One client: the service time of each page. Four: throughput on the 2 cores.
-        run(report, base=base, clients=1, total=600, listings=listings)
-        run(report, base=base, clients=CLIENTS, total=REQUESTS, listings=listings)
+        run(report, base=base, clients=1, total=600, listings=listings, meter=meter, label="uncached")
+        run(report, base=base, clients=CLIENTS, total=REQUESTS, listings=listings, meter=meter, label="uncached")
+    # The cache on, as deployed: the catalogue home, a course page and a filter page.
+    with gunicorn(env={**env, "PAGE_CACHE_SECONDS": "60"}, workers=4) as base:
+        code = Course.objects.filter(code__startswith="B-").order_by("pk").values_list("code", flat=True).first()
+        paths = ["/pelatihan/", f"/pelatihan/{code}/", "/pelatihan/?category=kategori-3&price_max=500000"]
+        for path in paths:
+            assert requests.get(base + path, timeout=10).headers.get("X-Page-Cache") in ("miss", "hit")
+        meter = CpuMeter(roots={"gunicorn": MASTER_PIDS[base]})
+        cached(report, base=base, paths=paths, listings=listings, meter=meter)
 
 
-def run(report: Callable[..., None], *, base: str, clients: int, total: int, listings: int) -> None:
+def cached(report: Callable[..., None], *, base: str, paths: list[str], listings: int, meter: CpuMeter) -> None:
+    def page(n: int, http: Http) -> list[Result]:
+        path = paths[n % len(paths)]
+        began = time.perf_counter()
+        status, _, response = http.request("GET", path)
+        assert status == 200, (status, path)
+        assert response.getheader("X-Page-Cache") == "hit", path
+        return [Result("page", time.perf_counter() - began)]
+
+    outcome = run_load(
+        page,
+        operations=CACHED_REQUESTS,
+        clients=CACHED_CLIENTS,
+        processes=4,
+        setup=lambda slot: Http(base),
+        meter=meter,
+        profile="catalogue_cached",
+    )
+    latencies = outcome.latencies("page")
+    report(
+        f"catalogue.cached_pages_per_second clients={CACHED_CLIENTS}",
+        CACHED_REQUESTS / outcome.wall,
+        "req/s",
+        courses=COURSES,
+        listings=listings,
+        requests=CACHED_REQUESTS,
+        pages="home, a course page, category + price filter (all cache hits)",
+        p99_ms=round(percentile(latencies, 99) * 1000, 1),
+        p95_ms=round(percentile(latencies, 95) * 1000, 1),
+        client_cpu_ms_per_op=round(outcome.client_cpu_s / CACHED_REQUESTS * 1000, 2),
+        load_generator="4 forked client processes x 4 threads (http.client), same 2 cores",
+        load_average=load_average(),
+        server="gunicorn 4 sync workers",
+        **meter.per_operation_ms(CACHED_REQUESTS),
+    )
+
+
+def run(
+    report: Callable[..., None],
+    *,
+    base: str,
+    clients: int,
+    total: int,
+    listings: int,
+    meter: CpuMeter,
+    label: str,
+) -> None:
+    def page(n: int, state: tuple[random.Random, Http]) -> list[Result]:
+        rng, http = state
+        params = rng.choice(QUERIES)
+        began = time.perf_counter()
+        status, _, _ = http.request("GET", "/pelatihan/?" + urlencode(params))
+        elapsed = time.perf_counter() - began
+        assert status == 200
+        return [Result("&".join(f"{k}={v}" for k, v in params.items()) or "(all)", elapsed)]
+
+    outcome = run_load(
+        page,
+        operations=total,
+        clients=clients,
+        processes=min(clients, 2),
+        setup=lambda slot: (random.Random(slot), Http(base)),
+        meter=meter,
+        profile=f"catalogue_{label}_{clients}",
+    )
     latencies: dict[str, list[float]] = {}
-    lock = threading.Lock()
-    counter = iter(range(total))
-
-    def client(seed: int) -> None:
-        rng = random.Random(seed)
-        session = requests.Session()
-        while True:
-            with lock:
-                n = next(counter, None)
-            if n is None:
-                return
-            params = rng.choice(QUERIES)
-            started = time.perf_counter()
-            response = session.get(base + "/pelatihan/", params=params, timeout=10)
-            elapsed = time.perf_counter() - started
-            assert response.status_code == 200
-            with lock:
-                latencies.setdefault("&".join(f"{k}={v}" for k, v in params.items()) or "(all)", []).append(elapsed)
-
-    started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=clients) as pool:
-        for future in [pool.submit(client, seed) for seed in range(clients)]:
-            future.result()
-    wall = time.perf_counter() - started
+    for result in outcome.results:
+        latencies.setdefault(result.name, []).append(result.seconds)
     every = sorted(x for values in latencies.values() for x in values)
-    size = {"courses": COURSES, "listings": listings, "requests": total, "clients": clients}
-    report(f"catalogue.requests_per_second clients={clients}", total / wall, "req/s", **size)
-    report(f"catalogue.latency_median clients={clients}", statistics.median(every) * 1000, "ms", **size)
-    report(f"catalogue.latency_p95 clients={clients}", every[int(0.95 * (len(every) - 1))] * 1000, "ms", **size)
+    size = {"courses": COURSES, "listings": listings, "requests": total, "clients": clients, "pages": label}
+    report(
+        f"catalogue.requests_per_second clients={clients} {label}",
+        total / outcome.wall,
+        "req/s",
+        **size,
+        p99_ms=round(percentile(every, 99) * 1000, 1),
+        load_average=load_average(),
+        **meter.per_operation_ms(total),
+    )
+    report(f"catalogue.latency_median clients={clients} {label}", statistics.median(every) * 1000, "ms", **size)
+    report(f"catalogue.latency_p95 clients={clients} {label}", percentile(every, 95) * 1000, "ms", **size)
     if clients == 1:
         for name, values in sorted(latencies.items()):
-            values.sort()
             report(
                 f"catalogue.page {name}",
                 statistics.median(values) * 1000,
                 "ms median",
-                p95_ms=round(values[int(0.95 * (len(values) - 1))] * 1000, 1),
+                p95_ms=round(percentile(values, 95) * 1000, 1),
                 size=len(values),
             )
