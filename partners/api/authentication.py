@@ -135,8 +135,15 @@ class _Cached:
 _keys: dict[str, _Cached] = {}
 
 
+_client: list[Any] = []
+
+
 def _version_client() -> Any:
-    return cache._cache.get_client(write=True)  # type: ignore[attr-defined]
+    # One client object per process (the cache backend builds a new one on every call; the
+    # connection pool behind it is the same, and redis-py's pools are safe across forks).
+    if not _client:
+        _client.append(cache._cache.get_client(write=True))  # type: ignore[attr-defined]
+    return _client[0]
 
 
 def api_keys_changed() -> None:

@@ -2,20 +2,17 @@
 institutions calling at once, each signing as the published clients do."""
 
 import json
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-import requests
 from django.db import connection
 
 from courses.integration.signing import integration_signature
 from courses.services.institutions import signing_key_issue
 from courses.services.redemption import redeem_code_issue
-from tests.benchmarks.bench_registration import percentile
+from tests.benchmarks.load import CpuMeter, Http, Result, load_average, percentile, run_load
 from tests.factories import CourseFactory, InstitutionFactory, StaffUserFactory
-from tests.server import gunicorn
+from tests.server import MASTER_PIDS, gunicorn
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -44,53 +41,69 @@ def test_status_and_commit_pairs_per_second(report, regions):
         "INTEGRATION_RATE": "1000000/m",
         "WEB_ACCESS_LOG": "",
     }
-    pairs: list[float] = []
-    lock = threading.Lock()
 
     with gunicorn(env=env, workers=4) as base:
+        meter = CpuMeter(roots={"gunicorn": MASTER_PIDS[base]})
 
-        def institution_client(client_code: str, key: str, codes: list[str]) -> None:
-            session = requests.Session()
-            # Seconds, as the protocol says: each call of this client gets its own second, going
-            # back from now (identical signatures would be replays), well inside the window.
-            stamp = int(time.time())
+        def pair(n: int, state: tuple[Http, list[int]]) -> list[Result]:
+            # Institution n: all its codes, one pair after another (its own client).
+            http, stamp = state
+            client_code, key, codes = clients[n]
+            done = []
             for code in codes:
                 began = time.perf_counter()
                 for path in (STATUS, COMMIT):
-                    stamp -= 1
+                    # Seconds, as the protocol says: each call of this client gets its own second,
+                    # going back from now (identical signatures would be replays).
+                    stamp[0] -= 1
                     body = json.dumps({"redeem_code": code}, separators=(",", ":"))
                     signature = integration_signature(
-                        sign_key=key, client_code=client_code, timestamp=str(stamp), method="POST", path=path, body=body
+                        sign_key=key,
+                        client_code=client_code,
+                        timestamp=str(stamp[0]),
+                        method="POST",
+                        path=path,
+                        body=body,
                     )
-                    response = session.post(
-                        base + path,
-                        data=body.encode(),
+                    status, data, _ = http.request(
+                        "POST",
+                        path,
+                        body=body.encode(),
                         headers={
                             "Content-Type": "application/json",
                             "client_code": client_code,
-                            "timestamp": str(stamp),
+                            "timestamp": str(stamp[0]),
                             "signature": signature,
                         },
-                        timeout=30,
                     )
-                    assert response.status_code == 200, response.text
-                with lock:
-                    pairs.append(time.perf_counter() - began)
+                    assert status == 200, data
+                done.append(Result("pair", time.perf_counter() - began))
+            return done
 
-        started = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=INSTITUTIONS) as pool:
-            for future in [pool.submit(institution_client, *client) for client in clients]:
-                future.result()
-        wall = time.perf_counter() - started
+        outcome = run_load(
+            pair,
+            operations=INSTITUTIONS,
+            clients=INSTITUTIONS,
+            processes=4,
+            setup=lambda slot: (Http(base), [int(time.time())]),
+            meter=meter,
+            profile="integration",
+        )
 
     total = INSTITUTIONS * CODES_EACH
+    pairs = outcome.latencies("pair")
     report(
         "integration.status_commit_pairs_per_second",
-        total / wall,
+        total / outcome.wall,
         "pairs/s",
         pairs=total,
         institutions=INSTITUTIONS,
-        server="gunicorn 4 sync workers, clients on the same 2 cores",
+        server="gunicorn 4 sync workers",
+        load_generator="4 forked client processes x 4 threads (http.client), same 2 cores",
+        p99_ms=round(percentile(pairs, 99) * 1000, 1),
+        client_cpu_ms_per_op=round(outcome.client_cpu_s / total * 1000, 2),
+        load_average=load_average(),
+        **meter.per_operation_ms(total),
     )
     report("integration.pair_latency_median", percentile(pairs, 50) * 1000, "ms")
     report("integration.pair_latency_p99", percentile(pairs, 99) * 1000, "ms")

@@ -4,11 +4,11 @@ password hasher (Argon2id, 19 MiB, t=2), and every page of the journey timed."""
 import io
 import re
 import statistics
-import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from http.cookies import SimpleCookie
+from urllib.parse import urlencode
 
 import pytest
 import requests
@@ -17,9 +17,10 @@ from django.db import connection
 from PIL import Image
 
 from prakerja.messaging.models import SandboxMessage
+from tests.benchmarks.load import CpuMeter, Http, Result, load_average, run_load
 from tests.celery_worker import celery_worker
 from tests.factories import QuestionFactory
-from tests.server import gunicorn
+from tests.server import MASTER_PIDS, gunicorn
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -74,49 +75,58 @@ def test_password_hash_cost(report):
 
 def test_account_creations_per_second(report, regions):
     with gunicorn(env=server_env(), workers=4) as base:
-        counter = iter(range(ACCOUNTS))
-        lock = threading.Lock()
-        latencies: list[float] = []
+        meter = CpuMeter(roots={"gunicorn": MASTER_PIDS[base]})
 
-        def client() -> None:
-            session = requests.Session()
-            while True:
-                with lock:
-                    n = next(counter, None)
-                if n is None:
-                    return
-                page = session.get(base + "/daftar/")
-                match = CSRF.search(page.text)
-                assert match is not None
-                token = match.group(1)
-                data = {
-                    "csrfmiddlewaretoken": token,
+        def create(n: int, http: Http) -> list[Result]:
+            status, page, response = http.request("GET", "/daftar/")
+            assert status == 200
+            match = CSRF.search(page.decode())
+            assert match is not None
+            cookie = SimpleCookie()
+            for header in response.headers.get_all("Set-Cookie") or []:
+                cookie.load(header)
+            data = urlencode(
+                {
+                    "csrfmiddlewaretoken": match.group(1),
                     "email": f"bench{n}@contoh.id",
                     "password1": PASSWORD,
                     "password2": PASSWORD,
                     "terms": "on",
                 }
-                started = time.perf_counter()
-                response = session.post(base + "/daftar/", data=data, allow_redirects=False)
-                elapsed = time.perf_counter() - started
-                assert response.status_code == 302, response.text[:300]
-                with lock:
-                    latencies.append(elapsed)
-                session.cookies.clear()
+            ).encode()
+            headers = {
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Cookie": "; ".join(f"{k}={v.value}" for k, v in cookie.items()),
+            }
+            began = time.perf_counter()
+            status, body, _ = http.request("POST", "/daftar/", body=data, headers=headers)
+            elapsed = time.perf_counter() - began
+            assert status == 302, body[:300]
+            return [Result("post", elapsed)]
 
-        started = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
-            for future in [pool.submit(client) for _ in range(CLIENTS)]:
-                future.result()
-        wall = time.perf_counter() - started
+        outcome = run_load(
+            create,
+            operations=ACCOUNTS,
+            clients=CLIENTS,
+            processes=2,
+            setup=lambda slot: Http(base),
+            meter=meter,
+            profile="registration",
+        )
+    latencies = outcome.latencies("post")
     report(
         "registration.accounts_per_second",
-        ACCOUNTS / wall,
+        ACCOUNTS / outcome.wall,
         "accounts/s",
         size=ACCOUNTS,
         clients=CLIENTS,
         server="gunicorn 4 sync workers",
+        load_generator="2 forked client processes x 4 threads (http.client), same 2 cores",
         note="each account is a GET of the form plus the POST",
+        p99_ms=round(percentile(latencies, 99) * 1000, 1),
+        client_cpu_ms_per_op=round(outcome.client_cpu_s / ACCOUNTS * 1000, 2),
+        load_average=load_average(),
+        **meter.per_operation_ms(ACCOUNTS),
     )
     report("registration.post_latency_median", statistics.median(latencies) * 1000, "ms", size=ACCOUNTS)
     report("registration.post_latency_p95", percentile(latencies, 95) * 1000, "ms", size=ACCOUNTS)

@@ -122,6 +122,19 @@ class CpuMeter:
         if self._redis is not None:
             yield "redis", self._redis
 
+    def settle(self, timeout: float = 30.0) -> None:
+        """Wait until the server's processes are idle: gunicorn answers once one worker is up,
+        and the others' start (importing the project, about a second of CPU each) is not part
+        of any operation."""
+        deadline = time.monotonic() + timeout
+        previous = None
+        while time.monotonic() < deadline:
+            now = sum(cpu_seconds(pid) or 0.0 for root in self.roots.values() for pid in _tree(root))
+            if previous is not None and now - previous < 0.02:
+                return
+            previous = now
+            time.sleep(0.5)
+
     def sample(self, *, initial: bool = False) -> None:
         for key in self._pids():
             seconds = cpu_seconds(key[1])
@@ -246,6 +259,8 @@ def run_load(
     client thread's state; slots are unique across processes. `profile` names the py-spy
     profile of the gunicorn workers taken with BENCH_PROFILE."""
     connections.close_all()
+    if meter:
+        meter.settle()
     threads = max(1, clients // processes)
     shares = [list(range(p, operations, processes)) for p in range(processes)]
     _plan.update(job=job, setup=setup, threads=threads, shares=shares)

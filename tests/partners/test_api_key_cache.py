@@ -24,7 +24,7 @@ def api() -> SignedClient:
 def another_process_changed_keys() -> None:
     """What api_keys_changed does in another server process: this one's memory is not cleared."""
     key = cache.make_and_validate_key(authentication.KEYS_VERSION)
-    cache._cache.get_client(write=True).incr(key)
+    cache._cache.get_client(write=True).incr(key)  # type: ignore[attr-defined]
 
 
 def test_a_key_revoked_by_another_process_is_refused_on_the_next_request(api):
@@ -73,7 +73,7 @@ def test_a_signed_get_makes_two_queries_and_one_redis_round_trip(api, monkeypatc
     listing = ListingFactory.create(partner=api.partner)
     assert api.get(f"/api/v1/listings/{listing.pk}/").status_code == 200
     round_trips = []
-    client = cache._cache.get_client(write=True)
+    client = cache._cache.get_client(write=True)  # type: ignore[attr-defined]
     for name in ("execute_command",):
         original = getattr(type(client), name)
 
