@@ -39,6 +39,7 @@ def server_env() -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "prakerja.settings.test",
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "PARTNER_API_THROTTLE": "10000000/min",
+        "API_LOG_BUFFER_ROWS": "200",  # as deployed (the test settings write each row at once)
         "WEB_ACCESS_LOG": "",
     }
 

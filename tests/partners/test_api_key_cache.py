@@ -1,7 +1,8 @@
 """Keys and platforms are read once per server process and reused: a revocation or a
 suspension made by another process is still honoured on the next request (the keys' version in
 Redis, read in the same round trip as the replay guard), and what bumps nothing at most
-KEY_CACHE_SECONDS later. The signed GET's queries and Redis round trips are pinned."""
+KEY_CACHE_SECONDS later. The signed GET's queries and Redis round trips are pinned, and the request
+log is written in batches."""
 
 import pytest
 from django.core.cache import cache
@@ -9,7 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from partners.api import authentication
-from partners.models import PartnerAPIKey, PartnerStatus
+from partners.models import ApiRequestLog, PartnerAPIKey, PartnerStatus
+from partners.services import api_log
 from tests.factories import ListingFactory, PartnerFactory
 from tests.partners.api import SignedClient
 
@@ -100,3 +102,41 @@ def test_a_signed_get_makes_two_queries_and_one_redis_round_trip(api, monkeypatc
     assert response.status_code == 200
     assert len(queries) == 2, [q["sql"] for q in queries]
     assert (pipelines, [c for c in round_trips if c not in ("MULTI", "EXEC")]) == ([5], [])
+
+
+@pytest.fixture
+def batched_log(settings):
+    settings.API_LOG_BUFFER_ROWS = 3
+    settings.API_LOG_FLUSH_SECONDS = 3600
+    yield
+    api_log.api_request_log_flush()
+
+
+def test_the_request_log_is_written_in_batches_and_when_the_process_exits(api, batched_log):
+    # Given a server process that keeps up to three rows before writing them
+    listing = ListingFactory.create(partner=api.partner)
+
+    # When the platform makes two requests, the log is not written yet; on the third, all three
+    for _ in range(2):
+        assert api.get(f"/api/v1/listings/{listing.pk}/").status_code == 200
+    assert ApiRequestLog.objects.filter(partner_id=api.partner.pk).count() == 0
+    assert api.get(f"/api/v1/listings/{listing.pk}/").status_code == 200
+    assert ApiRequestLog.objects.filter(partner_id=api.partner.pk).count() == 3
+
+    # And a row still in the buffer is written when the process exits (atexit)
+    assert api.get(f"/api/v1/listings/{listing.pk}/").status_code == 200
+    api_log.api_request_log_flush()
+    assert ApiRequestLog.objects.filter(partner_id=api.partner.pk).count() == 4
+
+
+def test_a_buffered_row_older_than_the_flush_time_is_written_with_the_next_request(api, batched_log, settings):
+    # Given one request logged in the buffer
+    listing = ListingFactory.create(partner=api.partner)
+    assert api.get(f"/api/v1/listings/{listing.pk}/").status_code == 200
+
+    # When the next request comes after the flush time
+    settings.API_LOG_FLUSH_SECONDS = 0
+
+    # Then both rows are written
+    assert api.get(f"/api/v1/listings/{listing.pk}/").status_code == 200
+    assert ApiRequestLog.objects.filter(partner_id=api.partner.pk).count() == 2
