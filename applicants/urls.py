@@ -2,8 +2,12 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 from django_ratelimit.decorators import ratelimit
 
-from applicants import complaint_views, incentive_views, payout_callback, views
-from applicants.forms import LoginForm, QueuedPasswordResetForm
+from applicants.complaints import views as complaint_views
+from applicants.disbursement import views as payout_callback
+from applicants.incentives import views as incentive_views
+from applicants.registration import views
+from applicants.registration.forms import LoginForm, QueuedPasswordResetForm
+from applicants.waves import views as wave_views
 
 app_name = "applicants"
 
@@ -67,7 +71,7 @@ urlpatterns = [
     # Personal files by signed, expiring link (prakerja.core.uploads.private_file_token), not by id.
     path("ktp/<str:token>/", views.ktp_photo, name="ktp-photo"),
     path("tes/", views.basic_test, name="basic-test"),
-    path("gelombang/<int:number>/gabung/", views.wave_join_page, name="wave-join"),
+    path("gelombang/<int:number>/gabung/", wave_views.wave_join_page, name="wave-join"),
     path("pengaduan/", complaint_views.complaint_list, name="complaints"),
     path("pengaduan/baru/", complaint_views.complaint_new, name="complaint-new"),
     path("pengaduan/<int:complaint_id>/", complaint_views.complaint_detail, name="complaint"),

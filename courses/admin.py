@@ -9,7 +9,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from applicants.admin_waves import ReadOnlyAdmin
+from applicants.admin_base import ReadOnlyAdmin
 from courses.errors import CurationError
 from courses.models import Category, Course, CourseReview, IntegrationCall, Schedule, Trainer, TrainingInstitution
 from courses.models.institutions import InstitutionSigningKey

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from applicants.admin_waves import ReadOnlyAdmin
+from applicants.admin_base import ReadOnlyAdmin
 from partners.models import (
     Agreement,
     ApiRequestLog,

@@ -16,7 +16,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from applicants.admin_waves import ReadOnlyAdmin
+from applicants.admin_base import ReadOnlyAdmin
 from partners.models import (
     FRACTION_KPIS,
     Evaluation,

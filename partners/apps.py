@@ -7,8 +7,8 @@ class PartnersConfig(AppConfig):
     verbose_name = _("Digital platforms")
 
     def ready(self) -> None:
+        from applicants.complaints.services import register_complaint_subjects
         from applicants.dashboard import register_panel
-        from applicants.services.complaints import register_complaint_subjects
         from partners.participant import complaint_subjects_for, purchases_panel
 
         register_panel(purchases_panel)

@@ -15,9 +15,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
+from applicants.complaints.services import ComplaintSubjects, PurchaseChoice
 from applicants.dashboard import Panel
 from applicants.models import Applicant, Card
-from applicants.services.complaints import ComplaintSubjects, PurchaseChoice
 from courses.errors import CourseError
 from courses.models import CourseReview
 from courses.services.redemption import RedeemCodeRefused, attendance_link_find, attendance_link_use

@@ -32,8 +32,8 @@ def seed(context: SeedContext) -> None:
 def seed_complaints(context: SeedContext) -> None:
     """The complaint desk's demo queue: a participant's complaint about a purchase (answered),
     and an applicant's registration complaint past its target (overdue). Once only."""
+    from applicants.complaints.services import complaint_file, complaint_reply
     from applicants.models import Applicant, Complaint
-    from applicants.services.complaints import complaint_file, complaint_reply
     from prakerja.accounts.models import User
 
     if Complaint.objects.exists():
@@ -182,7 +182,7 @@ def seed_purchases(context: SeedContext) -> None:
     institution has unused redeem codes to try the integration with (as the real programme sends
     dummy codes for integration testing)."""
     from applicants.models import Card, CardStatus, OtpPurpose
-    from applicants.services.otp import detached_code
+    from applicants.registration.services.otp import detached_code
     from courses.models import RedeemCodeStatus, TrainingInstitution
     from partners.models import Listing, Purchase, PurchaseStatus
     from partners.services.purchases import purchase_confirm, purchase_create
@@ -229,6 +229,9 @@ def seed_incentives(context: SeedContext) -> None:
     to change the account), course to review, account to link, and one in a run waiting for a
     second finance user's approval. Their first course is bought, committed and completed
     through the services, as a platform and an institution would."""
+    from applicants.disbursement.services.runs import disbursement_run_create
+    from applicants.disbursement.services.sending import run_send_here
+    from applicants.incentives.services.entitlements import entitlement_schedule_if_ready
     from applicants.models import (
         AccountMatch,
         Card,
@@ -239,9 +242,7 @@ def seed_incentives(context: SeedContext) -> None:
         PayoutAccountStatus,
         PayoutPolicy,
     )
-    from applicants.services.disbursement import disbursement_run_create, run_send_here
-    from applicants.services.incentives import entitlement_schedule_if_ready
-    from applicants.services.otp import detached_code
+    from applicants.registration.services.otp import detached_code
     from courses.models import RedeemCode, RedeemCodeStatus, TrainingInstitution
     from courses.services.reviews import review_submit
     from partners.models import Listing, Purchase

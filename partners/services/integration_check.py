@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applicants.models import OtpPurpose
-from applicants.services.otp import detached_code, detached_code_matches
+from applicants.registration.services.otp import detached_code, detached_code_matches
 from partners.models import DeliveryStatus, IntegrationCheck, Listing, Partner, PartnerStatus, WebhookDelivery
 from partners.services.lifecycle import LifecycleError, partner_status_change
 from partners.services.purchases import PurchaseError

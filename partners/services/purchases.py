@@ -14,10 +14,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from applicants.incentives.services.entitlements import entitlement_course_completed
 from applicants.models import Card, CardStatus, OtpPurpose
-from applicants.services.cards import card_first_purchase_record
-from applicants.services.incentives import entitlement_course_completed
-from applicants.services.otp import detached_code, detached_code_matches
+from applicants.registration.services.otp import detached_code, detached_code_matches
+from applicants.waves.services.cards import card_first_purchase_record
 from courses.models import CourseStatus, InstitutionStatus, RedeemCode, RedeemCodeStatus, Schedule
 from courses.models.catalogue import SCHEDULED_METHODS
 from courses.services.redemption import RedeemCodeUsed, redeem_code_cancel, redeem_code_issue

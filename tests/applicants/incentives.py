@@ -5,6 +5,9 @@ from collections.abc import Sequence
 
 from django.utils import timezone
 
+from applicants.disbursement.services.runs import disbursement_run_create
+from applicants.disbursement.services.sending import run_send_here
+from applicants.incentives.services.entitlements import instalments_make_due
 from applicants.models import (
     AccountMatch,
     Card,
@@ -14,9 +17,7 @@ from applicants.models import (
     PayoutAccount,
     PayoutAccountStatus,
 )
-from applicants.services.disbursement import disbursement_run_create, run_send_here
-from applicants.services.incentives import instalments_make_due
-from applicants.services.selection import wave_selection_run
+from applicants.waves.services.selection import wave_selection_run
 from prakerja.ledger.models import AccountKind
 from prakerja.ledger.services import Line, account_get_or_create, accounts_ensure_bulk, posting_create
 from prakerja.payments.providers import PayoutChannel

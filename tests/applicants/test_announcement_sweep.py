@@ -6,8 +6,8 @@ import datetime as dt
 import pytest
 
 from applicants.models import Decision
-from applicants.services.announcements import wave_notify_batch, waves_untold
-from applicants.services.selection import wave_selection_run
+from applicants.waves.services.announcements import wave_notify_batch, waves_untold
+from applicants.waves.services.selection import wave_selection_run
 from prakerja.messaging.models import OutboxMessage
 from tests.applicants.waves import Person, bulk_members, close
 from tests.factories import WaveFactory

@@ -15,6 +15,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from applicants.clawbacks.services import (
+    ClawbackError,
+    clawback_open,
+    clawback_repayment_record,
+    clawbacks_mark_overdue,
+)
 from applicants.models import (
     Applicant,
     Blacklisting,
@@ -25,12 +31,6 @@ from applicants.models import (
     Instalment,
     Payout,
     PayoutStatus,
-)
-from applicants.services.clawbacks import (
-    ClawbackError,
-    clawback_open,
-    clawback_repayment_record,
-    clawbacks_mark_overdue,
 )
 from prakerja.accounts.models import User
 from prakerja.audit.models import AuditEvent

@@ -12,9 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from applicants.complaints.selectors import complaint_attachment_url
+from applicants.complaints.services import complaint_file
 from applicants.models import Complaint, ComplaintMessage, ComplaintStatus, Step
-from applicants.selectors import complaint_attachment_url
-from applicants.services.complaints import complaint_file
 from prakerja.audit.models import AuditEvent
 from prakerja.messaging.models import SandboxMessage
 from tests.conftest import run_after_commit_tasks

@@ -6,6 +6,15 @@ from collections import Counter
 import pytest
 from django.db.models import Sum
 
+from applicants.disbursement.errors import DisbursementError
+from applicants.disbursement.services.reconciliation import reconciliation_make
+from applicants.disbursement.services.runs import (
+    disbursement_run_approve,
+    disbursement_run_create,
+    disbursement_run_reject,
+)
+from applicants.disbursement.services.sending import payout_chunk_submit
+from applicants.disbursement.services.sweeping import payout_retry, payouts_resolve
 from applicants.models import (
     DisbursementRun,
     Instalment,
@@ -16,16 +25,6 @@ from applicants.models import (
     PayoutStatus,
     RunStatus,
     payout_reference,
-)
-from applicants.services.disbursement import (
-    DisbursementError,
-    disbursement_run_approve,
-    disbursement_run_create,
-    disbursement_run_reject,
-    payout_chunk_submit,
-    payout_retry,
-    payouts_resolve,
-    reconciliation_make,
 )
 from prakerja.ledger.models import AccountKind, LedgerAccount
 from prakerja.ledger.selectors import account_balance, ledger_check

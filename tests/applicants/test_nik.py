@@ -4,7 +4,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from applicants.nik import MIN_HOLDER_AGE, Gender, NikError, age_on, build_nik, parse_nik
+from applicants.registration.nik import MIN_HOLDER_AGE, Gender, NikError, age_on, build_nik, parse_nik
 
 TODAY = dt.date(2026, 11, 27)
 

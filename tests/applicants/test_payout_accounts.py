@@ -7,6 +7,13 @@ import pytest
 from django.test import Client
 
 from applicants.errors import OtpLocked
+from applicants.incentives.services.payout_accounts import (
+    PayoutAccountError,
+    names_compare,
+    payout_account_confirm,
+    payout_account_review,
+    payout_account_start,
+)
 from applicants.models import (
     AccountMatch,
     Card,
@@ -16,14 +23,7 @@ from applicants.models import (
     PayoutAccount,
     PayoutAccountStatus,
 )
-from applicants.services.payout_accounts import (
-    PayoutAccountError,
-    names_compare,
-    payout_account_confirm,
-    payout_account_review,
-    payout_account_start,
-)
-from applicants.services.selection import wave_selection_run
+from applicants.waves.services.selection import wave_selection_run
 from prakerja.audit.models import AuditEvent
 from prakerja.messaging.models import SandboxMessage
 from prakerja.payments.sandbox import sandbox_account_register

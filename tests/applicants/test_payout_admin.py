@@ -7,6 +7,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from applicants.disbursement.services.runs import disbursement_run_create
+from applicants.incentives.services.entitlements import incentives_return_unpaid
 from applicants.models import (
     AccountMatch,
     DisbursementRun,
@@ -18,8 +20,6 @@ from applicants.models import (
     RunStatus,
     Scheme,
 )
-from applicants.services.disbursement import disbursement_run_create
-from applicants.services.incentives import incentives_return_unpaid
 from prakerja.audit.models import AuditEvent
 from prakerja.ledger.models import AccountKind, LedgerAccount
 from prakerja.ledger.selectors import account_balance, ledger_check

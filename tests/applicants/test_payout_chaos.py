@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from django.db.models import Sum
 
+from applicants.disbursement.services.runs import disbursement_run_create
+from applicants.disbursement.tasks import payouts_sweep_task
 from applicants.models import (
     DisbursementRun,
     Instalment,
@@ -24,8 +26,6 @@ from applicants.models import (
     PayoutStatus,
     RunStatus,
 )
-from applicants.services.disbursement import disbursement_run_create
-from applicants.tasks import payouts_sweep_task
 from prakerja.celery import app
 from prakerja.ledger.models import AccountKind, LedgerAccount
 from prakerja.ledger.selectors import account_balance, ledger_check

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from applicants.errors import ApplicantError
 from applicants.models import Applicant, Step
-from applicants.services.registration import applicant_register, email_verification_token
+from applicants.registration.services.registration import applicant_register, email_verification_token
 from prakerja.accounts.models import User
 from prakerja.messaging.models import Channel, SandboxMessage
 from tests.conftest import run_after_commit_tasks

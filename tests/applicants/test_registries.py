@@ -6,10 +6,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from applicants.models import ImportStatus, RegistryEntry, RegistryImport, RegistryKind
-from applicants.nik import Gender, build_nik
-from applicants.selectors import registry_contains
-from applicants.services.identity import nik_blind_index
-from applicants.services.registries import registry_import_create, registry_import_run
+from applicants.registration.nik import Gender, build_nik
+from applicants.registration.services.identity import nik_blind_index
+from applicants.waves.selectors import registry_contains
+from applicants.waves.services.registries import registry_import_create, registry_import_run
 from prakerja.audit.models import AuditEvent
 from tests.factories import StaffUserFactory
 

@@ -7,9 +7,14 @@ from django.utils import timezone
 
 from applicants.errors import ApplicantError
 from applicants.models import Card, CardStatus, Decision, Outcome, Reason
-from applicants.services.cards import balances_sweep_year_end, card_first_purchase_record, cards_revoke_due
-from applicants.services.selection import purchase_deadline, wave_selection_run
-from applicants.services.waves import wave_join
+from applicants.waves.services.cards import (
+    balances_sweep_year_end,
+    card_first_purchase_record,
+    cards_revoke_due,
+    purchase_deadline,
+)
+from applicants.waves.services.selection import wave_selection_run
+from applicants.waves.services.waves import wave_join
 from prakerja.audit.models import AuditEvent
 from prakerja.ledger.models import AccountKind, LedgerAccount
 from prakerja.ledger.selectors import ledger_check

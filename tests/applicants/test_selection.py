@@ -6,13 +6,8 @@ import pytest
 from django.utils import timezone
 
 from applicants.models import Card, Decision, Outcome, Province, Reason, RegistryKind, Step, WaveMember, WaveStatus
-from applicants.services.selection import (
-    RULES_VERSION,
-    card_number_generate,
-    luhn_valid,
-    selection_compute,
-    wave_selection_run,
-)
+from applicants.waves.services.cards import card_number_generate, luhn_valid
+from applicants.waves.services.selection import RULES_VERSION, selection_compute, wave_selection_run
 from prakerja.ledger.models import Entry, Posting
 from prakerja.ledger.selectors import ledger_check
 from tests.applicants.waves import close, put_on_registry
@@ -167,7 +162,7 @@ def test_card_numbers_have_a_check_digit_and_do_not_follow_each_other() -> None:
 
 
 def test_not_selected_members_can_join_a_later_wave(training_fund: int) -> None:
-    from applicants.services.waves import wave_join
+    from applicants.waves.services.waves import wave_join
 
     # Given a member not selected in an announced wave
     wave = close(WaveFactory.create(national_quota=1))
@@ -182,7 +177,7 @@ def test_not_selected_members_can_join_a_later_wave(training_fund: int) -> None:
 
 
 def test_everyone_is_told_the_result_in_batches(training_fund, django_capture_on_commit_callbacks, settings):
-    from applicants.services.announcements import wave_notify_batch
+    from applicants.waves.services.announcements import wave_notify_batch
     from prakerja.messaging.models import SandboxMessage
     from tests.conftest import run_after_commit_tasks
 

@@ -12,8 +12,8 @@ from collections.abc import Callable
 import pytest
 
 from applicants.models import Card, Decision, Outcome, Wave, WaveStatus
-from applicants.services.selection import selection_compute, wave_selection_run
-from applicants.tasks import wave_select
+from applicants.waves.services.selection import selection_compute, wave_selection_run
+from applicants.waves.tasks import wave_select
 from prakerja.ledger.models import Entry, Posting
 from prakerja.ledger.selectors import ledger_check
 from tests.applicants.waves import Person, bulk_members, close
@@ -95,7 +95,7 @@ def test_a_killed_selection_finishes_on_the_next_run(training_fund, killed_when)
 
 
 def _rerun(wave: Wave) -> bool:
-    from applicants.services.selection import SelectionError
+    from applicants.waves.services.selection import SelectionError
 
     try:
         wave_selection_run(wave_id=wave.pk, seed=77)

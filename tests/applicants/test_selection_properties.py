@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from applicants.models import INELIGIBILITY_REASONS, Outcome, Reason, RegistryKind, WaveProvinceQuota
-from applicants.services.selection import selection_compute
+from applicants.waves.services.selection import selection_compute
 from tests.applicants.waves import Person, bulk_members, close, earlier_cards, put_on_registry
 from tests.factories import WaveFactory
 

@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from applicants.models import Applicant, OneTimeCode, ReviewStatus, Step, TestAttempt
-from applicants.selectors import ktp_photo_url
+from applicants.registration.selectors import ktp_photo_url
 from prakerja.audit.models import AuditEvent
 from prakerja.messaging.models import SandboxMessage
 from tests.conftest import run_after_commit_tasks

@@ -5,7 +5,7 @@ from django.test import Client
 from django.urls import reverse
 
 from applicants.models import Applicant, ReviewStatus, Step
-from applicants.services.identity import applicant_identity_submit
+from applicants.registration.services.identity import applicant_identity_submit
 from prakerja.audit.models import AuditEvent
 from tests.factories import ApplicantFactory, StaffUserFactory
 

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from applicants.models import Card, Decision, ImportStatus, RegistryImport, WaveStatus
-from applicants.services.selection import wave_selection_run
+from applicants.waves.services.selection import wave_selection_run
 from prakerja.audit.models import AuditEvent
 from tests.applicants.waves import close
 from tests.conftest import run_after_commit_tasks
@@ -74,7 +74,7 @@ def test_decisions_export_as_csv_with_masked_niks(staff_groups, training_fund) -
 
 
 def test_decisions_are_found_by_nik_or_card_number(staff_groups, training_fund) -> None:
-    from applicants.services.identity import nik_blind_index
+    from applicants.registration.services.identity import nik_blind_index
     from prakerja.core.crypto import decrypt_value
 
     wave = close(WaveFactory.create(national_quota=5))

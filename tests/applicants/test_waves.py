@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from applicants.errors import ApplicantError
 from applicants.models import Blacklisting, Province, RegistryKind, Step, WaveMember, WaveStatus
-from applicants.services.identity import applicant_identity_submit
-from applicants.services.selection import wave_selection_run
-from applicants.services.waves import WaveError, quotas_parse_csv, wave_join, wave_quotas_set, waves_advance
+from applicants.registration.services.identity import applicant_identity_submit
+from applicants.waves.services.selection import wave_selection_run
+from applicants.waves.services.waves import WaveError, quotas_parse_csv, wave_join, wave_quotas_set, waves_advance
 from tests.applicants.waves import close, put_on_registry
 from tests.factories import ApplicantFactory, StaffUserFactory, WaveFactory, WaveMemberFactory
 

@@ -12,7 +12,7 @@ import requests
 from django.db import connection
 
 from applicants.models import Card
-from applicants.services.selection import wave_selection_run
+from applicants.waves.services.selection import wave_selection_run
 from partners.api.signing import sign
 from prakerja.messaging.models import SandboxMessage
 from tests.applicants.waves import Person, bulk_members, close

@@ -18,6 +18,8 @@ import requests
 from django.db.models import Count
 from requests.adapters import HTTPAdapter
 
+from applicants.disbursement.services.runs import disbursement_run_create
+from applicants.incentives.services.entitlements import instalments_make_due
 from applicants.models import (
     AccountMatch,
     Card,
@@ -29,9 +31,7 @@ from applicants.models import (
     PayoutAccountStatus,
     PayoutStatus,
 )
-from applicants.services.disbursement import disbursement_run_create
-from applicants.services.incentives import instalments_make_due
-from applicants.services.selection import wave_selection_run
+from applicants.waves.services.selection import wave_selection_run
 from courses.integration.signing import integration_signature
 from courses.services.institutions import signing_key_issue
 from courses.services.redemption import redeem_code_issue

@@ -9,9 +9,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from applicants.incentives.services.entitlements import entitlement_course_completed, entitlement_course_reviewed
 from applicants.models import Card, Step, Survey
-from applicants.services.incentives import entitlement_course_completed, entitlement_course_reviewed
-from applicants.services.selection import wave_selection_run
+from applicants.waves.services.selection import wave_selection_run
 from prakerja.messaging.models import SandboxMessage
 from prakerja.payments.sandbox import sandbox_account_register
 from tests.applicants.incentives import disburse_here, fund_incentives

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from applicants.models import Card
-from applicants.services.selection import wave_selection_run
+from applicants.waves.services.selection import wave_selection_run
 from tests.applicants.waves import close
 from tests.factories import WaveFactory, WaveMemberFactory
 

@@ -24,7 +24,7 @@ from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
 from applicants.models import CardStatus, OtpPurpose
-from applicants.services.otp import detached_code
+from applicants.registration.services.otp import detached_code
 from courses.models import RedeemCode, RedeemCodeStatus
 from partners.api.errors import ERROR_CODES
 from partners.api.signing import sign

@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from applicants.incentives.services.entitlements import entitlement_course_completed, entitlement_course_reviewed
 from applicants.models import (
     Card,
     Entitlement,
@@ -19,7 +20,6 @@ from applicants.models import (
     PayoutAccountStatus,
     Survey,
 )
-from applicants.services.incentives import entitlement_course_completed, entitlement_course_reviewed
 from courses.models import CourseReview, RedeemCode
 from partners.models import Purchase
 from prakerja.ledger.models import AccountKind, LedgerAccount

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 
 from applicants.models import OtpPurpose
-from applicants.services.otp import detached_code
+from applicants.registration.services.otp import detached_code
 from partners.models import Purchase, PurchaseStatus
 from prakerja.ledger.models import LedgerAccount
 from prakerja.ledger.selectors import ledger_check

@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from applicants.models import Card, PayoutAccount
-from applicants.services.selection import wave_selection_run
+from applicants.waves.services.selection import wave_selection_run
 from prakerja.payments import sandbox
 from prakerja.payments.sandbox import sandbox_account_register
 from tests.applicants.waves import close

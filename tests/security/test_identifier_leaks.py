@@ -22,7 +22,7 @@ from django.db import connection
 from PIL import Image
 
 from applicants.models import Applicant, Card
-from applicants.services.selection import wave_selection_run
+from applicants.waves.services.selection import wave_selection_run
 from prakerja.core.crypto import decrypt_value
 from prakerja.messaging.models import SandboxMessage
 from prakerja.payments.sandbox import sandbox_account_register

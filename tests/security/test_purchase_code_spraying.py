@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from applicants.models import Card
-from applicants.services.selection import wave_selection_run
+from applicants.waves.services.selection import wave_selection_run
 from partners.models import CardCodeGuard, Purchase, PurchaseStatus
 from prakerja.audit.models import AuditEvent
 from tests.applicants.waves import close

@@ -1,0 +1,19 @@
+"""Admin bases shared by the applicants domains' screens."""
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import (
+    HttpRequest,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin[Any]):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
