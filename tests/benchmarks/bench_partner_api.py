@@ -15,7 +15,7 @@ from applicants.models import Card
 from applicants.waves.services.selection import wave_selection_run
 from partners.api.signing import sign
 from prakerja.messaging.models import SandboxMessage
-from tests.applicants.waves import Person, bulk_members, close
+from tests.applicants.wave_setups import Person, bulk_members, close
 from tests.benchmarks.bench_registration import percentile
 from tests.celery_worker import celery_worker
 from tests.factories import ListingFactory, PartnerFactory, WaveFactory

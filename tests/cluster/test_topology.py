@@ -45,7 +45,7 @@ from prakerja.ledger.selectors import ledger_check
 from prakerja.ledger.services import Line, account_get_or_create, accounts_ensure_bulk, posting_create
 from prakerja.messaging.models import OutboxMessage, SandboxMessage
 from prakerja.payments.providers import PayoutChannel
-from tests.applicants.waves import Person, bulk_members, close
+from tests.applicants.wave_setups import Person, bulk_members, close
 from tests.cluster.conftest import ROOT, STATE, env, portal, primary_sql, wait_until
 from tests.factories import (
     DEFAULT_PASSWORD,

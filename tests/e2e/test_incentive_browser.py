@@ -14,8 +14,8 @@ from applicants.models import Card, Step, Survey
 from applicants.waves.services.selection import wave_selection_run
 from prakerja.messaging.models import SandboxMessage
 from prakerja.payments.sandbox import sandbox_account_register
-from tests.applicants.incentives import disburse_here, fund_incentives
-from tests.applicants.waves import close
+from tests.applicants.incentive_setups import disburse_here, fund_incentives
+from tests.applicants.wave_setups import close
 from tests.celery_worker import celery_worker
 from tests.factories import DEFAULT_PASSWORD, ApplicantFactory, WaveFactory, WaveMemberFactory
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from applicants.models import Card
 from applicants.waves.services.selection import wave_selection_run
-from tests.applicants.waves import close
+from tests.applicants.wave_setups import close
 from tests.factories import WaveFactory, WaveMemberFactory
 
 

@@ -24,7 +24,7 @@ from courses.models import CourseReview, RedeemCode
 from partners.models import Purchase
 from prakerja.ledger.models import AccountKind, LedgerAccount
 from prakerja.payments.sandbox import sandbox_account_register
-from tests.applicants.incentives import disburse_here, fund_incentives
+from tests.applicants.incentive_setups import disburse_here, fund_incentives
 from tests.conftest import run_after_commit_tasks
 from tests.factories import ListingFactory, PartnerFactory, SchemeFactory
 from tests.partners.api import SignedClient, sent_code

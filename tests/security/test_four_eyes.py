@@ -12,7 +12,7 @@ from applicants.errors import ApplicantError
 from applicants.incentives.services.payout_policy import payout_policy_change_approve, payout_policy_change_propose
 from applicants.models import PayoutPolicy, PayoutPolicyChange, PolicyChangeStatus, RunStatus
 from prakerja.audit.models import AuditEvent
-from tests.applicants.incentives import fund_incentives, participants, with_due_instalments
+from tests.applicants.incentive_setups import fund_incentives, participants, with_due_instalments
 from tests.factories import StaffUserFactory
 
 pytestmark = pytest.mark.django_db

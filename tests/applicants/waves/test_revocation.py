@@ -19,7 +19,7 @@ from prakerja.audit.models import AuditEvent
 from prakerja.ledger.models import AccountKind, LedgerAccount
 from prakerja.ledger.selectors import ledger_check
 from prakerja.messaging.models import SandboxMessage
-from tests.applicants.waves import close
+from tests.applicants.wave_setups import close
 from tests.conftest import run_after_commit_tasks
 from tests.factories import WaveFactory, WaveMemberFactory
 

@@ -12,7 +12,7 @@ from applicants.models import Blacklisting, Province, RegistryKind, Step, WaveMe
 from applicants.registration.services.identity import applicant_identity_submit
 from applicants.waves.services.selection import wave_selection_run
 from applicants.waves.services.waves import WaveError, quotas_parse_csv, wave_join, wave_quotas_set, waves_advance
-from tests.applicants.waves import close, put_on_registry
+from tests.applicants.wave_setups import close, put_on_registry
 from tests.factories import ApplicantFactory, StaffUserFactory, WaveFactory, WaveMemberFactory
 
 pytestmark = pytest.mark.django_db

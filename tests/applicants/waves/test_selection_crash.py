@@ -16,7 +16,7 @@ from applicants.waves.services.selection import selection_compute, wave_selectio
 from applicants.waves.tasks import wave_select
 from prakerja.ledger.models import Entry, Posting
 from prakerja.ledger.selectors import ledger_check
-from tests.applicants.waves import Person, bulk_members, close
+from tests.applicants.wave_setups import Person, bulk_members, close
 from tests.celery_worker import ROOT, celery_worker, worker_env
 from tests.factories import WaveFactory
 

@@ -22,7 +22,7 @@ from prakerja.ledger.models import AccountKind
 from prakerja.ledger.services import Line, account_get_or_create, accounts_ensure_bulk, posting_create
 from prakerja.payments.providers import PayoutChannel
 from prakerja.payments.sandbox import sandbox_failure_code
-from tests.applicants.waves import Person, bulk_members, close
+from tests.applicants.wave_setups import Person, bulk_members, close
 from tests.factories import WaveFactory
 
 CHANNELS = [PayoutChannel.BNI, PayoutChannel.BRI, PayoutChannel.MANDIRI, PayoutChannel.BCA]

@@ -39,7 +39,7 @@ from prakerja.ledger.models import AccountKind, LedgerAccount
 from prakerja.ledger.selectors import account_balance, ledger_check
 from prakerja.ledger.services import Line, account_get_or_create, posting_create
 from prakerja.messaging.models import SandboxMessage
-from tests.applicants.incentives import disburse_here, fund_incentives, participants, with_due_instalments
+from tests.applicants.incentive_setups import disburse_here, fund_incentives, participants, with_due_instalments
 from tests.conftest import run_after_commit_tasks
 from tests.factories import StaffUserFactory
 from tests.images import jpeg

@@ -11,7 +11,7 @@ from prakerja.payments.callbacks import callback_body, callback_signature, snap_
 from prakerja.payments.models import SandboxCallback, SandboxTransfer, SandboxTransferStatus
 from prakerja.payments.providers import Outcome
 from prakerja.payments.sandbox import sandbox_callbacks_deliver
-from tests.applicants.incentives import disburse_here, fund_incentives, participants, with_due_instalments
+from tests.applicants.incentive_setups import disburse_here, fund_incentives, participants, with_due_instalments
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 from applicants.models import Card, Decision, ImportStatus, RegistryImport, WaveStatus
 from applicants.waves.services.selection import wave_selection_run
 from prakerja.audit.models import AuditEvent
-from tests.applicants.waves import close
+from tests.applicants.wave_setups import close
 from tests.conftest import run_after_commit_tasks
 from tests.factories import StaffUserFactory, WaveFactory, WaveMemberFactory
 

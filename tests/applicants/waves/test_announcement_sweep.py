@@ -9,7 +9,7 @@ from applicants.models import Decision
 from applicants.waves.services.announcements import wave_notify_batch, waves_untold
 from applicants.waves.services.selection import wave_selection_run
 from prakerja.messaging.models import OutboxMessage
-from tests.applicants.waves import Person, bulk_members, close
+from tests.applicants.wave_setups import Person, bulk_members, close
 from tests.factories import WaveFactory
 
 pytestmark = pytest.mark.django_db

@@ -32,7 +32,7 @@ from prakerja.messaging.models import SandboxMessage
 from prakerja.payments.models import SandboxTransfer, SandboxTransferStatus
 from prakerja.payments.providers import TransferOrder, payment_provider
 from prakerja.payments.sandbox import sandbox_failure_code
-from tests.applicants.incentives import (
+from tests.applicants.incentive_setups import (
     disburse_here,
     fund_incentives,
     participants,

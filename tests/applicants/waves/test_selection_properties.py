@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from applicants.models import INELIGIBILITY_REASONS, Outcome, Reason, RegistryKind, WaveProvinceQuota
 from applicants.waves.services.selection import selection_compute
-from tests.applicants.waves import Person, bulk_members, close, earlier_cards, put_on_registry
+from tests.applicants.wave_setups import Person, bulk_members, close, earlier_cards, put_on_registry
 from tests.factories import WaveFactory
 
 pytestmark = pytest.mark.django_db

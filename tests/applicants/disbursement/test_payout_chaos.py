@@ -30,7 +30,7 @@ from prakerja.celery import app
 from prakerja.ledger.models import AccountKind, LedgerAccount
 from prakerja.ledger.selectors import account_balance, ledger_check
 from prakerja.payments.models import SandboxTransfer, SandboxTransferStatus
-from tests.applicants.incentives import fund_incentives, good_number, participants, with_due_instalments
+from tests.applicants.incentive_setups import fund_incentives, good_number, participants, with_due_instalments
 from tests.celery_worker import ROOT, worker_env
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker, pytest.mark.xdist_group("worker")]

@@ -27,7 +27,7 @@ from applicants.waves.services.selection import wave_selection_run
 from prakerja.audit.models import AuditEvent
 from prakerja.messaging.models import SandboxMessage
 from prakerja.payments.sandbox import sandbox_account_register
-from tests.applicants.waves import close
+from tests.applicants.wave_setups import close
 from tests.conftest import run_after_commit_tasks
 from tests.factories import StaffUserFactory, WaveFactory, WaveMemberFactory
 

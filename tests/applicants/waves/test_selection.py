@@ -10,7 +10,7 @@ from applicants.waves.services.cards import card_number_generate, luhn_valid
 from applicants.waves.services.selection import RULES_VERSION, selection_compute, wave_selection_run
 from prakerja.ledger.models import Entry, Posting
 from prakerja.ledger.selectors import ledger_check
-from tests.applicants.waves import close, put_on_registry
+from tests.applicants.wave_setups import close, put_on_registry
 from tests.factories import ApplicantFactory, WaveFactory, WaveMemberFactory
 
 pytestmark = pytest.mark.django_db

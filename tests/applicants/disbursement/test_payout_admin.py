@@ -23,7 +23,7 @@ from applicants.models import (
 from prakerja.audit.models import AuditEvent
 from prakerja.ledger.models import AccountKind, LedgerAccount
 from prakerja.ledger.selectors import account_balance, ledger_check
-from tests.applicants.incentives import disburse_here, fund_incentives, participants, with_due_instalments
+from tests.applicants.incentive_setups import disburse_here, fund_incentives, participants, with_due_instalments
 from tests.factories import StaffUserFactory
 
 pytestmark = pytest.mark.django_db
