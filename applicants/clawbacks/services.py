@@ -32,6 +32,7 @@ from applicants.models import (
     Payout,
     PayoutStatus,
 )
+from applicants.waves.services.blacklisting import blacklist_add_bulk
 from prakerja.accounts.models import User
 from prakerja.audit.services import Actor, AuditEntry, audit_record, audit_record_bulk
 from prakerja.core.formatting import rupiah
@@ -137,13 +138,9 @@ def clawback_open(
         held = Instalment.objects.filter(
             card=card, status__in=[InstalmentStatus.SCHEDULED, InstalmentStatus.PAYABLE]
         ).update(held_reason=f"Clawback {clawback.reference}")
-        if applicant.nik_index:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "INSERT INTO applicants_blacklisting (nik_index, applicant_id, reason, created_at, created_by_id) "
-                    "VALUES (%s, %s, %s, now(), %s) ON CONFLICT (nik_index) DO NOTHING",
-                    [applicant.nik_index, applicant.pk, f"Clawback {clawback.reference}", actor.pk],
-                )
+        blacklist_add_bulk(
+            applicant_ids=[applicant.pk], reason=f"Clawback {clawback.reference}", created_by_id=actor.pk
+        )
         audit_record(
             actor=Actor.for_user(actor),
             action="clawback.opened",

@@ -2,7 +2,6 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
-from django.db import transaction
 from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import (
@@ -34,9 +33,17 @@ from applicants.waves.services.selection import (
     selection_refusal,
     wave_selection_request,
 )
-from applicants.waves.services.waves import WaveError, quotas_parse_csv, quotas_problem, wave_quotas_set
+from applicants.waves.services.waves import (
+    WaveError,
+    quotas_parse_csv,
+    quotas_problem,
+    wave_locked_fields,
+    wave_quotas_record,
+    wave_quotas_set,
+    wave_save,
+)
 from prakerja.accounts.models import User
-from prakerja.audit.services import Actor, audit_record
+from prakerja.audit.services import Actor
 
 
 @admin.register(Scheme)
@@ -123,37 +130,25 @@ class WaveAdmin(admin.ModelAdmin[Wave]):
     actions = ("run_selection",)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Wave | None = None) -> tuple[str, ...]:
-        fields = tuple(self.readonly_fields)
-        if obj is not None and obj.status not in (WaveStatus.DRAFT, WaveStatus.OPEN):
-            fields += ("number", "scheme", "opens_at", "closes_at", "national_quota")
-        return fields
+        return tuple(self.readonly_fields) + wave_locked_fields(obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     def save_model(self, request: HttpRequest, obj: Wave, form: Any, change: bool) -> None:
-        with transaction.atomic():
-            super().save_model(request, obj, form, change)
-            audit_record(
-                actor=Actor.for_user(cast(User, request.user)),
-                action="wave.changed" if change else "wave.created",
-                target=obj,
-                payload={field: str(form.cleaned_data.get(field)) for field in form.changed_data},
-                request=request,
-            )
+        changed = {field: form.cleaned_data.get(field) for field in form.changed_data}
+        wave_save(
+            wave=obj,
+            changed=changed,
+            created=not change,
+            actor=Actor.for_user(cast(User, request.user)),
+            request=request,
+        )
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         if any(formset.has_changed() for formset in formsets):
-            # Quotas edited inline are audited like an imported CSV (wave.quotas_set).
-            quotas = dict(form.instance.province_quotas.values_list("province_id", "quota"))
-            audit_record(
-                actor=Actor.for_user(cast(User, request.user)),
-                action="wave.quotas_set",
-                target=form.instance,
-                payload={"quotas": quotas},
-                request=request,
-            )
+            wave_quotas_record(wave=form.instance, actor=Actor.for_user(cast(User, request.user)), request=request)
 
     @admin.display(description=_("progress"))
     def progress(self, obj: Wave) -> str:

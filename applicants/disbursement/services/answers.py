@@ -8,6 +8,8 @@ from typing import Any
 
 from django.db import connection, transaction
 
+from applicants.disbursement.lifecycle import IN_FLIGHT, payout_sources
+from applicants.disbursement.models import PayoutStatus
 from applicants.disbursement.notices import payouts_notify
 from prakerja.ledger.models import AccountKind
 from prakerja.ledger.services import BulkPosting, Line, account_get_or_create, postings_create_bulk
@@ -48,18 +50,19 @@ def _group(results: Iterable[TransferResult]) -> dict[Outcome, _Rows]:
     return grouped
 
 
-def _update(sql: str, rows: _Rows) -> list[tuple[Any, ...]]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [rows.ids, rows.codes])
-        return cursor.fetchall()
-
-
-_SET = """
-    UPDATE applicants_payout AS p SET {assign}, response_code = r.code, updated_at = now()
+_MOVE = """
+    UPDATE applicants_payout AS p SET status = %s{also}, response_code = r.code, updated_at = now()
     FROM unnest(%s::bigint[], %s::text[]) AS r(id, code)
-    WHERE p.id = r.id AND p.status IN ({allowed})
+    WHERE p.id = r.id AND p.status = ANY(%s)
     RETURNING p.id, p.amount, p.account_id, p.instalment_id, r.code
 """
+
+
+def _move(to: str, rows: _Rows, *, among: tuple[str, ...] | None = None, also: str = "") -> list[tuple[Any, ...]]:
+    """Move these payouts to `to` from whichever state PAYOUT_TRANSITIONS allows (and `among`)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_MOVE.format(also=also), [str(to), rows.ids, rows.codes, payout_sources(to, among=among)])
+        return cursor.fetchall()
 
 
 def payouts_apply(results: Iterable[TransferResult]) -> Counter[str]:
@@ -75,10 +78,7 @@ def payouts_apply(results: Iterable[TransferResult]) -> Counter[str]:
     notify_reversed: list[int] = []
     with transaction.atomic():
         if rows := grouped.get(Outcome.SUCCESS):
-            done = _update(
-                _SET.format(assign="status = 'succeeded', settled_at = now()", allowed="'created','pending','unknown'"),
-                rows,
-            )
+            done = _move(PayoutStatus.SUCCEEDED, rows, also=", settled_at = now()")
             postings_create_bulk(
                 kind="payout.settle",
                 postings=(
@@ -94,12 +94,12 @@ def payouts_apply(results: Iterable[TransferResult]) -> Counter[str]:
                 cursor.execute(
                     """
                     UPDATE applicants_payout AS p
-                    SET status = 'failed', response_code = r.code, failure_reason = r.reason, updated_at = now()
+                    SET status = %s, response_code = r.code, failure_reason = r.reason, updated_at = now()
                     FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS r(id, code, reason)
-                    WHERE p.id = r.id AND p.status IN ('created', 'pending', 'unknown')
+                    WHERE p.id = r.id AND p.status = ANY(%s)
                     RETURNING p.id, p.amount, p.account_id, p.instalment_id, r.reason
                     """,
-                    [rows.ids, rows.codes, reasons],
+                    [str(PayoutStatus.FAILED), rows.ids, rows.codes, reasons, payout_sources(PayoutStatus.FAILED)],
                 )
                 failed = cursor.fetchall()
                 cursor.execute(
@@ -117,10 +117,8 @@ def payouts_apply(results: Iterable[TransferResult]) -> Counter[str]:
             notify_failed = [row[0] for row in failed]
             counts["failed"] = len(failed)
         if rows := grouped.get(Outcome.REVERSED):
-            after_success = _update(_SET.format(assign="status = 'reversed'", allowed="'succeeded'"), rows)
-            before_success = _update(
-                _SET.format(assign="status = 'reversed'", allowed="'created','pending','unknown'"), rows
-            )
+            after_success = _move(PayoutStatus.REVERSED, rows, among=(PayoutStatus.SUCCEEDED,))
+            before_success = _move(PayoutStatus.REVERSED, rows, among=IN_FLIGHT)
             postings_create_bulk(
                 kind="payout.reverse",
                 postings=[
@@ -138,11 +136,9 @@ def payouts_apply(results: Iterable[TransferResult]) -> Counter[str]:
             notify_reversed = [row[0] for row in after_success + before_success]
             counts["reversed"] = len(notify_reversed)
         if rows := grouped.get(Outcome.PENDING):
-            counts["pending"] = len(
-                _update(_SET.format(assign="status = 'pending'", allowed="'created','unknown'"), rows)
-            )
+            counts["pending"] = len(_move(PayoutStatus.PENDING, rows))
         if rows := grouped.get(Outcome.UNKNOWN):
-            counts["unknown"] = len(_update(_SET.format(assign="status = 'unknown'", allowed="'created'"), rows))
+            counts["unknown"] = len(_move(PayoutStatus.UNKNOWN, rows))
         if notify_failed or notify_reversed:
             # In this transaction: the messages are outbox rows, committed with the results.
             payouts_notify(failed=notify_failed, reversed=notify_reversed)

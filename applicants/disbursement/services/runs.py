@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applicants.disbursement.errors import DisbursementError
+from applicants.disbursement.lifecycle import payout_sources, states
+from applicants.disbursement.models import OPEN_PAYOUT_STATUSES, PayoutStatus
 from applicants.disbursement.services.answers import _system_accounts
 from applicants.disbursement.services.sending import _finish_if_sent, _queue_sending, _start_sending
 from applicants.incentives.services.entitlements import instalments_make_due
@@ -32,6 +34,9 @@ def approval_threshold() -> int | None:
     return policy.approval_threshold if policy else None
 
 
+# A payout in one of these states stands for its instalment: no second one is made.
+_LIVE = states(OPEN_PAYOUT_STATUSES)
+
 _CANDIDATES = """
     FROM applicants_instalment AS i
     JOIN applicants_card AS c ON c.id = i.card_id
@@ -40,7 +45,7 @@ _CANDIDATES = """
     WHERE i.status = 'payable' AND i.held_reason = '' AND i.id > %(after)s
       AND NOT EXISTS (
         SELECT 1 FROM applicants_payout AS p
-        WHERE p.instalment_id = i.id AND p.status IN ('created', 'pending', 'unknown', 'succeeded')
+        WHERE p.instalment_id = i.id AND p.status = ANY(%(live)s)
       )
 """
 
@@ -63,7 +68,7 @@ _CREATE = """
         status, response_code, failure_reason, created_at, updated_at
     )
     SELECT %(run)s, instalment_id, payout_account_id, channel, account_number, amount, account_id,
-           'created', '', '', now(), now()
+           %(status)s, '', '', now(), now()
     FROM payout_candidates
     ORDER BY instalment_id
     ON CONFLICT DO NOTHING
@@ -97,7 +102,7 @@ def _prepare(run: DisbursementRun, *, user: User | None, chunk: int = CREATE_CHU
     needs_approval = False
     if run.approval_threshold is not None:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT coalesce(sum(i.amount), 0) " + _CANDIDATES, {"after": 0})
+            cursor.execute("SELECT coalesce(sum(i.amount), 0) " + _CANDIDATES, {"after": 0, "live": _LIVE})
             upcoming = int(cursor.fetchone()[0])
         already = Payout.objects.filter(run=run).aggregate(total=Sum("amount"))["total"] or 0
         needs_approval = upcoming + already > run.approval_threshold
@@ -107,8 +112,8 @@ def _prepare(run: DisbursementRun, *, user: User | None, chunk: int = CREATE_CHU
     while True:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("DROP TABLE IF EXISTS payout_candidates")  # an enclosing transaction's
-            cursor.execute(_PICK, {"after": after, "chunk": chunk})
-            cursor.execute(_CREATE, {"run": run.pk})
+            cursor.execute(_PICK, {"after": after, "chunk": chunk, "live": _LIVE})
+            cursor.execute(_CREATE, {"run": run.pk, "status": str(PayoutStatus.CREATED)})
             rows = cursor.fetchall()
             if not rows:
                 break
@@ -175,9 +180,9 @@ def disbursement_run_reject(*, run_id: int, user: User, reason: str) -> Disburse
         in_flight, _settled = _system_accounts()
         with connection.cursor() as cursor:
             cursor.execute(
-                "UPDATE applicants_payout SET status = 'cancelled', failure_reason = %s, updated_at = now() "
-                "WHERE run_id = %s AND status = 'created' RETURNING id, amount, account_id",
-                [reason.strip()[:200], run.pk],
+                "UPDATE applicants_payout SET status = %s, failure_reason = %s, updated_at = now() "
+                "WHERE run_id = %s AND status = ANY(%s) RETURNING id, amount, account_id",
+                [str(PayoutStatus.CANCELLED), reason.strip()[:200], run.pk, payout_sources(PayoutStatus.CANCELLED)],
             )
             rows = cursor.fetchall()
         postings_create_bulk(

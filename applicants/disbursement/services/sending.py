@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from applicants.disbursement.models import PayoutStatus
 from applicants.disbursement.services.answers import payout_id_of, payouts_apply
 from applicants.models import (
     DisbursementRun,
@@ -32,10 +33,10 @@ def _chunk_ranges(run_id: int, chunk: int) -> list[tuple[int, int]]:
             """
             SELECT min(id), max(id) FROM (
                 SELECT id, (row_number() OVER (ORDER BY id) - 1) / %s AS bucket
-                FROM applicants_payout WHERE run_id = %s AND status = 'created'
+                FROM applicants_payout WHERE run_id = %s AND status = %s
             ) AS numbered GROUP BY bucket ORDER BY 1
             """,
-            [chunk, run_id],
+            [chunk, run_id, str(PayoutStatus.CREATED)],
         )
         return [(low, high) for low, high in cursor.fetchall()]
 
@@ -90,8 +91,8 @@ def payout_chunk_submit(*, chunk_id: int) -> Counter[str]:
         run_id, first_id, last_id, attempts = claim
         cursor.execute(
             "SELECT id, channel, account_number, amount FROM applicants_payout "
-            "WHERE run_id = %s AND id BETWEEN %s AND %s AND status = 'created' ORDER BY id",
-            [run_id, first_id, last_id],
+            "WHERE run_id = %s AND id BETWEEN %s AND %s AND status = %s ORDER BY id",
+            [run_id, first_id, last_id, str(PayoutStatus.CREATED)],
         )
         unanswered = cursor.fetchall()
     claimed_at = time.perf_counter()

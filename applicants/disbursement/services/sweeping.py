@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applicants.disbursement.errors import DisbursementError
+from applicants.disbursement.lifecycle import AWAITING_ANSWER, states
 from applicants.disbursement.services.answers import payouts_apply
 from applicants.disbursement.services.runs import disbursement_run_create
 from applicants.disbursement.services.sending import _ask_then_send, _finish_if_sent, _order
@@ -35,7 +36,7 @@ def payouts_resolve(*, limit: int = 2000, older_than_s: int | None = None) -> Co
             """
             WITH stuck AS (
                 SELECT id FROM applicants_payout
-                WHERE status IN ('pending', 'unknown') AND updated_at <= now() - %(wait)s * interval '1 second'
+                WHERE status = ANY(%(awaiting)s) AND updated_at <= now() - %(wait)s * interval '1 second'
                 ORDER BY updated_at
                 LIMIT %(limit)s
                 FOR UPDATE SKIP LOCKED
@@ -44,7 +45,7 @@ def payouts_resolve(*, limit: int = 2000, older_than_s: int | None = None) -> Co
             FROM stuck WHERE p.id = stuck.id
             RETURNING p.id, p.status, p.channel, p.account_number, p.amount
             """,
-            {"wait": wait, "limit": limit},
+            {"wait": wait, "limit": limit, "awaiting": states(AWAITING_ANSWER)},
         )
         rows = {row[0]: row for row in cursor.fetchall()}
     if not rows:

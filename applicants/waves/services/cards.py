@@ -18,6 +18,7 @@ from applicants.models import (
     CardStatus,
     Wave,
 )
+from applicants.waves.services.blacklisting import blacklist_add_bulk
 from prakerja.audit.services import Actor, AuditEntry, audit_record, audit_record_bulk
 from prakerja.ledger.models import AccountKind
 from prakerja.ledger.services import (
@@ -186,15 +187,7 @@ def _revoke_chunk(*, now: dt.datetime, limit: int, treasury_id: int) -> int:
         ids = [d.card_id for d in due]
         cursor.execute("UPDATE applicants_card SET status = 'revoked', revoked_at = %s WHERE id = ANY(%s)", [now, ids])
         reason = "Kartu dicabut: tidak membeli pelatihan pertama sebelum batas waktu"
-        cursor.execute(
-            """
-            INSERT INTO applicants_blacklisting (nik_index, applicant_id, reason, created_at)
-            SELECT a.nik_index, a.id, %s, %s FROM applicants_applicant AS a
-            WHERE a.id = ANY(%s) AND a.nik_index IS NOT NULL
-            ON CONFLICT (nik_index) DO NOTHING
-            """,
-            [reason, now, [d.applicant_id for d in due]],
-        )
+        blacklist_add_bulk(applicant_ids=[d.applicant_id for d in due], reason=reason, at=now)
         postings_create_bulk(
             kind=REVOKE_POSTING,
             memo="Pengembalian saldo kartu yang dicabut ke Kas Negara",

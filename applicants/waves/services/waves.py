@@ -4,9 +4,11 @@ import csv
 import datetime as dt
 import io
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Sum
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -93,6 +95,46 @@ def wave_quotas_set(*, wave: Wave, quotas: dict[str, int], user: User) -> None:
         [WaveProvinceQuota(wave=locked, province_id=ids[code], quota=quota) for code, quota in sorted(quotas.items())]
     )
     audit_record(actor=Actor.for_user(user), action="wave.quotas_set", target=locked, payload={"quotas": quotas})
+
+
+# --- Saving a wave (the PMO's admin screen) ---------------------------------------------------
+
+# A wave's plan may change until it closes; from then on these fields stay as they are.
+WAVE_EDITABLE_STATUSES = (WaveStatus.DRAFT, WaveStatus.OPEN)
+WAVE_PLAN_FIELDS = ("number", "scheme", "opens_at", "closes_at", "national_quota")
+
+
+def wave_locked_fields(wave: Wave | None) -> tuple[str, ...]:
+    """The plan fields that may no longer change on this wave (none for a new or open one)."""
+    if wave is not None and wave.pk is not None and wave.status not in WAVE_EDITABLE_STATUSES:
+        return WAVE_PLAN_FIELDS
+    return ()
+
+
+def wave_save(
+    *, wave: Wave, changed: dict[str, Any], created: bool, actor: Actor, request: HttpRequest | None = None
+) -> Wave:
+    """Save a wave created or edited by staff and audit what changed; a closed wave's plan is refused."""
+    if locked := set(changed) & set(wave_locked_fields(wave if not created else None)):
+        raise WaveError(
+            _("The wave's plan cannot change once it has closed: %(fields)s.") % {"fields": ", ".join(sorted(locked))}
+        )
+    with transaction.atomic():
+        wave.save()
+        audit_record(
+            actor=actor,
+            action="wave.created" if created else "wave.changed",
+            target=wave,
+            payload={field: str(value) for field, value in changed.items()},
+            request=request,
+        )
+    return wave
+
+
+def wave_quotas_record(*, wave: Wave, actor: Actor, request: HttpRequest | None = None) -> None:
+    """Audit the quotas as they now stand after staff edited them inline (like an imported CSV)."""
+    quotas = dict(wave.province_quotas.values_list("province_id", "quota"))
+    audit_record(actor=actor, action="wave.quotas_set", target=wave, payload={"quotas": quotas}, request=request)
 
 
 def wave_quotas_total(wave: Wave) -> int:
