@@ -1,11 +1,10 @@
-"""Participant pages for incentives: the dashboard panel, linking a payout account, surveys."""
+"""What a participant's incentive panel shows: the next step, the account, each instalment's state
+(the words come from applicants.incentives.notices)."""
 
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils import formats
-from django.utils.translation import gettext as _
-
+from applicants.disbursement.lifecycle import IN_FLIGHT
 from applicants.disbursement.models import Payout, PayoutStatus
 from applicants.incentives.models import (
     Entitlement,
@@ -15,11 +14,9 @@ from applicants.incentives.models import (
     PayoutAccount,
     PayoutAccountStatus,
 )
+from applicants.incentives.notices import instalment_words
 from applicants.incentives.services.entitlements import survey_next
 from applicants.models import Card
-from prakerja.payments.providers import PayoutChannel, failure_reason, mask_account_number
-
-SENDING = (PayoutStatus.CREATED, PayoutStatus.PENDING, PayoutStatus.UNKNOWN)
 
 
 @dataclass(frozen=True)
@@ -30,40 +27,27 @@ class InstalmentRow:
     action: bool = False  # the participant should change the account
 
 
-def _row(instalment: Instalment, payout: Payout | None) -> InstalmentRow:
-    day = formats.date_format(instalment.due_on, "j F Y")
+def instalment_state(instalment: Instalment, payout: Payout | None) -> tuple[str, bool]:
+    """Where an instalment stands for its participant, given its latest payout: paid, returned,
+    scheduled, sending, failed, reversed or due; and whether they should change the account."""
     if instalment.status == InstalmentStatus.PAID and payout is not None:
-        paid_at = payout.settled_at or instalment.paid_at
-        paid = formats.date_format(paid_at, "j F Y") if paid_at else ""
-        words = _("Paid on %(day)s to %(account)s.") % {"day": paid, "account": _account_words(payout)}
-        return InstalmentRow(instalment, "paid", words)
+        return "paid", False
     if instalment.status == InstalmentStatus.RETURNED:
-        return InstalmentRow(instalment, "returned", _("Not paid: the programme's payment deadline has passed."))
+        return "returned", False
     if instalment.status == InstalmentStatus.SCHEDULED:
-        return InstalmentRow(instalment, "scheduled", _("Scheduled for %(day)s.") % {"day": day})
-    if payout is not None and payout.status in SENDING:
-        words = _("Being transferred to %(account)s. Transfers take 3 to 5 working days.") % {
-            "account": _account_words(payout)
-        }
-        return InstalmentRow(instalment, "sending", words)
+        return "scheduled", False
+    if payout is not None and payout.status in IN_FLIGHT:
+        return "sending", False
     if instalment.held_reason:
-        # The reason from the provider's code, in the page's language (the stored text is in the
-        # language of the worker that recorded it).
-        reason = (
-            failure_reason(payout.response_code)
-            if payout is not None and payout.status == PayoutStatus.FAILED
-            else instalment.held_reason
-        )
-        words = _("The transfer failed: %(reason)s Change your account and we will send it again.") % {"reason": reason}
-        return InstalmentRow(instalment, "failed", words, action=True)
+        return "failed", True
     if payout is not None and payout.status == PayoutStatus.REVERSED:
-        words = _("The bank returned the transfer. We will send it again; check that your account is still open.")
-        return InstalmentRow(instalment, "reversed", words, action=True)
-    return InstalmentRow(instalment, "due", _("Due: it will be sent in the next transfer run."))
+        return "reversed", True
+    return "due", False
 
 
-def _account_words(payout: Payout) -> str:
-    return f"{PayoutChannel(payout.channel).label} {mask_account_number(payout.account_number)}"
+def _row(instalment: Instalment, payout: Payout | None) -> InstalmentRow:
+    state, action = instalment_state(instalment, payout)
+    return InstalmentRow(instalment, state, instalment_words(state, instalment, payout), action)
 
 
 def incentive_overview(card: Card) -> dict[str, Any]:
