@@ -1,4 +1,4 @@
-"""Celery entry points: each takes ids and calls one service; each is safe to run twice."""
+"""Celery entry points of clawbacks (names unchanged; applicants.tasks imports this module)."""
 
 from celery import shared_task
 

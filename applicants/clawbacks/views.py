@@ -1,4 +1,4 @@
-"""Participant pages for incentives: the dashboard panel, linking a payout account, surveys."""
+"""The clawback panel on a participant's dashboard: what they owe and how to repay it."""
 
 from applicants.clawbacks.services import REPAY_TO
 from applicants.dashboard import Panel

@@ -1,5 +1,4 @@
-"""Applicants' complaint pages: their complaints with status and replies, filing a new one,
-adding to an open one; the attachment served only to its owner and to staff."""
+"""The forms of the applicants' complaint pages: filing a complaint, writing a message."""
 
 from typing import Any, cast
 

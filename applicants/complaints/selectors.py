@@ -1,4 +1,4 @@
-"""Reads for the applicant pages."""
+"""Reads for the complaint pages: who may see an attachment, its signed link."""
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser

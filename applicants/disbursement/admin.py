@@ -1,6 +1,5 @@
-"""Finance and verifier screens for incentives: runs with totals per state, approval by a
-second finance user, failed and unknown payouts with reasons, retry, CSV export,
-reconciliation, the payout-account review queue, surveys."""
+"""Finance screens for disbursement: runs with totals per state, approval by a second person,
+payouts (retry, export) and the daily reconciliation."""
 
 from collections.abc import Sequence
 from typing import Any, cast

@@ -1,4 +1,5 @@
-"""Celery entry points: each takes ids and calls one service; each is safe to run twice."""
+"""Celery entry points of disbursement (queue "payouts"): each takes ids and calls one service; each is
+safe to run twice. Names unchanged; applicants.tasks imports this module."""
 
 import datetime as dt
 

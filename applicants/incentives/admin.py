@@ -1,6 +1,6 @@
-"""Finance and verifier screens for incentives: runs with totals per state, approval by a
-second finance user, failed and unknown payouts with reasons, retry, CSV export,
-reconciliation, the payout-account review queue, surveys."""
+"""Finance and verifier screens for incentives: payout accounts to review, instalments, surveys
+and their answers, the payout policy and its change requests (applied once a different finance
+user approves them, applicants.incentives.services.payout_policy)."""
 
 from typing import Any, cast
 

@@ -1,4 +1,4 @@
-"""Participant pages for incentives: the dashboard panel, linking a payout account, surveys."""
+"""The forms of the incentive pages: a payout account, a survey's questions."""
 
 from typing import Any
 

@@ -1,3 +1,6 @@
+"""Admin screens of registration: applicants (review, NIK search, identifiers revealed to those
+allowed), basic-test questions and attempts, provinces and regencies."""
+
 from typing import Any, cast
 
 from django import forms

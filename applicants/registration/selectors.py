@@ -1,4 +1,5 @@
-"""Reads for the applicant pages."""
+"""Reads for the applicant pages: the registration steps, who may see a KTP photo, where the
+applicant stands in the programme."""
 
 from dataclasses import dataclass
 

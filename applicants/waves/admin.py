@@ -1,3 +1,6 @@
+"""Admin screens for schemes and waves: quotas (inline or imported CSV), selection started and
+followed, the figures per province."""
+
 from typing import Any, cast
 
 from django import forms

@@ -1,4 +1,4 @@
-"""Forms validate shape and show errors next to fields; the rules live in services."""
+"""The form for joining a wave (the province of domicile it is counted in)."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _

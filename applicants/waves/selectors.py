@@ -1,4 +1,4 @@
-"""Reads for the applicant pages."""
+"""Reads about waves: the open ones, whether a NIK is on a registry, a wave's figures per province."""
 
 import datetime as dt
 from dataclasses import dataclass, field

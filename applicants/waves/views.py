@@ -1,4 +1,4 @@
-"""Applicant pages: thin; each step validates its form, calls one service, shows the result."""
+"""The page where an applicant joins an open wave."""
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
