@@ -21,7 +21,7 @@ from applicants.dashboard import dashboard_panels
 from applicants.errors import ApplicantError, OtpCooldown
 from applicants.models import Applicant, Question, Step, TestAttempt
 from applicants.registration.forms import CodeForm, IdentityForm, PersonalForm, PhoneForm, RegisterForm
-from applicants.registration.selectors import dashboard_steps, ktp_photo_visible_to, programme_status
+from applicants.registration.selectors import dashboard_steps, ktp_photo_visible_to
 from applicants.registration.services.basic_test import test_attempt_open, test_attempt_submit
 from applicants.registration.services.contact import applicant_phone_submit, applicant_phone_verify
 from applicants.registration.services.identity import applicant_identity_submit
@@ -31,6 +31,7 @@ from applicants.registration.services.registration import (
     applicant_verify_email,
     email_verification_resend,
 )
+from applicants.waves.selectors import programme_status
 from prakerja.core.uploads import private_file_pk, private_image_response, upload_limited_message, upload_rate_limited
 
 ApplicantView = Callable[..., HttpResponseBase]

@@ -7,9 +7,9 @@ from django.utils.translation import gettext as _
 
 from applicants.errors import ApplicantError
 from applicants.models import Applicant, Wave
-from applicants.registration.selectors import applicant_blocked_reason
 from applicants.registration.views import _form_error, applicant_required
 from applicants.waves.forms import WaveJoinForm
+from applicants.waves.selectors import applicant_blocked_reason
 from applicants.waves.services.waves import wave_join
 
 

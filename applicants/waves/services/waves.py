@@ -21,7 +21,7 @@ from applicants.models import (
     WaveProvinceQuota,
     WaveStatus,
 )
-from applicants.registration.selectors import applicant_blocked_reason
+from applicants.waves.selectors import applicant_blocked_reason
 from prakerja.accounts.models import User
 from prakerja.audit.services import Actor, audit_record
 
