@@ -7,7 +7,7 @@ from django.urls import reverse
 from applicants.models import (
     Complaint,
 )
-from applicants.registration.selectors import _staff_may
+from applicants.registration.selectors import staff_may
 from prakerja.core.uploads import private_file_token
 
 
@@ -21,4 +21,4 @@ def complaint_attachment_visible_to(*, complaint: Complaint, user: AbstractBaseU
     """A complaint's photo is seen by the person who filed it and by staff allowed to view complaints."""
     if complaint.applicant.user_id == user.pk:
         return True
-    return _staff_may(user, "applicants.view_complaint")
+    return staff_may(user, "applicants.view_complaint")

@@ -18,7 +18,8 @@ class PayoutAccountForm(forms.Form):
     )
 
 
-def _survey_form(survey: Survey, data: Any = None) -> forms.Form:
+def survey_form(survey: Survey, data: Any = None) -> forms.Form:
+    """A form with one field per question of the survey (a choice or free text)."""
     form = forms.Form(data)
     for question in survey.questions.all():
         if question.choice_list:

@@ -11,7 +11,7 @@ from django_ratelimit.core import is_ratelimited
 
 from applicants.dashboard import Panel
 from applicants.errors import ApplicantError
-from applicants.incentives.forms import PayoutAccountForm, _survey_form
+from applicants.incentives.forms import PayoutAccountForm, survey_form
 from applicants.incentives.models import PayoutAccount, PayoutAccountStatus, Survey
 from applicants.incentives.selectors import incentive_overview
 from applicants.incentives.services.entitlements import survey_next, survey_submit
@@ -22,7 +22,7 @@ from applicants.incentives.services.payout_accounts import (
 )
 from applicants.models import Applicant, Card
 from applicants.registration.forms import CodeForm
-from applicants.registration.views import _form_error, applicant_required
+from applicants.registration.views import applicant_required, form_error
 
 
 def incentives_panel(applicant: Applicant) -> Panel | None:
@@ -74,7 +74,7 @@ def payout_account(request: HttpRequest, applicant: Applicant) -> HttpResponse:
                 account_number=form.cleaned_data["account_number"],
             )
         except ApplicantError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             return redirect("applicants:payout-account-confirm", account_id=account.pk)
     return render(request, "applicants/payout_account.html", {"form": form, "current": current})
@@ -132,7 +132,7 @@ def survey(request: HttpRequest, applicant: Applicant, number: int) -> HttpRespo
     if open_survey is None or open_survey.pk != survey.pk:
         messages.info(request, _("This survey is not open for you."))
         return redirect("applicants:dashboard")
-    form = _survey_form(survey, request.POST or None)
+    form = survey_form(survey, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             survey_submit(card=card, survey=survey, answers=form.cleaned_data)

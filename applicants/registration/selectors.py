@@ -45,7 +45,7 @@ def dashboard_steps(applicant: Applicant) -> list[StepView]:
     return views
 
 
-def _staff_may(user: AbstractBaseUser | AnonymousUser, permission: str) -> bool:
+def staff_may(user: AbstractBaseUser | AnonymousUser, permission: str) -> bool:
     # Staff pages outside the admin ask for the second factor as the admin does.
     if not isinstance(user, User):
         return False
@@ -56,7 +56,7 @@ def ktp_photo_visible_to(*, applicant: Applicant, user: AbstractBaseUser | Anony
     """An ID card photo is seen by its owner and by staff allowed to view applicants, nobody else."""
     if applicant.user_id == user.pk:
         return True
-    return _staff_may(user, "applicants.view_applicant")
+    return staff_may(user, "applicants.view_applicant")
 
 
 def ktp_photo_url(*, applicant: Applicant) -> str:

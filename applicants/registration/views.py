@@ -52,7 +52,7 @@ def applicant_required(view: ApplicantView) -> ApplicantView:
     return wrapper
 
 
-def _form_error(form: Any, error: ApplicantError) -> None:
+def form_error(form: Any, error: ApplicantError) -> None:
     field = error.field if error.field in form.fields else None
     form.add_error(field, error.message)
 
@@ -71,7 +71,7 @@ def register(request: HttpRequest) -> HttpResponse:
         try:
             applicant = applicant_register(email=form.cleaned_data["email"], password=form.cleaned_data["password1"])
         except ApplicantError as error:
-            _form_error(form, error)
+            form_error(form, error)
             return render(request, "applicants/register.html", {"form": form})
         login(request, applicant.user, backend="django.contrib.auth.backends.ModelBackend")
         request.session[RESEND_SESSION_KEY] = timezone.now().isoformat()
@@ -132,7 +132,7 @@ def identity(request: HttpRequest, applicant: Applicant) -> HttpResponse:
         try:
             applicant = applicant_identity_submit(applicant=applicant, today=timezone.localdate(), **form.cleaned_data)
         except ApplicantError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             if not applicant.nik_region_known:
                 messages.warning(
@@ -224,7 +224,7 @@ def personal(request: HttpRequest, applicant: Applicant) -> HttpResponse:
                 ktp_photo=data.get("ktp_photo"),
             )
         except ApplicantError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             messages.success(request, _("Your personal data is saved."))
             return redirect("applicants:basic-test")

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from applicants.errors import ApplicantError
 from applicants.models import Applicant, Wave
-from applicants.registration.views import _form_error, applicant_required
+from applicants.registration.views import applicant_required, form_error
 from applicants.waves.forms import WaveJoinForm
 from applicants.waves.selectors import applicant_blocked_reason
 from applicants.waves.services.waves import wave_join
@@ -26,7 +26,7 @@ def wave_join_page(request: HttpRequest, applicant: Applicant, number: int) -> H
                 statements_accepted=form.statements_accepted(),
             )
         except ApplicantError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             messages.success(
                 request,

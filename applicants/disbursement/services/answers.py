@@ -20,7 +20,7 @@ from prakerja.payments.providers import (
 )
 
 
-def _system_accounts() -> tuple[int, int]:
+def payout_system_accounts() -> tuple[int, int]:
     in_flight = account_get_or_create(kind=AccountKind.PAYOUTS_IN_FLIGHT).pk
     settled = account_get_or_create(kind=AccountKind.PAYOUTS_SETTLED).pk
     return in_flight, settled
@@ -73,7 +73,7 @@ def payouts_apply(results: Iterable[TransferResult]) -> Counter[str]:
     counts: Counter[str] = Counter()
     if not grouped:
         return counts
-    in_flight, settled = _system_accounts()
+    in_flight, settled = payout_system_accounts()
     notify_failed: list[int] = []
     notify_reversed: list[int] = []
     with transaction.atomic():

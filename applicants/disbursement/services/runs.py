@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from applicants.disbursement.errors import DisbursementError
 from applicants.disbursement.lifecycle import payout_sources, states
 from applicants.disbursement.models import OPEN_PAYOUT_STATUSES, PayoutStatus
-from applicants.disbursement.services.answers import _system_accounts
-from applicants.disbursement.services.sending import _finish_if_sent, _queue_sending, _start_sending
+from applicants.disbursement.services.answers import payout_system_accounts
+from applicants.disbursement.services.sending import run_finish_if_sent, run_queue_sending, run_start_sending
 from applicants.incentives.services.entitlements import instalments_make_due
 from applicants.models import (
     DisbursementRun,
@@ -98,7 +98,7 @@ def _prepare(run: DisbursementRun, *, user: User | None, chunk: int = CREATE_CHU
     """Create the run's payouts in committed chunks. When the run will not need approval (its
     total is known up front), each chunk is queued for sending as soon as it commits, so the
     workers send while the rest is still being prepared."""
-    in_flight, _settled = _system_accounts()
+    in_flight, _settled = payout_system_accounts()
     needs_approval = False
     if run.approval_threshold is not None:
         with connection.cursor() as cursor:
@@ -129,7 +129,7 @@ def _prepare(run: DisbursementRun, *, user: User | None, chunk: int = CREATE_CHU
             )
             after = max(row[1] for row in rows)
             if not needs_approval:
-                _queue_sending(run.pk, sorted(row[0] for row in rows))
+                run_queue_sending(run.pk, sorted(row[0] for row in rows))
     totals = Payout.objects.filter(run=run).aggregate(count=Count("pk"), total=Sum("amount"))
     with transaction.atomic():
         run = DisbursementRun.objects.select_for_update().get(pk=run.pk)
@@ -147,7 +147,7 @@ def _prepare(run: DisbursementRun, *, user: User | None, chunk: int = CREATE_CHU
             payload={"payouts": run.payout_count, "total": run.total_amount, "needs_approval": needs_approval},
         )
     if not needs_approval:
-        _finish_if_sent(run.pk)
+        run_finish_if_sent(run.pk)
     return run
 
 
@@ -165,7 +165,7 @@ def disbursement_run_approve(*, run_id: int, user: User) -> DisbursementRun:
         run.status = RunStatus.SUBMITTING
         run.save(update_fields=["approved_by", "approved_at", "status"])
         audit_record(actor=Actor.for_user(user), action="disbursement.run_approved", target=run)
-        _start_sending(run)
+        run_start_sending(run)
     return run
 
 
@@ -177,7 +177,7 @@ def disbursement_run_reject(*, run_id: int, user: User, reason: str) -> Disburse
         run = DisbursementRun.objects.select_for_update().get(pk=run_id)
         if run.status != RunStatus.AWAITING_APPROVAL:
             raise DisbursementError(_("This run is not waiting for approval."))
-        in_flight, _settled = _system_accounts()
+        in_flight, _settled = payout_system_accounts()
         with connection.cursor() as cursor:
             cursor.execute(
                 "UPDATE applicants_payout SET status = %s, failure_reason = %s, updated_at = now() "

@@ -41,14 +41,14 @@ def _chunk_ranges(run_id: int, chunk: int) -> list[tuple[int, int]]:
         return [(low, high) for low, high in cursor.fetchall()]
 
 
-def _start_sending(run: DisbursementRun) -> None:
+def run_start_sending(run: DisbursementRun) -> None:
     """Queue one task per chunk of payout ids, after commit (an approved run)."""
     run.submitted_at = timezone.now()
     run.save(update_fields=["submitted_at"])
     _queue_chunks(run.pk, _chunk_ranges(run.pk, settings.PAYOUT_CHUNK))
 
 
-def _queue_sending(run_id: int, ids: list[int]) -> None:
+def run_queue_sending(run_id: int, ids: list[int]) -> None:
     """Queue the sending of these (sorted) payout ids in chunks, after commit."""
     size = settings.PAYOUT_CHUNK
     _queue_chunks(run_id, [(ids[i], ids[min(i + size, len(ids)) - 1]) for i in range(0, len(ids), size)])
@@ -96,17 +96,17 @@ def payout_chunk_submit(*, chunk_id: int) -> Counter[str]:
         )
         unanswered = cursor.fetchall()
     claimed_at = time.perf_counter()
-    orders = [_order(pk, channel, number, amount) for pk, channel, number, amount in unanswered]
+    orders = [payout_order(pk, channel, number, amount) for pk, channel, number, amount in unanswered]
     # A chunk claimed before may have been sent in part: ask first.
     results: list[TransferResult] = []
     if attempts > 1:
-        results = _ask_then_send(orders)
+        results = payouts_ask_then_send(orders)
     elif orders:
         results = payment_provider().transfer_many(orders)
     sent_at = time.perf_counter()
     counts = payouts_apply(results)
     PayoutChunk.objects.filter(pk=chunk_id).update(finished_at=timezone.now())
-    _finish_if_sent(run_id)
+    run_finish_if_sent(run_id)
     log.info(
         "run %s payouts %s-%s (attempt %s): %s unanswered, claimed in %.0f ms, provider %.0f ms, applied %.0f ms: %s",
         run_id,
@@ -132,11 +132,11 @@ def run_send_here(*, run_id: int) -> Counter[str]:
     return counts
 
 
-def _order(pk: int, channel: str, number: str, amount: int) -> TransferOrder:
+def payout_order(pk: int, channel: str, number: str, amount: int) -> TransferOrder:
     return TransferOrder(reference=payout_reference(pk), channel=channel, account_number=number, amount=amount)
 
 
-def _ask_then_send(orders: list[TransferOrder], *, resendable: set[int] | None = None) -> list[TransferResult]:
+def payouts_ask_then_send(orders: list[TransferOrder], *, resendable: set[int] | None = None) -> list[TransferResult]:
     """The one rule for payouts whose fate is unknown: ask the provider, and send again (under
     the same reference, never a new one) only what it never received. `resendable` limits
     which payout ids may be sent again (default: all)."""
@@ -156,7 +156,7 @@ def _ask_then_send(orders: list[TransferOrder], *, resendable: set[int] | None =
     return results
 
 
-def _finish_if_sent(run_id: int) -> None:
+def run_finish_if_sent(run_id: int) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             """

@@ -15,7 +15,7 @@ from applicants.disbursement.errors import DisbursementError
 from applicants.disbursement.lifecycle import AWAITING_ANSWER, states
 from applicants.disbursement.services.answers import payouts_apply
 from applicants.disbursement.services.runs import disbursement_run_create
-from applicants.disbursement.services.sending import _ask_then_send, _finish_if_sent, _order
+from applicants.disbursement.services.sending import payout_order, payouts_ask_then_send, run_finish_if_sent
 from applicants.models import (
     DisbursementRun,
     Payout,
@@ -51,9 +51,9 @@ def payouts_resolve(*, limit: int = 2000, older_than_s: int | None = None) -> Co
     if not rows:
         return Counter()
     # Pending ones are in the provider's hands: never resent, only asked about.
-    orders = [_order(pk, channel, number, amount) for pk, _status, channel, number, amount in rows.values()]
+    orders = [payout_order(pk, channel, number, amount) for pk, _status, channel, number, amount in rows.values()]
     resendable = {pk for pk, status, *_rest in rows.values() if status == PayoutStatus.UNKNOWN}
-    results = _ask_then_send(orders, resendable=resendable)
+    results = payouts_ask_then_send(orders, resendable=resendable)
     return payouts_apply(results)
 
 
@@ -74,7 +74,7 @@ def payouts_sweep() -> dict[str, int]:
     for chunk_id in chunk_ids:
         payout_chunk_submit_task.delay(chunk_id=chunk_id)
     for run_id in DisbursementRun.objects.filter(status=RunStatus.SUBMITTING).values_list("pk", flat=True):
-        _finish_if_sent(run_id)
+        run_finish_if_sent(run_id)
     resumed = 0
     if DisbursementRun.objects.filter(status=RunStatus.PREPARING, created_at__lt=stale).exists():
         with contextlib.suppress(DisbursementError):  # another process is preparing it

@@ -53,7 +53,7 @@ def card_number_generate() -> str:
     return body + luhn_check_digit(body)
 
 
-def _issue_chunk_retrying(wave: Wave, *, chunk_size: int, fund_id: int, issued_at: dt.datetime) -> int:
+def cards_issue_chunk_retrying(wave: Wave, *, chunk_size: int, fund_id: int, issued_at: dt.datetime) -> int:
     for attempt in range(3):
         try:
             return _issue_chunk(wave, chunk_size=chunk_size, fund_id=fund_id, issued_at=issued_at)

@@ -36,7 +36,7 @@ from applicants.models import (
     Wave,
     WaveStatus,
 )
-from applicants.waves.services.cards import _issue_chunk_retrying
+from applicants.waves.services.cards import cards_issue_chunk_retrying
 from prakerja.accounts.models import User
 from prakerja.audit.services import Actor, audit_record
 from prakerja.core.db import LockBusy, exclusive_lock
@@ -393,7 +393,9 @@ def wave_selection_run(
             issued_at = wave.decided_at or timezone.now()  # the same deadline for every chunk and re-run
             issued = Card.objects.filter(wave=wave).count()
             _report(wave, "issuing", cards=issued, selected=selected)
-            while count := _issue_chunk_retrying(wave, chunk_size=chunk_size, fund_id=fund.pk, issued_at=issued_at):
+            while count := cards_issue_chunk_retrying(
+                wave, chunk_size=chunk_size, fund_id=fund.pk, issued_at=issued_at
+            ):
                 issued += count
                 _report(wave, "issuing", cards=issued, selected=selected)
             _announce(wave, actor)
