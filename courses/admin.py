@@ -9,7 +9,6 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from applicants.admin_waves import ReadOnlyAdmin
 from courses.errors import CurationError
 from courses.models import Category, Course, CourseReview, IntegrationCall, Schedule, Trainer, TrainingInstitution
 from courses.models.institutions import InstitutionSigningKey
@@ -27,6 +26,7 @@ from courses.services.institutions import (
     signing_keys_revoke,
 )
 from prakerja.accounts.models import User
+from prakerja.core.admin_base import ReadOnlyAdmin
 
 
 class ReasonsForm(forms.Form):

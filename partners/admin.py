@@ -9,7 +9,6 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from applicants.admin_waves import ReadOnlyAdmin
 from partners.models import (
     Agreement,
     ApiRequestLog,
@@ -38,6 +37,7 @@ from partners.services.webhooks import (
 from prakerja.accounts.models import User
 from prakerja.audit.services import Actor
 from prakerja.core.admin_actions import action_form_or_page
+from prakerja.core.admin_base import ReadOnlyAdmin
 from prakerja.core.admin_exports import CsvExportMixin
 from prakerja.core.crypto import mask_identifier
 

@@ -16,7 +16,6 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from applicants.admin_waves import ReadOnlyAdmin
 from partners.models import (
     FRACTION_KPIS,
     Evaluation,
@@ -42,6 +41,7 @@ from partners.services.evaluation import (
 from partners.tasks import partners_evaluate
 from prakerja.accounts.models import User
 from prakerja.audit.services import Actor, audit_record
+from prakerja.core.admin_base import ReadOnlyAdmin
 from prakerja.core.formatting import csv_download, rupiah
 
 # --- Scorecards -------------------------------------------------------------------------------

@@ -21,10 +21,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 
-from courses.errors import CurationError
 from courses.models import Course, Schedule
 from partners.api.authentication import PartnerSignatureAuthentication, partner_of
-from partners.api.errors import api_error, field_errors
 from partners.api.filters import CatalogFilter, ListingFilter, PurchaseFilter
 from partners.api.idempotency import idempotent
 from partners.api.parsers import BoundedJSONParser
@@ -214,40 +212,37 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PartnerAP
         partner = partner_of(request)
         data = serializer.validated_data
         actor = Actor.partner(partner.slug)
-        try:
-            if "new_course" in data:
-                new = data["new_course"]
-                listing = listing_create_with_new_course(
-                    partner=partner,
-                    new=NewCourse(
-                        institution_id=new["institution"],
-                        title=new["title"],
-                        description=new["description"],
-                        learning_outcomes=new["learning_outcomes"],
-                        category_slug=new["category"],
-                        method=new["method"],
-                        total_hours=new["total_hours"],
-                        price=new["price"],
-                        outside_price=new["outside_price"],
-                        trainer_name=new["trainer_name"],
-                        trainer_profile=new["trainer_profile"],
-                        sessions=[(s["starts_at"], s["ends_at"]) for s in new["sessions"]],
-                    ),
-                    sku=data["sku"],
-                    price=data["price"],
-                    actor=actor,
-                )
-            else:
-                listing = listing_create(
-                    course=data["course"],
-                    partner=partner,
-                    sku=data["sku"],
-                    price=data["price"],
-                    url=data.get("url", ""),
-                    actor=actor,
-                )
-        except CurationError as error:
-            return _listing_refused(error)
+        if "new_course" in data:
+            new = data["new_course"]
+            listing = listing_create_with_new_course(
+                partner=partner,
+                new=NewCourse(
+                    institution_id=new["institution"],
+                    title=new["title"],
+                    description=new["description"],
+                    learning_outcomes=new["learning_outcomes"],
+                    category_slug=new["category"],
+                    method=new["method"],
+                    total_hours=new["total_hours"],
+                    price=new["price"],
+                    outside_price=new["outside_price"],
+                    trainer_name=new["trainer_name"],
+                    trainer_profile=new["trainer_profile"],
+                    sessions=[(s["starts_at"], s["ends_at"]) for s in new["sessions"]],
+                ),
+                sku=data["sku"],
+                price=data["price"],
+                actor=actor,
+            )
+        else:
+            listing = listing_create(
+                course=data["course"],
+                partner=partner,
+                sku=data["sku"],
+                price=data["price"],
+                url=data.get("url", ""),
+                actor=actor,
+            )
         return Response(ListingSerializer(listing).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, pk: str) -> Response:
@@ -255,27 +250,14 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PartnerAP
         serializer = ListingUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        try:
-            listing = listing_update(
-                listing=listing,
-                actor=Actor.partner(partner_of(request).slug),
-                price=data.get("price"),
-                is_active=data.get("is_active"),
-                sku=data.get("sku"),
-            )
-        except CurationError as error:
-            return _listing_refused(error)
+        listing = listing_update(
+            listing=listing,
+            actor=Actor.partner(partner_of(request).slug),
+            price=data.get("price"),
+            is_active=data.get("is_active"),
+            sku=data.get("sku"),
+        )
         return Response(ListingSerializer(listing).data)
-
-
-def _listing_refused(error: CurationError) -> Response:
-    # One error shape: `errors` is an object, the curation's reasons under non_field_errors.
-    return api_error(
-        detail=" ".join(error.problems),
-        code="listing_refused",
-        status_code=422,
-        errors=field_errors(error.problems),
-    )
 
 
 CREATE_EXAMPLE = OpenApiExample(

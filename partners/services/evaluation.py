@@ -43,6 +43,7 @@ from partners.models import (
 from partners.services.lifecycle import LifecycleError, partner_status_change
 from partners.services.webhooks import webhook_event_record
 from prakerja.audit.services import Actor, audit_record
+from prakerja.core.errors import DomainError
 from prakerja.core.routers import read_alias, replica_reads
 from prakerja.messaging.services import email_send_after_commit
 
@@ -50,10 +51,8 @@ LOCK_NAMESPACE = 7209  # pg_advisory_xact_lock(namespace, period as yyyymm)
 API_ERROR_STATUSES = (400, 401, 403)
 
 
-class EvaluationError(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class EvaluationError(DomainError):
+    """An evaluation, scorecard or decision step refused."""
 
 
 def period_parse(text: str) -> dt.date:

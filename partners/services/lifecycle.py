@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from partners.models import STANDARD_TERMS_VERSION, Agreement, Partner, PartnerStatus, StatusChange
 from partners.services.webhooks import webhook_event_record
 from prakerja.audit.services import Actor, audit_record
+from prakerja.core.errors import DomainError
 from prakerja.messaging.services import email_send_after_commit
 
 S = PartnerStatus
@@ -28,10 +29,8 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 
 
-class LifecycleError(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class LifecycleError(DomainError):
+    """A platform status change or onboarding decision refused by the lifecycle."""
 
 
 @transaction.atomic

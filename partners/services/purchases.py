@@ -31,6 +31,7 @@ from partners.services.purchase_guard import (
 )
 from partners.services.webhooks import webhook_event_record
 from prakerja.audit.services import Actor, audit_record
+from prakerja.core.errors import DomainError
 from prakerja.core.formatting import rupiah
 from prakerja.ledger.errors import InsufficientBalance
 from prakerja.ledger.models import AccountKind, LedgerAccount, Posting
@@ -42,17 +43,11 @@ OTP_ATTEMPTS = 3
 VOUCHER_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
 
-class PurchaseError(Exception):
+class PurchaseError(DomainError):
     """A refused purchase action. `code` is stable for API clients; `message` is for people."""
 
-    status = 409
-
     def __init__(self, code: str, message: str, *, status: int | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        if status is not None:
-            self.status = status
+        super().__init__(message, code=code, status=status)
 
 
 def _refused(refusal: CardGuardRefusal) -> PurchaseError:

@@ -20,7 +20,6 @@ import json
 import secrets
 import urllib.parse
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -35,7 +34,8 @@ from partners.models import DeliveryStatus, Partner, WebhookDelivery, WebhookEnd
 from partners.services.webhook_http import address_allowed, host_addresses, post_bounded
 from prakerja.audit.services import Actor, audit_record
 from prakerja.core.crypto import decrypt_value, encrypt_value
-from prakerja.core.queueing import delay_after_commit
+from prakerja.core.errors import DomainError
+from prakerja.core.queueing import enqueue_after_commit
 
 GIVE_UP_AFTER = dt.timedelta(hours=24)
 FIRST_RETRY = dt.timedelta(seconds=30)
@@ -62,14 +62,11 @@ EVENT_TYPES = (
 )
 
 
-class WebhookError(Exception):
+class WebhookError(DomainError):
     """A refused webhook action; `code` is stable for API clients (like PurchaseError)."""
 
     def __init__(self, code: str, message: str, *, status: int = 409) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
+        super().__init__(message, code=code, status=status)
 
 
 def webhook_signature(*, secret: str, timestamp: int, body: bytes, previous_secret: str | None = None) -> str:
@@ -178,8 +175,6 @@ def webhook_endpoint_set_active(*, endpoint: WebhookEndpoint, active: bool, acto
 
 def webhook_endpoint_ping(*, endpoint: WebhookEndpoint, actor: Actor) -> WebhookDelivery:
     """A `ping` event to this endpoint only, to test the receiver (disabled endpoints too)."""
-    from partners.tasks import webhook_deliver
-
     with transaction.atomic():
         event = WebhookEvent.objects.create(partner=endpoint.partner, type="ping", payload={"endpoint": endpoint.pk})
         now = timezone.now()
@@ -189,14 +184,12 @@ def webhook_endpoint_ping(*, endpoint: WebhookEndpoint, actor: Actor) -> Webhook
         audit_record(
             actor=actor, action="partner.webhook_pinged", target=endpoint.partner, payload={"endpoint": endpoint.pk}
         )
-        transaction.on_commit(partial(webhook_deliver.delay, delivery_id=delivery.pk))
+        enqueue_after_commit("webhooks.deliver", delivery_id=delivery.pk)
     return delivery
 
 
 def webhook_event_record(*, partner: Partner, type: str, payload: dict[str, Any]) -> WebhookEvent | None:
     """Write the event and a delivery per active endpoint; deliveries are queued after commit."""
-    from partners.tasks import webhook_deliver
-
     endpoints = list(WebhookEndpoint.objects.filter(partner=partner, is_active=True).values_list("pk", flat=True))
     if not endpoints:
         return None
@@ -211,7 +204,7 @@ def webhook_event_record(*, partner: Partner, type: str, payload: dict[str, Any]
     for delivery in deliveries:
         # robust: with the broker down the committed delivery waits for the sweeper instead
         # of failing the request that recorded it
-        delay_after_commit(webhook_deliver, delivery_id=delivery.pk)
+        enqueue_after_commit("webhooks.deliver", delivery_id=delivery.pk)
     return event
 
 
@@ -288,14 +281,12 @@ def webhook_body(event: WebhookEvent) -> bytes:
 def webhook_redeliver(*, delivery: WebhookDelivery, actor: Actor) -> None:
     """Send a delivery again, now (the platform through the API, or PMO staff), e.g. after the
     platform fixed its endpoint. Then retried as usual while the event is under 24 hours old."""
-    from partners.tasks import webhook_deliver
-
     with transaction.atomic():
         WebhookDelivery.objects.filter(pk=delivery.pk).update(
             status=DeliveryStatus.PENDING, next_attempt_at=timezone.now()
         )
         audit_record(actor=actor, action="webhook.redelivered", target=delivery)
-        transaction.on_commit(partial(webhook_deliver.delay, delivery_id=delivery.pk))
+        enqueue_after_commit("webhooks.deliver", delivery_id=delivery.pk)
 
 
 def webhooks_due() -> list[int]:

@@ -318,7 +318,7 @@ def test_continue_reinstates_a_suspended_platform_and_a_warning_is_written_to_it
         evaluation_decide(
             result=october.results.get(partner=b), decision="warning", reason="Penyelesaian rendah", actor=manager
         )
-    emails = [c for c in callbacks if getattr(getattr(c, "func", None), "__self__", None) == email_send]
+    emails = [c for c in callbacks if getattr(c, "name", None) == email_send.name]
     run_after_commit_tasks(emails)
 
     # then A is active again, and B, still active, is warned by email and by webhook
