@@ -1,8 +1,8 @@
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -25,7 +25,7 @@ from partners.models import (
 )
 from partners.services.api_keys import api_key_issue, api_key_revoke
 from partners.services.integration_check import integration_check_steps, partner_activate_after_check
-from partners.services.lifecycle import LifecycleError, partner_status_change
+from partners.services.lifecycle import partner_status_change
 from partners.services.onboarding import application_decide
 from partners.services.webhooks import (
     WebhookError,
@@ -34,10 +34,9 @@ from partners.services.webhooks import (
     webhook_redeliver,
     webhook_url_check,
 )
-from prakerja.accounts.models import User
 from prakerja.audit.services import Actor
 from prakerja.core.admin_actions import action_form_or_page
-from prakerja.core.admin_base import ReadOnlyAdmin
+from prakerja.core.admin_base import ReadOnlyAdmin, domain_errors_reported, secret_shown_once
 from prakerja.core.admin_exports import CsvExportMixin
 from prakerja.core.crypto import mask_identifier
 
@@ -106,11 +105,9 @@ class PartnerAdmin(admin.ModelAdmin[Partner]):
     @admin.action(description=_("Integration check passed: make active"), permissions=["change"])
     def activate_after_check(self, request: HttpRequest, queryset: QuerySet[Partner]) -> None:
         for partner in queryset:
-            try:
-                partner_activate_after_check(partner=partner, actor=Actor.for_user(cast(User, request.user)))
-            except LifecycleError as error:
-                self.message_user(request, f"{partner}: {error.message}", messages.ERROR)
-            else:
+            with domain_errors_reported(self, request, about=partner) as outcome:
+                partner_activate_after_check(partner=partner, actor=Actor.for_request(request))
+            if outcome.ok:
                 self.message_user(request, _("%(partner)s is active.") % {"partner": partner})
 
     @admin.action(description=_("Change status (with a reason)"), permissions=["change"])
@@ -119,16 +116,14 @@ class PartnerAdmin(admin.ModelAdmin[Partner]):
         if isinstance(form, HttpResponse):
             return form
         for partner in queryset:
-            try:
+            with domain_errors_reported(self, request, about=partner) as outcome:
                 partner_status_change(
                     partner=partner,
                     to=form.cleaned_data["to"],
                     reason=form.cleaned_data["reason"],
-                    actor=Actor.for_user(cast(User, request.user)),
+                    actor=Actor.for_request(request),
                 )
-            except LifecycleError as error:
-                self.message_user(request, f"{partner}: {error.message}", messages.ERROR)
-            else:
+            if outcome.ok:
                 self.message_user(request, _("%(partner)s: status changed.") % {"partner": partner})
         return None
 
@@ -183,24 +178,15 @@ class PartnerAPIKeyAdmin(admin.ModelAdmin[PartnerAPIKey]):
         issued = api_key_issue(
             partner=form.cleaned_data["partner"],
             name=form.cleaned_data["name"],
-            actor=Actor.for_user(cast(User, request.user)),
+            actor=Actor.for_request(request),
         )
         obj.pk = issued.api_key.pk
-        self.message_user(
-            request,
-            format_html(
-                "API key: <code>{}</code><br>Signing secret: <code>{}</code><br>{}",
-                issued.key,
-                issued.signing_secret,
-                _("Copy both now: they are not shown again."),
-            ),
-            messages.WARNING,
-        )
+        secret_shown_once(self, request, secrets=[("API key", issued.key), ("Signing secret", issued.signing_secret)])
 
     @admin.action(description=_("Revoke the selected keys"), permissions=["change"])
     def revoke(self, request: HttpRequest, queryset: QuerySet[PartnerAPIKey]) -> None:
         for api_key in queryset.select_related("partner"):
-            api_key_revoke(api_key=api_key, actor=Actor.for_user(cast(User, request.user)))
+            api_key_revoke(api_key=api_key, actor=Actor.for_request(request))
         self.message_user(request, _("%(count)d key(s) revoked.") % {"count": queryset.count()})
 
 
@@ -291,28 +277,20 @@ class WebhookEndpointAdmin(admin.ModelAdmin[WebhookEndpoint]):
         if change:
             # Only is_active may change here: through the service, so it is audited.
             if "is_active" in form.changed_data:
-                try:
+                with domain_errors_reported(self, request):
                     webhook_endpoint_set_active(
                         endpoint=WebhookEndpoint.objects.get(pk=obj.pk),
                         active=obj.is_active,
-                        actor=Actor.for_user(cast(User, request.user)),
+                        actor=Actor.for_request(request),
                     )
-                except WebhookError as error:
-                    self.message_user(request, error.message, messages.ERROR)
             return
         created = webhook_endpoint_create(
             partner=form.cleaned_data["partner"],
             url=form.cleaned_data["url"],
-            actor=Actor.for_user(cast(User, request.user)),
+            actor=Actor.for_request(request),
         )
         obj.pk = created.endpoint.pk
-        self.message_user(
-            request,
-            format_html(
-                "Signing secret: <code>{}</code><br>{}", created.secret, _("Copy it now: it is not shown again.")
-            ),
-            messages.WARNING,
-        )
+        secret_shown_once(self, request, secrets=[("Signing secret", created.secret)])
 
 
 @admin.register(WebhookDelivery)
@@ -332,7 +310,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin[WebhookDelivery]):
     @admin.action(description=_("Deliver again"), permissions=["change"])
     def redeliver(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:
         for delivery in queryset:
-            webhook_redeliver(delivery=delivery, actor=Actor.for_user(cast(User, request.user)))
+            webhook_redeliver(delivery=delivery, actor=Actor.for_request(request))
         self.message_user(request, _("%(count)d delivery(ies) queued again.") % {"count": queryset.count()})
 
 
@@ -392,27 +370,19 @@ class PlatformApplicationAdmin(admin.ModelAdmin[PlatformApplication]):
         if isinstance(form, HttpResponse):
             return form
         for application in queryset:
-            try:
+            with domain_errors_reported(self, request, about=application) as outcome:
                 decided, issued = application_decide(
                     application_id=application.pk,
                     approve=approve,
                     reason=form.cleaned_data["reason"],
-                    user=cast(User, request.user),
+                    actor=Actor.for_request(request),
                 )
-            except LifecycleError as error:
-                self.message_user(request, f"{application}: {error.message}", messages.ERROR)
-                continue
-            if issued is not None:
-                self.message_user(
+            if outcome.ok and issued is not None:
+                secret_shown_once(
+                    self,
                     request,
-                    format_html(
-                        "{}: API key <code>{}</code> · signing secret <code>{}</code><br>{}",
-                        decided.platform_name,
-                        issued.key,
-                        issued.signing_secret,
-                        _("Copy both now: they are not shown again."),
-                    ),
-                    messages.WARNING,
+                    about=decided.platform_name,
+                    secrets=[("API key", issued.key), ("signing secret", issued.signing_secret)],
                 )
         return None
 

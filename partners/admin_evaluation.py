@@ -5,9 +5,8 @@ from typing import Any, cast
 from urllib.parse import urlencode
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
@@ -28,20 +27,17 @@ from partners.models import (
     ScorecardRule,
 )
 from partners.services.evaluation import (
-    EvaluationError,
     evaluation_decide,
     evaluation_publish,
+    evaluation_request,
     evaluation_run,
     period_bounds,
-    period_parse,
     scorecard_activate,
     scorecard_new_version,
     scorecard_next_version,
 )
-from partners.tasks import partners_evaluate
-from prakerja.accounts.models import User
 from prakerja.audit.services import Actor, audit_record
-from prakerja.core.admin_base import ReadOnlyAdmin
+from prakerja.core.admin_base import ReadOnlyAdmin, domain_errors_reported
 from prakerja.core.formatting import csv_download, rupiah
 
 # --- Scorecards -------------------------------------------------------------------------------
@@ -99,18 +95,16 @@ class ScorecardAdmin(admin.ModelAdmin[Scorecard]):
     @admin.action(description=_("Put in use (freezes it)"), permissions=["change"])
     def activate(self, request: HttpRequest, queryset: QuerySet[Scorecard]) -> None:
         for scorecard in queryset.order_by("version"):
-            try:
-                scorecard_activate(scorecard=scorecard, actor=Actor.for_user(cast(User, request.user)))
-            except EvaluationError as error:
-                self.message_user(request, f"{scorecard}: {error.message}", messages.ERROR)
-            else:
+            with domain_errors_reported(self, request, about=scorecard) as outcome:
+                scorecard_activate(scorecard=scorecard, actor=Actor.for_request(request))
+            if outcome.ok:
                 self.message_user(request, _("%(card)s is in use.") % {"card": scorecard})
 
     @admin.action(description=_("New draft version from this"), permissions=["add"])
     def new_version(self, request: HttpRequest, queryset: QuerySet[Scorecard]) -> HttpResponse | None:
         copy = None
         for scorecard in queryset:
-            copy = scorecard_new_version(scorecard=scorecard, actor=Actor.for_user(cast(User, request.user)))
+            copy = scorecard_new_version(scorecard=scorecard, actor=Actor.for_request(request))
         if copy is None:
             return None
         return HttpResponseRedirect(reverse("admin:partners_scorecard_change", args=[copy.pk]))
@@ -208,20 +202,11 @@ class EvaluationAdmin(ReadOnlyAdmin):
         self._require(request, "partners.change_evaluation")
         form = PeriodForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            try:
-                period = period_parse(form.cleaned_data["period"])
-            except EvaluationError as error:
-                form.add_error("period", error.message)
-            else:
-                label = period.strftime("%Y-%m")
-                audit_record(
-                    actor=Actor.for_user(cast(User, request.user)),
-                    action="evaluation.requested",
-                    target=None,
-                    payload={"period": label},
-                    request=request,
+            with domain_errors_reported(self, request, form=form) as outcome:
+                label = evaluation_request(
+                    period=form.cleaned_data["period"], actor=Actor.for_request(request), request=request
                 )
-                transaction.on_commit(lambda: partners_evaluate.delay(period=label))
+            if outcome.ok:
                 self.message_user(
                     request,
                     _("The evaluation of %(period)s is being computed; reload in a moment.") % {"period": label},
@@ -239,11 +224,9 @@ class EvaluationAdmin(ReadOnlyAdmin):
         self._require(request, "partners.change_evaluation")
         evaluation = get_object_or_404(Evaluation, pk=pk)
         if request.method == "POST":
-            try:
-                evaluation_run(period=evaluation.period, actor=Actor.for_user(cast(User, request.user)))
-            except EvaluationError as error:
-                self.message_user(request, error.message, messages.ERROR)
-            else:
+            with domain_errors_reported(self, request) as outcome:
+                evaluation_run(period=evaluation.period, actor=Actor.for_request(request))
+            if outcome.ok:
                 self.message_user(request, _("Draft recomputed."))
         return HttpResponseRedirect(reverse("admin:partners_evaluation_change", args=[pk]))
 
@@ -251,11 +234,9 @@ class EvaluationAdmin(ReadOnlyAdmin):
         self._require(request, "partners.publish_evaluation")
         evaluation = get_object_or_404(Evaluation, pk=pk)
         if request.method == "POST":
-            try:
-                evaluation_publish(evaluation=evaluation, actor=Actor.for_user(cast(User, request.user)))
-            except EvaluationError as error:
-                self.message_user(request, error.message, messages.ERROR)
-            else:
+            with domain_errors_reported(self, request) as outcome:
+                evaluation_publish(evaluation=evaluation, actor=Actor.for_request(request))
+            if outcome.ok:
                 self.message_user(request, _("Published: these results are now final."))
         return HttpResponseRedirect(reverse("admin:partners_evaluation_change", args=[pk]))
 
@@ -264,7 +245,7 @@ class EvaluationAdmin(ReadOnlyAdmin):
         evaluation = get_object_or_404(Evaluation, pk=pk)
         results = evaluation.results.select_related("partner", "decision").order_by("rank")
         audit_record(
-            actor=Actor.for_user(cast(User, request.user)),
+            actor=Actor.for_request(request),
             action="evaluation.exported",
             target=evaluation,
             payload={"period": str(evaluation)},
@@ -332,16 +313,14 @@ class EvaluationAdmin(ReadOnlyAdmin):
         result = get_object_or_404(EvaluationResult.objects.select_related("evaluation", "partner"), pk=pk)
         form = DecisionForm(request.POST or None, initial={"decision": result.recommendation})
         if request.method == "POST" and form.is_valid():
-            try:
+            with domain_errors_reported(self, request, form=form) as outcome:
                 evaluation_decide(
                     result=result,
                     decision=form.cleaned_data["decision"],
                     reason=form.cleaned_data["reason"],
-                    actor=Actor.for_user(cast(User, request.user)),
+                    actor=Actor.for_request(request),
                 )
-            except EvaluationError as error:
-                form.add_error(None, error.message)
-            else:
+            if outcome.ok:
                 self.message_user(request, _("%(partner)s: decision recorded.") % {"partner": result.partner})
                 return HttpResponseRedirect(reverse("admin:partners_evaluation_change", args=[result.evaluation_id]))
         context = {

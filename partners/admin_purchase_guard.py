@@ -1,7 +1,7 @@
 """Cards whose purchase codes were typed wrong, across purchases and platforms: the PMO sees the
 counts and the locks (read-only) and may lift a lock early with a reason, audited."""
 
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from partners.models import CardCodeGuard
 from partners.services.purchase_guard import card_confirmations_unlock
-from prakerja.accounts.models import User
+from prakerja.core.actor import Actor
 from prakerja.core.admin_actions import action_form_or_page
 from prakerja.core.crypto import mask_identifier
 
@@ -78,7 +78,7 @@ class CardCodeGuardAdmin(admin.ModelAdmin[CardCodeGuard]):
             return form
         for guard in queryset:
             card_confirmations_unlock(
-                guard_id=guard.pk, user=cast(User, request.user), reason=form.cleaned_data["reason"]
+                guard_id=guard.pk, actor=Actor.for_request(request), reason=form.cleaned_data["reason"]
             )
         self.message_user(request, _("%(count)d card(s) unlocked.") % {"count": queryset.count()}, messages.SUCCESS)
         return None

@@ -18,14 +18,9 @@ class PartnersConfig(AppConfig):
 
         register_sections()
 
-        from courses.models import Course
-        from courses.signals import course_decided
+        from courses.hooks import COURSE_DECIDED, REDEEM_CODE_USED
         from partners.services.listings import listings_on_course_decided
-
-        course_decided.connect(listings_on_course_decided, sender=Course, dispatch_uid="partners-listings")
-
-        from courses.models import RedeemCode
-        from courses.signals import redeem_code_used
         from partners.services.purchases import purchases_on_redeem_code_used
 
-        redeem_code_used.connect(purchases_on_redeem_code_used, sender=RedeemCode, dispatch_uid="partners-purchases")
+        COURSE_DECIDED.register("partners.listings", listings_on_course_decided)
+        REDEEM_CODE_USED.register("partners.purchases", purchases_on_redeem_code_used)

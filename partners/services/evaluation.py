@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import connection, connections, transaction
 from django.db.models import Max
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -44,6 +45,7 @@ from partners.services.lifecycle import LifecycleError, partner_status_change
 from partners.services.webhooks import webhook_event_record
 from prakerja.audit.services import Actor, audit_record
 from prakerja.core.errors import DomainError
+from prakerja.core.queueing import enqueue_after_commit
 from prakerja.core.routers import read_alias, replica_reads
 from prakerja.messaging.services import email_send_after_commit
 
@@ -61,7 +63,20 @@ def period_parse(text: str) -> dt.date:
         year, month = (int(part) for part in text.strip().split("-"))
         return dt.date(year, month, 1)
     except ValueError as exc:
-        raise EvaluationError(_("A period is written YYYY-MM, for example 2026-10.")) from exc
+        raise EvaluationError(_("A period is written YYYY-MM, for example 2026-10."), field="period") from exc
+
+
+def evaluation_request(*, period: str, actor: Actor, request: HttpRequest | None = None) -> str:
+    """A partner manager asks for a period's (re)computation: audited, and queued on the batch
+    workers after commit (`batch.partners_evaluate`). Returns the period as YYYY-MM;
+    EvaluationError (field "period") when the text is not a period."""
+    label = period_parse(period).strftime("%Y-%m")
+    with transaction.atomic():
+        audit_record(
+            actor=actor, action="evaluation.requested", target=None, payload={"period": label}, request=request
+        )
+        enqueue_after_commit("batch.partners_evaluate", period=label)
+    return label
 
 
 def period_bounds(period: dt.date) -> tuple[dt.datetime, dt.datetime]:

@@ -4,12 +4,12 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from courses.errors import CurationError
+from courses.hooks import CourseDecided
 from courses.models import Category, Course, CourseStatus, Schedule, Trainer
 from courses.services.curation import course_submit
 from partners.models import Listing, Partner
@@ -133,8 +133,9 @@ def listing_create_with_new_course(*, partner: Partner, new: NewCourse, sku: str
     return listing
 
 
-def listings_on_course_decided(*, course: Course, status: str, reasons: str, **_: Any) -> None:
+def listings_on_course_decided(event: CourseDecided) -> None:
     """Curators decided a course a platform submitted: activate its listing or tell it why not."""
+    course, status, reasons = event.course, event.status, event.reasons
     from partners.services.webhooks import webhook_event_record
 
     for listing in (

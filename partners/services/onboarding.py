@@ -17,7 +17,6 @@ from applicants.models import Province
 from partners.models import STANDARD_TERMS_VERSION, ApplicationStatus, Partner, PartnerStatus, PlatformApplication
 from partners.services.api_keys import IssuedKey, api_key_issue
 from partners.services.lifecycle import LifecycleError, agreement_record, partner_status_change
-from prakerja.accounts.models import User
 from prakerja.audit.services import Actor, audit_record
 from prakerja.messaging.services import email_send_after_commit
 
@@ -93,7 +92,7 @@ def _unique_slug(name: str) -> str:
 
 @transaction.atomic
 def application_decide(
-    *, application_id: int, approve: bool, reason: str, user: User
+    *, application_id: int, approve: bool, reason: str, actor: Actor
 ) -> tuple[PlatformApplication, IssuedKey | None]:
     """Approve (the criteria must be met) or reject, with a reason. Approval: the platform is
     created, the standard agreement recorded, the platform taken to onboarding, and API
@@ -103,8 +102,7 @@ def application_decide(
     application = PlatformApplication.objects.select_for_update().get(pk=application_id)
     if application.status != ApplicationStatus.SUBMITTED:
         raise LifecycleError(_("This application was already decided."))
-    actor = Actor.for_user(user)
-    application.decided_at, application.decided_by = timezone.now(), user
+    application.decided_at, application.decided_by = timezone.now(), actor.person
     application.decision_reason = reason.strip()
     issued = None
     if approve:

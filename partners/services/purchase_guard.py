@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 
 from applicants.models import Card
 from partners.models import CardCodeGuard, Partner, Purchase, PurchaseStatus
-from prakerja.accounts.models import User
 from prakerja.audit.services import Actor, audit_record
 
 # Wrong codes older than this (without a lock) are forgotten.
@@ -113,7 +112,7 @@ def card_code_success_record(*, card_id: int) -> None:
     CardCodeGuard.objects.filter(card_id=card_id, failures__gt=0).update(failures=0)
 
 
-def card_confirmations_unlock(*, guard_id: int, user: User, reason: str) -> CardCodeGuard:
+def card_confirmations_unlock(*, guard_id: int, actor: Actor, reason: str) -> CardCodeGuard:
     """A PMO officer lifts a lock early (after speaking to the participant), audited."""
     if not reason.strip():
         raise ValueError(_("Write the reason for lifting the lock."))
@@ -124,7 +123,7 @@ def card_confirmations_unlock(*, guard_id: int, user: User, reason: str) -> Card
         guard.failures = 0
         guard.save(update_fields=["locked_until", "failures"])
         audit_record(
-            actor=Actor.for_user(user),
+            actor=actor,
             action="card.confirmations_unlocked",
             target=guard,
             payload={"was_locked_until": was.isoformat() if was else None, "reason": reason.strip()[:500]},

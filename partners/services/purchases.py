@@ -360,7 +360,7 @@ def purchase_display_status(purchase: Purchase) -> str:
     return purchase.status
 
 
-def purchases_on_redeem_code_used(*, redeem_code: RedeemCode, **_: object) -> None:
+def purchases_on_redeem_code_used(redeem_code: RedeemCode) -> None:
     """The institution committed a purchase's redeem code: tell the platform (webhook)."""
     purchase = Purchase.objects.select_related("partner").filter(redeem_code=redeem_code).first()
     if purchase is not None:

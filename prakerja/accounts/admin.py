@@ -1,4 +1,4 @@
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -55,7 +55,7 @@ class UserAdmin(DjangoUserAdmin):
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         audit_record(
-            actor=Actor.for_user(cast(User, request.user)),
+            actor=Actor.for_request(request),
             action="user.changed" if change else "user.added",
             target=obj,
             payload={"fields": sorted(form.changed_data)},

@@ -116,7 +116,7 @@ class CsvExportMixin:
         for other ways into the same export (an admin action on a selection, a parent object's
         page), which name their own audit action."""
         audit_record(
-            actor=Actor.for_user(request.user),  # type: ignore[arg-type]
+            actor=Actor.for_request(request),
             action=action,
             target=target,
             payload={"filters": request.GET.urlencode(), "columns": self.export_header()},

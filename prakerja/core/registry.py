@@ -8,11 +8,11 @@ The lower layer declares a typed `Registry[T]`; the higher one registers into it
 reads `items()` (or `one()` where a single provider is expected) when it needs them.
 
     # lower layer (courses/hooks.py)
-    course_decided: Registry[Callable[[CourseDecided], None]] = Registry("courses.course_decided")
-    for receiver in course_decided.items(): receiver(event)
+    COURSE_DECIDED: Registry[Callable[[CourseDecided], None]] = Registry("courses.course_decided")
+    for receiver in COURSE_DECIDED.items(): receiver(event)
 
     # higher layer (partners/apps.py, ready())
-    course_decided.register("partners.listings", listings_on_course_decided)
+    COURSE_DECIDED.register("partners.listings", listings_on_course_decided)
 
 This replaces Django signals between our own apps: a registry's items are typed (mypy checks
 what is registered), listed in one place, and called in registration order."""

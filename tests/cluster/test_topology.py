@@ -209,7 +209,7 @@ def test_a_purchase_flows_through_haproxy_both_web_instances_and_pgbouncer(recei
 def test_the_institution_protocols_underscore_headers_pass_haproxy():
     # given an institution's signing key and a redeem code
     institution = InstitutionFactory.create()
-    key = signing_key_issue(institution=institution, actor=StaffUserFactory.create(), overlap=None)
+    key = signing_key_issue(institution=institution, actor=Actor.for_user(StaffUserFactory.create()), overlap=None)
     code = redeem_code_issue(course=CourseFactory.create(institution=institution))
     path = "/api/v1/integration/payment/redeem-code/status"
     body = json.dumps({"redeem_code": code.code}, separators=(",", ":"))

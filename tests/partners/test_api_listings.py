@@ -97,9 +97,9 @@ def test_a_platform_submits_a_new_course_whose_listing_opens_on_approval(api, dj
     assert course.status == "submitted"
     # When a curator approves it
     curator = StaffUserFactory.create()
-    course_review_start(course=course, curator=curator)
+    course_review_start(course=course, actor=Actor.for_user(curator))
     with django_capture_on_commit_callbacks():
-        course_approve(course=course, curator=curator)
+        course_approve(course=course, actor=Actor.for_user(curator))
     # Then the listing is on sale and the platform is told
     listing = Listing.objects.get(pk=created.json()["id"])
     assert (listing.is_active, listing.awaiting_approval) == (True, False)

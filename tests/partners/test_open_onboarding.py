@@ -9,6 +9,7 @@ from applicants.models import Province
 from partners.models import ApplicationStatus, PartnerAPIKey, PartnerStatus, PlatformApplication, StatusChange
 from partners.services.lifecycle import LifecycleError
 from partners.services.onboarding import application_decide, coverage_needed
+from prakerja.core.actor import Actor
 from tests.factories import StaffUserFactory
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +53,7 @@ def test_an_application_meeting_the_criteria_is_approved_into_onboarding_with_cr
     # when a partner manager approves it with a reason
     manager = StaffUserFactory.create(group="partner_manager")
     decided, issued = application_decide(
-        application_id=application.pk, approve=True, reason="Memenuhi kriteria", user=manager
+        application_id=application.pk, approve=True, reason="Memenuhi kriteria", actor=Actor.for_user(manager)
     )
 
     # then the platform exists in onboarding, with the standard agreement, its history and a key
@@ -79,9 +80,12 @@ def test_an_application_below_the_coverage_criterion_cannot_be_approved_only_rej
     manager = StaffUserFactory.create(group="partner_manager")
 
     with pytest.raises(LifecycleError):
-        application_decide(application_id=application.pk, approve=True, reason="Coba", user=manager)
+        application_decide(application_id=application.pk, approve=True, reason="Coba", actor=Actor.for_user(manager))
     decided, issued = application_decide(
-        application_id=application.pk, approve=False, reason="Cakupan kurang dari dua pertiga provinsi", user=manager
+        application_id=application.pk,
+        approve=False,
+        reason="Cakupan kurang dari dua pertiga provinsi",
+        actor=Actor.for_user(manager),
     )
 
     assert decided.status == ApplicationStatus.REJECTED

@@ -6,6 +6,7 @@ import pytest
 from django.contrib.admin.sites import AdminSite
 from django.contrib.messages import get_messages
 from django.contrib.messages.storage.fallback import FallbackStorage
+from django.contrib.sessions.backends.base import SessionBase
 from django.db import transaction
 from django.test import RequestFactory
 
@@ -27,8 +28,8 @@ class WaveClosed(DomainError):
 def admin_request(user):
     request = RequestFactory().post("/admin/")
     request.user = user
-    request.session = {}
-    request._messages = FallbackStorage(request)
+    request.session = SessionBase()
+    request._messages = FallbackStorage(request)  # type: ignore[attr-defined]
     return request
 
 
