@@ -9,7 +9,7 @@ class PartnersConfig(AppConfig):
     def ready(self) -> None:
         from applicants.dashboard import register_panel
         from applicants.services.complaints import register_complaint_subjects
-        from partners.participant import complaint_subjects_for, purchases_panel
+        from partners.purchases.participant import complaint_subjects_for, purchases_panel
 
         register_panel(purchases_panel)
         register_complaint_subjects(complaint_subjects_for)
@@ -19,8 +19,8 @@ class PartnersConfig(AppConfig):
         register_sections()
 
         from courses.hooks import COURSE_DECIDED, REDEEM_CODE_USED
-        from partners.services.listings import listings_on_course_decided
-        from partners.services.purchases import purchases_on_redeem_code_used
+        from partners.platforms.services.listings import listings_on_course_decided
+        from partners.purchases.services.purchases import purchases_on_redeem_code_used
 
         COURSE_DECIDED.register("partners.listings", listings_on_course_decided)
         REDEEM_CODE_USED.register("partners.purchases", purchases_on_redeem_code_used)

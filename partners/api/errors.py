@@ -2,7 +2,7 @@
 
 `ERROR_CODES` is the catalogue of every code the partner API can answer, with its HTTP status:
 the OpenAPI schema's error enum and the table in docs/partner-api.md are checked against it
-(tests/partners/test_api_contract.py), so a new code cannot ship undocumented.
+(tests/partners/api/test_api_contract.py), so a new code cannot ship undocumented.
 
 `detail` is for people, in Indonesian unless the request says `Accept-Language: en`."""
 

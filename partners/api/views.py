@@ -37,22 +37,27 @@ from partners.api.serializers import (
     PurchaseSerializer,
     ScheduleSerializer,
 )
+from partners.api.services.api_log import api_request_log
 from partners.models import IntegrationCheck, Listing, Purchase
-from partners.services.api_log import api_request_log
-from partners.services.integration_check import (
+from partners.onboarding.services.integration_check import (
     integration_check_complete,
     integration_check_confirm,
     integration_check_start,
 )
-from partners.services.listings import NewCourse, listing_create, listing_create_with_new_course, listing_update
-from partners.services.purchases import (
+from partners.platforms.services.listings import (
+    NewCourse,
+    listing_create,
+    listing_create_with_new_course,
+    listing_update,
+)
+from partners.purchases.services.purchases import (
     PurchaseError,
     purchase_cancel,
     purchase_complete,
     purchase_confirm,
     purchase_create,
 )
-from prakerja.audit.services import Actor
+from prakerja.core.actor import Actor
 
 
 class PartnerRateThrottle(SimpleRateThrottle):

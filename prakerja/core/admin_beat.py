@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 from django_celery_beat.admin import PeriodicTaskAdmin, PeriodicTaskForm
 from django_celery_beat.models import PeriodicTask
 
-from prakerja.audit.services import Actor, audit_record
+from prakerja.audit.services import audit_record
+from prakerja.core.actor import Actor
 from prakerja.core.beat import SCHEDULED_TASKS, TIME_FIELDS, periodic_task_allowed
 
 

@@ -23,7 +23,8 @@ from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from prakerja.audit.services import Actor, audit_record
+from prakerja.audit.services import audit_record
+from prakerja.core.actor import Actor
 from prakerja.core.db import stream
 from prakerja.core.formatting import csv_download
 from prakerja.core.routers import replica_alias

@@ -9,8 +9,8 @@ from courses.errors import CurationError
 from courses.models import CourseStatus, TrainingInstitution
 from courses.services.institutions import institution_create, signing_key_issue, signing_keys_valid
 from partners.models import PartnerStatus
-from partners.services.listings import listing_create, listing_update
-from prakerja.audit.services import Actor
+from partners.platforms.services.listings import listing_create, listing_update
+from prakerja.core.actor import Actor
 from tests.factories import CourseFactory, PartnerFactory, StaffUserFactory
 
 pytestmark = pytest.mark.django_db

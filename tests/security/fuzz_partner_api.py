@@ -1,6 +1,6 @@
 """Schemathesis with random examples (`make fuzz`, called by `make bench`): every operation
 of the partner API's schema, positive and negative cases, signed like a platform signs, through
-the real gunicorn server. Unlike tests/partners/test_api_schema.py (derandomized, 20 fixed
+the real gunicorn server. Unlike tests/partners/api/test_api_schema.py (derandomized, 20 fixed
 examples per operation, in the suite), each run draws new examples: FUZZ_EXAMPLES per
 operation (default 100); a failure prints the seed to replay it with --hypothesis-seed.
 What the runs found is recorded in docs/security.md."""

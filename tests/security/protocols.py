@@ -1,5 +1,5 @@
 """Signed callers of the integration protocol, as a training institution's client sends them
-(the partner API's is tests/partners/api.py, the provider callback's is a single header pair)."""
+(the partner API's is tests/partners/api/__init__.py, the provider callback's is a single header pair)."""
 
 import json
 import time
