@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
-from tests.partners.test_api_schema import Signer, live_api, signer  # noqa: F401 (fixtures)
+from tests.partners.api.test_api_schema import Signer, live_api, signer  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
