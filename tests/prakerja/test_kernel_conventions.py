@@ -2,6 +2,9 @@
 domain errors and one admin helper that reports them, tasks queued by name after commit, one
 typed registry."""
 
+import re
+from pathlib import Path
+
 import pytest
 from django.contrib.admin.sites import AdminSite
 from django.contrib.messages import get_messages
@@ -108,3 +111,19 @@ def test_a_registry_keeps_one_item_per_key_in_order():
     # then each key holds its latest item, in the order first registered
     assert panels.items() == ["first again", "second"]
     assert (panels.get("a"), panels.get("z"), len(panels)) == ("second", None, 2)
+
+
+def test_every_task_queued_by_name_is_a_registered_task():
+    # given every name the code queues a task by
+    root = Path(__file__).resolve().parents[2]
+    queued = {
+        match
+        for package in ("prakerja", "partners", "courses", "applicants")
+        for path in (root / package).rglob("*.py")
+        for match in re.findall(r"enqueue(?:_after_commit)?\(\s*\"([\w.]+)\"", path.read_text())
+    }
+
+    # then each is the name of a task the worker registers
+    assert queued
+    for name in queued:
+        assert task_by_name(name).name == name
