@@ -11,7 +11,6 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from applicants.admin_base import ReadOnlyAdmin
 from applicants.disbursement.models import DisbursementRun, Payout, PayoutStatus, Reconciliation, payout_reference
 from applicants.disbursement.selectors import payouts_state_totals
 from applicants.disbursement.services.reconciliation import reconciliation_make
@@ -24,6 +23,7 @@ from applicants.disbursement.services.sweeping import payout_retry
 from applicants.errors import ApplicantError
 from prakerja.accounts.models import User
 from prakerja.core.admin_actions import action_form_or_page
+from prakerja.core.admin_base import ReadOnlyAdmin
 from prakerja.core.admin_exports import CsvExportMixin
 from prakerja.core.formatting import rupiah
 from prakerja.payments.providers import mask_account_number

@@ -10,7 +10,6 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
-from applicants.admin_base import ReadOnlyAdmin
 from applicants.errors import ApplicantError
 from applicants.incentives.models import (
     Instalment,
@@ -31,6 +30,7 @@ from applicants.incentives.services.payout_policy import (
 )
 from prakerja.accounts.models import User
 from prakerja.core.admin_actions import action_form_or_page
+from prakerja.core.admin_base import ReadOnlyAdmin
 
 
 @admin.register(PayoutAccount)

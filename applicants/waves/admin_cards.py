@@ -11,7 +11,6 @@ from django.http import (
 )
 from django.utils.translation import gettext_lazy as _
 
-from applicants.admin_base import ReadOnlyAdmin
 from applicants.models import (
     Blacklisting,
     Card,
@@ -19,6 +18,7 @@ from applicants.models import (
 )
 from applicants.registration.admin_nik import NikLookupMixin
 from applicants.registration.nik import normalise_nik
+from prakerja.core.admin_base import ReadOnlyAdmin
 from prakerja.core.admin_exports import CsvExportMixin
 from prakerja.core.crypto import mask_identifier
 
