@@ -7,9 +7,10 @@ class ApplicantsConfig(AppConfig):
     verbose_name = _("Applicants and participants")
 
     def ready(self) -> None:
+        from applicants.clawbacks.views import clawback_panel
         from applicants.dashboard import register_panel
-        from applicants.incentive_views import clawback_panel, incentives_panel
-        from applicants.payout_callback import payout_callback_receive
+        from applicants.disbursement.views import payout_callback_receive
+        from applicants.incentives.views import incentives_panel
         from prakerja.payments.callbacks import register_callback_receiver
 
         # The sandbox provider hands its callbacks to the same function the endpoint uses.

@@ -4,13 +4,12 @@ per province and per wave, waves and quota use, disbursement runs and failure re
 Computed by the dashboard refresh job with a few set-based statements (one pass over the
 applicants for the whole funnel); the page only reads the stored figures."""
 
-import datetime as dt
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from applicants.models import PayoutStatus, Province, RunStatus, WaveStatus
+from applicants.disbursement.programme_figures import disbursement_compute, disbursement_present
+from applicants.models import Province, WaveStatus
 from prakerja.core.dashboard import Section, choice_label, query_rows, register_section
 
 FUNNEL_STAGES: list[tuple[str, Any]] = [
@@ -25,7 +24,10 @@ FUNNEL_STAGES: list[tuple[str, Any]] = [
     ("reviewed", _("Reviewed")),
     ("paid", _("Incentive paid")),
 ]
+
+
 WAVE_STAGES = FUNNEL_STAGES[4:]
+
 
 # Each applicant's furthest stage (1-10, FUNNEL_STAGES order); a stage counts everybody who
 # reached it or any later one, so the funnel never widens even where an earlier time is missing.
@@ -55,6 +57,7 @@ FROM (
 GROUP BY province_id
 """
 
+
 WAVES_SQL = """
 SELECT w.number, w.status, w.national_quota,
        count(m.id), count(c.id), count(c.first_purchase_at), count(e.completed_at), count(e.reviewed_at),
@@ -67,28 +70,6 @@ LEFT JOIN (SELECT DISTINCT card_id FROM applicants_instalment WHERE status = 'pa
 GROUP BY w.id
 ORDER BY w.number DESC
 """
-
-RUNS_SQL = """
-SELECT r.id, r.day, r.status, r.payout_count, r.total_amount,
-       count(p.id) FILTER (WHERE p.status = 'succeeded'),
-       count(p.id) FILTER (WHERE p.status = 'failed'),
-       count(p.id) FILTER (WHERE p.status IN ('created', 'pending', 'unknown')),
-       coalesce(sum(p.amount) FILTER (WHERE p.status = 'succeeded'), 0)
-FROM (SELECT * FROM applicants_disbursementrun ORDER BY id DESC LIMIT %s) AS r
-LEFT JOIN applicants_payout AS p ON p.run_id = r.id
-GROUP BY r.id, r.day, r.status, r.payout_count, r.total_amount
-ORDER BY r.id DESC
-"""
-
-FAILURES_SQL = """
-SELECT coalesce(nullif(failure_reason, ''), response_code), count(*)
-FROM applicants_payout
-WHERE status IN ('failed', 'reversed') AND updated_at >= %s
-GROUP BY 1 ORDER BY 2 DESC LIMIT 10
-"""
-
-RECENT_RUNS = 10
-FAILURE_WINDOW_DAYS = 30
 
 
 def funnel_compute() -> dict[str, Any]:
@@ -119,38 +100,11 @@ def funnel_compute() -> dict[str, Any]:
     }
 
 
-def disbursement_compute() -> dict[str, Any]:
-    since = timezone.now() - dt.timedelta(days=FAILURE_WINDOW_DAYS)
-    recent = query_rows(RUNS_SQL, [RECENT_RUNS])
-    runs = [
-        {
-            "id": run_id,
-            "day": day.isoformat(),
-            "status": status,
-            "payouts": count,
-            "total": total,
-            "paid": paid,
-            "failed": failed,
-            "open": still_open,
-            "paid_amount": int(paid_amount),
-        }
-        for run_id, day, status, count, total, paid, failed, still_open, paid_amount in recent
-    ]
-    failures = [{"reason": reason, "count": n} for reason, n in query_rows(FAILURES_SQL, [since])]
-    return {"runs": runs, "failures": failures, "failure_window_days": FAILURE_WINDOW_DAYS}
-
-
 def funnel_present(data: dict[str, Any]) -> dict[str, Any]:
     labels = dict(FUNNEL_STAGES)
     stages = [str(labels.get(key, key)) for key in data.get("stages", [])]
     waves = [{**wave, "status": choice_label(WaveStatus, wave["status"])} for wave in data.get("waves", [])]
     return {**data, "stages": stages, "wave_stages": stages[4:], "waves": waves}
-
-
-def disbursement_present(data: dict[str, Any]) -> dict[str, Any]:
-    runs = [{**run, "status": choice_label(RunStatus, run["status"])} for run in data.get("runs", [])]
-    failures = [{**f, "reason": f["reason"] or str(PayoutStatus.FAILED.label)} for f in data.get("failures", [])]
-    return {**data, "runs": runs, "failures": failures}
 
 
 def register_sections() -> None:

@@ -24,9 +24,9 @@ from applicants.models import (
     WaveMember,
     WaveStatus,
 )
-from applicants.nik import Gender, build_nik
-from applicants.services.identity import kk_blind_index, nik_blind_index
-from applicants.services.selection import wave_selection_run
+from applicants.registration.nik import Gender, build_nik
+from applicants.registration.services.identity import kk_blind_index, nik_blind_index
+from applicants.waves.services.selection import wave_selection_run
 from prakerja.accounts.models import User
 from prakerja.core.crypto import encrypt_value, mask_identifier
 from prakerja.core.seeding import SeedContext

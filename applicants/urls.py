@@ -2,8 +2,12 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 from django_ratelimit.decorators import ratelimit
 
-from applicants import complaint_views, incentive_views, payout_callback, views
-from applicants.forms import LoginForm, QueuedPasswordResetForm
+from applicants.complaints import views as complaints_views
+from applicants.disbursement import views as disbursement_views
+from applicants.incentives import views as incentives_views
+from applicants.registration import views as registration_views
+from applicants.registration.forms import LoginForm, QueuedPasswordResetForm
+from applicants.waves import views as waves_views
 
 app_name = "applicants"
 
@@ -16,26 +20,26 @@ password_reset = auth_views.PasswordResetView.as_view(
 )
 
 urlpatterns = [
-    path("api/v1/payouts/callback", payout_callback.payout_callback, name="payout-callback"),
-    path("insentif/rekening/", incentive_views.payout_account, name="payout-account"),
+    path("api/v1/payouts/callback", disbursement_views.payout_callback, name="payout-callback"),
+    path("insentif/rekening/", incentives_views.payout_account, name="payout-account"),
     path(
-        "insentif/rekening/<int:account_id>/kode/", incentive_views.payout_account_code, name="payout-account-confirm"
+        "insentif/rekening/<int:account_id>/kode/", incentives_views.payout_account_code, name="payout-account-confirm"
     ),
     path(
         "insentif/rekening/<int:account_id>/kirim-ulang/",
-        incentive_views.payout_account_code_resend,
+        incentives_views.payout_account_code_resend,
         name="payout-account-resend",
     ),
-    path("insentif/survei/<int:number>/", incentive_views.survey, name="survey"),
-    path("daftar/", views.register, name="register"),
+    path("insentif/survei/<int:number>/", incentives_views.survey, name="survey"),
+    path("daftar/", registration_views.register, name="register"),
     path(
         "masuk/",
         auth_views.LoginView.as_view(template_name="applicants/login.html", authentication_form=LoginForm),
         name="login",
     ),
     path("keluar/", auth_views.LogoutView.as_view(), name="logout"),
-    path("verifikasi-email/kirim-ulang/", views.resend_verification, name="resend-verification"),
-    path("verifikasi-email/<str:token>/", views.verify_email, name="verify-email"),
+    path("verifikasi-email/kirim-ulang/", registration_views.resend_verification, name="resend-verification"),
+    path("verifikasi-email/<str:token>/", registration_views.verify_email, name="verify-email"),
     path(
         "lupa-sandi/",
         ratelimit(key="ip", rate="10/h", method="POST", block=True)(password_reset),
@@ -59,17 +63,17 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(template_name="applicants/password_reset_complete.html"),
         name="password-reset-complete",
     ),
-    path("dasbor/", views.dashboard, name="dashboard"),
-    path("identitas/", views.identity, name="identity"),
-    path("kontak/", views.contact, name="contact"),
-    path("kontak/verifikasi/", views.contact_verify, name="contact-verify"),
-    path("data-pribadi/", views.personal, name="personal"),
+    path("dasbor/", registration_views.dashboard, name="dashboard"),
+    path("identitas/", registration_views.identity, name="identity"),
+    path("kontak/", registration_views.contact, name="contact"),
+    path("kontak/verifikasi/", registration_views.contact_verify, name="contact-verify"),
+    path("data-pribadi/", registration_views.personal, name="personal"),
     # Personal files by signed, expiring link (prakerja.core.uploads.private_file_token), not by id.
-    path("ktp/<str:token>/", views.ktp_photo, name="ktp-photo"),
-    path("tes/", views.basic_test, name="basic-test"),
-    path("gelombang/<int:number>/gabung/", views.wave_join_page, name="wave-join"),
-    path("pengaduan/", complaint_views.complaint_list, name="complaints"),
-    path("pengaduan/baru/", complaint_views.complaint_new, name="complaint-new"),
-    path("pengaduan/<int:complaint_id>/", complaint_views.complaint_detail, name="complaint"),
-    path("pengaduan/lampiran/<str:token>/", complaint_views.complaint_attachment, name="complaint-attachment"),
+    path("ktp/<str:token>/", registration_views.ktp_photo, name="ktp-photo"),
+    path("tes/", registration_views.basic_test, name="basic-test"),
+    path("gelombang/<int:number>/gabung/", waves_views.wave_join_page, name="wave-join"),
+    path("pengaduan/", complaints_views.complaint_list, name="complaints"),
+    path("pengaduan/baru/", complaints_views.complaint_new, name="complaint-new"),
+    path("pengaduan/<int:complaint_id>/", complaints_views.complaint_detail, name="complaint"),
+    path("pengaduan/lampiran/<str:token>/", complaints_views.complaint_attachment, name="complaint-attachment"),
 ]

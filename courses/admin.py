@@ -1,4 +1,4 @@
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -9,8 +9,6 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from applicants.admin_waves import ReadOnlyAdmin
-from courses.errors import CurationError
 from courses.models import Category, Course, CourseReview, IntegrationCall, Schedule, Trainer, TrainingInstitution
 from courses.models.institutions import InstitutionSigningKey
 from courses.services.curation import (
@@ -26,7 +24,8 @@ from courses.services.institutions import (
     signing_key_issue,
     signing_keys_revoke,
 )
-from prakerja.accounts.models import User
+from prakerja.core.actor import Actor
+from prakerja.core.admin_base import ReadOnlyAdmin, domain_errors_reported, secret_shown_once
 
 
 class ReasonsForm(forms.Form):
@@ -77,11 +76,9 @@ class CourseAdmin(admin.ModelAdmin[Course]):
     def _run(self, request: HttpRequest, queryset: QuerySet[Course], action: Any, **kwargs: Any) -> int:
         done = 0
         for course in queryset:
-            try:
+            with domain_errors_reported(self, request, about=course.code) as outcome:
                 action(course=course, **kwargs)
-                done += 1
-            except CurationError as error:
-                self.message_user(request, f"{course.code}: {'; '.join(error.problems)}", messages.ERROR)
+            done += outcome.ok
         return done
 
     def _with_reasons(
@@ -90,7 +87,7 @@ class CourseAdmin(admin.ModelAdmin[Course]):
         form = ReasonsForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
             done = self._run(
-                request, queryset, action, curator=cast(User, request.user), reasons=form.cleaned_data["reasons"]
+                request, queryset, action, actor=Actor.for_request(request), reasons=form.cleaned_data["reasons"]
             )
             self.message_user(request, _("%(count)d course(s) updated.") % {"count": done})
             return None
@@ -106,12 +103,12 @@ class CourseAdmin(admin.ModelAdmin[Course]):
 
     @admin.action(description=_("Start review"), permissions=["change"])
     def start_review(self, request: HttpRequest, queryset: QuerySet[Course]) -> None:
-        done = self._run(request, queryset, course_review_start, curator=cast(User, request.user))
+        done = self._run(request, queryset, course_review_start, actor=Actor.for_request(request))
         self.message_user(request, _("%(count)d course(s) updated.") % {"count": done})
 
     @admin.action(description=_("Approve"), permissions=["change"])
     def approve(self, request: HttpRequest, queryset: QuerySet[Course]) -> None:
-        done = self._run(request, queryset, course_approve, curator=cast(User, request.user))
+        done = self._run(request, queryset, course_approve, actor=Actor.for_request(request))
         self.message_user(request, _("%(count)d course(s) updated.") % {"count": done})
 
     @admin.action(description=_("Reject (with reasons)"), permissions=["change"])
@@ -167,7 +164,7 @@ class TrainingInstitutionAdmin(admin.ModelAdmin[TrainingInstitution]):
                 obj.attendance_redirect_hosts = form.initial.get("attendance_redirect_hosts") or []
             super().save_model(request, obj, form, change)
             if hosts_changed:
-                institution_redirect_hosts_set(institution=obj, hosts=hosts, actor=cast(User, request.user))
+                institution_redirect_hosts_set(institution=obj, hosts=hosts, actor=Actor.for_request(request))
             return
         # A new institution gets its client code from the service, and its first sign key
         # (shown here once) only when the person registering it may issue keys.
@@ -178,7 +175,7 @@ class TrainingInstitutionAdmin(admin.ModelAdmin[TrainingInstitution]):
             business_number=obj.business_number,
             licence_number=obj.licence_number,
             contact_email=obj.contact_email,
-            actor=cast(User, request.user),
+            actor=Actor.for_request(request),
             issue_key=may_issue,
         )
         obj.pk, obj.client_code, obj.status, obj.created_at = (
@@ -195,31 +192,26 @@ class TrainingInstitutionAdmin(admin.ModelAdmin[TrainingInstitution]):
                 messages.INFO,
             )
             return
-        self.message_user(
+        secret_shown_once(
+            self,
             request,
-            _("Client code %(code)s, signing key %(key)s — copy the key now, it is not shown again.")
-            % {"code": created.client_code, "key": key},
-            messages.WARNING,
+            about=_("Client code %(code)s") % {"code": created.client_code},
+            secrets=[("signing key", key)],
         )
 
     @admin.action(description=_("Revoke every signing key now (compromised)"), permissions=["issue_keys"])
     def revoke_signing_keys(self, request: HttpRequest, queryset: QuerySet[TrainingInstitution]) -> None:
         count = sum(
-            signing_keys_revoke(institution=institution, actor=cast(User, request.user)) for institution in queryset
+            signing_keys_revoke(institution=institution, actor=Actor.for_request(request)) for institution in queryset
         )
         self.message_user(request, _("%(count)d signing key(s) revoked; issue a new one.") % {"count": count})
 
     @admin.action(description=_("Issue a new signing key (old ones work 7 more days)"), permissions=["issue_keys"])
     def issue_signing_key(self, request: HttpRequest, queryset: QuerySet[TrainingInstitution]) -> None:
         for institution in queryset:
-            key = signing_key_issue(institution=institution, actor=cast(User, request.user))
-            # Shown once; the portal cannot show it again.
-            self.message_user(
-                request,
-                _("New signing key for %(brand)s (client code %(code)s): %(key)s — copy it now, it is not shown again.")
-                % {"brand": institution.brand, "code": institution.client_code, "key": key},
-                messages.WARNING,
-            )
+            key = signing_key_issue(institution=institution, actor=Actor.for_request(request))
+            about = f"{institution.brand} ({institution.client_code})"
+            secret_shown_once(self, request, about=about, secrets=[("new signing key", key)])
 
 
 @admin.register(Category)

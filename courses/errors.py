@@ -1,13 +1,17 @@
-class CurationError(Exception):
+from prakerja.core.errors import DomainError
+
+
+class CurationError(DomainError):
     """A course or institution change refused by a curation rule; `problems` lists every rule
-    broken, so the submitter can fix them all at once."""
+    broken, so the submitter can fix them all at once. The partner API answers it as
+    `listing_refused` (a platform's listing is what it submits)."""
+
+    code = "listing_refused"
+    status = 422
 
     def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
+        super().__init__("; ".join(problems), problems=problems)
 
 
-class CourseError(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class CourseError(DomainError):
+    """A redeem-code or course action refused."""

@@ -11,6 +11,7 @@ from courses.models import Category, Course, CourseStatus, LearningMethod, Sched
 from courses.models.institutions import InstitutionStatus
 from courses.services.institutions import signing_key_issue
 from prakerja.accounts.models import User
+from prakerja.core.actor import Actor
 from prakerja.core.seeding import SeedContext
 
 CATEGORIES = [
@@ -109,7 +110,7 @@ def seed(context: SeedContext) -> None:
     if curator is not None:
         # A fresh key on every run (earlier demo keys stop working), printed once like the PMO
         # would hand it over.
-        key = signing_key_issue(institution=demo, actor=curator, overlap=dt.timedelta(0))
+        key = signing_key_issue(institution=demo, actor=Actor.for_user(curator), overlap=dt.timedelta(0))
         context.extra["training_institution"] = {"brand": demo.brand, "client_code": demo.client_code, "sign_key": key}
         context.login(
             role=f"institution {demo.client_code}",

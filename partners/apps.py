@@ -7,9 +7,9 @@ class PartnersConfig(AppConfig):
     verbose_name = _("Digital platforms")
 
     def ready(self) -> None:
+        from applicants.complaints.services import register_complaint_subjects
         from applicants.dashboard import register_panel
-        from applicants.services.complaints import register_complaint_subjects
-        from partners.participant import complaint_subjects_for, purchases_panel
+        from partners.purchases.participant import complaint_subjects_for, purchases_panel
 
         register_panel(purchases_panel)
         register_complaint_subjects(complaint_subjects_for)
@@ -18,21 +18,16 @@ class PartnersConfig(AppConfig):
 
         register_sections()
 
-        from courses.models import Course
-        from courses.signals import course_decided
-        from partners.services.listings import listings_on_course_decided
+        from courses.hooks import COURSE_DECIDED, REDEEM_CODE_USED
+        from partners.platforms.services.listings import listings_on_course_decided
+        from partners.purchases.services.purchases import purchases_on_redeem_code_used
 
-        course_decided.connect(listings_on_course_decided, sender=Course, dispatch_uid="partners-listings")
+        COURSE_DECIDED.register("partners.listings", listings_on_course_decided)
+        REDEEM_CODE_USED.register("partners.purchases", purchases_on_redeem_code_used)
 
-        from courses.models import RedeemCode
-        from courses.signals import redeem_code_used
-        from partners.services.purchases import purchases_on_redeem_code_used
-
-        redeem_code_used.connect(purchases_on_redeem_code_used, sender=RedeemCode, dispatch_uid="partners-purchases")
-
-        from courses.models import Category, CourseReview, Schedule, TrainingInstitution
+        from courses.models import Category, Course, CourseReview, Schedule, TrainingInstitution
+        from partners.catalogue.views import CATALOGUE_PAGES
         from partners.models import Listing, Partner
-        from partners.views import CATALOGUE_PAGES
         from prakerja.core.pagecache import page_version_watch
 
         page_version_watch(

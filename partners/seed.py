@@ -32,8 +32,8 @@ def seed(context: SeedContext) -> None:
 def seed_complaints(context: SeedContext) -> None:
     """The complaint desk's demo queue: a participant's complaint about a purchase (answered),
     and an applicant's registration complaint past its target (overdue). Once only."""
+    from applicants.complaints.services import complaint_file, complaint_reply
     from applicants.models import Applicant, Complaint
-    from applicants.services.complaints import complaint_file, complaint_reply
     from prakerja.accounts.models import User
 
     if Complaint.objects.exists():
@@ -72,10 +72,11 @@ def seed_complaints(context: SeedContext) -> None:
 def seed_evaluation(context: SeedContext) -> None:
     """This month's evaluation as a draft over the demo purchases (the monthly job evaluates
     last month; a partner manager may publish and decide on it in the admin)."""
+    from partners.evaluation.services.evaluations import evaluation_run
+    from partners.evaluation.services.scorecards import scorecard_create
     from partners.models import Scorecard
     from partners.models.evaluation import DEFAULT_RULES
-    from partners.services.evaluation import evaluation_run, scorecard_create
-    from prakerja.audit.services import Actor
+    from prakerja.core.actor import Actor
 
     actor = Actor.system("seed-demo")
     if not Scorecard.objects.filter(activated_at__isnull=False).exists():
@@ -88,8 +89,8 @@ def seed_api_keys(context: SeedContext) -> None:
     """A fresh demo key per platform on every run (older demo keys are revoked: a key can
     never be shown twice)."""
     from partners.models import PartnerAPIKey
-    from partners.services.api_keys import api_key_issue
-    from prakerja.audit.services import Actor
+    from partners.platforms.services.api_keys import api_key_issue
+    from prakerja.core.actor import Actor
 
     PartnerAPIKey.objects.filter(name="demo").update(revoked=True)
     keys = []
@@ -108,8 +109,8 @@ AGREEMENT_DAY = dt.date(2020, 3, 20)
 def seed_platforms() -> None:
     """The 2020 story through the lifecycle service: eight platforms signed the agreement of 20
     March 2020 and went live; two invited platforms declined."""
-    from partners.services.lifecycle import agreement_record, partner_status_change
-    from prakerja.audit.services import Actor
+    from partners.platforms.services.lifecycle import agreement_record, partner_status_change
+    from prakerja.core.actor import Actor
 
     pmo = Actor.system("seed-demo (PMO)")
     path = [
@@ -182,10 +183,10 @@ def seed_purchases(context: SeedContext) -> None:
     institution has unused redeem codes to try the integration with (as the real programme sends
     dummy codes for integration testing)."""
     from applicants.models import Card, CardStatus, OtpPurpose
-    from applicants.services.otp import detached_code
+    from applicants.registration.services.otp import detached_code
     from courses.models import RedeemCodeStatus, TrainingInstitution
     from partners.models import Listing, Purchase, PurchaseStatus
-    from partners.services.purchases import purchase_confirm, purchase_create
+    from partners.purchases.services.purchases import purchase_confirm, purchase_create
 
     institution = TrainingInstitution.objects.filter(client_code__startswith="demo-").order_by("pk").first()
     if institution is None:
@@ -229,6 +230,9 @@ def seed_incentives(context: SeedContext) -> None:
     to change the account), course to review, account to link, and one in a run waiting for a
     second finance user's approval. Their first course is bought, committed and completed
     through the services, as a platform and an institution would."""
+    from applicants.disbursement.services.runs import disbursement_run_create
+    from applicants.disbursement.services.sending import run_send_here
+    from applicants.incentives.services.entitlements import entitlement_schedule_if_ready
     from applicants.models import (
         AccountMatch,
         Card,
@@ -239,13 +243,11 @@ def seed_incentives(context: SeedContext) -> None:
         PayoutAccountStatus,
         PayoutPolicy,
     )
-    from applicants.services.disbursement import disbursement_run_create, run_send_here
-    from applicants.services.incentives import entitlement_schedule_if_ready
-    from applicants.services.otp import detached_code
+    from applicants.registration.services.otp import detached_code
     from courses.models import RedeemCode, RedeemCodeStatus, TrainingInstitution
     from courses.services.reviews import review_submit
     from partners.models import Listing, Purchase
-    from partners.services.purchases import purchase_complete, purchase_confirm, purchase_create
+    from partners.purchases.services.purchases import purchase_complete, purchase_confirm, purchase_create
     from prakerja.payments.sandbox import sandbox_account_register, sandbox_failure_code
 
     if DisbursementRun.objects.exists():

@@ -1,6 +1,8 @@
 from django.urls import path
 
-from partners import onboarding_views, participant, views
+from partners.catalogue import views
+from partners.onboarding import views as onboarding_views
+from partners.purchases import participant
 
 app_name = "catalogue"
 

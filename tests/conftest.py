@@ -42,8 +42,12 @@ def regions(db: None) -> None:
 
 def run_after_commit_tasks(callbacks: list[Callable[[], Any]]) -> None:
     """Run the Celery tasks that code queued with on_commit, in this process, as a worker would."""
+    from prakerja.core.queueing import QueuedTask, task_by_name
+
     for callback in callbacks:
-        if isinstance(callback, partial) and hasattr(callback.func, "__self__"):
+        if isinstance(callback, QueuedTask):
+            task_by_name(callback.name).apply(kwargs=callback.kwargs, throw=True)
+        elif isinstance(callback, partial) and hasattr(callback.func, "__self__"):
             task = callback.func.__self__
             task.apply(args=callback.args, kwargs=callback.keywords, throw=True)
         else:

@@ -8,8 +8,8 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from applicants.models import Applicant, Question, Regency, Scheme, Step, Wave, WaveMember, WaveStatus
-from applicants.nik import Gender, build_nik
-from applicants.services.identity import kk_blind_index, nik_blind_index
+from applicants.registration.nik import Gender, build_nik
+from applicants.registration.services.identity import kk_blind_index, nik_blind_index
 from courses.models import Category, Course, Schedule, Trainer, TrainingInstitution
 from partners.models import Listing, Partner, PartnerStatus
 from prakerja.accounts.models import User

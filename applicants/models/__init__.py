@@ -1,55 +1,63 @@
-from applicants.models.applicant import (
-    Applicant,
-    EducationLevel,
-    EmploymentStatus,
-    MaritalStatus,
-    ReviewStatus,
-    Step,
-    TrainingInterest,
-)
-from applicants.models.basic_test import Question, QuestionCategory, TestAttempt
-from applicants.models.clawback import (
-    LIVE_CLAWBACK_STATUSES,
-    Clawback,
-    ClawbackRepayment,
-    ClawbackStatus,
-)
-from applicants.models.complaint import Complaint, ComplaintCategory, ComplaintMessage, ComplaintStatus
-from applicants.models.incentive import (
+"""Every model of the applicants app, whichever domain package defines it: migrations, the app
+registry and other apps import them from here (the app label stays `applicants`)."""
+
+from applicants.clawbacks.models import LIVE_CLAWBACK_STATUSES, Clawback, ClawbackRepayment, ClawbackStatus
+from applicants.complaints.models import Complaint, ComplaintCategory, ComplaintMessage, ComplaintStatus
+from applicants.disbursement.models import (
     OPEN_PAYOUT_STATUSES,
-    AccountMatch,
     DisbursementRun,
+    Payout,
+    PayoutChunk,
+    PayoutStatus,
+    Reconciliation,
+    RunStatus,
+    payout_reference,
+)
+from applicants.incentives.models import (
+    AccountMatch,
     Entitlement,
     Instalment,
     InstalmentKind,
     InstalmentStatus,
-    Payout,
     PayoutAccount,
     PayoutAccountStatus,
-    PayoutChunk,
     PayoutPolicy,
-    PayoutStatus,
-    Reconciliation,
-    RunStatus,
+    PayoutPolicyChange,
+    PolicyChangeStatus,
     Survey,
     SurveyQuestion,
     SurveyResponse,
-    payout_reference,
 )
-from applicants.models.otp import OneTimeCode, OtpPurpose
-from applicants.models.policy_change import PayoutPolicyChange, PolicyChangeStatus
-from applicants.models.regions import Province, Regency
-from applicants.models.registry import ImportStatus, RegistryEntry, RegistryImport, RegistryKind
-from applicants.models.scheme import Scheme
-from applicants.models.wave import (
+from applicants.registration.models import (
+    Applicant,
+    EducationLevel,
+    EmploymentStatus,
+    MaritalStatus,
+    OneTimeCode,
+    OtpPurpose,
+    Province,
+    Question,
+    QuestionCategory,
+    Regency,
+    ReviewStatus,
+    Step,
+    TestAttempt,
+    TrainingInterest,
+)
+from applicants.waves.models import (
     INELIGIBILITY_REASONS,
     UNFINISHED_WAVE_STATUSES,
     Blacklisting,
     Card,
     CardStatus,
     Decision,
+    ImportStatus,
     Outcome,
     Reason,
+    RegistryEntry,
+    RegistryImport,
+    RegistryKind,
+    Scheme,
     Wave,
     WaveMember,
     WaveProvinceQuota,

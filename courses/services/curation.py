@@ -9,11 +9,11 @@ from django.utils.translation import gettext as _
 
 from applicants.models import Scheme
 from courses.errors import CurationError
+from courses.hooks import CourseDecided, course_decided_tell
 from courses.models import Course, CourseStatus, LearningMethod
 from courses.models.catalogue import SCHEDULED_METHODS
-from courses.signals import course_decided
-from prakerja.accounts.models import User
-from prakerja.audit.services import Actor, audit_record
+from prakerja.audit.services import audit_record
+from prakerja.core.actor import Actor
 
 # Content a revision may change; identity, status and ratings are not content.
 CONTENT_FIELDS = (
@@ -75,7 +75,7 @@ def course_rule_problems(course: Course) -> list[str]:
     return problems
 
 
-def _transition(*, course: Course, to: str, actor: User | Actor, reasons: str = "") -> Course:
+def _transition(*, course: Course, to: str, actor: Actor, reasons: str = "") -> Course:
     locked = Course.objects.select_for_update().get(pk=course.pk)
     if to not in ALLOWED[locked.status]:
         raise CurationError(
@@ -94,35 +94,35 @@ def _transition(*, course: Course, to: str, actor: User | Actor, reasons: str = 
         locked.decided_at = now
     locked.save(update_fields=["status", "decision_reasons", "submitted_at", "decided_at", "updated_at"])
     audit_record(
-        actor=actor if isinstance(actor, Actor) else Actor.for_user(actor),
+        actor=actor,
         action=f"course.{to}",
         target=locked,
         payload={"from": previous, "reasons": reasons},
     )
     if to in (CourseStatus.APPROVED, CourseStatus.REJECTED):
-        course_decided.send(sender=Course, course=locked, status=to, reasons=reasons)
+        course_decided_tell(CourseDecided(course=locked, status=to, reasons=reasons))
     return locked
 
 
 @transaction.atomic
-def course_submit(*, course: Course, actor: User | Actor) -> Course:
+def course_submit(*, course: Course, actor: Actor) -> Course:
     if problems := course_rule_problems(course):
         raise CurationError(problems)
     return _transition(course=course, to=CourseStatus.SUBMITTED, actor=actor)
 
 
 @transaction.atomic
-def course_review_start(*, course: Course, curator: User) -> Course:
-    return _transition(course=course, to=CourseStatus.IN_REVIEW, actor=curator)
+def course_review_start(*, course: Course, actor: Actor) -> Course:
+    return _transition(course=course, to=CourseStatus.IN_REVIEW, actor=actor)
 
 
 @transaction.atomic
-def course_approve(*, course: Course, curator: User, notes: str = "") -> Course:
+def course_approve(*, course: Course, actor: Actor, notes: str = "") -> Course:
     """Approve a course, or a revision: then its content replaces the approved course's."""
     if problems := course_rule_problems(course):
         raise CurationError(problems)
     if course.revision_of_id is None:
-        return _transition(course=course, to=CourseStatus.APPROVED, actor=curator, reasons=notes)
+        return _transition(course=course, to=CourseStatus.APPROVED, actor=actor, reasons=notes)
     if course.status != CourseStatus.IN_REVIEW:
         raise CurationError([_("Only a revision in review can be approved.")])
     original = Course.objects.select_for_update().get(pk=course.revision_of_id)
@@ -132,9 +132,9 @@ def course_approve(*, course: Course, curator: User, notes: str = "") -> Course:
     original.save()
     if course.trainers.exists():
         original.trainers.set(course.trainers.all())
-    merged = _transition(course=course, to=CourseStatus.MERGED, actor=curator, reasons=notes)
+    merged = _transition(course=course, to=CourseStatus.MERGED, actor=actor, reasons=notes)
     audit_record(
-        actor=Actor.for_user(curator),
+        actor=actor,
         action="course.revision_applied",
         target=original,
         payload={"revision": merged.pk, "changes": {k: [str(a), str(b)] for k, (a, b) in changes.items()}},
@@ -143,25 +143,25 @@ def course_approve(*, course: Course, curator: User, notes: str = "") -> Course:
 
 
 @transaction.atomic
-def course_reject(*, course: Course, curator: User, reasons: str) -> Course:
+def course_reject(*, course: Course, actor: Actor, reasons: str) -> Course:
     if not reasons.strip():
         raise CurationError([_("Reasons are required to reject a course.")])
-    return _transition(course=course, to=CourseStatus.REJECTED, actor=curator, reasons=reasons.strip())
+    return _transition(course=course, to=CourseStatus.REJECTED, actor=actor, reasons=reasons.strip())
 
 
 @transaction.atomic
-def course_reopen(*, course: Course, actor: User) -> Course:
+def course_reopen(*, course: Course, actor: Actor) -> Course:
     """A rejected course goes back to draft to be corrected and submitted again."""
     return _transition(course=course, to=CourseStatus.DRAFT, actor=actor)
 
 
 @transaction.atomic
-def course_retire(*, course: Course, curator: User, reasons: str) -> Course:
-    return _transition(course=course, to=CourseStatus.RETIRED, actor=curator, reasons=reasons)
+def course_retire(*, course: Course, actor: Actor, reasons: str) -> Course:
+    return _transition(course=course, to=CourseStatus.RETIRED, actor=actor, reasons=reasons)
 
 
 @transaction.atomic
-def course_revision_create(*, course: Course, actor: User, **changes: Any) -> Course:
+def course_revision_create(*, course: Course, actor: Actor, **changes: Any) -> Course:
     """A draft revision of an approved course, carrying `changes`; the course stays on sale."""
     if course.status != CourseStatus.APPROVED or course.revision_of_id is not None:
         raise CurationError([_("Only an approved course can be revised.")])
@@ -183,9 +183,7 @@ def course_revision_create(*, course: Course, actor: User, **changes: Any) -> Co
         setattr(revision, field, value)
     revision.save()
     revision.trainers.set(course.trainers.all())
-    audit_record(
-        actor=Actor.for_user(actor), action="course.revision_create", target=revision, payload={"of": course.pk}
-    )
+    audit_record(actor=actor, action="course.revision_create", target=revision, payload={"of": course.pk})
     return revision
 
 

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from courses.models import InstitutionSigningKey, InstitutionStatus, TrainingInstitution
 from courses.models.institutions import host_name_validator
-from prakerja.accounts.models import User
-from prakerja.audit.services import Actor, audit_record
+from prakerja.audit.services import audit_record
+from prakerja.core.actor import Actor
 from prakerja.core.crypto import decrypt_value, encrypt_value
 
 KEY_OVERLAP = dt.timedelta(days=7)
@@ -28,7 +28,7 @@ def institution_create(
     brand: str,
     business_number: str,
     contact_email: str,
-    actor: User,
+    actor: Actor,
     licence_number: str = "",
     issue_key: bool = True,
 ) -> tuple[TrainingInstitution, str | None]:
@@ -43,13 +43,13 @@ def institution_create(
         client_code=_new_client_code(brand),
     )
     key = signing_key_issue(institution=institution, actor=actor, overlap=None) if issue_key else None
-    audit_record(actor=Actor.for_user(actor), action="institution.create", target=institution)
+    audit_record(actor=actor, action="institution.create", target=institution)
     return institution, key
 
 
 @transaction.atomic
 def signing_key_issue(
-    *, institution: TrainingInstitution, actor: User, overlap: dt.timedelta | None = KEY_OVERLAP
+    *, institution: TrainingInstitution, actor: Actor, overlap: dt.timedelta | None = KEY_OVERLAP
 ) -> str:
     """A new sign key; the current ones stay valid for `overlap` so clients can switch."""
     now = timezone.now()
@@ -60,7 +60,7 @@ def signing_key_issue(
     key = secrets.token_urlsafe(32)
     InstitutionSigningKey.objects.create(institution=institution, key_encrypted=encrypt_value(key), key_hint=key[-4:])
     audit_record(
-        actor=Actor.for_user(actor),
+        actor=actor,
         action="institution.signing_key_issue",
         target=institution,
         payload={"hint": key[-4:], "overlap_days": overlap.days if overlap else 0},
@@ -69,7 +69,7 @@ def signing_key_issue(
 
 
 @transaction.atomic
-def signing_keys_revoke(*, institution: TrainingInstitution, actor: User) -> int:
+def signing_keys_revoke(*, institution: TrainingInstitution, actor: Actor) -> int:
     """End every sign key of the institution that still verifies requests, now (a leaked key
     must not wait out the rotation overlap). Returns how many were revoked."""
     now = timezone.now()
@@ -84,7 +84,7 @@ def signing_keys_revoke(*, institution: TrainingInstitution, actor: User) -> int
     TrainingInstitution.objects.filter(pk=institution.pk).update(signing_keys_changed_at=now)
     institution.signing_keys_changed_at = now
     audit_record(
-        actor=Actor.for_user(actor),
+        actor=actor,
         action="institution.signing_keys_revoke",
         target=institution,
         payload={"hints": [k.key_hint for k in keys]},
@@ -101,13 +101,13 @@ def signing_keys_valid(*, institution: TrainingInstitution) -> list[str]:
 
 @transaction.atomic
 def institution_set_status(
-    *, institution: TrainingInstitution, status: InstitutionStatus, actor: User, reason: str
+    *, institution: TrainingInstitution, status: InstitutionStatus, actor: Actor, reason: str
 ) -> TrainingInstitution:
     previous = institution.status
     institution.status = status
     institution.save(update_fields=["status"])
     audit_record(
-        actor=Actor.for_user(actor),
+        actor=actor,
         action=f"institution.{status}",
         target=institution,
         payload={"from": previous, "reason": reason},
@@ -117,7 +117,7 @@ def institution_set_status(
 
 @transaction.atomic
 def institution_redirect_hosts_set(
-    *, institution: TrainingInstitution, hosts: list[str], actor: User
+    *, institution: TrainingInstitution, hosts: list[str], actor: Actor
 ) -> TrainingInstitution:
     """The hosts an attendance link may send the participant back to (with the redeem code)."""
     cleaned = sorted({host.strip().lower().rstrip(".") for host in hosts if host.strip()})
@@ -127,7 +127,7 @@ def institution_redirect_hosts_set(
     institution.attendance_redirect_hosts = cleaned
     institution.save(update_fields=["attendance_redirect_hosts"])
     audit_record(
-        actor=Actor.for_user(actor),
+        actor=actor,
         action="institution.redirect_hosts_set",
         target=institution,
         payload={"from": previous, "to": cleaned},

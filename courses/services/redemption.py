@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from courses.errors import CourseError
+from courses.hooks import redeem_code_used_tell
 from courses.models import (
     Attendance,
     AttendanceLink,
@@ -23,7 +24,6 @@ from courses.models import (
     TrainingInstitution,
 )
 from courses.models.catalogue import SCHEDULED_METHODS
-from courses.signals import redeem_code_used
 
 # No 0/O, 1/I/L: codes are read aloud and typed from screens.
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -108,7 +108,7 @@ def redeem_code_commit(
     """The institution declares the code used (the participant started the course), or records
     attendance of session `sequence` of a scheduled course: webinar codes (with a sequence or
     without) only from one hour before to one hour after their session's start. The purchase
-    above learns of the first use through the `redeem_code_used` signal, in this transaction."""
+    above learns of the first use through the `courses.hooks.REDEEM_CODE_USED` registry, in this transaction."""
     now = now or timezone.now()
     with transaction.atomic():
         locked = redeem_code_find(code=code, institution_id=institution_id, for_update=True)
@@ -139,7 +139,7 @@ def redeem_code_commit(
             locked.status = RedeemCodeStatus.USED
             locked.used_at = now
             locked.save(update_fields=["status", "used_at"])
-            redeem_code_used.send(sender=RedeemCode, redeem_code=locked)
+            redeem_code_used_tell(locked)
         return locked
 
 

@@ -4,8 +4,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count
 from django.utils.translation import gettext as _
 
+from applicants.incentives.services.entitlements import entitlement_course_reviewed
 from applicants.models import Card
-from applicants.services.incentives import entitlement_course_reviewed
 from courses.errors import CourseError
 from courses.models import Course, CourseReview
 

@@ -2,7 +2,7 @@
 
 `ERROR_CODES` is the catalogue of every code the partner API can answer, with its HTTP status:
 the OpenAPI schema's error enum and the table in docs/partner-api.md are checked against it
-(tests/partners/test_api_contract.py), so a new code cannot ship undocumented.
+(tests/partners/api/test_api_contract.py), so a new code cannot ship undocumented.
 
 `detail` is for people, in Indonesian unless the request says `Accept-Language: en`."""
 
@@ -15,11 +15,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from partners.services.purchases import PurchaseError
-from partners.services.webhooks import WebhookError
-
-# The services' refusals: each carries a stable code, a sentence and an HTTP status.
-REFUSALS = (PurchaseError, WebhookError)
+from prakerja.core.errors import DomainError
 
 ERROR_CODES: dict[str, int] = {
     # Authentication and signing
@@ -108,6 +104,21 @@ def field_errors(detail: Any) -> dict[str, Any]:
     return {"non_field_errors": detail if isinstance(detail, list) else [detail]}
 
 
+def domain_error_response(error: DomainError) -> Response:
+    """A service's refusal: its stable code (one of ERROR_CODES; a domain error whose code the
+    API does not document answers "invalid_state"), its sentence and its HTTP status; a refusal
+    that lists several problems (curation) has them under `errors`."""
+    code = error.code if error.code in ERROR_CODES else "invalid_state"
+    if error.problems:
+        return api_error(
+            detail=" ".join(error.problems),
+            code=code,
+            status_code=error.status,
+            errors=field_errors(error.problems),
+        )
+    return api_error(detail=error.message, code=code, status_code=error.status)
+
+
 def _detail(exc: exceptions.APIException, code: str) -> str:
     # Our own sentences for DRF's generic errors: DRF's Indonesian catalogue lacks some of them.
     if isinstance(exc, exceptions.Throttled):
@@ -126,8 +137,8 @@ def _detail(exc: exceptions.APIException, code: str) -> str:
 
 
 def partner_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    if isinstance(exc, REFUSALS):
-        return api_error(detail=exc.message, code=exc.code, status_code=exc.status)
+    if isinstance(exc, DomainError):
+        return domain_error_response(exc)
     if isinstance(exc, exceptions.ValidationError):
         return api_error(
             detail=_("The request has invalid fields."),

@@ -14,8 +14,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from partners.api.authentication import partner_of
-from partners.api.errors import REFUSALS, api_error, partner_exception_handler
+from partners.api.errors import api_error, partner_exception_handler
 from partners.models import IdempotencyRecord
+from prakerja.core.errors import DomainError
 
 Handler = Callable[..., Response]
 
@@ -61,7 +62,7 @@ def idempotent(handler: Handler) -> Handler:
                 return _replay(partner_id=partner.pk, key=key, digest=digest)
             try:
                 response = handler(view, request, *args, **kwargs)
-            except (*REFUSALS, exceptions.APIException, Http404) as exc:
+            except (DomainError, exceptions.APIException, Http404) as exc:
                 handled = partner_exception_handler(exc, {"view": view, "request": request})
                 assert handled is not None
                 response = handled

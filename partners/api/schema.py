@@ -29,7 +29,7 @@ SANDBOX_STATUS_CHOICES = [
 ]
 
 # Every answer that is not a success, per operation: status -> the codes it can carry. The
-# contract test (tests/partners/test_api_contract.py) makes the running server answer each of
+# contract test (tests/partners/api/test_api_contract.py) makes the running server answer each of
 # them and validates the answers against this schema.
 AUTH = {
     401: [

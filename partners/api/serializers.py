@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from courses.models import Course, LearningMethod, Schedule
 from partners.models import Listing, Purchase, PurchaseStatus
-from partners.services.purchases import purchase_display_status
+from partners.purchases.services.purchases import purchase_display_status
 
 
 @extend_schema_field({"type": "string", "description": "An http(s) URL, or empty when there is none."})

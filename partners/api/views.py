@@ -7,13 +7,11 @@ from django.core.cache import cache
 from django.db.models import QuerySet
 from django.utils import timezone
 from drf_spectacular.utils import (
-    OpenApiExample,
     OpenApiParameter,
     extend_schema,
-    extend_schema_field,
     extend_schema_view,
 )
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import IsAuthenticated
@@ -21,40 +19,26 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 
-from courses.errors import CurationError
 from courses.models import Course, Schedule
 from partners.api.authentication import PartnerSignatureAuthentication, partner_of
-from partners.api.errors import api_error, field_errors
-from partners.api.filters import CatalogFilter, ListingFilter, PurchaseFilter
+from partners.api.filters import CatalogFilter, ListingFilter
 from partners.api.idempotency import idempotent
 from partners.api.parsers import BoundedJSONParser
-from partners.api.schema import SANDBOX_STATUS_CHOICES, PartnerSignatureScheme
 from partners.api.serializers import (
     CatalogCourseSerializer,
     ListingSerializer,
     ListingUpdateSerializer,
-    PurchaseCompleteSerializer,
-    PurchaseConfirmSerializer,
-    PurchaseCreateSerializer,
-    PurchaseSerializer,
     ScheduleSerializer,
 )
-from partners.models import IntegrationCheck, Listing, Purchase
-from partners.services.api_log import api_request_log
-from partners.services.integration_check import (
-    integration_check_complete,
-    integration_check_confirm,
-    integration_check_start,
+from partners.api.services.api_log import api_request_log
+from partners.models import Listing
+from partners.platforms.services.listings import (
+    NewCourse,
+    listing_create,
+    listing_create_with_new_course,
+    listing_update,
 )
-from partners.services.listings import NewCourse, listing_create, listing_create_with_new_course, listing_update
-from partners.services.purchases import (
-    PurchaseError,
-    purchase_cancel,
-    purchase_complete,
-    purchase_confirm,
-    purchase_create,
-)
-from prakerja.audit.services import Actor
+from prakerja.core.actor import Actor
 
 
 class PartnerRateThrottle(SimpleRateThrottle):
@@ -227,40 +211,37 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PartnerAP
         partner = partner_of(request)
         data = serializer.validated_data
         actor = Actor.partner(partner.slug)
-        try:
-            if "new_course" in data:
-                new = data["new_course"]
-                listing = listing_create_with_new_course(
-                    partner=partner,
-                    new=NewCourse(
-                        institution_id=new["institution"],
-                        title=new["title"],
-                        description=new["description"],
-                        learning_outcomes=new["learning_outcomes"],
-                        category_slug=new["category"],
-                        method=new["method"],
-                        total_hours=new["total_hours"],
-                        price=new["price"],
-                        outside_price=new["outside_price"],
-                        trainer_name=new["trainer_name"],
-                        trainer_profile=new["trainer_profile"],
-                        sessions=[(s["starts_at"], s["ends_at"]) for s in new["sessions"]],
-                    ),
-                    sku=data["sku"],
-                    price=data["price"],
-                    actor=actor,
-                )
-            else:
-                listing = listing_create(
-                    course=data["course"],
-                    partner=partner,
-                    sku=data["sku"],
-                    price=data["price"],
-                    url=data.get("url", ""),
-                    actor=actor,
-                )
-        except CurationError as error:
-            return _listing_refused(error)
+        if "new_course" in data:
+            new = data["new_course"]
+            listing = listing_create_with_new_course(
+                partner=partner,
+                new=NewCourse(
+                    institution_id=new["institution"],
+                    title=new["title"],
+                    description=new["description"],
+                    learning_outcomes=new["learning_outcomes"],
+                    category_slug=new["category"],
+                    method=new["method"],
+                    total_hours=new["total_hours"],
+                    price=new["price"],
+                    outside_price=new["outside_price"],
+                    trainer_name=new["trainer_name"],
+                    trainer_profile=new["trainer_profile"],
+                    sessions=[(s["starts_at"], s["ends_at"]) for s in new["sessions"]],
+                ),
+                sku=data["sku"],
+                price=data["price"],
+                actor=actor,
+            )
+        else:
+            listing = listing_create(
+                course=data["course"],
+                partner=partner,
+                sku=data["sku"],
+                price=data["price"],
+                url=data.get("url", ""),
+                actor=actor,
+            )
         return Response(ListingSerializer(listing).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, pk: str) -> Response:
@@ -268,190 +249,11 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PartnerAP
         serializer = ListingUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        try:
-            listing = listing_update(
-                listing=listing,
-                actor=Actor.partner(partner_of(request).slug),
-                price=data.get("price"),
-                is_active=data.get("is_active"),
-                sku=data.get("sku"),
-            )
-        except CurationError as error:
-            return _listing_refused(error)
+        listing = listing_update(
+            listing=listing,
+            actor=Actor.partner(partner_of(request).slug),
+            price=data.get("price"),
+            is_active=data.get("is_active"),
+            sku=data.get("sku"),
+        )
         return Response(ListingSerializer(listing).data)
-
-
-def _listing_refused(error: CurationError) -> Response:
-    # One error shape: `errors` is an object, the curation's reasons under non_field_errors.
-    return api_error(
-        detail=" ".join(error.problems),
-        code="listing_refused",
-        status_code=422,
-        errors=field_errors(error.problems),
-    )
-
-
-CREATE_EXAMPLE = OpenApiExample(
-    "Buy a listing", value={"card_number": "5380342687319785", "listing": 12}, request_only=True
-)
-
-
-@extend_schema_view(
-    list=extend_schema(parameters=SIGNED),
-    retrieve=extend_schema(parameters=SIGNED),
-    create=extend_schema(
-        parameters=IDEMPOTENT,
-        request=PurchaseCreateSerializer,
-        responses={201: PurchaseSerializer},
-        examples=[CREATE_EXAMPLE],
-    ),
-    confirm=extend_schema(
-        parameters=IDEMPOTENT,
-        request=PurchaseConfirmSerializer,
-        responses={200: PurchaseSerializer},
-        examples=[OpenApiExample("The participant's code", value={"otp": "482913"}, request_only=True)],
-    ),
-    cancel=extend_schema(parameters=IDEMPOTENT, request=None, responses={200: PurchaseSerializer}),
-    complete=extend_schema(
-        parameters=IDEMPOTENT,
-        request=PurchaseCompleteSerializer,
-        responses={200: PurchaseSerializer},
-        examples=[
-            OpenApiExample(
-                "Certificate issued",
-                value={
-                    "certificate_number": "SERT/2026/11/000123",
-                    "certificate_url": "https://platform.example.id/sertifikat/000123.pdf",
-                    "completed_at": "2026-11-20T15:30:00+07:00",
-                },
-                request_only=True,
-            )
-        ],
-    ),
-)
-class PurchaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PartnerAPIView):
-    """Purchases made on the calling platform."""
-
-    serializer_class = PurchaseSerializer
-    filterset_class = PurchaseFilter
-    pagination_class = NewestFirst
-    not_found_code = "purchase_not_found"
-
-    def get_queryset(self) -> QuerySet[Purchase]:
-        if getattr(self, "swagger_fake_view", False):
-            return Purchase.objects.none()
-        return Purchase.objects.filter(partner=partner_of(self.request)).select_related("course", "card", "redeem_code")
-
-    def _fresh(self, purchase: Purchase, code: int = status.HTTP_200_OK) -> Response:
-        reloaded = self.get_queryset().get(pk=purchase.pk)
-        return Response(PurchaseSerializer(reloaded).data, status=code)
-
-    @idempotent
-    def create(self, request: Request) -> Response:
-        serializer = PurchaseCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        purchase = purchase_create(
-            partner=partner_of(request),
-            card_number=data["card_number"],
-            listing_id=data["listing"],
-            schedule_id=data.get("schedule"),
-        )
-        return self._fresh(purchase, status.HTTP_201_CREATED)
-
-    @action(detail=True, methods=["post"])
-    @idempotent
-    def confirm(self, request: Request, pk: str) -> Response:
-        serializer = PurchaseConfirmSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        purchase = purchase_confirm(purchase_id=pk, otp=serializer.validated_data["otp"], partner=partner_of(request))
-        return self._fresh(purchase)
-
-    @action(detail=True, methods=["post"])
-    @idempotent
-    def cancel(self, request: Request, pk: str) -> Response:
-        return self._fresh(purchase_cancel(purchase_id=pk, partner=partner_of(request)))
-
-    @action(detail=True, methods=["post"])
-    @idempotent
-    def complete(self, request: Request, pk: str) -> Response:
-        serializer = PurchaseCompleteSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        purchase = purchase_complete(
-            purchase_id=pk,
-            partner=partner_of(request),
-            certificate_number=data["certificate_number"],
-            certificate_url=data["certificate_url"],
-            completed_at=data["completed_at"],
-        )
-        return self._fresh(purchase)
-
-
-class SandboxPurchaseCreateSerializer(serializers.Serializer[Any]):
-    listing = serializers.IntegerField()
-
-
-class SandboxPurchaseSerializer(serializers.Serializer[Any]):
-    id = serializers.UUIDField()
-    listing = serializers.IntegerField(source="listing_id")
-    price = serializers.IntegerField()
-    status = serializers.SerializerMethodField()
-    created_at = serializers.DateTimeField()
-
-    @extend_schema_field(serializers.ChoiceField(choices=SANDBOX_STATUS_CHOICES))
-    def get_status(self, check: IntegrationCheck) -> str:
-        if check.completed_at is not None:
-            return "completed"
-        return "paid" if check.confirmed_at is not None else "awaiting_confirmation"
-
-
-class SandboxPurchaseCreatedSerializer(SandboxPurchaseSerializer):
-    sandbox_otp = serializers.CharField(help_text="The code a participant would read from the SMS (sandbox only).")
-
-
-@extend_schema_view(
-    create=extend_schema(
-        parameters=IDEMPOTENT,
-        request=SandboxPurchaseCreateSerializer,
-        responses={201: SandboxPurchaseCreatedSerializer},
-    ),
-    confirm=extend_schema(
-        parameters=IDEMPOTENT, request=PurchaseConfirmSerializer, responses={200: SandboxPurchaseSerializer}
-    ),
-    complete=extend_schema(parameters=IDEMPOTENT, request=None, responses={200: SandboxPurchaseSerializer}),
-)
-class SandboxPurchaseViewSet(PartnerAPIView):
-    """The integration check: a test purchase without a card or money (docs/partner-api.md)."""
-
-    not_found_code = "purchase_not_found"
-    serializer_class = SandboxPurchaseSerializer
-
-    @idempotent
-    def create(self, request: Request) -> Response:
-        serializer = SandboxPurchaseCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        check, code = integration_check_start(
-            partner=partner_of(request), listing_id=serializer.validated_data["listing"]
-        )
-        body = dict(SandboxPurchaseSerializer(check).data, sandbox_otp=code)
-        return Response(body, status=status.HTTP_201_CREATED)
-
-    @action(detail=True, methods=["post"])
-    @idempotent
-    def confirm(self, request: Request, pk: str) -> Response:
-        serializer = PurchaseConfirmSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        check = integration_check_confirm(
-            partner=partner_of(request), check_id=pk, otp=serializer.validated_data["otp"]
-        )
-        return Response(SandboxPurchaseSerializer(check).data)
-
-    @action(detail=True, methods=["post"])
-    @idempotent
-    def complete(self, request: Request, pk: str) -> Response:
-        check = integration_check_complete(partner=partner_of(request), check_id=pk)
-        return Response(SandboxPurchaseSerializer(check).data)
-
-
-__all__ = ["PartnerSignatureScheme", "PurchaseError"]

@@ -1,6 +1,6 @@
 """Webhooks, self-service: a platform manages its endpoints and secrets, reads its delivery log
 and asks for redelivery (docs/partner-api.md, "Webhooks"). Thin views over
-partners.services.webhooks; every query scoped to the calling platform."""
+partners.webhooks.services.webhooks; every query scoped to the calling platform."""
 
 from typing import Any
 
@@ -16,7 +16,7 @@ from partners.api.authentication import partner_of
 from partners.api.idempotency import idempotent
 from partners.api.views import IDEMPOTENT, SIGNED, NewestFirst, PartnerAPIView
 from partners.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
-from partners.services.webhooks import (
+from partners.webhooks.services.webhooks import (
     EVENT_TYPES,
     webhook_endpoint_create,
     webhook_endpoint_ping,
@@ -24,7 +24,7 @@ from partners.services.webhooks import (
     webhook_endpoint_set_active,
     webhook_redeliver,
 )
-from prakerja.audit.services import Actor
+from prakerja.core.actor import Actor
 
 
 class WebhookEndpointSerializer(serializers.ModelSerializer[WebhookEndpoint]):

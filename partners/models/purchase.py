@@ -83,7 +83,7 @@ class Purchase(models.Model):
 class CardCodeGuard(models.Model):
     """Wrong purchase codes on one card, whichever platform and purchase they came through: a
     platform that creates purchase after purchase to guess the SMS code is stopped by the card,
-    not by the purchase (partners.services.purchase_guard). Shown to the PMO, read-only."""
+    not by the purchase (partners.purchases.services.purchase_guard). Shown to the PMO, read-only."""
 
     card = models.OneToOneField(Card, verbose_name=_("card"), on_delete=models.CASCADE, related_name="+")
     failures = models.PositiveIntegerField(_("wrong codes since the last success"), default=0)

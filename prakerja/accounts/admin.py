@@ -1,4 +1,4 @@
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -8,7 +8,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from prakerja.accounts.models import User
-from prakerja.audit.services import Actor, audit_record
+from prakerja.audit.services import audit_record
+from prakerja.core.actor import Actor
 
 
 class UserCreateForm(UserCreationForm[User]):
@@ -55,7 +56,7 @@ class UserAdmin(DjangoUserAdmin):
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         audit_record(
-            actor=Actor.for_user(cast(User, request.user)),
+            actor=Actor.for_request(request),
             action="user.changed" if change else "user.added",
             target=obj,
             payload={"fields": sorted(form.changed_data)},

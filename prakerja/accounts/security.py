@@ -11,7 +11,8 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 
 from prakerja.accounts.models import User
-from prakerja.audit.services import Actor, audit_record
+from prakerja.audit.services import audit_record
+from prakerja.core.actor import Actor
 
 LAST_SEEN = "staff_last_seen"
 

@@ -31,7 +31,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_ratelimit.decorators import ratelimit
 
 from prakerja.accounts.models import User
-from prakerja.audit.services import Actor, audit_record
+from prakerja.audit.services import audit_record
+from prakerja.core.actor import Actor
 
 PATH = "/admin/2fa/"
 OPEN_PATHS = (PATH, "/admin/login/", "/admin/logout/")

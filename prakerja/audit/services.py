@@ -1,5 +1,6 @@
 """The one way to write the audit trail. Later apps call audit_record for every staff,
-money and personal-data action."""
+money and personal-data action. Who acted is a `prakerja.core.actor.Actor` (re-exported here
+for the callers that still import it from the trail)."""
 
 import re
 from collections.abc import Iterable, Mapping
@@ -9,8 +10,10 @@ from typing import Any
 from django.db import models
 from django.http import HttpRequest
 
-from prakerja.accounts.models import User
-from prakerja.audit.models import ActorType, AuditEvent
+from prakerja.audit.models import AuditEvent
+from prakerja.core.actor import Actor
+
+__all__ = ["Actor", "AuditEntry", "audit_record", "audit_record_bulk", "identifiers_masked"]
 
 MAX_LABEL = 200
 # NIK, KK and card numbers (16 digits, maybe grouped by four) and bank or e-wallet account
@@ -34,31 +37,6 @@ def identifiers_masked(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [identifiers_masked(item) for item in value]
     return value
-
-
-@dataclass(frozen=True, kw_only=True)
-class Actor:
-    """Who acted: a user, a partner or institution (by label), or a system job."""
-
-    type: str
-    label: str
-    user: User | None = None
-
-    @classmethod
-    def for_user(cls, user: User) -> "Actor":
-        return cls(type=ActorType.USER, label=user.email, user=user)
-
-    @classmethod
-    def system(cls, job: str) -> "Actor":
-        return cls(type=ActorType.SYSTEM, label=job)
-
-    @classmethod
-    def partner(cls, label: str) -> "Actor":
-        return cls(type=ActorType.PARTNER, label=label)
-
-    @classmethod
-    def institution(cls, label: str) -> "Actor":
-        return cls(type=ActorType.INSTITUTION, label=label)
 
 
 @dataclass(frozen=True, kw_only=True)

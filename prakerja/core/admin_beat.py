@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from django_celery_beat.admin import PeriodicTaskAdmin, PeriodicTaskForm
 from django_celery_beat.models import PeriodicTask
 
-from prakerja.accounts.models import User
-from prakerja.audit.services import Actor, audit_record
+from prakerja.audit.services import audit_record
+from prakerja.core.actor import Actor
 from prakerja.core.beat import SCHEDULED_TASKS, TIME_FIELDS, periodic_task_allowed
 
 
@@ -77,7 +77,7 @@ class ProjectPeriodicTaskAdmin(PeriodicTaskAdmin):
     def save_model(self, request: HttpRequest, obj: PeriodicTask, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         audit_record(
-            actor=Actor.for_user(cast(User, request.user)),
+            actor=Actor.for_request(request),
             action="periodic_task.change" if change else "periodic_task.add",
             target=obj,
             payload={"name": obj.name, "task": obj.task, "changed": sorted(form.changed_data)},

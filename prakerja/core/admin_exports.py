@@ -23,7 +23,8 @@ from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from prakerja.audit.services import Actor, audit_record
+from prakerja.audit.services import audit_record
+from prakerja.core.actor import Actor
 from prakerja.core.db import stream
 from prakerja.core.formatting import csv_download
 from prakerja.core.routers import replica_alias
@@ -116,7 +117,7 @@ class CsvExportMixin:
         for other ways into the same export (an admin action on a selection, a parent object's
         page), which name their own audit action."""
         audit_record(
-            actor=Actor.for_user(request.user),  # type: ignore[arg-type]
+            actor=Actor.for_request(request),
             action=action,
             target=target,
             payload={"filters": request.GET.urlencode(), "columns": self.export_header()},

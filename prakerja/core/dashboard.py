@@ -14,7 +14,6 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
@@ -25,8 +24,11 @@ from django.utils import timezone
 from django.utils.functional import Promise
 
 from prakerja.accounts.models import User
-from prakerja.audit.services import Actor, audit_record
+from prakerja.audit.services import audit_record
+from prakerja.core.actor import Actor
 from prakerja.core.models import DashboardSnapshot
+from prakerja.core.queueing import enqueue_after_commit
+from prakerja.core.registry import Registry
 from prakerja.core.routers import read_alias, replica_reads
 
 logger = logging.getLogger(__name__)
@@ -61,15 +63,16 @@ class ShownSection:
         return present(self.snapshot.data) if present else self.snapshot.data
 
 
-_sections: dict[str, Section] = {}
+# The apps' sections, registered from their AppConfig.ready (docs/architecture.md, "Registries").
+SECTIONS: Registry[Section] = Registry("core.dashboard_sections")
 
 
 def register_section(section: Section) -> None:
-    _sections[section.key] = section
+    SECTIONS.register(section.key, section)
 
 
 def sections() -> list[Section]:
-    return sorted(_sections.values(), key=lambda section: (section.order, section.key))
+    return sorted(SECTIONS.items(), key=lambda section: (section.order, section.key))
 
 
 def query_rows(sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
@@ -110,18 +113,16 @@ def dashboard_refresh(*, keys: list[str] | None = None) -> dict[str, int]:
     return durations
 
 
-def dashboard_refresh_queue(*, actor: User, request: HttpRequest | None = None) -> bool:
+def dashboard_refresh_queue(*, actor: Actor, request: HttpRequest | None = None) -> bool:
     """A staff user's "refresh now": queues the refresh job after commit, audited; refused (False)
     when the figures are less than `REFRESH_REQUEST_GAP` old, so a busy office cannot queue a
     recomputation per click."""
-    from prakerja.core.tasks import dashboard_refresh_task
-
     latest = DashboardSnapshot.objects.aggregate(latest=Max("computed_at"))["latest"]
     if latest is not None and timezone.now() - latest < REFRESH_REQUEST_GAP:
         return False
     with transaction.atomic():
-        audit_record(actor=Actor.for_user(actor), action="dashboard.refresh_requested", request=request)
-        transaction.on_commit(partial(dashboard_refresh_task.delay))
+        audit_record(actor=actor, action="dashboard.refresh_requested", request=request)
+        enqueue_after_commit("batch.dashboard_refresh")
     return True
 
 

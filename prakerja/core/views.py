@@ -1,5 +1,3 @@
-from typing import cast
-
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -7,7 +5,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from prakerja.accounts.models import User
+from prakerja.core.actor import Actor
 from prakerja.core.dashboard import dashboard_refresh_queue
 from prakerja.messaging.selectors import sandbox_messages_recent
 
@@ -32,7 +30,7 @@ def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
 @require_POST
 def dashboard_refresh_request(request: HttpRequest) -> HttpResponse:
     """'Refresh now' on the admin home (served through admin.site.admin_view: see prakerja/urls.py)."""
-    if dashboard_refresh_queue(actor=cast(User, request.user), request=request):
+    if dashboard_refresh_queue(actor=Actor.for_request(request), request=request):
         messages.success(request, _("The figures are being computed; reload this page in a minute."))
     else:
         messages.info(request, _("The figures were computed less than a minute ago."))

@@ -1,25 +1,10 @@
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from prakerja.core.admin_base import ReadOnlyAdmin
 from prakerja.ledger.models import LedgerAccount, Posting
-
-
-class ReadOnlyAdmin(admin.ModelAdmin[Any]):
-    """The ledger is written only by services; the admin shows it."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(LedgerAccount)

@@ -1,24 +1,25 @@
 from django.utils.translation import gettext_lazy as _
 
+from prakerja.core.errors import DomainError
 
-class LedgerError(Exception):
-    message = _("The ledger refused this posting.")
 
-    def __str__(self) -> str:
-        return str(self.args[0]) if self.args else str(self.message)
+class LedgerError(DomainError):
+    default_message = _("The ledger refused this posting.")
 
 
 class UnbalancedPosting(LedgerError):
-    message = _("A posting needs at least two non-zero entries that sum to zero.")
+    default_message = _("A posting needs at least two non-zero entries that sum to zero.")
 
 
 class InsufficientBalance(LedgerError):
-    message = _("Insufficient balance.")
+    default_message = _("Insufficient balance.")
+    code = "insufficient_balance"
+    status = 422
 
     def __init__(self, account_ids: list[int]) -> None:
-        super().__init__(str(self.message))
+        super().__init__()
         self.account_ids = account_ids
 
 
 class IdempotencyConflict(LedgerError):
-    message = _("This idempotency key was already used for a different posting.")
+    default_message = _("This idempotency key was already used for a different posting.")

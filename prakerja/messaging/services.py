@@ -10,9 +10,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from prakerja.core.queueing import delay_after_commit
+from prakerja.core.queueing import enqueue, enqueue_after_commit
 from prakerja.messaging.models import Channel, OutboxMessage, OutboxStatus
-from prakerja.messaging.tasks import email_send, sms_send
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +37,7 @@ def sms_send_after_commit(*, to: str, text: str, reference: str) -> None:
         reference=reference,
     )
     # A broker that is down at commit does not fail the request; the row waits for the sweeper.
-    delay_after_commit(sms_send, to=to, text=text, reference=reference)
+    enqueue_after_commit("messaging.sms_send", to=to, text=text, reference=reference)
 
 
 def email_send_after_commit(*, to: str, subject: str, body: str, reference: str) -> None:
@@ -49,7 +48,7 @@ def email_send_after_commit(*, to: str, subject: str, body: str, reference: str)
         body=body,
         reference=reference,
     )
-    delay_after_commit(email_send, to=to, subject=subject, body=body, reference=reference)
+    enqueue_after_commit("messaging.email_send", to=to, subject=subject, body=body, reference=reference)
 
 
 def outbox_sweep(*, now: dt.datetime | None = None, limit: int = 1000) -> int:
@@ -70,9 +69,15 @@ def outbox_sweep(*, now: dt.datetime | None = None, limit: int = 1000) -> int:
         )
     for message in due:
         if message.channel == Channel.SMS:
-            sms_send.delay(to=message.to, text=message.body, reference=message.reference)
+            enqueue("messaging.sms_send", to=message.to, text=message.body, reference=message.reference)
         else:
-            email_send.delay(to=message.to, subject=message.subject, body=message.body, reference=message.reference)
+            enqueue(
+                "messaging.email_send",
+                to=message.to,
+                subject=message.subject,
+                body=message.body,
+                reference=message.reference,
+            )
     if due:
         logger.warning("outbox: %s pending messages queued again", len(due))
     return len(due)

@@ -19,6 +19,7 @@ import requests
 from django.conf import settings
 from django.utils import timezone
 
+from prakerja.core.registry import Registry
 from prakerja.payments.providers import Outcome, TransferResult
 
 CALLBACK_PATH = "/api/v1/payouts/callback"
@@ -86,11 +87,12 @@ def callback_parse(body: bytes) -> tuple[TransferResult, int]:
 
 
 Receiver = Callable[[bytes, dict[str, str]], int]
-_receiver: list[Receiver] = []
+# The one in-process receiver (the payout callback view), registered from its AppConfig.ready.
+RECEIVERS: Registry[Receiver] = Registry("payments.callback_receivers")
 
 
 def register_callback_receiver(receiver: Receiver) -> None:
-    _receiver[:] = [receiver]
+    RECEIVERS.register("payouts", receiver)
 
 
 def callback_deliver(body: bytes) -> int:
@@ -107,6 +109,7 @@ def callback_deliver(body: bytes) -> int:
             return requests.post(settings.PAYMENT_CALLBACK_URL, data=body, headers=headers, timeout=10).status_code
         except requests.RequestException:
             return 599
-    if not _receiver:
+    receiver = RECEIVERS.one()
+    if receiver is None:
         return 503
-    return _receiver[0](body, headers)
+    return receiver(body, headers)

@@ -372,7 +372,7 @@ REST_FRAMEWORK = {
 }
 # Partner API requests are logged per request (evaluation's API error rate) and kept this long.
 API_LOG_RETENTION_DAYS = env.int("API_LOG_RETENTION_DAYS", default=400)
-# The request log is written in batches per server process (partners.services.api_log).
+# The request log is written in batches per server process (partners.api.services.api_log).
 API_LOG_BUFFER_ROWS = env.int("API_LOG_BUFFER_ROWS", default=200)
 API_LOG_FLUSH_SECONDS = env.float("API_LOG_FLUSH_SECONDS", default=2.0)
 

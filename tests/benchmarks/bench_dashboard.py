@@ -16,9 +16,10 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from partners.evaluation.services.evaluations import evaluation_run
+from partners.evaluation.services.scorecards import scorecard_create
 from partners.models.evaluation import DEFAULT_RULES
-from partners.services.evaluation import evaluation_run, scorecard_create
-from prakerja.audit.services import Actor
+from prakerja.core.actor import Actor
 from prakerja.core.dashboard import dashboard_refresh, sections
 from tests.benchmarks.bench_evaluation import SHARES, _without_indexes, catalogue, purchases_load
 from tests.benchmarks.bench_selection import _execute, _people, _scalar

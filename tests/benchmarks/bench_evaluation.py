@@ -14,11 +14,12 @@ import time
 import pytest
 from django.db import connection
 
+from partners.evaluation.services import kpis as ev
+from partners.evaluation.services.evaluations import evaluation_run
+from partners.evaluation.services.scorecards import scorecard_create
 from partners.models import Agreement
 from partners.models.evaluation import DEFAULT_RULES
-from partners.services import evaluation as ev
-from partners.services.evaluation import evaluation_run, scorecard_create
-from prakerja.audit.services import Actor
+from prakerja.core.actor import Actor
 from tests.benchmarks.bench_selection import _execute, _people, _scalar
 from tests.factories import CategoryFactory, InstitutionFactory, PartnerFactory, SchemeFactory, WaveFactory
 

@@ -10,6 +10,7 @@ from django.db import connection
 from courses.integration.signing import integration_signature
 from courses.services.institutions import signing_key_issue
 from courses.services.redemption import redeem_code_issue
+from prakerja.core.actor import Actor
 from tests.benchmarks.load import CpuMeter, Http, Result, load_average, percentile, run_load
 from tests.factories import CourseFactory, InstitutionFactory, StaffUserFactory
 from tests.server import MASTER_PIDS, gunicorn
@@ -27,7 +28,7 @@ def test_status_and_commit_pairs_per_second(report, regions):
     clients = []
     for _ in range(INSTITUTIONS):
         institution = InstitutionFactory.create()
-        key = signing_key_issue(institution=institution, actor=staff, overlap=None)
+        key = signing_key_issue(institution=institution, actor=Actor.for_user(staff), overlap=None)
         course = CourseFactory.create(institution=institution)
         codes = [
             redeem_code_issue(course=course, invoice_code="INV-B", platform_name="Bench").code

@@ -11,10 +11,10 @@ import pytest
 from django.db import connection
 
 from applicants.models import Card
-from applicants.services.selection import wave_selection_run
+from applicants.waves.services.selection import wave_selection_run
 from partners.api.signing import sign
 from prakerja.messaging.models import SandboxMessage
-from tests.applicants.waves import Person, bulk_members, close
+from tests.applicants.wave_setups import Person, bulk_members, close
 from tests.benchmarks.load import CpuMeter, Http, Result, load_average, percentile, run_load
 from tests.celery_worker import celery_worker
 from tests.factories import ListingFactory, PartnerFactory, WaveFactory

@@ -14,10 +14,10 @@ from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
+from applicants.disbursement.services.runs import disbursement_run_create
+from applicants.disbursement.tasks import payouts_sweep_task
+from applicants.incentives.services.entitlements import instalments_make_due
 from applicants.models import DisbursementRun, Payout, PayoutPolicy, PayoutStatus, RunStatus
-from applicants.services.disbursement import disbursement_run_create
-from applicants.services.incentives import instalments_make_due
-from applicants.tasks import payouts_sweep_task
 from prakerja.ledger.models import AccountKind, LedgerAccount
 from prakerja.ledger.selectors import account_balance, ledger_check
 from prakerja.ledger.services import Line, account_get_or_create, accounts_ensure_bulk, posting_create

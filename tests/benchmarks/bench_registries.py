@@ -7,8 +7,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from applicants.models import RegistryKind
-from applicants.nik import Gender, build_nik
-from applicants.services.registries import registry_import_create, registry_import_run
+from applicants.registration.nik import Gender, build_nik
+from applicants.waves.services.registries import registry_import_create, registry_import_run
 from tests.factories import StaffUserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)

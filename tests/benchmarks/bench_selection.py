@@ -12,7 +12,7 @@ from django.db import connection
 from django.utils import timezone
 
 from applicants.models import Card, Decision, Outcome, Province, Scheme, Wave, WaveProvinceQuota, WaveStatus
-from applicants.services.selection import wave_selection_run
+from applicants.waves.services.selection import wave_selection_run
 from prakerja.ledger.models import AccountKind, LedgerAccount, Posting
 from prakerja.ledger.services import Line, account_get_or_create, posting_create
 from tests.factories import SchemeFactory
@@ -201,7 +201,7 @@ def test_selection_of_a_national_wave(report, regions) -> None:
     setup_seconds = time.perf_counter() - started
 
     if os.environ.get("BENCH_EXPLAIN"):
-        from applicants.services.selection import _DECISIONS_SQL, _parameters
+        from applicants.waves.services.selection import _DECISIONS_SQL, _parameters
 
         with connection.cursor() as cursor:
             cursor.execute("SET work_mem = '256MB'")

@@ -18,6 +18,8 @@ import requests
 from django.db.models import Count
 from requests.adapters import HTTPAdapter
 
+from applicants.disbursement.services.runs import disbursement_run_create
+from applicants.incentives.services.entitlements import instalments_make_due
 from applicants.models import (
     AccountMatch,
     Card,
@@ -29,23 +31,21 @@ from applicants.models import (
     PayoutAccountStatus,
     PayoutStatus,
 )
-from applicants.services.disbursement import disbursement_run_create
-from applicants.services.incentives import instalments_make_due
-from applicants.services.selection import wave_selection_run
+from applicants.waves.services.selection import wave_selection_run
 from courses.integration.signing import integration_signature
 from courses.services.institutions import signing_key_issue
 from courses.services.redemption import redeem_code_issue
 from partners.api.signing import sign
 from partners.models import WebhookDelivery
-from partners.services.api_keys import api_key_issue
-from partners.services.webhooks import webhook_endpoint_create
-from prakerja.audit.services import Actor
+from partners.platforms.services.api_keys import api_key_issue
+from partners.webhooks.services.webhooks import webhook_endpoint_create
+from prakerja.core.actor import Actor
 from prakerja.ledger.models import AccountKind
 from prakerja.ledger.selectors import ledger_check
 from prakerja.ledger.services import Line, account_get_or_create, accounts_ensure_bulk, posting_create
 from prakerja.messaging.models import OutboxMessage, SandboxMessage
 from prakerja.payments.providers import PayoutChannel
-from tests.applicants.waves import Person, bulk_members, close
+from tests.applicants.wave_setups import Person, bulk_members, close
 from tests.cluster.conftest import ROOT, STATE, env, portal, primary_sql, wait_until
 from tests.factories import (
     DEFAULT_PASSWORD,
@@ -209,7 +209,7 @@ def test_a_purchase_flows_through_haproxy_both_web_instances_and_pgbouncer(recei
 def test_the_institution_protocols_underscore_headers_pass_haproxy():
     # given an institution's signing key and a redeem code
     institution = InstitutionFactory.create()
-    key = signing_key_issue(institution=institution, actor=StaffUserFactory.create(), overlap=None)
+    key = signing_key_issue(institution=institution, actor=Actor.for_user(StaffUserFactory.create()), overlap=None)
     code = redeem_code_issue(course=CourseFactory.create(institution=institution))
     path = "/api/v1/integration/payment/redeem-code/status"
     body = json.dumps({"redeem_code": code.code}, separators=(",", ":"))
@@ -322,7 +322,7 @@ def test_a_broker_outage_loses_no_message(receiver):
         broker_up()
     # then after it returns the webhook sweeper (beat, every ten minutes; run now) delivers the
     # platform's webhook, once
-    from partners.tasks import webhooks_sweep
+    from partners.webhooks.tasks import webhooks_sweep
 
     webhooks_sweep.delay()
     assert wait_until(lambda: any(t == "purchase.confirmed" for _i, t in receiver.events), timeout=60), receiver.events

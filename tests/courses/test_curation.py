@@ -20,6 +20,7 @@ from courses.services.curation import (
     course_submit,
 )
 from prakerja.audit.models import AuditEvent
+from prakerja.core.actor import Actor
 from tests.factories import CourseFactory, StaffUserFactory
 
 pytestmark = pytest.mark.django_db
@@ -36,9 +37,9 @@ def draft(**overrides: object) -> Course:
 
 def test_a_course_goes_from_draft_to_approved_with_every_step_audited(curator):
     course = draft()
-    course = course_submit(course=course, actor=curator)
-    course = course_review_start(course=course, curator=curator)
-    course = course_approve(course=course, curator=curator, notes="Kurikulum lengkap")
+    course = course_submit(course=course, actor=Actor.for_user(curator))
+    course = course_review_start(course=course, actor=Actor.for_user(curator))
+    course = course_approve(course=course, actor=Actor.for_user(curator), notes="Kurikulum lengkap")
     assert course.status == CourseStatus.APPROVED
     assert course.decided_at is not None
     assert list(
@@ -65,7 +66,7 @@ def test_a_course_goes_from_draft_to_approved_with_every_step_audited(curator):
 def test_a_course_breaking_a_rule_cannot_be_submitted(curator, overrides, problem):
     course = draft(**overrides)
     with translation.override("en"), pytest.raises(CurationError) as error:
-        course_submit(course=course, actor=curator)
+        course_submit(course=course, actor=Actor.for_user(curator))
     assert any(problem in p for p in error.value.problems), error.value.problems
     course.refresh_from_db()
     assert course.status == CourseStatus.DRAFT
@@ -82,17 +83,21 @@ def test_a_webinar_with_an_upcoming_session_may_be_submitted(curator):
     Schedule.objects.create(
         course=course, code="S1", starts_at=start, ends_at=start + dt.timedelta(hours=2), capacity=50
     )
-    assert course_submit(course=course, actor=curator).status == CourseStatus.SUBMITTED
+    assert course_submit(course=course, actor=Actor.for_user(curator)).status == CourseStatus.SUBMITTED
 
 
 def test_rejection_needs_reasons_and_a_rejected_course_can_be_corrected(curator):
-    course = course_review_start(course=course_submit(course=draft(), actor=curator), curator=curator)
+    course = course_review_start(
+        course=course_submit(course=draft(), actor=Actor.for_user(curator)), actor=Actor.for_user(curator)
+    )
     with pytest.raises(CurationError):
-        course_reject(course=course, curator=curator, reasons="  ")
-    course = course_reject(course=course, curator=curator, reasons="Materi sama dengan video gratis di internet")
+        course_reject(course=course, actor=Actor.for_user(curator), reasons="  ")
+    course = course_reject(
+        course=course, actor=Actor.for_user(curator), reasons="Materi sama dengan video gratis di internet"
+    )
     assert course.status == CourseStatus.REJECTED
     assert course.decision_reasons == "Materi sama dengan video gratis di internet"
-    assert course_reopen(course=course, actor=curator).status == CourseStatus.DRAFT
+    assert course_reopen(course=course, actor=Actor.for_user(curator)).status == CourseStatus.DRAFT
 
 
 @pytest.mark.parametrize(
@@ -109,12 +114,12 @@ def test_refused_transitions(curator, status, action):
     course = CourseFactory.create(status=status)
     act = course_approve if action == "approve" else course_review_start
     with pytest.raises(CurationError):
-        act(course=course, curator=curator)
+        act(course=course, actor=Actor.for_user(curator))
 
 
 def test_retiring_takes_a_course_off_sale(curator):
     course = CourseFactory.create()
-    course_retire(course=course, curator=curator, reasons="Permintaan lembaga")
+    course_retire(course=course, actor=Actor.for_user(curator), reasons="Permintaan lembaga")
     assert not Course.objects.on_sale().filter(pk=course.pk).exists()
 
 
@@ -123,7 +128,9 @@ def test_a_revision_is_reviewed_while_the_approved_course_stays_on_sale(curator)
     course = CourseFactory.create(title="Barista Kopi", price=400_000)
 
     # when the institution revises its title and price
-    revision = course_revision_create(course=course, actor=curator, title="Barista Kopi Profesional", price=450_000)
+    revision = course_revision_create(
+        course=course, actor=Actor.for_user(curator), title="Barista Kopi Profesional", price=450_000
+    )
 
     # then the approved course is unchanged and still on sale, and the reviewer sees the diff
     course.refresh_from_db()
@@ -135,11 +142,13 @@ def test_a_revision_is_reviewed_while_the_approved_course_stays_on_sale(curator)
         "price": (400_000, 450_000),
     }
     with pytest.raises(CurationError):
-        course_revision_create(course=course, actor=curator, title="Lagi")
+        course_revision_create(course=course, actor=Actor.for_user(curator), title="Lagi")
 
     # when the revision is approved
-    revision = course_review_start(course=course_submit(course=revision, actor=curator), curator=curator)
-    course_approve(course=revision, curator=curator)
+    revision = course_review_start(
+        course=course_submit(course=revision, actor=Actor.for_user(curator)), actor=Actor.for_user(curator)
+    )
+    course_approve(course=revision, actor=Actor.for_user(curator))
 
     # then the course carries the new content under the same code, and the revision is closed
     course.refresh_from_db()

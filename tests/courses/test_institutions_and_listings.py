@@ -9,8 +9,8 @@ from courses.errors import CurationError
 from courses.models import CourseStatus, TrainingInstitution
 from courses.services.institutions import institution_create, signing_key_issue, signing_keys_valid
 from partners.models import PartnerStatus
-from partners.services.listings import listing_create, listing_update
-from prakerja.audit.services import Actor
+from partners.platforms.services.listings import listing_create, listing_update
+from prakerja.core.actor import Actor
 from tests.factories import CourseFactory, PartnerFactory, StaffUserFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,7 @@ def test_an_institution_gets_a_client_code_and_a_key_shown_once():
         brand="Kursus Hebat",
         business_number="9120009998887",
         contact_email="a@b.id",
-        actor=curator,
+        actor=Actor.for_user(curator),
     )
     assert key is not None
     assert institution.client_code.startswith("kursushebat-")
@@ -36,9 +36,13 @@ def test_an_institution_gets_a_client_code_and_a_key_shown_once():
 def test_a_rotated_key_keeps_the_old_one_valid_for_the_overlap_only():
     curator = StaffUserFactory.create()
     institution, old = institution_create(
-        legal_name="PT A", brand="A", business_number="9120001231231", contact_email="a@b.id", actor=curator
+        legal_name="PT A",
+        brand="A",
+        business_number="9120001231231",
+        contact_email="a@b.id",
+        actor=Actor.for_user(curator),
     )
-    new = signing_key_issue(institution=institution, actor=curator, overlap=dt.timedelta(days=7))
+    new = signing_key_issue(institution=institution, actor=Actor.for_user(curator), overlap=dt.timedelta(days=7))
     assert signing_keys_valid(institution=institution) == [new, old]
     institution.signing_keys.filter(expires_at__isnull=False).update(
         expires_at=timezone.now() - dt.timedelta(seconds=1)

@@ -13,6 +13,7 @@ from courses.integration.signing import integration_signature
 from courses.models import IntegrationCall, RedeemCode
 from courses.services.institutions import signing_key_issue
 from courses.services.redemption import redeem_code_cancel, redeem_code_issue
+from prakerja.core.actor import Actor
 from tests.factories import CourseFactory, InstitutionFactory, StaffUserFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +25,9 @@ COMMIT = "/api/v1/integration/payment/redeem-code/commit"
 class Institution:
     def __init__(self) -> None:
         self.record = InstitutionFactory.create()
-        self.key = signing_key_issue(institution=self.record, actor=StaffUserFactory.create(), overlap=None)
+        self.key = signing_key_issue(
+            institution=self.record, actor=Actor.for_user(StaffUserFactory.create()), overlap=None
+        )
         self.client = Client()
         self.calls = 0
         self.clock = int(time.time())
@@ -182,6 +185,8 @@ def test_a_new_sign_key_works_at_once_and_the_old_one_during_the_overlap():
     lp = Institution()
     code = code_for(lp)
     assert lp.call(STATUS, {"redeem_code": code.code}).status_code == 200  # the old key is now cached
-    new_key = signing_key_issue(institution=lp.record, actor=StaffUserFactory.create(), overlap=dt.timedelta(hours=1))
+    new_key = signing_key_issue(
+        institution=lp.record, actor=Actor.for_user(StaffUserFactory.create()), overlap=dt.timedelta(hours=1)
+    )
     assert lp.call(STATUS, {"redeem_code": code.code}, key=new_key).status_code == 200
     assert lp.call(STATUS, {"redeem_code": code.code}).status_code == 200

@@ -11,6 +11,7 @@ from django.db import connection
 from courses.integration.signing import integration_signature
 from courses.services.institutions import signing_key_issue
 from courses.services.redemption import redeem_code_issue
+from prakerja.core.actor import Actor
 from tests.factories import CourseFactory, InstitutionFactory, StaffUserFactory
 from tests.server import gunicorn
 
@@ -21,7 +22,7 @@ PATH = "/api/v1/integration/payment/redeem-code/status"
 
 def test_headers_and_bodies_as_real_clients_send_them(regions):
     institution = InstitutionFactory.create()
-    key = signing_key_issue(institution=institution, actor=StaffUserFactory.create(), overlap=None)
+    key = signing_key_issue(institution=institution, actor=Actor.for_user(StaffUserFactory.create()), overlap=None)
     code = redeem_code_issue(course=CourseFactory.create(institution=institution))
     db = connection.settings_dict
     env = {

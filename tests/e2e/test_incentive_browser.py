@@ -9,13 +9,13 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from applicants.incentives.services.entitlements import entitlement_course_completed, entitlement_course_reviewed
 from applicants.models import Card, Step, Survey
-from applicants.services.incentives import entitlement_course_completed, entitlement_course_reviewed
-from applicants.services.selection import wave_selection_run
+from applicants.waves.services.selection import wave_selection_run
 from prakerja.messaging.models import SandboxMessage
 from prakerja.payments.sandbox import sandbox_account_register
-from tests.applicants.incentives import disburse_here, fund_incentives
-from tests.applicants.waves import close
+from tests.applicants.incentive_setups import disburse_here, fund_incentives
+from tests.applicants.wave_setups import close
 from tests.celery_worker import celery_worker
 from tests.factories import DEFAULT_PASSWORD, ApplicantFactory, WaveFactory, WaveMemberFactory
 

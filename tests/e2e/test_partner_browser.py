@@ -7,9 +7,9 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from applicants.models import Card
+from partners.evaluation.services.evaluations import evaluation_publish, evaluation_run
 from partners.models import PlatformApplication
-from partners.services.evaluation import evaluation_publish, evaluation_run
-from prakerja.audit.services import Actor
+from prakerja.core.actor import Actor
 from tests.factories import DEFAULT_PASSWORD, ListingFactory, PartnerFactory, StaffUserFactory
 from tests.partners.conftest import participant_card  # noqa: F401  (a fixture)
 from tests.partners.evaluation import at, purchase, review, scorecard

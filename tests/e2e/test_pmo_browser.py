@@ -8,8 +8,8 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
+from applicants.complaints.services import complaint_reply
 from applicants.models import Complaint, Step
-from applicants.services.complaints import complaint_reply
 from prakerja.core.dashboard import dashboard_refresh
 from tests.factories import DEFAULT_PASSWORD, ApplicantFactory, StaffUserFactory
 

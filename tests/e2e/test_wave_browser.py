@@ -4,10 +4,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from applicants.models import Province, Step
-from applicants.services.selection import wave_selection_run
+from applicants.waves.services.selection import wave_selection_run
 from prakerja.ledger.models import AccountKind
 from prakerja.ledger.services import Line, account_get_or_create, posting_create
-from tests.applicants.waves import close
+from tests.applicants.wave_setups import close
 from tests.factories import DEFAULT_PASSWORD, ApplicantFactory, WaveFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]

@@ -10,8 +10,8 @@ import pytest
 from django.utils import timezone
 
 from applicants.models import Card
-from applicants.services.selection import wave_selection_run
-from tests.applicants.waves import close
+from applicants.waves.services.selection import wave_selection_run
+from tests.applicants.wave_setups import close
 from tests.factories import WaveFactory, WaveMemberFactory
 
 

@@ -6,7 +6,8 @@ from django.test import RequestFactory
 
 from partners.models import Partner
 from prakerja.audit.models import ActorType, AuditEvent
-from prakerja.audit.services import Actor, AuditEntry, audit_record, audit_record_bulk
+from prakerja.audit.services import AuditEntry, audit_record, audit_record_bulk
+from prakerja.core.actor import Actor
 from tests.factories import PartnerFactory, StaffUserFactory
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,7 @@ from prakerja.audit.models import AuditEvent
 from prakerja.core.dashboard import dashboard_refresh
 from prakerja.core.models import DashboardSnapshot
 from prakerja.core.tasks import dashboard_refresh_task
-from tests.applicants.incentives import participants
+from tests.applicants.incentive_setups import participants
 from tests.celery_worker import celery_worker
 from tests.conftest import run_after_commit_tasks
 from tests.factories import ApplicantFactory, StaffUserFactory, WaveFactory, WaveMemberFactory

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from django.db import connection, transaction
 
-from applicants.services.disbursement import RUN_LOCK, DisbursementError, disbursement_run_create
-from applicants.services.selection import LOCK_NAMESPACE, SelectionError, wave_selection_run
+from applicants.disbursement.errors import DisbursementError
+from applicants.disbursement.services.runs import RUN_LOCK, disbursement_run_create
+from applicants.waves.services.selection import LOCK_NAMESPACE, SelectionError, wave_selection_run
 from prakerja.accounts.models import User
 from prakerja.core.db import LockBusy, exclusive_lock, stream
 from tests.factories import UserFactory

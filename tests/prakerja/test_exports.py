@@ -12,8 +12,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from applicants.complaints.services import complaint_file
 from applicants.models import Complaint, Step
-from applicants.services.complaints import complaint_file
 from prakerja.audit.models import AuditEvent
 from tests.factories import ApplicantFactory, StaffUserFactory
 

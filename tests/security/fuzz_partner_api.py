@@ -1,6 +1,6 @@
 """Schemathesis with random examples (`make fuzz`, called by `make bench`): every operation
 of the partner API's schema, positive and negative cases, signed like a platform signs, through
-the real gunicorn server. Unlike tests/partners/test_api_schema.py (derandomized, 20 fixed
+the real gunicorn server. Unlike tests/partners/api/test_api_schema.py (derandomized, 20 fixed
 examples per operation, in the suite), each run draws new examples: FUZZ_EXAMPLES per
 operation (default 100); a failure prints the seed to replay it with --hypothesis-seed.
 What the runs found is recorded in docs/security.md."""
@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
-from tests.partners.test_api_schema import Signer, live_api, signer  # noqa: F401 (fixtures)
+from tests.partners.api.test_api_schema import Signer, live_api, signer  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

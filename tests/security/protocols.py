@@ -1,5 +1,5 @@
 """Signed callers of the integration protocol, as a training institution's client sends them
-(the partner API's is tests/partners/api.py, the provider callback's is a single header pair)."""
+(the partner API's is tests/partners/api/__init__.py, the provider callback's is a single header pair)."""
 
 import json
 import time
@@ -10,6 +10,7 @@ from django.test import Client
 from courses.integration.signing import integration_signature
 from courses.models import TrainingInstitution
 from courses.services.institutions import signing_key_issue
+from prakerja.core.actor import Actor
 from tests.factories import InstitutionFactory, StaffUserFactory
 
 INTEGRATION = "/api/v1/integration/"
@@ -22,7 +23,9 @@ FEEDBACK = INTEGRATION + "tpm/feedback/submission"
 class SignedInstitution:
     def __init__(self, record: TrainingInstitution | None = None) -> None:
         self.record = record or InstitutionFactory.create()
-        self.key = signing_key_issue(institution=self.record, actor=StaffUserFactory.create(), overlap=None)
+        self.key = signing_key_issue(
+            institution=self.record, actor=Actor.for_user(StaffUserFactory.create()), overlap=None
+        )
         self.client = Client()
         self.clock = int(time.time())
         self.calls = 0

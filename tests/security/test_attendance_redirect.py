@@ -8,6 +8,7 @@ import pytest
 from courses.services.institutions import institution_redirect_hosts_set
 from courses.services.redemption import redeem_code_issue
 from prakerja.audit.models import AuditEvent
+from prakerja.core.actor import Actor
 from tests.factories import ScheduleFactory, StaffUserFactory
 from tests.security.protocols import URL_GENERATE, SignedInstitution
 
@@ -18,7 +19,9 @@ pytestmark = pytest.mark.django_db
 def lp() -> SignedInstitution:
     institution = SignedInstitution()
     institution_redirect_hosts_set(
-        institution=institution.record, hosts=["lms.lembaga.example.id"], actor=StaffUserFactory.create()
+        institution=institution.record,
+        hosts=["lms.lembaga.example.id"],
+        actor=Actor.for_user(StaffUserFactory.create()),
     )
     return institution
 
@@ -66,7 +69,7 @@ def test_registering_hosts_is_audited_and_checked():
     staff = StaffUserFactory.create()
     # when: the hosts are set (mixed case, a trailing dot, a duplicate)
     institution_redirect_hosts_set(
-        institution=lp.record, hosts=["LMS.Lembaga.example.id.", "lms.lembaga.example.id"], actor=staff
+        institution=lp.record, hosts=["LMS.Lembaga.example.id.", "lms.lembaga.example.id"], actor=Actor.for_user(staff)
     )
     # then: stored once, normalised, and the change is in the audit trail
     lp.record.refresh_from_db()
@@ -77,7 +80,9 @@ def test_registering_hosts_is_audited_and_checked():
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError):
-        institution_redirect_hosts_set(institution=lp.record, hosts=["https://lms.lembaga.example.id/"], actor=staff)
+        institution_redirect_hosts_set(
+            institution=lp.record, hosts=["https://lms.lembaga.example.id/"], actor=Actor.for_user(staff)
+        )
 
 
 def test_a_curator_registers_hosts_in_the_admin_and_the_change_is_audited(staff_groups):

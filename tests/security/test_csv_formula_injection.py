@@ -11,8 +11,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from applicants.complaints.services import complaint_file
 from applicants.models import Step
-from applicants.services.complaints import complaint_file
 from prakerja.core.formatting import csv_lines
 from tests.factories import ApplicantFactory, StaffUserFactory
 

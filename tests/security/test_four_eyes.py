@@ -7,12 +7,12 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from applicants.disbursement.services.runs import disbursement_run_create
 from applicants.errors import ApplicantError
+from applicants.incentives.services.payout_policy import payout_policy_change_approve, payout_policy_change_propose
 from applicants.models import PayoutPolicy, PayoutPolicyChange, PolicyChangeStatus, RunStatus
-from applicants.services.disbursement import disbursement_run_create
-from applicants.services.payout_policy import payout_policy_change_approve, payout_policy_change_propose
 from prakerja.audit.models import AuditEvent
-from tests.applicants.incentives import fund_incentives, participants, with_due_instalments
+from tests.applicants.incentive_setups import fund_incentives, participants, with_due_instalments
 from tests.factories import StaffUserFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,10 +9,10 @@ from django.test import Client
 from django.urls import reverse
 
 from applicants.models import Card, PayoutAccount
-from applicants.services.selection import wave_selection_run
+from applicants.waves.services.selection import wave_selection_run
 from prakerja.payments import sandbox
 from prakerja.payments.sandbox import sandbox_account_register
-from tests.applicants.waves import close
+from tests.applicants.wave_setups import close
 from tests.factories import WaveFactory, WaveMemberFactory
 
 pytestmark = pytest.mark.django_db

@@ -22,11 +22,11 @@ from django.db import connection
 from PIL import Image
 
 from applicants.models import Applicant, Card
-from applicants.services.selection import wave_selection_run
+from applicants.waves.services.selection import wave_selection_run
 from prakerja.core.crypto import decrypt_value
 from prakerja.messaging.models import SandboxMessage
 from prakerja.payments.sandbox import sandbox_account_register
-from tests.applicants.waves import close
+from tests.applicants.wave_setups import close
 from tests.celery_worker import celery_worker
 from tests.factories import DEFAULT_PASSWORD, StaffUserFactory, WaveFactory, WaveMemberFactory
 from tests.server import gunicorn

@@ -10,10 +10,10 @@ from django.test import Client
 from django.urls import reverse
 
 from applicants.models import Card
-from applicants.services.selection import wave_selection_run
+from applicants.waves.services.selection import wave_selection_run
 from partners.models import CardCodeGuard, Purchase, PurchaseStatus
 from prakerja.audit.models import AuditEvent
-from tests.applicants.waves import close
+from tests.applicants.wave_setups import close
 from tests.conftest import run_after_commit_tasks
 from tests.factories import ListingFactory, PartnerFactory, StaffUserFactory, WaveFactory, WaveMemberFactory
 from tests.partners.api import SignedClient, sent_code

@@ -20,6 +20,7 @@ from courses.models.institutions import InstitutionSigningKey
 from courses.services.institutions import signing_key_issue, signing_keys_valid
 from prakerja.audit.models import AuditEvent
 from prakerja.celery import app as celery_app
+from prakerja.core.actor import Actor
 from prakerja.core.beat import SCHEDULED_TASKS, ProjectScheduler, periodic_task_allowed
 from tests.factories import DEFAULT_PASSWORD, InstitutionFactory, StaffUserFactory, UserFactory
 
@@ -215,7 +216,7 @@ def test_a_curator_neither_issues_nor_sees_an_integration_key(staff_groups):
     # given a curator and an institution
     client, _curator = logged_in("curator")
     institution = InstitutionFactory.create()
-    signing_key_issue(institution=institution, actor=StaffUserFactory.create(), overlap=None)
+    signing_key_issue(institution=institution, actor=Actor.for_user(StaffUserFactory.create()), overlap=None)
 
     # when the curator issues a key, registers an institution, and opens the key screens
     issue = client.post(
@@ -248,7 +249,7 @@ def test_a_leaked_institution_key_can_be_revoked_at_once(staff_groups):
     # given an institution whose key leaked, and a PMO administrator (who may issue keys)
     client, _pmo = logged_in("pmo_admin")
     institution = InstitutionFactory.create()
-    leaked = signing_key_issue(institution=institution, actor=StaffUserFactory.create(), overlap=None)
+    leaked = signing_key_issue(institution=institution, actor=Actor.for_user(StaffUserFactory.create()), overlap=None)
     assert signing_keys_valid(institution=institution) == [leaked]
     # (the attacker's calls are accepted: the server now holds the key in its per-process cache)
     assert integration_call(institution.client_code, leaked, stamp=int(time.time())).status_code == 404

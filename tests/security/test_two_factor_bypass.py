@@ -18,9 +18,10 @@ from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from applicants.complaints.selectors import complaint_attachment_url
+from applicants.complaints.services import complaint_file
 from applicants.models import Step
-from applicants.selectors import complaint_attachment_url, ktp_photo_url
-from applicants.services.complaints import complaint_file
+from applicants.registration.selectors import ktp_photo_url
 from prakerja.core.uploads import PRIVATE_FILE_LINK_MAX_AGE_S
 from tests.factories import ApplicantFactory, StaffUserFactory
 from tests.images import jpeg

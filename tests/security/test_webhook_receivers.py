@@ -15,9 +15,9 @@ import pytest
 from django.utils import timezone
 
 from partners.models import DeliveryStatus, WebhookDelivery
-from partners.services import webhooks
-from partners.services.webhooks import webhook_delivery_attempt, webhook_endpoint_create, webhook_event_record
-from prakerja.audit.services import Actor
+from partners.webhooks.services import webhooks
+from partners.webhooks.services.webhooks import webhook_delivery_attempt, webhook_endpoint_create, webhook_event_record
+from prakerja.core.actor import Actor
 from tests.factories import PartnerFactory
 
 pytestmark = pytest.mark.django_db

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 import pytest
 
 from partners.models import WebhookDelivery, WebhookEndpoint
-from partners.services import webhook_http
-from partners.services.webhooks import webhook_delivery_attempt, webhook_event_record
+from partners.webhooks.services import http as webhook_http
+from partners.webhooks.services.webhooks import webhook_delivery_attempt, webhook_event_record
 from prakerja.core.crypto import encrypt_value
 from tests.factories import PartnerFactory
 from tests.partners.api import SignedClient

@@ -3,8 +3,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from applicants.disbursement.services.runs import disbursement_run_create
+from applicants.disbursement.services.sending import run_send_here
+from applicants.disbursement.services.sweeping import payouts_resolve
 from applicants.models import RunStatus
-from applicants.services.disbursement import disbursement_run_create, payouts_resolve, run_send_here
 
 
 class Command(BaseCommand):

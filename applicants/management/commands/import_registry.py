@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from applicants.models import RegistryKind
-from applicants.services.registries import registry_import_create, registry_import_run
+from applicants.waves.services.registries import registry_import_create, registry_import_run
 from prakerja.accounts.models import User
 
 

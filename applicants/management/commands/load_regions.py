@@ -4,7 +4,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from applicants.services.regions import regions_load
+from applicants.registration.services.regions import regions_load
 
 
 class Command(BaseCommand):

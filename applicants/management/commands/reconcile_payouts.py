@@ -3,7 +3,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from applicants.services.disbursement import reconciliation_make
+from applicants.disbursement.services.reconciliation import reconciliation_make
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from applicants.services.cards import cards_revoke_due
+from applicants.waves.services.cards import cards_revoke_due
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from applicants.models import Wave
-from applicants.services.selection import SelectionError, wave_selection_run
+from applicants.waves.services.selection import SelectionError, wave_selection_run
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from applicants.services.cards import balances_sweep_year_end
+from applicants.waves.services.cards import balances_sweep_year_end
 
 
 class Command(BaseCommand):

@@ -2,8 +2,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from partners.services.evaluation import EvaluationError, evaluation_run, period_parse, previous_period
-from prakerja.audit.services import Actor
+from partners.evaluation.errors import EvaluationError
+from partners.evaluation.services.evaluations import evaluation_run
+from partners.evaluation.services.kpis import period_parse, previous_period
+from prakerja.core.actor import Actor
 
 
 class Command(BaseCommand):

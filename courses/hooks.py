@@ -1,0 +1,34 @@
+"""Events of the courses layer that higher layers react to (dependencies point partners ->
+courses, so courses cannot call them): typed registries (`prakerja.core.registry`) the higher
+layers register receivers into from their `AppConfig.ready`. Called inside the transaction that
+made the change, so a receiver's writes (a webhook outbox row) commit or roll back with it."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from courses.models import Course, RedeemCode
+from prakerja.core.registry import Registry
+
+
+@dataclass(frozen=True)
+class CourseDecided:
+    course: Course
+    status: str  # "approved" | "rejected"
+    reasons: str
+
+
+# Curators approved or rejected a course.
+COURSE_DECIDED: Registry[Callable[[CourseDecided], None]] = Registry("courses.course_decided")
+
+# The institution committed the code (training started).
+REDEEM_CODE_USED: Registry[Callable[[RedeemCode], None]] = Registry("courses.redeem_code_used")
+
+
+def course_decided_tell(event: CourseDecided) -> None:
+    for receiver in COURSE_DECIDED.items():
+        receiver(event)
+
+
+def redeem_code_used_tell(redeem_code: RedeemCode) -> None:
+    for receiver in REDEEM_CODE_USED.items():
+        receiver(redeem_code)

@@ -1,0 +1,153 @@
+"""Listings: an approved course on a platform, at a price not above the course price."""
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from courses.errors import CurationError
+from courses.hooks import CourseDecided
+from courses.models import Category, Course, CourseStatus, Schedule, Trainer
+from courses.services.curation import course_submit
+from partners.models import Listing, Partner
+from prakerja.audit.services import audit_record
+from prakerja.core.actor import Actor
+
+
+def _listing_problems(*, course: Course, partner: Partner, price: int) -> list[str]:
+    problems = []
+    if course.status != CourseStatus.APPROVED or course.revision_of_id is not None:
+        problems.append(_("Only approved courses can be listed."))
+    if not partner.may_do_new_business:
+        problems.append(_("This platform may not sell courses now."))
+    if price <= 0 or price > course.price:
+        problems.append(
+            _("The platform price must be above zero and not above the course price (Rp%(price)s).")
+            % {"price": f"{course.price:,}".replace(",", ".")}
+        )
+    return problems
+
+
+@transaction.atomic
+def listing_create(*, course: Course, partner: Partner, sku: str, price: int, actor: Actor, url: str = "") -> Listing:
+    if problems := _listing_problems(course=course, partner=partner, price=price):
+        raise CurationError(problems)
+    try:
+        with transaction.atomic():
+            listing = Listing.objects.create(course=course, partner=partner, sku=sku, price=price, url=url)
+    except IntegrityError as exc:
+        raise CurationError([_("This platform already lists this course or uses this SKU.")]) from exc
+    audit_record(actor=actor, action="listing.create", target=listing, payload={"price": price, "sku": sku})
+    return listing
+
+
+@transaction.atomic
+def listing_update(
+    *,
+    listing: Listing,
+    actor: Actor,
+    price: int | None = None,
+    is_active: bool | None = None,
+    sku: str | None = None,
+) -> Listing:
+    locked = Listing.objects.select_for_update().select_related("course", "partner").get(pk=listing.pk)
+    if sku is not None and sku != locked.sku:
+        if Listing.objects.filter(partner_id=locked.partner_id, sku=sku).exists():
+            raise CurationError([_("This platform already uses this SKU.")])
+        locked.sku = sku
+    if price is not None:
+        if problems := _listing_problems(course=locked.course, partner=locked.partner, price=price):
+            raise CurationError(problems)
+        locked.price = price
+    if is_active is not None:
+        locked.is_active = is_active
+    locked.save(update_fields=["price", "is_active", "sku"])
+    audit_record(
+        actor=actor,
+        action="listing.update",
+        target=locked,
+        payload={"price": locked.price, "active": locked.is_active, "sku": locked.sku},
+    )
+    return locked
+
+
+@dataclass(frozen=True)
+class NewCourse:
+    institution_id: int
+    title: str
+    description: str
+    learning_outcomes: str
+    category_slug: str
+    method: str
+    total_hours: Decimal
+    price: int
+    outside_price: int
+    trainer_name: str
+    trainer_profile: str
+    sessions: list[tuple[dt.datetime, dt.datetime]]
+
+
+@transaction.atomic
+def listing_create_with_new_course(*, partner: Partner, new: NewCourse, sku: str, price: int, actor: Actor) -> Listing:
+    """Submit a course for curation on behalf of one of the platform's institutions, with the
+    platform's listing of it, inactive until curators approve the course."""
+    if not partner.may_do_new_business:
+        raise CurationError([_("This platform may not sell courses now.")])
+    institution = partner.institutions.filter(pk=new.institution_id).first()
+    if institution is None:
+        raise CurationError([_("This platform may not submit courses for that institution.")])
+    category = Category.objects.filter(slug=new.category_slug).first()
+    if category is None:
+        raise CurationError([_("Unknown category.")])
+    if price <= 0 or price > new.price:
+        raise CurationError([_("The platform price must be above zero and not above the course price.")])
+    course = Course.objects.create(
+        institution=institution,
+        code=f"P{partner.pk}-{secrets.token_hex(4).upper()}",
+        title=new.title,
+        description=new.description,
+        learning_outcomes=new.learning_outcomes,
+        category=category,
+        method=new.method,
+        total_hours=new.total_hours,
+        price=new.price,
+        outside_price=new.outside_price,
+    )
+    trainer = Trainer.objects.create(institution=institution, name=new.trainer_name, profile=new.trainer_profile)
+    course.trainers.add(trainer)
+    for n, (starts_at, ends_at) in enumerate(new.sessions, start=1):
+        Schedule.objects.create(
+            course=course, code=f"{course.code}-{n}", starts_at=starts_at, ends_at=ends_at, capacity=100
+        )
+    course_submit(course=course, actor=actor)  # raises CurationError with every problem
+    try:
+        with transaction.atomic():
+            listing = Listing.objects.create(
+                course=course, partner=partner, sku=sku, price=price, is_active=False, awaiting_approval=True
+            )
+    except IntegrityError as exc:
+        raise CurationError([_("This platform already uses this SKU.")]) from exc
+    audit_record(actor=actor, action="listing.submitted", target=listing, payload={"course": course.code})
+    return listing
+
+
+def listings_on_course_decided(event: CourseDecided) -> None:
+    """Curators decided a course a platform submitted: activate its listing or tell it why not."""
+    course, status, reasons = event.course, event.status, event.reasons
+    from partners.webhooks.services.webhooks import webhook_event_record
+
+    for listing in (
+        Listing.objects.select_for_update().select_related("partner").filter(course=course, awaiting_approval=True)
+    ):
+        approved = status == CourseStatus.APPROVED
+        listing.awaiting_approval = False
+        listing.is_active = approved
+        listing.save(update_fields=["awaiting_approval", "is_active"])
+        webhook_event_record(
+            partner=listing.partner,
+            type="listing.approved" if approved else "listing.rejected",
+            payload={"listing": listing.pk, "course": course.code, "sku": listing.sku, "reasons": reasons},
+        )

@@ -1,0 +1,164 @@
+"""The participant's side of purchases: the dashboard panel, confirming a purchase with the
+SMS code, and reviewing a completed course."""
+
+from typing import cast
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+from django_ratelimit.decorators import ratelimit
+
+from applicants.complaints.services import ComplaintSubjects, PurchaseChoice
+from applicants.dashboard import Panel
+from applicants.models import Applicant, Card
+from courses.errors import CourseError
+from courses.models import CourseReview
+from courses.services.redemption import RedeemCodeRefused, attendance_link_find, attendance_link_use
+from courses.services.reviews import review_submit
+from partners.models import Partner, PartnerStatus, Purchase, PurchaseStatus
+from partners.purchases.services.purchases import PurchaseError, purchase_confirm, purchase_display_status
+
+
+class ConfirmForm(forms.Form):
+    otp = forms.RegexField(
+        label=gettext_lazy("Code from the SMS"),
+        regex=r"^\s*[0-9]{6}\s*$",
+        error_messages={"invalid": gettext_lazy("The code has 6 digits.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
+
+
+class ReviewForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label=gettext_lazy("Rating"),
+        choices=[(n, "★" * n) for n in range(5, 0, -1)],
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    text = forms.CharField(label=gettext_lazy("Your review"), widget=forms.Textarea(attrs={"rows": 4}), min_length=20)
+
+
+def card_purchases(card: Card) -> QuerySet[Purchase]:
+    return (
+        Purchase.objects.filter(card=card)
+        .exclude(status__in=[PurchaseStatus.EXPIRED, PurchaseStatus.FAILED])
+        .select_related("course", "partner", "redeem_code")
+        .prefetch_related("redeem_code__feedback")
+        .order_by("-created_at")
+    )
+
+
+def purchases_panel(applicant: Applicant) -> Panel | None:
+    card = Card.objects.filter(applicant=applicant).first()
+    if card is None:
+        return None
+    purchases = list(card_purchases(card)[:20])
+    if not purchases:
+        return None
+    reviewed = set(CourseReview.objects.filter(card=card).values_list("course_id", flat=True))
+    rows = [
+        {"purchase": p, "status": purchase_display_status(p), "reviewed": p.course_id in reviewed} for p in purchases
+    ]
+    return Panel(template="partners/_purchases_panel.html", context={"rows": rows, "form": ConfirmForm()}, order=10)
+
+
+def _own_purchase(request: HttpRequest, purchase_id: str) -> tuple[Card, Purchase]:
+    user_id = cast(int, request.user.pk)
+    card = get_object_or_404(Card, applicant__user_id=user_id)
+    return card, get_object_or_404(Purchase.objects.select_related("course"), pk=purchase_id, card=card)
+
+
+@login_required
+@require_POST
+@ratelimit(key="user", rate="10/m", method="POST", block=True)
+def confirm(request: HttpRequest, purchase_id: str) -> HttpResponse:
+    card, purchase = _own_purchase(request, purchase_id)
+    form = ConfirmForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The code has 6 digits."))
+        return redirect("applicants:dashboard")
+    try:
+        purchase_confirm(purchase_id=str(purchase.pk), otp=form.cleaned_data["otp"].strip(), card=card)
+    except PurchaseError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Purchase confirmed. Your redeem code is on your dashboard."))
+    return redirect("applicants:dashboard")
+
+
+@login_required
+def review(request: HttpRequest, purchase_id: str) -> HttpResponse:
+    card, purchase = _own_purchase(request, purchase_id)
+    if purchase.status != PurchaseStatus.COMPLETED:
+        messages.info(request, _("You can review a course once you have completed it."))
+        return redirect("applicants:dashboard")
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            review_submit(
+                card=card,
+                course=purchase.course,
+                rating=form.cleaned_data["rating"],
+                text=form.cleaned_data["text"],
+                platform_id=purchase.partner_id,
+            )
+        except CourseError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Thank you for your review."))
+            return redirect("applicants:dashboard")
+    return render(request, "partners/review.html", {"form": form, "purchase": purchase})
+
+
+@login_required
+def attendance(request: HttpRequest, token: str) -> HttpResponse:
+    """The institution's one-time attendance link: the participant confirms, then returns to
+    the institution's page with the result."""
+    link = attendance_link_find(token=token)
+    if link is None:
+        return render(
+            request, "partners/attendance.html", {"error": _("This attendance link is not valid.")}, status=404
+        )
+    user_id = cast(int, request.user.pk)
+    holder = Purchase.objects.filter(card__applicant__user_id=user_id, redeem_code_id=link.redeem_code_id).exists()
+    course = link.redeem_code.course
+    context: dict[str, object] = {"link": link, "course": course}
+    if request.method == "POST":
+        try:
+            used, result = attendance_link_use(token=token, email=request.user.email, holder=holder)  # type: ignore[union-attr]
+        except RedeemCodeRefused as refused:
+            context["error"] = refused.message
+            return render(request, "partners/attendance.html", context, status=403)
+        separator = "&" if "?" in used.redirect_uri else "?"
+        query = urlencode({"redeem_code": used.redeem_code.code, "sequence": used.sequence, "status": result})
+        return redirect(f"{used.redirect_uri}{separator}{query}")
+    return render(request, "partners/attendance.html", context)
+
+
+def complaint_subjects_for(applicant: Applicant) -> ComplaintSubjects:
+    """The participant's purchases (newest first) and the platforms, for the complaint form."""
+    purchases = (
+        Purchase.objects.filter(card__applicant=applicant)
+        .exclude(status__in=[PurchaseStatus.EXPIRED, PurchaseStatus.FAILED])
+        .select_related("course", "partner")
+        .order_by("-created_at")[:50]
+    )
+    platforms = Partner.objects.filter(status__in=[PartnerStatus.ACTIVE, PartnerStatus.SUSPENDED]).order_by("name")
+    return ComplaintSubjects(
+        purchases=[
+            PurchaseChoice(
+                reference=str(p.pk),
+                label=f"{p.invoice_code} · {p.course.title} ({p.partner.name})",
+                platform_id=p.partner_id,
+            )
+            for p in purchases
+        ],
+        platforms=[(p.pk, p.name) for p in platforms],
+    )

@@ -1,0 +1,94 @@
+"""The bases and helpers every app's admin screens share.
+
+- `ReadOnlyAdmin`: a screen that shows rows services write (ledger, audit trail, logs).
+- `domain_errors_reported`: runs a service call and tells the admin user the `DomainError` it
+  raised (a message, or an error on the form), instead of an `except ...Error` block per screen.
+- `secret_shown_once`: shows a new credential (API key, signing secret, signing key) in the
+  confirmation message, the only time the portal can show it."""
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+
+from prakerja.core.errors import DomainError
+
+
+class ReadOnlyAdmin(admin.ModelAdmin[Any]):
+    """Rows written only by services: the admin shows them, nobody adds, edits or deletes."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@dataclass
+class Outcome:
+    """What `domain_errors_reported` saw: `ok` unless the service refused (`error`)."""
+
+    error: DomainError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@contextmanager
+def domain_errors_reported(
+    modeladmin: admin.ModelAdmin[Any] | None,
+    request: HttpRequest,
+    *,
+    about: object = None,
+    form: forms.BaseForm | None = None,
+) -> Iterator[Outcome]:
+    """Run the block; a `DomainError` it raises is reported and swallowed:
+
+        with domain_errors_reported(self, request, about=partner) as outcome:
+            partner_status_change(partner=partner, to=to, reason=reason, actor=Actor.for_request(request))
+        if outcome.ok:
+            self.message_user(request, _("%(partner)s: status changed.") % {"partner": partner})
+
+    With `form`, the message becomes an error on the error's field (or the whole form);
+    otherwise an error message to the user, prefixed with `about` ("<partner>: ...")."""
+    outcome = Outcome()
+    try:
+        yield outcome
+    except DomainError as error:
+        outcome.error = error
+        if form is not None:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            text = f"{about}: {error.message}" if about is not None else error.message
+            if modeladmin is not None:
+                modeladmin.message_user(request, text, messages.ERROR)
+            else:
+                messages.error(request, text)
+
+
+def secret_shown_once(
+    modeladmin: admin.ModelAdmin[Any],
+    request: HttpRequest,
+    *,
+    secrets: Sequence[tuple[str, str]],
+    about: object = None,
+) -> None:
+    """Show new credentials (label, value) once, with the warning to copy them now; the portal
+    keeps only their hash or ciphertext afterwards."""
+    parts = format_html_join(" · ", "{} <code>{}</code>", ((label, value) for label, value in secrets))
+    prefix = format_html("{}: ", about) if about is not None else ""
+    modeladmin.message_user(
+        request,
+        format_html("{}{}<br>{}", prefix, parts, _("Copy it now: it is not shown again.")),
+        messages.WARNING,
+    )

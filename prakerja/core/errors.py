@@ -1,0 +1,51 @@
+"""The one base of every domain error: a rule refused what someone asked.
+
+A service raises a `DomainError` subclass (`LifecycleError`, `PurchaseError`, `CurationError`,
+`LedgerError`...) with a sentence for people (`message`; else the class's `default_message`), a
+stable code for machines (`code`, what the partner API answers: every code it may answer is in
+`partners/api/errors.py::ERROR_CODES`), and, when one form field is at fault, that field's name
+(`field`). `problems` lists every rule broken when there are several (curation), so the
+submitter can fix them all at once.
+
+Who shows it: the admin through `prakerja.core.admin_base.domain_errors_reported`, the partner
+API through its exception handler, the public pages next to the form field."""
+
+from typing import ClassVar
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+class DomainError(Exception):
+    """A refused action. Subclasses set class defaults; each instance may override them."""
+
+    # The sentence when none is given (subclasses set their own); `message` is the instance's.
+    default_message: ClassVar[str | Promise] = _("This action is not allowed.")
+    message: str
+    code: str = "invalid_state"
+    field: str | None = None
+    # The HTTP status an API answers it with (409: refused in the object's current state).
+    status: int = 409
+
+    def __init__(
+        self,
+        message: str | Promise | None = None,
+        *,
+        code: str | None = None,
+        field: str | None = None,
+        status: int | None = None,
+        problems: list[str] | None = None,
+    ) -> None:
+        text = str(message if message is not None else self.default_message)
+        super().__init__(text)
+        self.message = text
+        if code is not None:
+            self.code = code
+        if field is not None:
+            self.field = field
+        if status is not None:
+            self.status = status
+        self.problems: list[str] = list(problems) if problems else []
+
+    def __str__(self) -> str:
+        return str(self.message)
