@@ -94,7 +94,7 @@ clean:
 # and streaming replica, PgBouncer (transaction pooling), Redis, HAProxy in front of two
 # gunicorn instances, a Celery worker per queue and beat. Needs root (Debian packages).
 cluster: install messages regions-data vendor-js
-	@bash .ci/cluster-deps.sh
+	@bash .ci/system-deps.sh cluster
 	@bash .ci/cluster/up.sh
 
 cluster-down:

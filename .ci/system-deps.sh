@@ -1,10 +1,24 @@
 #!/usr/bin/env bash
-# System packages the test suite needs: Chromium for browser tests, gettext to compile
-# translations. Installs only what is missing, so it is quick when all is there.
+# System packages, installed only when missing (quick when all is there).
+#   .ci/system-deps.sh          what the test suite needs: Chromium for browser tests, gettext
+#                               to compile translations
+#   .ci/system-deps.sh cluster  what `make cluster` needs besides: PgBouncer, HAProxy, curl
+#                               (PostgreSQL, its client tools and Redis are there already)
 set -euo pipefail
+have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]; }
 missing=()
-command -v chromium >/dev/null 2>&1 || missing+=(chromium fonts-noto-core)
-command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
+case "${1:-suite}" in
+  suite)
+    have chromium || missing+=(chromium fonts-noto-core)
+    have msgfmt || missing+=(gettext)
+    ;;
+  cluster)
+    have pgbouncer || missing+=(pgbouncer)
+    have haproxy || missing+=(haproxy)
+    have curl || missing+=(curl)
+    ;;
+  *) echo "usage: $0 [suite|cluster]" >&2; exit 2 ;;
+esac
 if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" != "0" ]; then
   echo "error: missing system packages: ${missing[*]} (install them with apt-get as root)" >&2
