@@ -63,3 +63,15 @@ def gunicorn(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def database_env() -> dict[str, str]:
+    """The environment that points a server or worker started by a test at the test's own
+    database (pytest-django's, e.g. test_prakerja_gw0) with the test settings."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    return {
+        "DJANGO_SETTINGS_MODULE": "prakerja.settings.test",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+    }

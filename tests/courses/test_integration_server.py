@@ -6,14 +6,13 @@ import time
 
 import pytest
 import requests
-from django.db import connection
 
 from courses.integration.signing import integration_signature
 from courses.services.institutions import signing_key_issue
 from courses.services.redemption import redeem_code_issue
 from prakerja.core.actor import Actor
 from tests.factories import CourseFactory, InstitutionFactory, StaffUserFactory
-from tests.server import gunicorn
+from tests.server import database_env, gunicorn
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("browser")]
 
@@ -24,11 +23,7 @@ def test_headers_and_bodies_as_real_clients_send_them(regions):
     institution = InstitutionFactory.create()
     key = signing_key_issue(institution=institution, actor=Actor.for_user(StaffUserFactory.create()), overlap=None)
     code = redeem_code_issue(course=CourseFactory.create(institution=institution))
-    db = connection.settings_dict
-    env = {
-        "DJANGO_SETTINGS_MODULE": "prakerja.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-    }
+    env = database_env()
     body = {"redeem_code": code.code}
     compact = json.dumps(body, separators=(",", ":"))
     spaced = json.dumps(body)

@@ -1,10 +1,9 @@
 from collections.abc import Iterator
 
 import pytest
-from django.db import connection
 from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 
-from tests.server import gunicorn
+from tests.server import database_env, gunicorn
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"]
@@ -39,10 +38,6 @@ def page(browser: Browser) -> Iterator[Page]:
 @pytest.fixture
 def portal_url(transactional_db: None) -> Iterator[str]:
     """The portal served by the real gunicorn process on this test session's database."""
-    db = connection.settings_dict
-    env = {
-        "DJANGO_SETTINGS_MODULE": "prakerja.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-    }
+    env = database_env()
     with gunicorn(env=env, workers=2) as base:
         yield base

@@ -5,22 +5,19 @@ import base64
 from collections.abc import Iterator
 
 import pytest
-from django.db import connection
 from django_otp.oath import totp
 from playwright.sync_api import Browser, expect
 
 from tests.factories import DEFAULT_PASSWORD, StaffUserFactory
-from tests.server import gunicorn
+from tests.server import database_env, gunicorn
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 
 @pytest.fixture
 def portal_with_2fa(transactional_db: None) -> Iterator[str]:
-    db = connection.settings_dict
     env = {
-        "DJANGO_SETTINGS_MODULE": "prakerja.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        **database_env(),
         "STAFF_2FA_REQUIRED": "true",
     }
     with gunicorn(env=env, workers=1) as base:

@@ -4,9 +4,8 @@ import json
 import urllib.request
 
 import pytest
-from django.db import connection
 
-from tests.server import gunicorn
+from tests.server import database_env, gunicorn
 
 pytestmark = [pytest.mark.server]
 
@@ -40,11 +39,7 @@ def test_gunicorn_default_would_drop_them():
 
 @pytest.mark.django_db
 def test_the_portal_serves_through_gunicorn():
-    db = connection.settings_dict
-    env = {
-        "DJANGO_SETTINGS_MODULE": "prakerja.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-    }
+    env = database_env()
     with gunicorn(env=env) as base, urllib.request.urlopen(base + "/", timeout=5) as response:
         assert response.status == 200
         assert "Kartu Prakerja" in response.read().decode()

@@ -11,12 +11,11 @@ from typing import Any
 
 import pytest
 import requests
-from django.db import connection
 from requests.adapters import HTTPAdapter
 
 from prakerja.audit.models import AuditEvent
 from tests.factories import DEFAULT_PASSWORD, StaffUserFactory
-from tests.server import gunicorn
+from tests.server import database_env, gunicorn
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("browser")]
 
@@ -56,10 +55,8 @@ def admin_login(base: str, session: requests.Session, email: str, password: str)
 
 @pytest.fixture(scope="module")
 def base(django_db_setup: None) -> Iterator[str]:
-    db = connection.settings_dict
     env = {
-        "DJANGO_SETTINGS_MODULE": "prakerja.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        **database_env(),
         "TRUSTED_PROXIES": f"{BALANCER}/32",
         "RATELIMIT_REGISTRATION": "3/m",
     }

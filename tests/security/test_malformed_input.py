@@ -371,17 +371,12 @@ def test_a_partner_timestamp_not_of_10_13_or_16_digits_has_its_own_error(platfor
 def test_superscript_digits_and_non_ascii_signatures_through_the_real_server(regions):
     # given: the real gunicorn server, a platform's key and an institution's client code
     import requests
-    from django.db import connection
 
-    from tests.server import gunicorn
+    from tests.server import database_env, gunicorn
 
     platform = SignedClient.for_partner(PartnerFactory.create())
     lp = SignedInstitution()
-    db = connection.settings_dict
-    env = {
-        "DJANGO_SETTINGS_MODULE": "prakerja.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-    }
+    env = database_env()
     now = str(_next_millis())
     # Latin-1 header values, as a client's HTTP library sends them: '²' is a digit to
     # str.isdigit() and not to int(); 'é' makes hmac.compare_digest raise.

@@ -13,7 +13,6 @@ import urllib.error
 import urllib.request
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -25,7 +24,7 @@ from applicants.registration.selectors import ktp_photo_url
 from prakerja.core.uploads import PRIVATE_FILE_LINK_MAX_AGE_S
 from tests.factories import ApplicantFactory, StaffUserFactory
 from tests.images import jpeg
-from tests.server import gunicorn
+from tests.server import database_env, gunicorn
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -53,10 +52,8 @@ def test_a_script_name_header_does_not_skip_the_second_factor(staff_groups):
     client = Client()
     client.force_login(verifier)
     cookie = f"sessionid={client.cookies['sessionid'].value}"
-    db = connection.settings_dict
     env = {
-        "DJANGO_SETTINGS_MODULE": "prakerja.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        **database_env(),
         "STAFF_2FA_REQUIRED": "true",
     }
     with gunicorn(env=env) as base:

@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 import requests
 import schemathesis
-from django.db import connection
 from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
@@ -34,7 +33,7 @@ from partners.webhooks.services.webhooks import webhook_delivery_attempt
 from prakerja.core.actor import Actor
 from tests.factories import CourseFactory, ListingFactory, PartnerFactory, ScheduleFactory
 from tests.partners.conftest import new_participant_card
-from tests.server import gunicorn
+from tests.server import database_env, gunicorn
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.server, pytest.mark.xdist_group("browser")]
 
@@ -121,11 +120,7 @@ def known_otp(purchase_id: str) -> str:
 
 @pytest.fixture
 def servers(transactional_db: None) -> Iterator[tuple[str, str]]:
-    db = connection.settings_dict
-    env = {
-        "DJANGO_SETTINGS_MODULE": "prakerja.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-    }
+    env = database_env()
     with (
         gunicorn(env={**env, "PARTNER_API_THROTTLE": "100000/min"}, workers=2) as base,
         gunicorn(env={**env, "PARTNER_API_THROTTLE": "2/min"}, workers=1) as strict,

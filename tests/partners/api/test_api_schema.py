@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 import requests
 import schemathesis
-from django.db import connection
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -18,7 +17,7 @@ from schemathesis.specs.openapi.checks import content_type_conformance, response
 from partners.api.signing import sign
 from tests.factories import ListingFactory, PartnerFactory
 from tests.partners.api import SignedClient
-from tests.server import gunicorn
+from tests.server import database_env, gunicorn
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("browser")]
 
@@ -51,10 +50,8 @@ class Signer(requests.auth.AuthBase):
 @pytest.fixture
 def live_api(transactional_db: None) -> Iterator[str]:
     # A server per operation, stopped before the test database is flushed for the next one.
-    db = connection.settings_dict
     env = {
-        "DJANGO_SETTINGS_MODULE": "prakerja.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        **database_env(),
         "PARTNER_API_THROTTLE": "100000/min",
     }
     with gunicorn(env=env, workers=2) as base:
