@@ -91,7 +91,7 @@ def suppress(rows: list[dict[str, Any]], fields: tuple[Field, ...]) -> list[dict
     out = [dict(row) for row in rows]
     for column in (f for f in fields if f.people):
         hidden = [n for n, row in enumerate(out) if is_small(row.get(column.name))]
-        if len(hidden) == 1 and len(out) > 2:
+        if len(hidden) == 1:
             rest = [
                 (row[column.name], n)
                 for n, row in enumerate(out)
