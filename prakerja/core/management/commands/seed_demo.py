@@ -8,8 +8,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from prakerja.core.dashboard import dashboard_refresh
-from prakerja.opendata.services import release_publish
 from prakerja.core.seeding import SeedContext
+from prakerja.opendata.services import release_publish
 
 
 class Command(BaseCommand):
