@@ -83,7 +83,7 @@ def client(args: tuple[str, str, int]) -> tuple[list[float], int]:
     closes it, e.g. a worker recycled after its max_requests); the latencies and the retries."""
     base, path, count = args
     parts = urlsplit(base)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
+    conn = http.client.HTTPConnection(parts.netloc, timeout=5)
     latencies, retries = [], 0
     for _ in range(count):
         started = time.perf_counter()
@@ -98,11 +98,11 @@ def client(args: tuple[str, str, int]) -> tuple[list[float], int]:
                     raise
                 retries += 1
                 conn.close()
-                conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
+                conn = http.client.HTTPConnection(parts.netloc, timeout=5)
         assert response.status == 200, response.status
         if response.getheader("Connection", "").lower() == "close":
             conn.close()
-            conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
+            conn = http.client.HTTPConnection(parts.netloc, timeout=5)
         latencies.append(time.perf_counter() - started)
     conn.close()
     return latencies, retries
@@ -144,7 +144,7 @@ def test_open_data_requests_per_second(report):
 
 def http_get(base: str, path: str) -> bytes:
     parts = urlsplit(base)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    conn = http.client.HTTPConnection(parts.netloc, timeout=10)
     conn.request("GET", path)
     body = conn.getresponse().read()
     conn.close()
