@@ -64,10 +64,15 @@ class PublicPageCacheMiddleware:
         response = self.get_response(request)
         if not getattr(response, "public_cache", False) or not isinstance(response, HttpResponse):
             return response
+        if response.cookies:
+            # Something on the way out set a cookie (a signed-in reader's session refreshed):
+            # this answer is that reader's alone, whatever the view said.
+            response["Cache-Control"] = "private, no-cache"
+            return response
         # The content is the same for everyone: no Vary on the language header or the cookie
         # that the locale and session middleware may have added on the way out.
         del response["Vary"]
-        if response.status_code != 200 or response.cookies:
+        if response.status_code != 200:
             return response
         etag = '"' + hashlib.sha256(response.content).hexdigest()[:32] + '"'
         response["ETag"] = etag

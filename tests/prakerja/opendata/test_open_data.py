@@ -25,6 +25,7 @@ from prakerja.opendata.datasets import SUPPRESSED, THRESHOLD, Field, suppress
 from prakerja.opendata.models import OpenDataRelease
 from prakerja.opendata.services import release_publish
 from prakerja.opendata.tasks import opendata_publish_task
+from tests.factories import StaffUserFactory
 from tests.prakerja.opendata.helpers import downloads, rows_of, small_programme
 
 pytestmark = pytest.mark.django_db
@@ -236,6 +237,27 @@ def test_the_page_is_public_the_same_for_everyone_and_cached(django_user_model):
     assert client.get(reverse("opendata:page"), headers={"if-none-match": page["ETag"]}).status_code == 304
     # and the public site's footer leads to it
     assert reverse("opendata:page") in Client().get(reverse("landing")).content.decode()
+
+
+def test_a_signed_in_reader_gets_the_same_page_and_no_cookie_is_ever_shared(staff_groups):
+    # given a release and a signed-in staff member (their session is refreshed as they browse)
+    DashboardSnapshot.objects.create(
+        key="funnel", data={"total": [20] * 10, "provinces": [], "waves": []}, computed_at=timezone.now()
+    )
+    release_publish()
+    staff = Client()
+    staff.force_login(StaffUserFactory.create(group="pmo_admin"))
+
+    # when they open the page
+    page = staff.get(reverse("opendata:page"))
+
+    # then it is the public page, and an answer that sets a cookie is never marked public
+    assert page.status_code == 200
+    assert "Angka program" in page.content.decode()
+    if page.cookies:
+        assert page["Cache-Control"] == "private, no-cache"
+    else:
+        assert page["Cache-Control"] == "public, max-age=300"
 
 
 def test_before_the_first_release_the_page_says_so():
