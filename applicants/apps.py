@@ -21,3 +21,7 @@ class ApplicantsConfig(AppConfig):
         from applicants.programme_figures import register_sections
 
         register_sections()
+
+        from applicants.open_data import register_open_data
+
+        register_open_data()

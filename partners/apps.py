@@ -18,6 +18,10 @@ class PartnersConfig(AppConfig):
 
         register_sections()
 
+        from partners.open_data import register_open_data
+
+        register_open_data()
+
         from courses.hooks import COURSE_DECIDED, REDEEM_CODE_USED
         from partners.platforms.services.listings import listings_on_course_decided
         from partners.purchases.services.purchases import purchases_on_redeem_code_used

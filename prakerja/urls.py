@@ -23,6 +23,7 @@ urlpatterns = [
     path("api/v1/", include("partners.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("data/", include("prakerja.opendata.urls")),
     path("dev/inbox/", views.dev_inbox, name="dev-inbox"),
     path("", include("applicants.urls")),
     path("", include("partners.urls")),

@@ -19,6 +19,7 @@ SCHEDULED_TASKS = frozenset(
     {
         "system.heartbeat",
         "batch.dashboard_refresh",
+        "batch.opendata_publish",
         "waves.advance",
         "batch.cards_revoke_due",
         "payouts.disburse",

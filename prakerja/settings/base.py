@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "prakerja.ledger",
     "prakerja.messaging",
     "prakerja.payments",
+    "prakerja.opendata",
     # django.contrib.admin, whose site also requires the staff second factor.
     "prakerja.accounts.apps.StaffAdminConfig",
     "django.contrib.auth",
@@ -61,6 +62,8 @@ MIDDLEWARE = [
     "prakerja.core.client_ip.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions, locale and CSRF: the open-data pages are the same for everyone.
+    "prakerja.opendata.middleware.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -412,6 +415,18 @@ OTP_TOTP_ISSUER = "Kartu Prakerja PMO"
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # The admin home's figures are recomputed by a job this often (and on "refresh now").
 DASHBOARD_REFRESH_S = env.int("DASHBOARD_REFRESH_S", default=10 * 60)
+# The public open-data page (/data/): how long a CDN or browser may keep the page and the
+# latest downloads (a dated release never changes: a day), how long each web process keeps
+# its own copy, and the licence every download states.
+OPEN_DATA_MAX_AGE_S = env.int("OPEN_DATA_MAX_AGE_S", default=5 * 60)
+OPEN_DATA_RELEASE_MAX_AGE_S = env.int("OPEN_DATA_RELEASE_MAX_AGE_S", default=24 * 3600)
+OPEN_DATA_PROCESS_CACHE_S = env.int("OPEN_DATA_PROCESS_CACHE_S", default=60)
+OPEN_DATA_LICENCE = {
+    "name": "CC-BY-4.0",
+    "title": "Creative Commons Attribution 4.0 International",
+    "path": "https://creativecommons.org/licenses/by/4.0/",
+}
+OPEN_DATA_PUBLISHER = "Manajemen Pelaksana Program Kartu Prakerja (PMO)"
 # Complaints: hours (calendar) each category may stay unresolved before it shows as overdue.
 COMPLAINT_SLA_HOURS = {
     "registration": 72,

@@ -270,6 +270,7 @@ PINNED: dict[str, set[str]] = {
         "ledger.view_entry",
         "ledger.view_ledgeraccount",
         "ledger.view_posting",
+        "opendata.view_opendatarelease",
         "partners.view_agreement",
         "partners.view_apirequestlog",
         "partners.view_cardcodeguard",

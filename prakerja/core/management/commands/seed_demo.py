@@ -9,6 +9,7 @@ from django.db import transaction
 
 from prakerja.core.dashboard import dashboard_refresh
 from prakerja.core.seeding import SeedContext
+from prakerja.opendata.services import release_publish
 
 
 class Command(BaseCommand):
@@ -29,6 +30,8 @@ class Command(BaseCommand):
                 importlib.import_module(module_name).seed(context)
         # The admin home shows figures computed by a job; compute them once for the demo.
         dashboard_refresh()
+        # And the public open-data page publishes its first release from them.
+        release_publish()
         path = context.write()
         self.stdout.write(self.style.SUCCESS("Demo data ready. Logins:"))
         for login in context.logins:
