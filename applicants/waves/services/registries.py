@@ -11,7 +11,6 @@ import io
 import itertools
 import logging
 from collections.abc import Iterator
-from functools import partial
 from typing import IO
 
 from django.conf import settings
@@ -26,6 +25,7 @@ from applicants.models import ImportStatus, Province, RegistryImport, RegistryKi
 from applicants.registration.services.identity import NIK_PURPOSE
 from prakerja.accounts.models import User
 from prakerja.audit.services import Actor, audit_record
+from prakerja.core.queueing import enqueue_after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +39,6 @@ def registry_import_create(
 ) -> RegistryImport:
     """Store an uploaded list and queue its import after commit (or leave it to the caller to
     run, as the command line does)."""
-    from applicants.waves.tasks import registry_import_run_task
-
     with transaction.atomic():
         # One version number per (list, source), taken under a lock on the previous ones.
         latest = (
@@ -64,7 +62,7 @@ def registry_import_create(
             payload={"kind": str(kind), "source": source, "version": registry_import.version, "file": upload.name},
         )
         if enqueue:
-            transaction.on_commit(partial(registry_import_run_task.delay, import_id=registry_import.pk))
+            enqueue_after_commit("batch.registry_import", import_id=registry_import.pk)
     return registry_import
 
 
