@@ -3,7 +3,7 @@ to everything the participant received), finance records repayments from the ban
 everyone allowed lists the overdue cases for legal follow-up and exports them."""
 
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from applicants.clawbacks.services import clawback_open, clawback_repayment_record
 from applicants.errors import ApplicantError
 from applicants.models import Card, Clawback, ClawbackRepayment, ClawbackStatus
-from prakerja.accounts.models import User
+from prakerja.core.actor import Actor
 from prakerja.core.admin_actions import action_form_or_page
 from prakerja.core.admin_exports import CsvExportMixin
 from prakerja.core.crypto import mask_identifier
@@ -182,7 +182,7 @@ class ClawbackAdmin(CsvExportMixin, admin.ModelAdmin[Clawback]):
                         reason=data["reason"],
                         evidence=data["evidence"],
                         amount=data.get("amount"),
-                        actor=cast(User, request.user),
+                        actor=Actor.for_request(request),
                     )
                 except ApplicantError as error:
                     form.add_error(error.field if error.field in form.fields else None, error.message)
@@ -217,7 +217,7 @@ class ClawbackAdmin(CsvExportMixin, admin.ModelAdmin[Clawback]):
                 amount=data["amount"],
                 bank_reference=data["bank_reference"],
                 paid_on=data["paid_on"],
-                actor=cast(User, request.user),
+                actor=Actor.for_request(request),
             )
         except ApplicantError as error:
             self.message_user(request, error.message, messages.ERROR)

@@ -21,7 +21,7 @@ from applicants.disbursement.services.runs import (
 )
 from applicants.disbursement.services.sweeping import payout_retry
 from applicants.errors import ApplicantError
-from prakerja.accounts.models import User
+from prakerja.core.actor import Actor
 from prakerja.core.admin_actions import action_form_or_page
 from prakerja.core.admin_base import ReadOnlyAdmin
 from prakerja.core.admin_exports import CsvExportMixin
@@ -111,7 +111,7 @@ class DisbursementRunAdmin(ReadOnlyAdmin):
         if request.method != "POST" or not request.user.has_perm("applicants.add_disbursementrun"):
             return HttpResponse(status=403)
         try:
-            run = disbursement_run_create(user=cast(User, request.user))
+            run = disbursement_run_create(actor=Actor.for_request(request))
         except ApplicantError as error:
             self.message_user(request, error.message, messages.ERROR)
             return HttpResponseRedirect(reverse("admin:applicants_disbursementrun_changelist"))
@@ -125,7 +125,7 @@ class DisbursementRunAdmin(ReadOnlyAdmin):
     def approve(self, request: HttpRequest, queryset: QuerySet[DisbursementRun]) -> None:
         for run in queryset:
             try:
-                disbursement_run_approve(run_id=run.pk, user=cast(User, request.user))
+                disbursement_run_approve(run_id=run.pk, actor=Actor.for_request(request))
             except ApplicantError as error:
                 self.message_user(request, f"#{run.pk}: {error.message}", messages.ERROR)
             else:
@@ -139,7 +139,7 @@ class DisbursementRunAdmin(ReadOnlyAdmin):
         for run in queryset:
             try:
                 disbursement_run_reject(
-                    run_id=run.pk, user=cast(User, request.user), reason=form.cleaned_data["reason"]
+                    run_id=run.pk, actor=Actor.for_request(request), reason=form.cleaned_data["reason"]
                 )
             except ApplicantError as error:
                 self.message_user(request, f"#{run.pk}: {error.message}", messages.ERROR)
@@ -245,7 +245,7 @@ class PayoutAdmin(CsvExportMixin, admin.ModelAdmin[Payout]):
     def retry(self, request: HttpRequest, queryset: QuerySet[Payout]) -> None:
         released = 0
         for payout in queryset.filter(status=PayoutStatus.FAILED):
-            payout_retry(payout_id=payout.pk, user=cast(User, request.user))
+            payout_retry(payout_id=payout.pk, actor=Actor.for_request(request))
             released += 1
         self.message_user(request, _("%(n)s failed payouts released for the next run.") % {"n": released})
 

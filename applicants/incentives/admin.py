@@ -28,7 +28,7 @@ from applicants.incentives.services.payout_policy import (
     payout_policy_change_propose,
     payout_policy_change_reject,
 )
-from prakerja.accounts.models import User
+from prakerja.core.actor import Actor
 from prakerja.core.admin_actions import action_form_or_page
 from prakerja.core.admin_base import ReadOnlyAdmin
 
@@ -77,7 +77,7 @@ class PayoutAccountAdmin(ReadOnlyAdmin):
                     account_id=account.pk,
                     approve=approve,
                     note=form.cleaned_data["reason"],
-                    user=cast(User, request.user),
+                    actor=Actor.for_request(request),
                 )
             except ApplicantError as error:
                 self.message_user(request, f"#{account.pk}: {error.message}", messages.ERROR)
@@ -170,7 +170,7 @@ class PayoutPolicyChangeAdmin(admin.ModelAdmin[PayoutPolicyChange]):
 
     def save_model(self, request: HttpRequest, obj: PayoutPolicyChange, form: Any, change: bool) -> None:
         proposed = payout_policy_change_propose(
-            actor=cast(User, request.user), approval_threshold=form.cleaned_data["approval_threshold"]
+            actor=Actor.for_request(request), approval_threshold=form.cleaned_data["approval_threshold"]
         )
         obj.pk = proposed.pk
         obj._state.adding = False
@@ -179,7 +179,7 @@ class PayoutPolicyChangeAdmin(admin.ModelAdmin[PayoutPolicyChange]):
     def _decide(self, request: HttpRequest, queryset: QuerySet[PayoutPolicyChange], decide: Any) -> None:
         for change in queryset:
             try:
-                decide(change=change, actor=cast(User, request.user))
+                decide(change=change, actor=Actor.for_request(request))
             except ApplicantError as error:
                 self.message_user(request, error.message, messages.ERROR)
             else:

@@ -1,7 +1,7 @@
 """Admin screens of registration: applicants (review, NIK search, identifiers revealed to those
 allowed), basic-test questions and attempts, provinces and regencies."""
 
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -18,7 +18,7 @@ from applicants.models import Applicant, Province, Question, Regency, ReviewStat
 from applicants.registration.admin_nik import NikLookupMixin, looks_like_nik
 from applicants.registration.selectors import ktp_photo_url
 from applicants.registration.services.review import applicant_identifiers_reveal, applicant_review
-from prakerja.accounts.models import User
+from prakerja.core.actor import Actor
 from prakerja.core.admin_exports import CsvExportMixin
 
 
@@ -128,7 +128,7 @@ class ApplicantAdmin(NikLookupMixin, CsvExportMixin, admin.ModelAdmin[Applicant]
             return HttpResponseRedirect(reverse("admin:applicants_applicant_change", args=[pk]))
         try:
             revealed = applicant_identifiers_reveal(
-                applicant=applicant, staff=cast(User, request.user), request=request
+                applicant=applicant, actor=Actor.for_request(request), request=request
             )
         except ApplicantError as error:
             self.message_user(request, error.message, messages.ERROR)
@@ -149,7 +149,7 @@ class ApplicantAdmin(NikLookupMixin, CsvExportMixin, admin.ModelAdmin[Applicant]
             for applicant in queryset:
                 applicant_review(
                     applicant=applicant,
-                    reviewer=cast(User, request.user),
+                    actor=Actor.for_request(request),
                     decision=decision,
                     reason=form.cleaned_data["reason"],
                     request=request,

@@ -45,8 +45,7 @@ from applicants.waves.services.waves import (
     wave_quotas_set,
     wave_save,
 )
-from prakerja.accounts.models import User
-from prakerja.audit.services import Actor
+from prakerja.core.actor import Actor
 
 
 @admin.register(Scheme)
@@ -64,7 +63,7 @@ class SchemeAdmin(admin.ModelAdmin[Scheme]):
 
     def save_model(self, request: HttpRequest, obj: Scheme, form: Any, change: bool) -> None:
         changed = {field: form.cleaned_data.get(field) for field in form.changed_data}
-        scheme_save(scheme=obj, changed=changed, user=cast(User, request.user))
+        scheme_save(scheme=obj, changed=changed, actor=Actor.for_request(request))
 
 
 class QuotaFormSet(BaseInlineFormSet):
@@ -144,14 +143,14 @@ class WaveAdmin(admin.ModelAdmin[Wave]):
             wave=obj,
             changed=changed,
             created=not change,
-            actor=Actor.for_user(cast(User, request.user)),
+            actor=Actor.for_request(request),
             request=request,
         )
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         if any(formset.has_changed() for formset in formsets):
-            wave_quotas_record(wave=form.instance, actor=Actor.for_user(cast(User, request.user)), request=request)
+            wave_quotas_record(wave=form.instance, actor=Actor.for_request(request), request=request)
 
     @admin.display(description=_("progress"))
     def progress(self, obj: Wave) -> str:
@@ -239,7 +238,7 @@ class WaveAdmin(admin.ModelAdmin[Wave]):
         if request.method == "POST" and problem is None and form.is_valid():
             try:
                 wave_selection_request(
-                    wave=wave, seed=form.cleaned_data["seed"], user=cast(User, request.user), request=request
+                    wave=wave, seed=form.cleaned_data["seed"], actor=Actor.for_request(request), request=request
                 )
             except SelectionError as error:
                 form.add_error("seed", error.message)
@@ -273,7 +272,7 @@ class WaveAdmin(admin.ModelAdmin[Wave]):
             quotas, problems = quotas_parse_csv(data=form.cleaned_data["file"].read())
             if not problems:
                 try:
-                    wave_quotas_set(wave=wave, quotas=quotas, user=cast(User, request.user))
+                    wave_quotas_set(wave=wave, quotas=quotas, actor=Actor.for_request(request))
                 except WaveError as error:
                     form.add_error("file", error.message)
                 else:

@@ -23,8 +23,8 @@ from applicants.models import (
     PayoutStatus,
     RunStatus,
 )
-from prakerja.accounts.models import User
-from prakerja.audit.services import Actor, audit_record
+from prakerja.audit.services import audit_record
+from prakerja.core.actor import Actor
 from prakerja.core.queueing import enqueue
 
 
@@ -82,7 +82,7 @@ def payouts_sweep() -> dict[str, int]:
     return {"requeued_chunks": len(chunk_ids), "resumed_runs": resumed, **resolved}
 
 
-def payout_retry(*, payout_id: int, user: User) -> None:
+def payout_retry(*, payout_id: int, actor: Actor) -> None:
     """Finance releases a failed payout's instalment for the next run (e.g. a temporary limit)."""
     with transaction.atomic():
         payout = Payout.objects.select_related("instalment").select_for_update(of=("self",)).get(pk=payout_id)
@@ -91,4 +91,4 @@ def payout_retry(*, payout_id: int, user: User) -> None:
         instalment = payout.instalment
         instalment.held_reason = ""
         instalment.save(update_fields=["held_reason"])
-        audit_record(actor=Actor.for_user(user), action="payout.retry_released", target=payout)
+        audit_record(actor=actor, action="payout.retry_released", target=payout)

@@ -36,8 +36,8 @@ from applicants.models import (
     WaveStatus,
 )
 from applicants.waves.services.cards import cards_issue_chunk_retrying
-from prakerja.accounts.models import User
-from prakerja.audit.services import Actor, audit_record
+from prakerja.audit.services import audit_record
+from prakerja.core.actor import Actor
 from prakerja.core.db import LockBusy, exclusive_lock
 from prakerja.core.queueing import enqueue_after_commit
 from prakerja.ledger.models import AccountKind
@@ -258,19 +258,19 @@ def selection_refusal(*, wave: Wave, seed: int | None = None) -> str | None:
     return None
 
 
-def wave_selection_request(*, wave: Wave, seed: int | None, user: User, request: HttpRequest | None = None) -> None:
+def wave_selection_request(*, wave: Wave, seed: int | None, actor: Actor, request: HttpRequest | None = None) -> None:
     """Queue the selection (after commit) for a staff user, audited; refused as `_start` would."""
     if problem := selection_refusal(wave=wave, seed=seed):
         raise SelectionError(problem)
     with transaction.atomic():
         audit_record(
-            actor=Actor.for_user(user),
+            actor=actor,
             action="wave.selection_requested",
             target=wave,
             payload={"seed": seed},
             request=request,
         )
-        enqueue_after_commit("batch.wave_select", wave_id=wave.pk, seed=seed, user_id=user.pk)
+        enqueue_after_commit("batch.wave_select", wave_id=wave.pk, seed=seed, user_id=actor.person.pk)
 
 
 def _start(*, wave_id: int, seed: int | None, actor: Actor) -> Wave:
