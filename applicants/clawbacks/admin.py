@@ -19,10 +19,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from applicants.clawbacks.services import clawback_open, clawback_repayment_record
-from applicants.errors import ApplicantError
 from applicants.models import Card, Clawback, ClawbackRepayment, ClawbackStatus
 from prakerja.core.actor import Actor
 from prakerja.core.admin_actions import action_form_or_page
+from prakerja.core.admin_base import domain_errors_reported
 from prakerja.core.admin_exports import CsvExportMixin
 from prakerja.core.crypto import mask_identifier
 from prakerja.core.formatting import rupiah
@@ -176,7 +176,7 @@ class ClawbackAdmin(CsvExportMixin, admin.ModelAdmin[Clawback]):
             if card is None:
                 form.add_error("card_number", _("No card has this number."))
             else:
-                try:
+                with domain_errors_reported(self, request, form=form) as outcome:
                     clawback = clawback_open(
                         card=card,
                         reason=data["reason"],
@@ -184,9 +184,7 @@ class ClawbackAdmin(CsvExportMixin, admin.ModelAdmin[Clawback]):
                         amount=data.get("amount"),
                         actor=Actor.for_request(request),
                     )
-                except ApplicantError as error:
-                    form.add_error(error.field if error.field in form.fields else None, error.message)
-                else:
+                if outcome.ok:
                     self.message_user(
                         request,
                         _("Case %(ref)s opened: %(amount)s to repay by %(due)s; the participant is told.")
@@ -211,7 +209,7 @@ class ClawbackAdmin(CsvExportMixin, admin.ModelAdmin[Clawback]):
         if isinstance(form, HttpResponse):
             return form
         data = form.cleaned_data
-        try:
+        with domain_errors_reported(self, request) as outcome:
             repayment = clawback_repayment_record(
                 clawback=queryset.get(),
                 amount=data["amount"],
@@ -219,9 +217,7 @@ class ClawbackAdmin(CsvExportMixin, admin.ModelAdmin[Clawback]):
                 paid_on=data["paid_on"],
                 actor=Actor.for_request(request),
             )
-        except ApplicantError as error:
-            self.message_user(request, error.message, messages.ERROR)
-        else:
+        if outcome.ok:
             self.message_user(
                 request, _("%(amount)s recorded.") % {"amount": rupiah(repayment.amount)}, messages.SUCCESS
             )

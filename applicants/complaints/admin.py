@@ -18,10 +18,10 @@ from django.utils.translation import gettext_lazy
 
 from applicants.complaints.selectors import complaint_attachment_url
 from applicants.complaints.services import complaint_assign, complaint_escalate, complaint_reply
-from applicants.errors import ApplicantError
 from applicants.models import Complaint, ComplaintStatus
 from prakerja.accounts.models import User
 from prakerja.core.actor import Actor
+from prakerja.core.admin_base import domain_errors_reported
 from prakerja.core.admin_exports import CsvExportMixin
 
 
@@ -175,7 +175,8 @@ class ComplaintAdmin(CsvExportMixin, admin.ModelAdmin[Complaint]):
         actor = Actor.for_request(request)
         action = request.POST.get("action", "")
         body = request.POST.get("body", "")
-        try:
+        done = ""
+        with domain_errors_reported(self, request) as outcome:
             if action == "take":
                 complaint_assign(complaint=complaint, assignee=actor.person, actor=actor)
                 done = _("The complaint is yours.")
@@ -189,11 +190,6 @@ class ComplaintAdmin(CsvExportMixin, admin.ModelAdmin[Complaint]):
             elif action == "escalate":
                 complaint_escalate(complaint=complaint, actor=actor, reason=body)
                 done = _("Escalated to the PMO administrators.")
-            else:
-                done = ""
-        except ApplicantError as error:
-            self.message_user(request, error.message, messages.ERROR)
-        else:
-            if done:
-                self.message_user(request, done, messages.SUCCESS)
+        if outcome.ok and done:
+            self.message_user(request, done, messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:applicants_complaint_change", args=[pk]))

@@ -31,13 +31,11 @@ from applicants.waves.admin_cards import DecisionAdmin
 from applicants.waves.selectors import wave_province_stats
 from applicants.waves.services.schemes import scheme_save
 from applicants.waves.services.selection import (
-    SelectionError,
     selection_progress,
     selection_refusal,
     wave_selection_request,
 )
 from applicants.waves.services.waves import (
-    WaveError,
     quotas_parse_csv,
     quotas_problem,
     wave_locked_fields,
@@ -46,6 +44,7 @@ from applicants.waves.services.waves import (
     wave_save,
 )
 from prakerja.core.actor import Actor
+from prakerja.core.admin_base import domain_errors_reported
 
 
 @admin.register(Scheme)
@@ -236,13 +235,11 @@ class WaveAdmin(admin.ModelAdmin[Wave]):
         form = SelectionConfirmForm(request.POST or None)
         problem = selection_refusal(wave=wave)
         if request.method == "POST" and problem is None and form.is_valid():
-            try:
+            with domain_errors_reported(self, request, form=form, fallback="seed") as outcome:
                 wave_selection_request(
                     wave=wave, seed=form.cleaned_data["seed"], actor=Actor.for_request(request), request=request
                 )
-            except SelectionError as error:
-                form.add_error("seed", error.message)
-            else:
+            if outcome.ok:
                 self.message_user(request, _("Selection queued. Progress is shown on this page."))
                 return HttpResponseRedirect(reverse("admin:applicants_wave_change", args=[wave.pk]))
         context = {
@@ -271,11 +268,9 @@ class WaveAdmin(admin.ModelAdmin[Wave]):
         if request.method == "POST" and form.is_valid():
             quotas, problems = quotas_parse_csv(data=form.cleaned_data["file"].read())
             if not problems:
-                try:
+                with domain_errors_reported(self, request, form=form, fallback="file") as outcome:
                     wave_quotas_set(wave=wave, quotas=quotas, actor=Actor.for_request(request))
-                except WaveError as error:
-                    form.add_error("file", error.message)
-                else:
+                if outcome.ok:
                     self.message_user(request, _("%(count)d province quotas saved.") % {"count": len(quotas)})
                     return HttpResponseRedirect(reverse("admin:applicants_wave_change", args=[wave.pk]))
         context = {

@@ -17,7 +17,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
-from prakerja.core.errors import DomainError
+from prakerja.core.errors import DomainError, domain_error_on_form
 
 
 class ReadOnlyAdmin(admin.ModelAdmin[Any]):
@@ -51,6 +51,7 @@ def domain_errors_reported(
     *,
     about: object = None,
     form: forms.BaseForm | None = None,
+    fallback: str | None = None,
 ) -> Iterator[Outcome]:
     """Run the block; a `DomainError` it raises is reported and swallowed:
 
@@ -59,7 +60,8 @@ def domain_errors_reported(
         if outcome.ok:
             self.message_user(request, _("%(partner)s: status changed.") % {"partner": partner})
 
-    With `form`, the message becomes an error on the error's field (or the whole form);
+    With `form`, the message becomes an error on the error's field (else on `fallback`, a field
+    of the form, or the whole form);
     otherwise an error message to the user, prefixed with `about` ("<partner>: ...")."""
     outcome = Outcome()
     try:
@@ -67,7 +69,7 @@ def domain_errors_reported(
     except DomainError as error:
         outcome.error = error
         if form is not None:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            domain_error_on_form(form, error, fallback=fallback)
         else:
             text = f"{about}: {error.message}" if about is not None else error.message
             if modeladmin is not None:

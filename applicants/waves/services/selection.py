@@ -39,6 +39,7 @@ from applicants.waves.services.cards import cards_issue_chunk_retrying
 from prakerja.audit.services import audit_record
 from prakerja.core.actor import Actor
 from prakerja.core.db import LockBusy, exclusive_lock
+from prakerja.core.errors import DomainError
 from prakerja.core.queueing import enqueue_after_commit
 from prakerja.ledger.models import AccountKind
 from prakerja.ledger.services import (
@@ -189,10 +190,8 @@ class DecisionRow:
     national_rank: int | None
 
 
-class SelectionError(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class SelectionError(DomainError):
+    """The selection of a wave cannot start (or go on) in its state."""
 
 
 def _years_before(day: dt.date, years: int) -> dt.date:

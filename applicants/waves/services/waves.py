@@ -24,12 +24,11 @@ from applicants.models import (
 from applicants.waves.selectors import applicant_blocked_reason
 from prakerja.audit.services import audit_record
 from prakerja.core.actor import Actor
+from prakerja.core.errors import DomainError
 
 
-class WaveError(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class WaveError(DomainError):
+    """A wave's plan or quotas refused."""
 
 
 # --- Quotas ---------------------------------------------------------------------------------
