@@ -30,6 +30,7 @@ from prakerja.accounts.models import User
 from prakerja.accounts.roles import PMO_ADMIN
 from prakerja.audit.services import audit_record
 from prakerja.core.actor import Actor
+from prakerja.core.registry import Registry
 from prakerja.core.uploads import ImageRejected, image_clean
 from prakerja.messaging.services import email_send_after_commit, sms_send_after_commit
 
@@ -52,18 +53,14 @@ class ComplaintSubjects:
 
 
 SubjectsProvider = Callable[[Applicant], ComplaintSubjects]
-_providers: list[SubjectsProvider] = []
-
-
-def register_complaint_subjects(provider: SubjectsProvider) -> None:
-    if provider not in _providers:
-        _providers.append(provider)
+# What a higher layer lets applicants link a complaint to (partners: their purchases).
+COMPLAINT_SUBJECTS: Registry[SubjectsProvider] = Registry("applicants.complaint_subjects")
 
 
 def complaint_subjects(applicant: Applicant) -> ComplaintSubjects:
     purchases: list[PurchaseChoice] = []
     platforms: list[tuple[int, str]] = []
-    for provider in _providers:
+    for provider in COMPLAINT_SUBJECTS.items():
         found = provider(applicant)
         purchases += found.purchases
         platforms += found.platforms
