@@ -6,7 +6,7 @@
 - `secret_shown_once`: shows a new credential (API key, signing secret, signing key) in the
   confirmation message, the only time the portal can show it."""
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +14,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest
+from django.urls import URLPattern, path
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
@@ -94,3 +95,10 @@ def secret_shown_once(
         format_html("{}{}<br>{}", prefix, parts, _("Copy it now: it is not shown again.")),
         messages.WARNING,
     )
+
+
+def screen_path(modeladmin: admin.ModelAdmin[Any], route: str, view: Callable[..., Any], suffix: str) -> URLPattern:
+    """An extra URL of an admin screen (a mixin's or the screen's own), behind the admin's
+    login and named like Django's own: `admin:<app>_<model>_<suffix>`."""
+    opts = modeladmin.opts
+    return path(route, modeladmin.admin_site.admin_view(view), name=f"{opts.app_label}_{opts.model_name}_{suffix}")
