@@ -8,15 +8,15 @@ class ApplicantsConfig(AppConfig):
 
     def ready(self) -> None:
         from applicants.clawbacks.views import clawback_panel
-        from applicants.dashboard import register_panel
+        from applicants.dashboard import PANELS
         from applicants.disbursement.views import payout_callback_receive
         from applicants.incentives.views import incentives_panel
         from prakerja.payments.callbacks import register_callback_receiver
 
         # The sandbox provider hands its callbacks to the same function the endpoint uses.
         register_callback_receiver(payout_callback_receive)
-        register_panel(incentives_panel)
-        register_panel(clawback_panel)
+        PANELS.register("applicants.incentives", incentives_panel)
+        PANELS.register("applicants.clawbacks", clawback_panel)
 
         from applicants.programme_figures import register_sections
 

@@ -1,14 +1,16 @@
 """Panels that higher layers add to the applicant dashboard (purchases, later incentives).
 
 Dependencies point partners -> courses -> applicants, so the dashboard cannot import them;
-instead each registers a panel function at start-up (AppConfig.ready), and the dashboard asks
-every registered function for its panel."""
+instead each registers a panel function in `PANELS` at start-up (AppConfig.ready:
+`PANELS.register("partners.purchases", purchases_panel)`), and the dashboard asks every
+registered function for its panel."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from applicants.models import Applicant
+from prakerja.core.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -19,14 +21,9 @@ class Panel:
 
 
 PanelProvider = Callable[[Applicant], Panel | None]
-_providers: list[PanelProvider] = []
-
-
-def register_panel(provider: PanelProvider) -> None:
-    if provider not in _providers:
-        _providers.append(provider)
+PANELS: Registry[PanelProvider] = Registry("applicants.dashboard_panels")
 
 
 def dashboard_panels(applicant: Applicant) -> list[Panel]:
-    panels = [panel for provider in _providers if (panel := provider(applicant)) is not None]
+    panels = [panel for provider in PANELS.items() if (panel := provider(applicant)) is not None]
     return sorted(panels, key=lambda panel: panel.order)

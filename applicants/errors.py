@@ -1,16 +1,13 @@
-"""Domain errors the applicant pages turn into messages next to the right field."""
+"""Domain errors the applicant pages turn into messages next to the right field (every one a
+`prakerja.core.errors.DomainError`: message, code, field)."""
 
 import datetime as dt
 
+from prakerja.core.errors import DomainError
 
-class ApplicantError(Exception):
-    field: str | None = None
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        if field is not None:
-            self.field = field
+class ApplicantError(DomainError):
+    """A rule of the applicants' domains refused what someone asked."""
 
 
 class DuplicateNik(ApplicantError):

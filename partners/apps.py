@@ -7,12 +7,12 @@ class PartnersConfig(AppConfig):
     verbose_name = _("Digital platforms")
 
     def ready(self) -> None:
-        from applicants.complaints.services import register_complaint_subjects
-        from applicants.dashboard import register_panel
+        from applicants.complaints.services import COMPLAINT_SUBJECTS
+        from applicants.dashboard import PANELS
         from partners.purchases.participant import complaint_subjects_for, purchases_panel
 
-        register_panel(purchases_panel)
-        register_complaint_subjects(complaint_subjects_for)
+        PANELS.register("partners.purchases", purchases_panel)
+        COMPLAINT_SUBJECTS.register("partners.purchases", complaint_subjects_for)
 
         from partners.programme_figures import register_sections
 

@@ -35,6 +35,7 @@ def seed_complaints(context: SeedContext) -> None:
     from applicants.complaints.services import complaint_file, complaint_reply
     from applicants.models import Applicant, Complaint
     from prakerja.accounts.models import User
+    from prakerja.core.actor import Actor
 
     if Complaint.objects.exists():
         return
@@ -52,7 +53,7 @@ def seed_complaints(context: SeedContext) -> None:
         if verifier is not None:
             complaint_reply(
                 complaint=answered,
-                actor=verifier,
+                actor=Actor.for_user(verifier),
                 body="Kami sudah menghubungi platform; kelas Anda akan terbuka dalam 1x24 jam.",
             )
     applicant = Applicant.objects.filter(user__email="pendaftar.siap@demo.prakerja.go.id").first()

@@ -3,7 +3,7 @@ to everything the participant received), finance records repayments from the ban
 everyone allowed lists the overdue cases for legal follow-up and exports them."""
 
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -19,10 +19,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from applicants.clawbacks.services import clawback_open, clawback_repayment_record
-from applicants.errors import ApplicantError
 from applicants.models import Card, Clawback, ClawbackRepayment, ClawbackStatus
-from prakerja.accounts.models import User
+from prakerja.core.actor import Actor
 from prakerja.core.admin_actions import action_form_or_page
+from prakerja.core.admin_base import domain_errors_reported
 from prakerja.core.admin_exports import CsvExportMixin
 from prakerja.core.crypto import mask_identifier
 from prakerja.core.formatting import rupiah
@@ -176,17 +176,15 @@ class ClawbackAdmin(CsvExportMixin, admin.ModelAdmin[Clawback]):
             if card is None:
                 form.add_error("card_number", _("No card has this number."))
             else:
-                try:
+                with domain_errors_reported(self, request, form=form) as outcome:
                     clawback = clawback_open(
                         card=card,
                         reason=data["reason"],
                         evidence=data["evidence"],
                         amount=data.get("amount"),
-                        actor=cast(User, request.user),
+                        actor=Actor.for_request(request),
                     )
-                except ApplicantError as error:
-                    form.add_error(error.field if error.field in form.fields else None, error.message)
-                else:
+                if outcome.ok:
                     self.message_user(
                         request,
                         _("Case %(ref)s opened: %(amount)s to repay by %(due)s; the participant is told.")
@@ -211,17 +209,15 @@ class ClawbackAdmin(CsvExportMixin, admin.ModelAdmin[Clawback]):
         if isinstance(form, HttpResponse):
             return form
         data = form.cleaned_data
-        try:
+        with domain_errors_reported(self, request) as outcome:
             repayment = clawback_repayment_record(
                 clawback=queryset.get(),
                 amount=data["amount"],
                 bank_reference=data["bank_reference"],
                 paid_on=data["paid_on"],
-                actor=cast(User, request.user),
+                actor=Actor.for_request(request),
             )
-        except ApplicantError as error:
-            self.message_user(request, error.message, messages.ERROR)
-        else:
+        if outcome.ok:
             self.message_user(
                 request, _("%(amount)s recorded.") % {"amount": rupiah(repayment.amount)}, messages.SUCCESS
             )

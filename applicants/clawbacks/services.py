@@ -33,8 +33,8 @@ from applicants.models import (
     PayoutStatus,
 )
 from applicants.waves.services.blacklisting import blacklist_add_bulk
-from prakerja.accounts.models import User
-from prakerja.audit.services import Actor, AuditEntry, audit_record, audit_record_bulk
+from prakerja.audit.services import AuditEntry, audit_record, audit_record_bulk
+from prakerja.core.actor import Actor
 from prakerja.core.formatting import rupiah
 from prakerja.core.uploads import ImageRejected, image_clean
 from prakerja.ledger.models import AccountKind
@@ -80,7 +80,7 @@ def _claims_accounts(card: Card) -> tuple[int, int]:
 
 
 def clawback_open(
-    *, card: Card, reason: str, evidence: UploadedFile | None, actor: User, amount: int | None = None
+    *, card: Card, reason: str, evidence: UploadedFile | None, actor: Actor, amount: int | None = None
 ) -> Clawback:
     """A verifier marks the participant ineligible: the case, its posting, the NIK blacklisted,
     the participant told how much to repay, by when and how."""
@@ -116,7 +116,7 @@ def clawback_open(
             incentives_paid=incentives,
             amount=amount,
             reason=reason,
-            opened_by=actor,
+            opened_by=actor.person,
             opened_at=now,
             due_on=timezone.localdate(now) + dt.timedelta(days=settings.CLAWBACK_REPAY_DAYS),
         )
@@ -139,10 +139,10 @@ def clawback_open(
             card=card, status__in=[InstalmentStatus.SCHEDULED, InstalmentStatus.PAYABLE]
         ).update(held_reason=f"Clawback {clawback.reference}")
         blacklist_add_bulk(
-            applicant_ids=[applicant.pk], reason=f"Clawback {clawback.reference}", created_by_id=actor.pk
+            applicant_ids=[applicant.pk], reason=f"Clawback {clawback.reference}", created_by_id=actor.person.pk
         )
         audit_record(
-            actor=Actor.for_user(actor),
+            actor=actor,
             action="clawback.opened",
             target=clawback,
             payload={
@@ -171,7 +171,7 @@ def clawback_open(
 
 
 def clawback_repayment_record(
-    *, clawback: Clawback, amount: int, bank_reference: str, paid_on: dt.date, actor: User
+    *, clawback: Clawback, amount: int, bank_reference: str, paid_on: dt.date, actor: Actor
 ) -> ClawbackRepayment:
     """Finance records a payment read on the bank statement. The same statement line recorded
     again returns the first record (and is refused if its details differ)."""
@@ -198,7 +198,11 @@ def clawback_repayment_record(
         try:
             with transaction.atomic():
                 repayment = ClawbackRepayment.objects.create(
-                    clawback=locked, amount=amount, bank_reference=bank_reference, paid_on=paid_on, recorded_by=actor
+                    clawback=locked,
+                    amount=amount,
+                    bank_reference=bank_reference,
+                    paid_on=paid_on,
+                    recorded_by=actor.person,
                 )
         except IntegrityError as exc:  # the same line recorded at this moment for another case
             raise ClawbackError(_("This bank reference is already recorded for another payment.")) from exc
@@ -224,7 +228,7 @@ def clawback_repayment_record(
             fields += ["status", "closed_at"]
         locked.save(update_fields=fields)
         audit_record(
-            actor=Actor.for_user(actor),
+            actor=actor,
             action="clawback.repayment_recorded",
             target=locked,
             payload={"amount": amount, "bank_reference": bank_reference, "outstanding": locked.outstanding},

@@ -18,9 +18,10 @@ from django.utils.translation import gettext_lazy
 
 from applicants.complaints.selectors import complaint_attachment_url
 from applicants.complaints.services import complaint_assign, complaint_escalate, complaint_reply
-from applicants.errors import ApplicantError
 from applicants.models import Complaint, ComplaintStatus
 from prakerja.accounts.models import User
+from prakerja.core.actor import Actor
+from prakerja.core.admin_base import domain_errors_reported
 from prakerja.core.admin_exports import CsvExportMixin
 
 
@@ -135,8 +136,9 @@ class ComplaintAdmin(CsvExportMixin, admin.ModelAdmin[Complaint]):
     @admin.action(description=gettext_lazy("Take the chosen complaints (assign to me)"), permissions=["change"])
     def take(self, request: HttpRequest, queryset: QuerySet[Complaint]) -> None:
         taken = 0
+        actor = Actor.for_request(request)
         for complaint in queryset.exclude(status=ComplaintStatus.RESOLVED):
-            complaint_assign(complaint=complaint, assignee=request.user, actor=request.user)  # type: ignore[arg-type]
+            complaint_assign(complaint=complaint, assignee=actor.person, actor=actor)
             taken += 1
         self.message_user(request, _("%(n)s complaints are now yours.") % {"n": taken}, messages.SUCCESS)
 
@@ -170,28 +172,24 @@ class ComplaintAdmin(CsvExportMixin, admin.ModelAdmin[Complaint]):
             return HttpResponseRedirect(reverse("admin:applicants_complaint_change", args=[pk]))
         if not self.has_change_permission(request, complaint):
             raise PermissionDenied
-        user: User = request.user  # type: ignore[assignment]
+        actor = Actor.for_request(request)
         action = request.POST.get("action", "")
         body = request.POST.get("body", "")
-        try:
+        done = ""
+        with domain_errors_reported(self, request) as outcome:
             if action == "take":
-                complaint_assign(complaint=complaint, assignee=user, actor=user)
+                complaint_assign(complaint=complaint, assignee=actor.person, actor=actor)
                 done = _("The complaint is yours.")
             elif action == "assign":
                 assignee = get_object_or_404(User, pk=request.POST.get("assignee") or 0, is_staff=True)
-                complaint_assign(complaint=complaint, assignee=assignee, actor=user)
+                complaint_assign(complaint=complaint, assignee=assignee, actor=actor)
                 done = _("Assigned to %(email)s.") % {"email": assignee.email}
             elif action in ("reply", "resolve"):
-                complaint_reply(complaint=complaint, actor=user, body=body, resolve=action == "resolve")
+                complaint_reply(complaint=complaint, actor=actor, body=body, resolve=action == "resolve")
                 done = _("Resolved; the applicant is told.") if action == "resolve" else _("Sent to the applicant.")
             elif action == "escalate":
-                complaint_escalate(complaint=complaint, actor=user, reason=body)
+                complaint_escalate(complaint=complaint, actor=actor, reason=body)
                 done = _("Escalated to the PMO administrators.")
-            else:
-                done = ""
-        except ApplicantError as error:
-            self.message_user(request, error.message, messages.ERROR)
-        else:
-            if done:
-                self.message_user(request, done, messages.SUCCESS)
+        if outcome.ok and done:
+            self.message_user(request, done, messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:applicants_complaint_change", args=[pk]))

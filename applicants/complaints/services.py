@@ -28,7 +28,9 @@ from applicants.models import (
 )
 from prakerja.accounts.models import User
 from prakerja.accounts.roles import PMO_ADMIN
-from prakerja.audit.services import Actor, audit_record
+from prakerja.audit.services import audit_record
+from prakerja.core.actor import Actor
+from prakerja.core.registry import Registry
 from prakerja.core.uploads import ImageRejected, image_clean
 from prakerja.messaging.services import email_send_after_commit, sms_send_after_commit
 
@@ -51,18 +53,14 @@ class ComplaintSubjects:
 
 
 SubjectsProvider = Callable[[Applicant], ComplaintSubjects]
-_providers: list[SubjectsProvider] = []
-
-
-def register_complaint_subjects(provider: SubjectsProvider) -> None:
-    if provider not in _providers:
-        _providers.append(provider)
+# What a higher layer lets applicants link a complaint to (partners: their purchases).
+COMPLAINT_SUBJECTS: Registry[SubjectsProvider] = Registry("applicants.complaint_subjects")
 
 
 def complaint_subjects(applicant: Applicant) -> ComplaintSubjects:
     purchases: list[PurchaseChoice] = []
     platforms: list[tuple[int, str]] = []
-    for provider in _providers:
+    for provider in COMPLAINT_SUBJECTS.items():
         found = provider(applicant)
         purchases += found.purchases
         platforms += found.platforms
@@ -171,7 +169,7 @@ def _notify_reply(complaint: Complaint, message: ComplaintMessage, *, resolved: 
         sms_send_after_commit(to=applicant.phone, text=text, reference=f"complaint-reply-sms:{message.pk}")
 
 
-def complaint_assign(*, complaint: Complaint, assignee: User, actor: User) -> Complaint:
+def complaint_assign(*, complaint: Complaint, assignee: User, actor: Actor) -> Complaint:
     if not assignee.is_staff or not assignee.has_perm("applicants.change_complaint"):
         raise ApplicantError(_("This person cannot work on complaints."))
     with transaction.atomic():
@@ -184,7 +182,7 @@ def complaint_assign(*, complaint: Complaint, assignee: User, actor: User) -> Co
             locked.status = ComplaintStatus.IN_PROGRESS
         locked.save(update_fields=["assigned_to", "status", "updated_at"])
         audit_record(
-            actor=Actor.for_user(actor),
+            actor=actor,
             action="complaint.assigned",
             target=locked,
             payload={"from": before, "to": assignee.pk},
@@ -192,7 +190,7 @@ def complaint_assign(*, complaint: Complaint, assignee: User, actor: User) -> Co
     return locked
 
 
-def complaint_reply(*, complaint: Complaint, actor: User, body: str, resolve: bool = False) -> ComplaintMessage:
+def complaint_reply(*, complaint: Complaint, actor: Actor, body: str, resolve: bool = False) -> ComplaintMessage:
     """The desk answers the applicant (and may resolve with the same words)."""
     body = body.strip()
     if not body:
@@ -201,11 +199,11 @@ def complaint_reply(*, complaint: Complaint, actor: User, body: str, resolve: bo
         locked = _locked(complaint)
         if locked.status == ComplaintStatus.RESOLVED:
             raise ApplicantError(_("This complaint is resolved."))
-        message = ComplaintMessage.objects.create(complaint=locked, author=actor, from_staff=True, body=body)
+        message = ComplaintMessage.objects.create(complaint=locked, author=actor.person, from_staff=True, body=body)
         now = timezone.now()
         locked.first_reply_at = locked.first_reply_at or now
         if locked.assigned_to_id is None:
-            locked.assigned_to = actor
+            locked.assigned_to = actor.person
         if resolve:
             locked.status = ComplaintStatus.RESOLVED
             locked.resolved_at = now
@@ -213,7 +211,7 @@ def complaint_reply(*, complaint: Complaint, actor: User, body: str, resolve: bo
             locked.status = ComplaintStatus.IN_PROGRESS
         locked.save(update_fields=["first_reply_at", "assigned_to", "status", "resolved_at", "updated_at"])
         audit_record(
-            actor=Actor.for_user(actor),
+            actor=actor,
             action="complaint.resolved" if resolve else "complaint.replied",
             target=locked,
             payload={"message": message.pk},
@@ -222,7 +220,7 @@ def complaint_reply(*, complaint: Complaint, actor: User, body: str, resolve: bo
     return message
 
 
-def complaint_escalate(*, complaint: Complaint, actor: User, reason: str) -> Complaint:
+def complaint_escalate(*, complaint: Complaint, actor: Actor, reason: str) -> Complaint:
     """Hand a complaint up to the PMO administrators (an internal note with the reason; they are
     told by email)."""
     reason = reason.strip()
@@ -233,14 +231,13 @@ def complaint_escalate(*, complaint: Complaint, actor: User, reason: str) -> Com
         if locked.status in (ComplaintStatus.RESOLVED, ComplaintStatus.ESCALATED):
             raise ApplicantError(_("This complaint cannot be escalated now."))
         note = ComplaintMessage.objects.create(
-            complaint=locked, author=actor, from_staff=True, internal=True, body=reason
+            complaint=locked, author=actor.person, from_staff=True, internal=True, body=reason
         )
         locked.status = ComplaintStatus.ESCALATED
         locked.escalated_at = timezone.now()
         locked.save(update_fields=["status", "escalated_at", "updated_at"])
-        audit_record(
-            actor=Actor.for_user(actor), action="complaint.escalated", target=locked, payload={"reason": reason}
-        )
+        audit_record(actor=actor, action="complaint.escalated", target=locked, payload={"reason": reason})
+        by = actor.person.email
         admins = User.objects.filter(groups__in=Group.objects.filter(name=PMO_ADMIN), is_active=True).values_list(
             "email", flat=True
         )
@@ -248,7 +245,7 @@ def complaint_escalate(*, complaint: Complaint, actor: User, reason: str) -> Com
             email_send_after_commit(
                 to=email,
                 subject=f"Pengaduan #{locked.pk} dieskalasi",
-                body=f"{actor.email}: {reason}\n{settings.SITE_URL}/admin/applicants/complaint/{locked.pk}/change/",
+                body=f"{by}: {reason}\n{settings.SITE_URL}/admin/applicants/complaint/{locked.pk}/change/",
                 reference=f"complaint-escalated:{note.pk}:{email}",
             )
     return locked

@@ -13,7 +13,8 @@ from applicants.complaints.selectors import complaint_attachment_url, complaint_
 from applicants.complaints.services import complaint_applicant_message, complaint_file
 from applicants.errors import ApplicantError
 from applicants.models import Applicant, Complaint, ComplaintStatus
-from applicants.registration.views import applicant_required, form_error
+from applicants.registration.views import applicant_required
+from prakerja.core.errors import domain_error_on_form
 from prakerja.core.uploads import private_file_pk, private_image_response, upload_limited_message, upload_rate_limited
 
 
@@ -44,7 +45,7 @@ def complaint_new(request: HttpRequest, applicant: Applicant) -> HttpResponse:
                 attachment=data.get("attachment"),
             )
         except ApplicantError as error:
-            form_error(form, error)
+            domain_error_on_form(form, error)
         else:
             messages.success(request, _("Your complaint is filed. We will answer here and by email."))
             return redirect("applicants:complaint", complaint_id=complaint.pk)
@@ -60,7 +61,7 @@ def complaint_detail(request: HttpRequest, applicant: Applicant, complaint_id: i
         try:
             complaint_applicant_message(complaint=complaint, applicant=applicant, body=form.cleaned_data["body"])
         except ApplicantError as error:
-            form_error(form, error)
+            domain_error_on_form(form, error)
         else:
             messages.success(request, _("Your message is added."))
             return redirect("applicants:complaint", complaint_id=complaint.pk)

@@ -20,10 +20,9 @@ from applicants.disbursement.services.runs import (
     disbursement_run_reject,
 )
 from applicants.disbursement.services.sweeping import payout_retry
-from applicants.errors import ApplicantError
-from prakerja.accounts.models import User
+from prakerja.core.actor import Actor
 from prakerja.core.admin_actions import action_form_or_page
-from prakerja.core.admin_base import ReadOnlyAdmin
+from prakerja.core.admin_base import ReadOnlyAdmin, domain_errors_reported
 from prakerja.core.admin_exports import CsvExportMixin
 from prakerja.core.formatting import rupiah
 from prakerja.payments.providers import mask_account_number
@@ -110,10 +109,9 @@ class DisbursementRunAdmin(ReadOnlyAdmin):
         """Start a run now (the daily beat does the same at 06:00 WIB)."""
         if request.method != "POST" or not request.user.has_perm("applicants.add_disbursementrun"):
             return HttpResponse(status=403)
-        try:
-            run = disbursement_run_create(user=cast(User, request.user))
-        except ApplicantError as error:
-            self.message_user(request, error.message, messages.ERROR)
+        with domain_errors_reported(self, request) as outcome:
+            run = disbursement_run_create(actor=Actor.for_request(request))
+        if not outcome.ok:
             return HttpResponseRedirect(reverse("admin:applicants_disbursementrun_changelist"))
         if run is None:
             self.message_user(request, _("Nothing is due for transfer."), messages.INFO)
@@ -124,11 +122,9 @@ class DisbursementRunAdmin(ReadOnlyAdmin):
     @admin.action(description=_("Approve the selected runs (second finance user)"), permissions=["approve"])
     def approve(self, request: HttpRequest, queryset: QuerySet[DisbursementRun]) -> None:
         for run in queryset:
-            try:
-                disbursement_run_approve(run_id=run.pk, user=cast(User, request.user))
-            except ApplicantError as error:
-                self.message_user(request, f"#{run.pk}: {error.message}", messages.ERROR)
-            else:
+            with domain_errors_reported(self, request, about=f"#{run.pk}") as outcome:
+                disbursement_run_approve(run_id=run.pk, actor=Actor.for_request(request))
+            if outcome.ok:
                 self.message_user(request, _("Run %(id)s approved; sending.") % {"id": run.pk})
 
     @admin.action(description=_("Reject the selected runs (nothing is sent)"), permissions=["approve"])
@@ -137,12 +133,10 @@ class DisbursementRunAdmin(ReadOnlyAdmin):
         if isinstance(form, HttpResponse):
             return form
         for run in queryset:
-            try:
+            with domain_errors_reported(self, request, about=f"#{run.pk}"):
                 disbursement_run_reject(
-                    run_id=run.pk, user=cast(User, request.user), reason=form.cleaned_data["reason"]
+                    run_id=run.pk, actor=Actor.for_request(request), reason=form.cleaned_data["reason"]
                 )
-            except ApplicantError as error:
-                self.message_user(request, f"#{run.pk}: {error.message}", messages.ERROR)
         return None
 
     def has_approve_permission(self, request: HttpRequest) -> bool:
@@ -151,10 +145,9 @@ class DisbursementRunAdmin(ReadOnlyAdmin):
     @admin.action(description=_("Reconcile with the provider's settlement report"), permissions=["reconcile"])
     def reconcile(self, request: HttpRequest, queryset: QuerySet[DisbursementRun]) -> None:
         for run in queryset:
-            try:
+            with domain_errors_reported(self, request, about=f"#{run.pk}") as outcome:
                 record = reconciliation_make(run_id=run.pk)
-            except ApplicantError as error:
-                self.message_user(request, f"#{run.pk}: {error.message}", messages.ERROR)
+            if not outcome.ok:
                 continue
             level = messages.WARNING if record.mismatches else messages.SUCCESS
             self.message_user(
@@ -245,7 +238,7 @@ class PayoutAdmin(CsvExportMixin, admin.ModelAdmin[Payout]):
     def retry(self, request: HttpRequest, queryset: QuerySet[Payout]) -> None:
         released = 0
         for payout in queryset.filter(status=PayoutStatus.FAILED):
-            payout_retry(payout_id=payout.pk, user=cast(User, request.user))
+            payout_retry(payout_id=payout.pk, actor=Actor.for_request(request))
             released += 1
         self.message_user(request, _("%(n)s failed payouts released for the next run.") % {"n": released})
 

@@ -5,12 +5,11 @@ user approves them, applicants.incentives.services.payout_policy)."""
 from typing import Any, cast
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
-from applicants.errors import ApplicantError
 from applicants.incentives.models import (
     Instalment,
     PayoutAccount,
@@ -28,9 +27,9 @@ from applicants.incentives.services.payout_policy import (
     payout_policy_change_propose,
     payout_policy_change_reject,
 )
-from prakerja.accounts.models import User
+from prakerja.core.actor import Actor
 from prakerja.core.admin_actions import action_form_or_page
-from prakerja.core.admin_base import ReadOnlyAdmin
+from prakerja.core.admin_base import ReadOnlyAdmin, domain_errors_reported
 
 
 @admin.register(PayoutAccount)
@@ -72,15 +71,13 @@ class PayoutAccountAdmin(ReadOnlyAdmin):
         if isinstance(form, HttpResponse):
             return form
         for account in queryset:
-            try:
+            with domain_errors_reported(self, request, about=f"#{account.pk}"):
                 payout_account_review(
                     account_id=account.pk,
                     approve=approve,
                     note=form.cleaned_data["reason"],
-                    user=cast(User, request.user),
+                    actor=Actor.for_request(request),
                 )
-            except ApplicantError as error:
-                self.message_user(request, f"#{account.pk}: {error.message}", messages.ERROR)
         return None
 
     @admin.action(description=_("Approve: the name is the participant's"), permissions=["review"])
@@ -170,7 +167,7 @@ class PayoutPolicyChangeAdmin(admin.ModelAdmin[PayoutPolicyChange]):
 
     def save_model(self, request: HttpRequest, obj: PayoutPolicyChange, form: Any, change: bool) -> None:
         proposed = payout_policy_change_propose(
-            actor=cast(User, request.user), approval_threshold=form.cleaned_data["approval_threshold"]
+            actor=Actor.for_request(request), approval_threshold=form.cleaned_data["approval_threshold"]
         )
         obj.pk = proposed.pk
         obj._state.adding = False
@@ -178,11 +175,9 @@ class PayoutPolicyChangeAdmin(admin.ModelAdmin[PayoutPolicyChange]):
 
     def _decide(self, request: HttpRequest, queryset: QuerySet[PayoutPolicyChange], decide: Any) -> None:
         for change in queryset:
-            try:
-                decide(change=change, actor=cast(User, request.user))
-            except ApplicantError as error:
-                self.message_user(request, error.message, messages.ERROR)
-            else:
+            with domain_errors_reported(self, request) as outcome:
+                decide(change=change, actor=Actor.for_request(request))
+            if outcome.ok:
                 self.message_user(request, _("Decided: %(change)s.") % {"change": change})
 
     @admin.action(description=_("Approve (puts the threshold in force)"), permissions=["approve"])

@@ -22,7 +22,8 @@ from applicants.incentives.services.payout_accounts import (
 )
 from applicants.models import Applicant, Card
 from applicants.registration.forms import CodeForm
-from applicants.registration.views import applicant_required, form_error
+from applicants.registration.views import applicant_required
+from prakerja.core.errors import domain_error_on_form
 
 
 def incentives_panel(applicant: Applicant) -> Panel | None:
@@ -74,7 +75,7 @@ def payout_account(request: HttpRequest, applicant: Applicant) -> HttpResponse:
                 account_number=form.cleaned_data["account_number"],
             )
         except ApplicantError as error:
-            form_error(form, error)
+            domain_error_on_form(form, error)
         else:
             return redirect("applicants:payout-account-confirm", account_id=account.pk)
     return render(request, "applicants/payout_account.html", {"form": form, "current": current})
@@ -90,7 +91,7 @@ def payout_account_code(request: HttpRequest, applicant: Applicant, account_id: 
         try:
             account = payout_account_confirm(account=account, code=form.cleaned_data["code"])
         except ApplicantError as error:
-            form.add_error("code", error.message)
+            domain_error_on_form(form, error, fallback="code")
         else:
             if account.status == PayoutAccountStatus.ACTIVE:
                 messages.success(request, _("Your account is linked. Incentives will be sent to it."))
@@ -137,7 +138,7 @@ def survey(request: HttpRequest, applicant: Applicant, number: int) -> HttpRespo
         try:
             survey_submit(card=card, survey=survey, answers=form.cleaned_data)
         except ApplicantError as error:
-            form.add_error(None, error.message)
+            domain_error_on_form(form, error)
         else:
             messages.success(request, _("Thank you. Your answers are recorded."))
             return redirect("applicants:dashboard")

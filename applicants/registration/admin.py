@@ -1,10 +1,10 @@
 """Admin screens of registration: applicants (review, NIK search, identifiers revealed to those
 allowed), basic-test questions and attempts, provinces and regencies."""
 
-from typing import Any, cast
+from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -13,12 +13,12 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from applicants.errors import ApplicantError
 from applicants.models import Applicant, Province, Question, Regency, ReviewStatus, TestAttempt
 from applicants.registration.admin_nik import NikLookupMixin, looks_like_nik
 from applicants.registration.selectors import ktp_photo_url
 from applicants.registration.services.review import applicant_identifiers_reveal, applicant_review
-from prakerja.accounts.models import User
+from prakerja.core.actor import Actor
+from prakerja.core.admin_base import domain_errors_reported
 from prakerja.core.admin_exports import CsvExportMixin
 
 
@@ -126,12 +126,11 @@ class ApplicantAdmin(NikLookupMixin, CsvExportMixin, admin.ModelAdmin[Applicant]
         applicant = get_object_or_404(Applicant, pk=pk)
         if request.method != "POST":
             return HttpResponseRedirect(reverse("admin:applicants_applicant_change", args=[pk]))
-        try:
+        with domain_errors_reported(self, request) as outcome:
             revealed = applicant_identifiers_reveal(
-                applicant=applicant, staff=cast(User, request.user), request=request
+                applicant=applicant, actor=Actor.for_request(request), request=request
             )
-        except ApplicantError as error:
-            self.message_user(request, error.message, messages.ERROR)
+        if not outcome.ok:
             return HttpResponseRedirect(reverse("admin:applicants_applicant_change", args=[pk]))
         context = {
             **self.admin_site.each_context(request),
@@ -149,7 +148,7 @@ class ApplicantAdmin(NikLookupMixin, CsvExportMixin, admin.ModelAdmin[Applicant]
             for applicant in queryset:
                 applicant_review(
                     applicant=applicant,
-                    reviewer=cast(User, request.user),
+                    actor=Actor.for_request(request),
                     decision=decision,
                     reason=form.cleaned_data["reason"],
                     request=request,

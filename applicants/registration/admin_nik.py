@@ -12,12 +12,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
-from django.urls import URLPattern, path, reverse
+from django.urls import URLPattern, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from applicants.registration.nik import normalise_nik
 from applicants.registration.services.identity import nik_blind_index
+from prakerja.core.admin_base import screen_path
 
 NIK_PARAMETER = "nik"
 
@@ -71,15 +72,7 @@ class NikLookupMixin:
 
     def get_urls(self) -> list[URLPattern]:
         model_admin: admin.ModelAdmin[Any] = self  # type: ignore[assignment]
-        info = model_admin.opts.app_label, model_admin.opts.model_name
-        return [
-            path(
-                "nik-search/",
-                model_admin.admin_site.admin_view(self.nik_search_view),
-                name="{}_{}_nik_search".format(*info),
-            ),
-            *super().get_urls(),  # type: ignore[misc]
-        ]
+        return [screen_path(model_admin, "nik-search/", self.nik_search_view, "nik_search"), *super().get_urls()]  # type: ignore[misc]
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
         model_admin: admin.ModelAdmin[Any] = self  # type: ignore[assignment]

@@ -32,6 +32,7 @@ from applicants.registration.services.registration import (
     email_verification_resend,
 )
 from applicants.waves.selectors import programme_status
+from prakerja.core.errors import domain_error_on_form
 from prakerja.core.uploads import private_file_pk, private_image_response, upload_limited_message, upload_rate_limited
 
 ApplicantView = Callable[..., HttpResponseBase]
@@ -52,11 +53,6 @@ def applicant_required(view: ApplicantView) -> ApplicantView:
     return wrapper
 
 
-def form_error(form: Any, error: ApplicantError) -> None:
-    field = error.field if error.field in form.fields else None
-    form.add_error(field, error.message)
-
-
 def registration_rate(group: str, request: HttpRequest) -> str:
     return str(settings.RATELIMIT_REGISTRATION)
 
@@ -71,7 +67,7 @@ def register(request: HttpRequest) -> HttpResponse:
         try:
             applicant = applicant_register(email=form.cleaned_data["email"], password=form.cleaned_data["password1"])
         except ApplicantError as error:
-            form_error(form, error)
+            domain_error_on_form(form, error)
             return render(request, "applicants/register.html", {"form": form})
         login(request, applicant.user, backend="django.contrib.auth.backends.ModelBackend")
         request.session[RESEND_SESSION_KEY] = timezone.now().isoformat()
@@ -132,7 +128,7 @@ def identity(request: HttpRequest, applicant: Applicant) -> HttpResponse:
         try:
             applicant = applicant_identity_submit(applicant=applicant, today=timezone.localdate(), **form.cleaned_data)
         except ApplicantError as error:
-            form_error(form, error)
+            domain_error_on_form(form, error)
         else:
             if not applicant.nik_region_known:
                 messages.warning(
@@ -161,7 +157,7 @@ def contact(request: HttpRequest, applicant: Applicant) -> HttpResponse:
             messages.info(request, error.message)
             return redirect("applicants:contact-verify")
         except ApplicantError as error:
-            form.add_error("phone", error.message)
+            domain_error_on_form(form, error, fallback="phone")
         else:
             messages.success(request, _("We sent a 6-digit code by SMS to %(phone)s.") % {"phone": applicant.phone})
             return redirect("applicants:contact-verify")
@@ -180,7 +176,7 @@ def contact_verify(request: HttpRequest, applicant: Applicant) -> HttpResponse:
         try:
             applicant_phone_verify(applicant=applicant, code=form.cleaned_data["code"])
         except ApplicantError as error:
-            form.add_error("code", error.message)
+            domain_error_on_form(form, error, fallback="code")
         else:
             messages.success(request, _("Your mobile number is verified."))
             return redirect("applicants:personal")
@@ -224,7 +220,7 @@ def personal(request: HttpRequest, applicant: Applicant) -> HttpResponse:
                 ktp_photo=data.get("ktp_photo"),
             )
         except ApplicantError as error:
-            form_error(form, error)
+            domain_error_on_form(form, error)
         else:
             messages.success(request, _("Your personal data is saved."))
             return redirect("applicants:basic-test")

@@ -31,13 +31,11 @@ from applicants.waves.admin_cards import DecisionAdmin
 from applicants.waves.selectors import wave_province_stats
 from applicants.waves.services.schemes import scheme_save
 from applicants.waves.services.selection import (
-    SelectionError,
     selection_progress,
     selection_refusal,
     wave_selection_request,
 )
 from applicants.waves.services.waves import (
-    WaveError,
     quotas_parse_csv,
     quotas_problem,
     wave_locked_fields,
@@ -45,8 +43,8 @@ from applicants.waves.services.waves import (
     wave_quotas_set,
     wave_save,
 )
-from prakerja.accounts.models import User
-from prakerja.audit.services import Actor
+from prakerja.core.actor import Actor
+from prakerja.core.admin_base import domain_errors_reported
 
 
 @admin.register(Scheme)
@@ -64,7 +62,7 @@ class SchemeAdmin(admin.ModelAdmin[Scheme]):
 
     def save_model(self, request: HttpRequest, obj: Scheme, form: Any, change: bool) -> None:
         changed = {field: form.cleaned_data.get(field) for field in form.changed_data}
-        scheme_save(scheme=obj, changed=changed, user=cast(User, request.user))
+        scheme_save(scheme=obj, changed=changed, actor=Actor.for_request(request))
 
 
 class QuotaFormSet(BaseInlineFormSet):
@@ -144,14 +142,14 @@ class WaveAdmin(admin.ModelAdmin[Wave]):
             wave=obj,
             changed=changed,
             created=not change,
-            actor=Actor.for_user(cast(User, request.user)),
+            actor=Actor.for_request(request),
             request=request,
         )
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         if any(formset.has_changed() for formset in formsets):
-            wave_quotas_record(wave=form.instance, actor=Actor.for_user(cast(User, request.user)), request=request)
+            wave_quotas_record(wave=form.instance, actor=Actor.for_request(request), request=request)
 
     @admin.display(description=_("progress"))
     def progress(self, obj: Wave) -> str:
@@ -237,13 +235,11 @@ class WaveAdmin(admin.ModelAdmin[Wave]):
         form = SelectionConfirmForm(request.POST or None)
         problem = selection_refusal(wave=wave)
         if request.method == "POST" and problem is None and form.is_valid():
-            try:
+            with domain_errors_reported(self, request, form=form, fallback="seed") as outcome:
                 wave_selection_request(
-                    wave=wave, seed=form.cleaned_data["seed"], user=cast(User, request.user), request=request
+                    wave=wave, seed=form.cleaned_data["seed"], actor=Actor.for_request(request), request=request
                 )
-            except SelectionError as error:
-                form.add_error("seed", error.message)
-            else:
+            if outcome.ok:
                 self.message_user(request, _("Selection queued. Progress is shown on this page."))
                 return HttpResponseRedirect(reverse("admin:applicants_wave_change", args=[wave.pk]))
         context = {
@@ -272,11 +268,9 @@ class WaveAdmin(admin.ModelAdmin[Wave]):
         if request.method == "POST" and form.is_valid():
             quotas, problems = quotas_parse_csv(data=form.cleaned_data["file"].read())
             if not problems:
-                try:
-                    wave_quotas_set(wave=wave, quotas=quotas, user=cast(User, request.user))
-                except WaveError as error:
-                    form.add_error("file", error.message)
-                else:
+                with domain_errors_reported(self, request, form=form, fallback="file") as outcome:
+                    wave_quotas_set(wave=wave, quotas=quotas, actor=Actor.for_request(request))
+                if outcome.ok:
                     self.message_user(request, _("%(count)d province quotas saved.") % {"count": len(quotas)})
                     return HttpResponseRedirect(reverse("admin:applicants_wave_change", args=[wave.pk]))
         context = {

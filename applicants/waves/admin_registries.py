@@ -1,6 +1,6 @@
 """Admin screen for importing the registries selection checks (blacklists, prior recipients, social programmes)."""
 
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.contrib import admin
@@ -15,7 +15,7 @@ from applicants.models import (
     RegistryImport,
 )
 from applicants.waves.services.registries import registry_import_create, registry_import_progress
-from prakerja.accounts.models import User
+from prakerja.core.actor import Actor
 
 
 class RegistryImportForm(forms.ModelForm[RegistryImport]):
@@ -88,7 +88,7 @@ class RegistryImportAdmin(admin.ModelAdmin[RegistryImport]):
             kind=form.cleaned_data["kind"],
             source=form.cleaned_data["source"],
             upload=form.cleaned_data["file"],
-            user=cast(User, request.user),
+            actor=Actor.for_request(request),
         )
         obj.pk = created.pk
         obj.version = created.version

@@ -11,7 +11,7 @@ from applicants.waves.services.registries import registry_import_run
 from applicants.waves.services.selection import wave_selection_run
 from applicants.waves.services.waves import waves_advance
 from prakerja.accounts.models import User
-from prakerja.audit.services import Actor
+from prakerja.core.actor import Actor
 
 
 @shared_task(name="batch.wave_select", acks_late=True, soft_time_limit=3 * 3600, time_limit=3 * 3600 + 60)

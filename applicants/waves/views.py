@@ -7,10 +7,11 @@ from django.utils.translation import gettext as _
 
 from applicants.errors import ApplicantError
 from applicants.models import Applicant, Wave
-from applicants.registration.views import applicant_required, form_error
+from applicants.registration.views import applicant_required
 from applicants.waves.forms import WaveJoinForm
 from applicants.waves.selectors import applicant_blocked_reason
 from applicants.waves.services.waves import wave_join
+from prakerja.core.errors import domain_error_on_form
 
 
 @applicant_required
@@ -26,7 +27,7 @@ def wave_join_page(request: HttpRequest, applicant: Applicant, number: int) -> H
                 statements_accepted=form.statements_accepted(),
             )
         except ApplicantError as error:
-            form_error(form, error)
+            domain_error_on_form(form, error)
         else:
             messages.success(
                 request,

@@ -1,6 +1,5 @@
 """The one way to write the audit trail. Later apps call audit_record for every staff,
-money and personal-data action. Who acted is a `prakerja.core.actor.Actor` (re-exported here
-for the callers that still import it from the trail)."""
+money and personal-data action. Who acted is a `prakerja.core.actor.Actor`."""
 
 import re
 from collections.abc import Iterable, Mapping
@@ -13,7 +12,7 @@ from django.http import HttpRequest
 from prakerja.audit.models import AuditEvent
 from prakerja.core.actor import Actor
 
-__all__ = ["Actor", "AuditEntry", "audit_record", "audit_record_bulk", "identifiers_masked"]
+__all__ = ["AuditEntry", "audit_record", "audit_record_bulk", "identifiers_masked"]
 
 MAX_LABEL = 200
 # NIK, KK and card numbers (16 digits, maybe grouped by four) and bank or e-wallet account

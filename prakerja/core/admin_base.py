@@ -6,7 +6,7 @@
 - `secret_shown_once`: shows a new credential (API key, signing secret, signing key) in the
   confirmation message, the only time the portal can show it."""
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -14,10 +14,11 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest
+from django.urls import URLPattern, path
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
-from prakerja.core.errors import DomainError
+from prakerja.core.errors import DomainError, domain_error_on_form
 
 
 class ReadOnlyAdmin(admin.ModelAdmin[Any]):
@@ -51,6 +52,7 @@ def domain_errors_reported(
     *,
     about: object = None,
     form: forms.BaseForm | None = None,
+    fallback: str | None = None,
 ) -> Iterator[Outcome]:
     """Run the block; a `DomainError` it raises is reported and swallowed:
 
@@ -59,7 +61,8 @@ def domain_errors_reported(
         if outcome.ok:
             self.message_user(request, _("%(partner)s: status changed.") % {"partner": partner})
 
-    With `form`, the message becomes an error on the error's field (or the whole form);
+    With `form`, the message becomes an error on the error's field (else on `fallback`, a field
+    of the form, or the whole form);
     otherwise an error message to the user, prefixed with `about` ("<partner>: ...")."""
     outcome = Outcome()
     try:
@@ -67,7 +70,7 @@ def domain_errors_reported(
     except DomainError as error:
         outcome.error = error
         if form is not None:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            domain_error_on_form(form, error, fallback=fallback)
         else:
             text = f"{about}: {error.message}" if about is not None else error.message
             if modeladmin is not None:
@@ -92,3 +95,10 @@ def secret_shown_once(
         format_html("{}{}<br>{}", prefix, parts, _("Copy it now: it is not shown again.")),
         messages.WARNING,
     )
+
+
+def screen_path(modeladmin: admin.ModelAdmin[Any], route: str, view: Callable[..., Any], suffix: str) -> URLPattern:
+    """An extra URL of an admin screen (a mixin's or the screen's own), behind the admin's
+    login and named like Django's own: `admin:<app>_<model>_<suffix>`."""
+    opts = modeladmin.opts
+    return path(route, modeladmin.admin_site.admin_view(view), name=f"{opts.app_label}_{opts.model_name}_{suffix}")

@@ -19,12 +19,13 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponseBadRequest, StreamingHttpResponse
 from django.http.response import HttpResponseBase
-from django.urls import URLPattern, path
+from django.urls import URLPattern
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from prakerja.audit.services import audit_record
 from prakerja.core.actor import Actor
+from prakerja.core.admin_base import screen_path
 from prakerja.core.db import stream
 from prakerja.core.formatting import csv_download
 from prakerja.core.routers import replica_alias
@@ -69,15 +70,7 @@ class CsvExportMixin:
 
     def get_urls(self) -> list[URLPattern]:
         model_admin: admin.ModelAdmin[Any] = self  # type: ignore[assignment]
-        info = model_admin.opts.app_label, model_admin.opts.model_name
-        return [
-            path(
-                "export.csv",
-                model_admin.admin_site.admin_view(self.export_view),
-                name="{}_{}_export".format(*info),
-            ),
-            *super().get_urls(),  # type: ignore[misc]
-        ]
+        return [screen_path(model_admin, "export.csv", self.export_view, "export"), *super().get_urls()]  # type: ignore[misc]
 
     def export_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         """What the list shows with the request's filters and search, every page of it."""

@@ -12,6 +12,7 @@ API through its exception handler, the public pages next to the form field."""
 
 from typing import ClassVar
 
+from django import forms
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -49,3 +50,9 @@ class DomainError(Exception):
 
     def __str__(self) -> str:
         return str(self.message)
+
+
+def domain_error_on_form(form: forms.BaseForm, error: DomainError, *, fallback: str | None = None) -> None:
+    """Show a refusal on a form: on the error's field when the form has it, else on `fallback`
+    (a field of this form) or the whole form."""
+    form.add_error(error.field if error.field in form.fields else fallback, error.message)

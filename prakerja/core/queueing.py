@@ -55,12 +55,6 @@ def enqueue_after_commit(name: str, /, **kwargs: Any) -> None:
     transaction.on_commit(QueuedTask(name, kwargs), robust=True)
 
 
-def delay_after_commit(task: Any, /, **kwargs: Any) -> None:
-    """Deprecated: `enqueue_after_commit(task.name, ...)`; kept for the callers in `applicants/`
-    until they queue by name."""
-    enqueue_after_commit(task.name, **kwargs)
-
-
 def task_by_name(name: str) -> Any:
     """The registered task of that name (importing every app's tasks module first)."""
     app = _app()

@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from applicants.models import RegistryKind
 from applicants.registration.nik import Gender, build_nik
 from applicants.waves.services.registries import registry_import_create, registry_import_run
+from prakerja.core.actor import Actor
 from tests.factories import StaffUserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -39,7 +40,7 @@ def test_import_one_million_rows(report, regions) -> None:
         kind=RegistryKind.SOCIAL_AID,
         source="DTKS",
         upload=SimpleUploadedFile("dtks.csv", data, content_type="text/csv"),
-        user=staff,
+        actor=Actor.for_user(staff),
         enqueue=False,
     )
     started = time.perf_counter()

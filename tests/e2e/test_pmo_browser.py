@@ -10,6 +10,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from applicants.complaints.services import complaint_reply
 from applicants.models import Complaint, Step
+from prakerja.core.actor import Actor
 from prakerja.core.dashboard import dashboard_refresh
 from tests.factories import DEFAULT_PASSWORD, ApplicantFactory, StaffUserFactory
 
@@ -57,7 +58,9 @@ def test_an_applicant_files_a_complaint_and_reads_the_answer_on_a_phone(
     # when the desk answers
     complaint = Complaint.objects.get()
     verifier = StaffUserFactory.create(group="verifier")
-    complaint_reply(complaint=complaint, actor=verifier, body="Nomor Anda sudah kami periksa, silakan coba lagi.")
+    complaint_reply(
+        complaint=complaint, actor=Actor.for_user(verifier), body="Nomor Anda sudah kami periksa, silakan coba lagi."
+    )
     page.reload()
 
     # then the answer is there, from the PMO

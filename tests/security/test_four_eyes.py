@@ -12,6 +12,7 @@ from applicants.errors import ApplicantError
 from applicants.incentives.services.payout_policy import payout_policy_change_approve, payout_policy_change_propose
 from applicants.models import PayoutPolicy, PayoutPolicyChange, PolicyChangeStatus, RunStatus
 from prakerja.audit.models import AuditEvent
+from prakerja.core.actor import Actor
 from tests.applicants.incentive_setups import fund_incentives, participants, with_due_instalments
 from tests.factories import StaffUserFactory
 
@@ -40,7 +41,7 @@ def test_one_finance_user_cannot_raise_the_threshold_and_pay_out_alone():
         {"action": "approve", "_selected_action": [change.pk]},
     )
     # and then starts a run
-    run = disbursement_run_create(user=attacker)
+    run = disbursement_run_create(actor=Actor.for_user(attacker))
 
     # then the threshold did not move, and the run waits for a second finance user
     assert edit.status_code == 403
@@ -54,11 +55,13 @@ def test_one_finance_user_cannot_raise_the_threshold_and_pay_out_alone():
 
 def test_the_service_refuses_a_self_approval_and_a_second_pending_change():
     maker = StaffUserFactory.create(group="finance")
-    change = payout_policy_change_propose(actor=maker, approval_threshold=5_000)
+    change = payout_policy_change_propose(actor=Actor.for_user(maker), approval_threshold=5_000)
     with pytest.raises(ApplicantError):
-        payout_policy_change_approve(change=change, actor=maker)
+        payout_policy_change_approve(change=change, actor=Actor.for_user(maker))
     with pytest.raises(ApplicantError):
-        payout_policy_change_propose(actor=StaffUserFactory.create(group="finance"), approval_threshold=9)
+        payout_policy_change_propose(
+            actor=Actor.for_user(StaffUserFactory.create(group="finance")), approval_threshold=9
+        )
     assert PayoutPolicy.objects.get().approval_threshold == 1_000
 
 
@@ -68,7 +71,7 @@ def test_a_change_approved_by_another_finance_user_is_in_force_for_later_runs():
     checker = StaffUserFactory.create(group="finance")
     checker_client = Client()
     checker_client.force_login(checker)
-    change = payout_policy_change_propose(actor=maker, approval_threshold=10**12)
+    change = payout_policy_change_propose(actor=Actor.for_user(maker), approval_threshold=10**12)
 
     # when another finance user approves it in the admin
     checker_client.post(
@@ -82,13 +85,15 @@ def test_a_change_approved_by_another_finance_user_is_in_force_for_later_runs():
     assert approved.actor_user == checker
     assert approved.payload["proposed_by"] == maker.pk
     with_due_instalments(participants(1))
-    run = disbursement_run_create(user=maker)
+    run = disbursement_run_create(actor=Actor.for_user(maker))
     assert run is not None
     assert run.status != RunStatus.AWAITING_APPROVAL
 
 
 def test_outside_finance_nobody_proposes_or_approves(staff_groups):
-    change = payout_policy_change_propose(actor=StaffUserFactory.create(group="finance"), approval_threshold=7)
+    change = payout_policy_change_propose(
+        actor=Actor.for_user(StaffUserFactory.create(group="finance")), approval_threshold=7
+    )
     for group in ("pmo_admin", "curator", "verifier", "partner_manager", "auditor"):
         client = Client()
         client.force_login(StaffUserFactory.create(group=group))

@@ -15,7 +15,8 @@ from applicants.models import (
     RunStatus,
     payout_reference,
 )
-from prakerja.audit.services import Actor, audit_record
+from prakerja.audit.services import audit_record
+from prakerja.core.actor import Actor
 from prakerja.payments.providers import (
     Outcome,
     payment_provider,

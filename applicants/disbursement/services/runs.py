@@ -20,10 +20,13 @@ from applicants.models import (
     PayoutPolicy,
     RunStatus,
 )
-from prakerja.accounts.models import User
-from prakerja.audit.services import Actor, audit_record
+from prakerja.audit.services import audit_record
+from prakerja.core.actor import Actor
 from prakerja.core.db import LockBusy, exclusive_lock
 from prakerja.ledger.services import BulkPosting, Line, postings_create_bulk
+
+# Who starts a run nobody in particular started (the daily task, the command, the sweeper).
+DISBURSEMENT = Actor.system("disbursement")
 
 CREATE_CHUNK = 100_000
 RUN_LOCK = 0x50524B4A_01  # advisory lock (transaction-scoped, prakerja.core.db): one run being prepared at a time
@@ -76,7 +79,7 @@ _CREATE = """
 """
 
 
-def disbursement_run_create(*, day: dt.date | None = None, user: User | None = None) -> DisbursementRun | None:
+def disbursement_run_create(*, day: dt.date | None = None, actor: Actor = DISBURSEMENT) -> DisbursementRun | None:
     """Make due what fell due, then one payout per payable instalment (with an account in use
     and no hold), its money moved payable -> in flight. A run above the PMO's threshold waits
     for a second finance user; otherwise sending starts. None when nothing is due.
@@ -88,13 +91,15 @@ def disbursement_run_create(*, day: dt.date | None = None, user: User | None = N
         with exclusive_lock(RUN_LOCK):
             run = DisbursementRun.objects.filter(status=RunStatus.PREPARING).order_by("pk").first()
             if run is None:
-                run = DisbursementRun.objects.create(day=day, created_by=user, approval_threshold=approval_threshold())
-            return _prepare(run, user=user)
+                run = DisbursementRun.objects.create(
+                    day=day, created_by=actor.user, approval_threshold=approval_threshold()
+                )
+            return _prepare(run, actor=actor)
     except LockBusy:
         raise DisbursementError(_("Another disbursement run is being prepared. Try again in a minute.")) from None
 
 
-def _prepare(run: DisbursementRun, *, user: User | None, chunk: int = CREATE_CHUNK) -> DisbursementRun | None:
+def _prepare(run: DisbursementRun, *, actor: Actor, chunk: int = CREATE_CHUNK) -> DisbursementRun | None:
     """Create the run's payouts in committed chunks. When the run will not need approval (its
     total is known up front), each chunk is queued for sending as soon as it commits, so the
     workers send while the rest is still being prepared."""
@@ -139,7 +144,6 @@ def _prepare(run: DisbursementRun, *, user: User | None, chunk: int = CREATE_CHU
         run.payout_count, run.total_amount = totals["count"], totals["total"]
         run.status = RunStatus.AWAITING_APPROVAL if needs_approval else RunStatus.SUBMITTING
         run.save(update_fields=["payout_count", "total_amount", "status"])
-        actor = Actor.for_user(user) if user else Actor.system("disbursement")
         audit_record(
             actor=actor,
             action="disbursement.run_created",
@@ -151,25 +155,25 @@ def _prepare(run: DisbursementRun, *, user: User | None, chunk: int = CREATE_CHU
     return run
 
 
-def disbursement_run_approve(*, run_id: int, user: User) -> DisbursementRun:
+def disbursement_run_approve(*, run_id: int, actor: Actor) -> DisbursementRun:
     """The checker: a second finance user, never the one who started the run."""
     with transaction.atomic():
         run = DisbursementRun.objects.select_for_update().get(pk=run_id)
         if run.status != RunStatus.AWAITING_APPROVAL:
             raise DisbursementError(_("This run is not waiting for approval."))
-        if run.created_by_id == user.pk:
+        if run.created_by_id == actor.person.pk:
             raise DisbursementError(
                 _("A run must be approved by a different finance user than the one who started it.")
             )
-        run.approved_by, run.approved_at = user, timezone.now()
+        run.approved_by, run.approved_at = actor.person, timezone.now()
         run.status = RunStatus.SUBMITTING
         run.save(update_fields=["approved_by", "approved_at", "status"])
-        audit_record(actor=Actor.for_user(user), action="disbursement.run_approved", target=run)
+        audit_record(actor=actor, action="disbursement.run_approved", target=run)
         run_start_sending(run)
     return run
 
 
-def disbursement_run_reject(*, run_id: int, user: User, reason: str) -> DisbursementRun:
+def disbursement_run_reject(*, run_id: int, actor: Actor, reason: str) -> DisbursementRun:
     """Cancel a run waiting for approval: nothing was sent, the money goes back to payable."""
     if not reason.strip():
         raise DisbursementError(_("Write the reason for rejecting the run."))
@@ -194,7 +198,5 @@ def disbursement_run_reject(*, run_id: int, user: User, reason: str) -> Disburse
         )
         run.status = RunStatus.REJECTED
         run.save(update_fields=["status"])
-        audit_record(
-            actor=Actor.for_user(user), action="disbursement.run_rejected", target=run, payload={"reason": reason}
-        )
+        audit_record(actor=actor, action="disbursement.run_rejected", target=run, payload={"reason": reason})
     return run

@@ -4,7 +4,6 @@ key is the payout id)."""
 import logging
 import time
 from collections import Counter
-from functools import partial
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -17,6 +16,7 @@ from applicants.models import (
     PayoutChunk,
     payout_reference,
 )
+from prakerja.core.queueing import enqueue_after_commit
 from prakerja.payments.providers import (
     Outcome,
     TransferOrder,
@@ -64,9 +64,7 @@ def _queue_chunks(run_id: int, ranges: list[tuple[int, int]]) -> None:
 
 
 def _queue_chunk(chunk_id: int) -> None:
-    from applicants.disbursement.tasks import payout_chunk_submit_task
-
-    transaction.on_commit(partial(payout_chunk_submit_task.delay, chunk_id=chunk_id))
+    enqueue_after_commit("payouts.submit_chunk", chunk_id=chunk_id)
 
 
 def payout_chunk_submit(*, chunk_id: int) -> Counter[str]:

@@ -23,8 +23,9 @@ from applicants.models import (
     PayoutStatus,
     RunStatus,
 )
-from prakerja.accounts.models import User
-from prakerja.audit.services import Actor, audit_record
+from prakerja.audit.services import audit_record
+from prakerja.core.actor import Actor
+from prakerja.core.queueing import enqueue
 
 
 def payouts_resolve(*, limit: int = 2000, older_than_s: int | None = None) -> Counter[str]:
@@ -61,8 +62,6 @@ def payouts_sweep() -> dict[str, int]:
     """Beat: re-queue chunks whose messages were lost or whose worker died (unfinished, and
     unclaimed or claimed longer ago than PAYOUT_STALE_AFTER_S), resume a run that died while
     being prepared, close runs whose chunks are all done, and settle what is unknown."""
-    from applicants.disbursement.tasks import payout_chunk_submit_task
-
     now = timezone.now()
     stale = now - dt.timedelta(seconds=settings.PAYOUT_STALE_AFTER_S)
     lost = PayoutChunk.objects.filter(finished_at=None, queued_at__lte=stale).filter(
@@ -72,7 +71,7 @@ def payouts_sweep() -> dict[str, int]:
     # Re-queued at most once per stale period, so a long queue is not flooded with copies.
     PayoutChunk.objects.filter(pk__in=chunk_ids).update(queued_at=now)
     for chunk_id in chunk_ids:
-        payout_chunk_submit_task.delay(chunk_id=chunk_id)
+        enqueue("payouts.submit_chunk", chunk_id=chunk_id)
     for run_id in DisbursementRun.objects.filter(status=RunStatus.SUBMITTING).values_list("pk", flat=True):
         run_finish_if_sent(run_id)
     resumed = 0
@@ -83,7 +82,7 @@ def payouts_sweep() -> dict[str, int]:
     return {"requeued_chunks": len(chunk_ids), "resumed_runs": resumed, **resolved}
 
 
-def payout_retry(*, payout_id: int, user: User) -> None:
+def payout_retry(*, payout_id: int, actor: Actor) -> None:
     """Finance releases a failed payout's instalment for the next run (e.g. a temporary limit)."""
     with transaction.atomic():
         payout = Payout.objects.select_related("instalment").select_for_update(of=("self",)).get(pk=payout_id)
@@ -92,4 +91,4 @@ def payout_retry(*, payout_id: int, user: User) -> None:
         instalment = payout.instalment
         instalment.held_reason = ""
         instalment.save(update_fields=["held_reason"])
-        audit_record(actor=Actor.for_user(user), action="payout.retry_released", target=payout)
+        audit_record(actor=actor, action="payout.retry_released", target=payout)

@@ -33,7 +33,8 @@ from applicants.models import (
     Survey,
     SurveyResponse,
 )
-from prakerja.audit.services import Actor, audit_record
+from prakerja.audit.services import audit_record
+from prakerja.core.actor import Actor
 from prakerja.ledger.models import AccountKind
 from prakerja.ledger.services import BulkPosting, Line, account_get_or_create, postings_create_bulk
 

@@ -29,8 +29,8 @@ from applicants.models import (
     PayoutAccountStatus,
 )
 from applicants.registration.services.otp import otp_send, otp_verify
-from prakerja.accounts.models import User
-from prakerja.audit.services import Actor, audit_record
+from prakerja.audit.services import audit_record
+from prakerja.core.actor import Actor
 from prakerja.messaging.services import sms_send_after_commit
 from prakerja.payments.providers import PayoutChannel, is_ewallet, payment_provider
 
@@ -217,7 +217,7 @@ def payout_account_confirm(*, account: PayoutAccount, code: str) -> PayoutAccoun
     return account
 
 
-def payout_account_review(*, account_id: int, approve: bool, note: str, user: User) -> PayoutAccount:
+def payout_account_review(*, account_id: int, approve: bool, note: str, actor: Actor) -> PayoutAccount:
     """A verifier decides a near-match name."""
     if not note.strip():
         raise PayoutAccountError(_("Write the reason for the decision."))
@@ -225,15 +225,15 @@ def payout_account_review(*, account_id: int, approve: bool, note: str, user: Us
         account = PayoutAccount.objects.select_for_update().select_related("applicant").get(pk=account_id)
         if account.status != PayoutAccountStatus.AWAITING_REVIEW:
             raise PayoutAccountError(_("This account is not waiting for a verifier."))
-        account.reviewed_by = user
+        account.reviewed_by = actor.person
         account.review_note = note.strip()[:500]
         if approve:
-            _activate(account, actor=Actor.for_user(user))
+            _activate(account, actor=actor)
         else:
             account.status = PayoutAccountStatus.REJECTED
             account.ended_at = timezone.now()
             account.save(update_fields=["status", "ended_at", "reviewed_by", "review_note"])
-            audit_record(actor=Actor.for_user(user), action="payout_account.rejected", target=account)
+            audit_record(actor=actor, action="payout_account.rejected", target=account)
             if account.applicant.phone:
                 sms_send_after_commit(
                     to=account.applicant.phone,

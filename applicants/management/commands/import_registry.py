@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from applicants.models import RegistryKind
 from applicants.waves.services.registries import registry_import_create, registry_import_run
 from prakerja.accounts.models import User
+from prakerja.core.actor import Actor
 
 
 class Command(BaseCommand):
@@ -25,7 +26,7 @@ class Command(BaseCommand):
         path: Path = options["path"]
         upload = SimpleUploadedFile(path.name, path.read_bytes(), content_type="text/csv")
         created = registry_import_create(
-            kind=options["kind"], source=options["source"], upload=upload, user=user, enqueue=False
+            kind=options["kind"], source=options["source"], upload=upload, actor=Actor.for_user(user), enqueue=False
         )
         done = registry_import_run(import_id=created.pk)
         self.stdout.write(f"{done}: {done.rows_accepted} accepted, {done.rows_rejected} rejected.")

@@ -10,7 +10,8 @@ from django.views.decorators.debug import sensitive_variables
 from applicants.errors import ApplicantError, DuplicateNik, StepNotReached
 from applicants.models import Applicant, Regency, ReviewStatus, Step
 from applicants.registration.nik import NikError, normalise_nik, parse_nik
-from prakerja.audit.services import Actor, audit_record
+from prakerja.audit.services import audit_record
+from prakerja.core.actor import Actor
 from prakerja.core.crypto import blind_index, encrypt_value, mask_identifier
 
 NIK_PURPOSE = "nik"

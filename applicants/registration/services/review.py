@@ -7,14 +7,14 @@ from django.utils.translation import gettext as _
 
 from applicants.errors import ApplicantError
 from applicants.models import Applicant, ReviewStatus
-from prakerja.accounts.models import User
-from prakerja.audit.services import Actor, audit_record
+from prakerja.audit.services import audit_record
+from prakerja.core.actor import Actor
 from prakerja.core.crypto import decrypt_value
 
 
 @transaction.atomic
 def applicant_review(
-    *, applicant: Applicant, reviewer: User, decision: ReviewStatus, reason: str, request: HttpRequest | None = None
+    *, applicant: Applicant, actor: Actor, decision: ReviewStatus, reason: str, request: HttpRequest | None = None
 ) -> Applicant:
     if decision not in (ReviewStatus.CLEARED, ReviewStatus.REJECTED):
         raise ApplicantError(_("A review either clears or rejects."))
@@ -24,11 +24,11 @@ def applicant_review(
     previous = locked.review_status
     locked.review_status = decision
     locked.review_reason = reason.strip()
-    locked.reviewed_by = reviewer
+    locked.reviewed_by = actor.person
     locked.reviewed_at = timezone.now()
     locked.save(update_fields=["review_status", "review_reason", "reviewed_by", "reviewed_at", "updated_at"])
     audit_record(
-        actor=Actor.for_user(reviewer),
+        actor=actor,
         action=f"applicant.review_{decision}",
         target=locked,
         payload={"from": previous, "reason": locked.review_reason},
@@ -38,14 +38,14 @@ def applicant_review(
 
 
 def applicant_identifiers_reveal(
-    *, applicant: Applicant, staff: User, request: HttpRequest | None = None
+    *, applicant: Applicant, actor: Actor, request: HttpRequest | None = None
 ) -> dict[str, str]:
     """The full NIK and KK for a verifier; every reveal is audited."""
-    if not staff.has_perm("applicants.reveal_nik"):
+    if not actor.person.has_perm("applicants.reveal_nik"):
         raise ApplicantError(_("You may not reveal identity numbers."))
     revealed = {
         "nik": decrypt_value(applicant.nik_encrypted) if applicant.nik_encrypted else "",
         "kk_number": decrypt_value(applicant.kk_encrypted) if applicant.kk_encrypted else "",
     }
-    audit_record(actor=Actor.for_user(staff), action="applicant.reveal_identifiers", target=applicant, request=request)
+    audit_record(actor=actor, action="applicant.reveal_identifiers", target=applicant, request=request)
     return revealed

@@ -19,7 +19,8 @@ from applicants.models import (
     Wave,
 )
 from applicants.waves.services.blacklisting import blacklist_add_bulk
-from prakerja.audit.services import Actor, AuditEntry, audit_record, audit_record_bulk
+from prakerja.audit.services import AuditEntry, audit_record, audit_record_bulk
+from prakerja.core.actor import Actor
 from prakerja.ledger.models import AccountKind
 from prakerja.ledger.services import (
     BulkPosting,

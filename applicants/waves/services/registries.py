@@ -11,7 +11,6 @@ import io
 import itertools
 import logging
 from collections.abc import Iterator
-from functools import partial
 from typing import IO
 
 from django.conf import settings
@@ -24,8 +23,9 @@ from django.utils.translation import gettext as _
 
 from applicants.models import ImportStatus, Province, RegistryImport, RegistryKind
 from applicants.registration.services.identity import NIK_PURPOSE
-from prakerja.accounts.models import User
-from prakerja.audit.services import Actor, audit_record
+from prakerja.audit.services import audit_record
+from prakerja.core.actor import Actor
+from prakerja.core.queueing import enqueue_after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -35,12 +35,10 @@ MAX_REJECTIONS_KEPT = 5_000
 
 
 def registry_import_create(
-    *, kind: RegistryKind | str, source: str, upload: UploadedFile, user: User, enqueue: bool = True
+    *, kind: RegistryKind | str, source: str, upload: UploadedFile, actor: Actor, enqueue: bool = True
 ) -> RegistryImport:
     """Store an uploaded list and queue its import after commit (or leave it to the caller to
     run, as the command line does)."""
-    from applicants.waves.tasks import registry_import_run_task
-
     with transaction.atomic():
         # One version number per (list, source), taken under a lock on the previous ones.
         latest = (
@@ -53,18 +51,18 @@ def registry_import_create(
             source=source.strip(),
             version=(latest or 0) + 1,
             original_name=upload.name or "",
-            created_by=user,
+            created_by=actor.person,
         )
         registry_import.file.save(f"{registry_import.kind}-{timezone.now():%Y%m%d%H%M%S}.csv", upload, save=False)
         registry_import.save()
         audit_record(
-            actor=Actor.for_user(user),
+            actor=actor,
             action="registry.uploaded",
             target=registry_import,
             payload={"kind": str(kind), "source": source, "version": registry_import.version, "file": upload.name},
         )
         if enqueue:
-            transaction.on_commit(partial(registry_import_run_task.delay, import_id=registry_import.pk))
+            enqueue_after_commit("batch.registry_import", import_id=registry_import.pk)
     return registry_import
 
 

@@ -6,12 +6,12 @@ from django.db import transaction
 from django.db.models import F
 
 from applicants.models import Scheme
-from prakerja.accounts.models import User
-from prakerja.audit.services import Actor, audit_record
+from prakerja.audit.services import audit_record
+from prakerja.core.actor import Actor
 
 
 @transaction.atomic
-def scheme_save(*, scheme: Scheme, changed: dict[str, Any], user: User) -> Scheme:
+def scheme_save(*, scheme: Scheme, changed: dict[str, Any], actor: Actor) -> Scheme:
     """Save a scheme edited by PMO staff. `changed` maps each changed field to its new value."""
     created = scheme.pk is None
     if not created and not changed:
@@ -24,7 +24,7 @@ def scheme_save(*, scheme: Scheme, changed: dict[str, Any], user: User) -> Schem
         Scheme.objects.filter(pk=scheme.pk).update(version=F("version") + 1)
         scheme.refresh_from_db(fields=["version"])
     audit_record(
-        actor=Actor.for_user(user),
+        actor=actor,
         action="scheme.created" if created else "scheme.changed",
         target=scheme,
         payload={"version": scheme.version, "changed": {k: str(v) for k, v in changed.items()}},

@@ -15,7 +15,6 @@ import datetime as dt
 import logging
 import secrets
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -37,10 +36,11 @@ from applicants.models import (
     WaveStatus,
 )
 from applicants.waves.services.cards import cards_issue_chunk_retrying
-from prakerja.accounts.models import User
-from prakerja.audit.services import Actor, audit_record
+from prakerja.audit.services import audit_record
+from prakerja.core.actor import Actor
 from prakerja.core.db import LockBusy, exclusive_lock
-from prakerja.core.queueing import delay_after_commit
+from prakerja.core.errors import DomainError
+from prakerja.core.queueing import enqueue_after_commit
 from prakerja.ledger.models import AccountKind
 from prakerja.ledger.services import (
     account_get_or_create,
@@ -190,10 +190,8 @@ class DecisionRow:
     national_rank: int | None
 
 
-class SelectionError(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class SelectionError(DomainError):
+    """The selection of a wave cannot start (or go on) in its state."""
 
 
 def _years_before(day: dt.date, years: int) -> dt.date:
@@ -259,21 +257,19 @@ def selection_refusal(*, wave: Wave, seed: int | None = None) -> str | None:
     return None
 
 
-def wave_selection_request(*, wave: Wave, seed: int | None, user: User, request: HttpRequest | None = None) -> None:
+def wave_selection_request(*, wave: Wave, seed: int | None, actor: Actor, request: HttpRequest | None = None) -> None:
     """Queue the selection (after commit) for a staff user, audited; refused as `_start` would."""
-    from applicants.waves.tasks import wave_select
-
     if problem := selection_refusal(wave=wave, seed=seed):
         raise SelectionError(problem)
     with transaction.atomic():
         audit_record(
-            actor=Actor.for_user(user),
+            actor=actor,
             action="wave.selection_requested",
             target=wave,
             payload={"seed": seed},
             request=request,
         )
-        transaction.on_commit(partial(wave_select.delay, wave_id=wave.pk, seed=seed, user_id=user.pk))
+        enqueue_after_commit("batch.wave_select", wave_id=wave.pk, seed=seed, user_id=actor.person.pk)
 
 
 def _start(*, wave_id: int, seed: int | None, actor: Actor) -> Wave:
@@ -329,8 +325,6 @@ def _decide(wave: Wave) -> int:
 
 
 def _announce(wave: Wave, actor: Actor) -> None:
-    from applicants.waves.tasks import wave_notify
-
     with transaction.atomic():
         locked = Wave.objects.select_for_update().get(pk=wave.pk)
         if locked.status == WaveStatus.ANNOUNCED:
@@ -347,7 +341,7 @@ def _announce(wave: Wave, actor: Actor) -> None:
         audit_record(actor=actor, action="wave.announced", target=locked, payload={"decisions": counts})
         # robust: with the broker down the announcement is still made; the decisions not yet
         # told are picked up by batch.wave_notify_sweep
-        delay_after_commit(wave_notify, wave_id=wave.pk)
+        enqueue_after_commit("batch.wave_notify", wave_id=wave.pk)
 
 
 @dataclass(frozen=True)

@@ -22,14 +22,13 @@ from applicants.models import (
     WaveStatus,
 )
 from applicants.waves.selectors import applicant_blocked_reason
-from prakerja.accounts.models import User
-from prakerja.audit.services import Actor, audit_record
+from prakerja.audit.services import audit_record
+from prakerja.core.actor import Actor
+from prakerja.core.errors import DomainError
 
 
-class WaveError(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class WaveError(DomainError):
+    """A wave's plan or quotas refused."""
 
 
 # --- Quotas ---------------------------------------------------------------------------------
@@ -82,7 +81,7 @@ def quotas_problem(*, total: int, national_quota: int) -> str | None:
 
 
 @transaction.atomic
-def wave_quotas_set(*, wave: Wave, quotas: dict[str, int], user: User) -> None:
+def wave_quotas_set(*, wave: Wave, quotas: dict[str, int], actor: Actor) -> None:
     """Replace a wave's province quotas; their sum may not exceed the national quota."""
     locked = Wave.objects.select_for_update().get(pk=wave.pk)
     if locked.status not in (WaveStatus.DRAFT, WaveStatus.OPEN, WaveStatus.CLOSED):
@@ -94,7 +93,7 @@ def wave_quotas_set(*, wave: Wave, quotas: dict[str, int], user: User) -> None:
     WaveProvinceQuota.objects.bulk_create(
         [WaveProvinceQuota(wave=locked, province_id=ids[code], quota=quota) for code, quota in sorted(quotas.items())]
     )
-    audit_record(actor=Actor.for_user(user), action="wave.quotas_set", target=locked, payload={"quotas": quotas})
+    audit_record(actor=actor, action="wave.quotas_set", target=locked, payload={"quotas": quotas})
 
 
 # --- Saving a wave (the PMO's admin screen) ---------------------------------------------------

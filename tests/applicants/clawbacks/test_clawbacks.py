@@ -34,6 +34,7 @@ from applicants.models import (
 )
 from prakerja.accounts.models import User
 from prakerja.audit.models import AuditEvent
+from prakerja.core.actor import Actor
 from prakerja.core.uploads import private_file_token
 from prakerja.ledger.models import AccountKind, LedgerAccount
 from prakerja.ledger.selectors import account_balance, ledger_check
@@ -140,16 +141,18 @@ def test_bad_evidence_and_a_second_case_are_refused():
             card=card,
             reason="x",
             evidence=SimpleUploadedFile("bukti.jpg", b"%PDF-1.4 nope", content_type="image/jpeg"),
-            actor=verifier,
+            actor=Actor.for_user(verifier),
         )
     assert not Clawback.objects.exists()
     # when the amount is more than received, then it is refused
     with pytest.raises(ClawbackError):
-        clawback_open(card=card, reason="x", evidence=jpeg(), actor=verifier, amount=COURSE + INCENTIVE + 1)
+        clawback_open(
+            card=card, reason="x", evidence=jpeg(), actor=Actor.for_user(verifier), amount=COURSE + INCENTIVE + 1
+        )
     # when a case is open, a second one is refused
-    clawback_open(card=card, reason="x", evidence=jpeg(), actor=verifier, amount=INCENTIVE)
+    clawback_open(card=card, reason="x", evidence=jpeg(), actor=Actor.for_user(verifier), amount=INCENTIVE)
     with pytest.raises(ClawbackError):
-        clawback_open(card=card, reason="again", evidence=jpeg(), actor=verifier)
+        clawback_open(card=card, reason="again", evidence=jpeg(), actor=Actor.for_user(verifier))
     assert Clawback.objects.count() == 1
 
 
@@ -158,7 +161,7 @@ def test_finance_records_repayments_through_the_ledger_once_each():
     # given an open case of Rp600,000
     card = paid_participant()
     _client, verifier = staff("verifier")
-    case = clawback_open(card=card, reason="x", evidence=jpeg(), actor=verifier, amount=INCENTIVE)
+    case = clawback_open(card=card, reason="x", evidence=jpeg(), actor=Actor.for_user(verifier), amount=INCENTIVE)
     finance, _finance_user = staff("finance")
     changelist = reverse("admin:applicants_clawback_changelist")
     treasury = account_get_or_create(kind=AccountKind.TREASURY)
@@ -188,11 +191,19 @@ def test_finance_records_repayments_through_the_ledger_once_each():
     # when more than is owed is recorded, then it is refused
     with pytest.raises(ClawbackError):
         clawback_repayment_record(
-            clawback=case, amount=500_000, bank_reference="BRI-2", paid_on=dt.date(2026, 11, 29), actor=_finance_user
+            clawback=case,
+            amount=500_000,
+            bank_reference="BRI-2",
+            paid_on=dt.date(2026, 11, 29),
+            actor=Actor.for_user(_finance_user),
         )
     # when the rest comes in, then the case is repaid and the participant told
     clawback_repayment_record(
-        clawback=case, amount=400_000, bank_reference="BRI-3", paid_on=dt.date(2026, 11, 30), actor=_finance_user
+        clawback=case,
+        amount=400_000,
+        bank_reference="BRI-3",
+        paid_on=dt.date(2026, 11, 30),
+        actor=Actor.for_user(_finance_user),
     )
     case.refresh_from_db()
     assert case.status == ClawbackStatus.REPAID
@@ -205,7 +216,7 @@ def test_finance_records_repayments_through_the_ledger_once_each():
 def test_only_verifiers_open_and_only_finance_records():
     card = paid_participant()
     _client, verifier = staff("verifier")
-    case = clawback_open(card=card, reason="x", evidence=jpeg(), actor=verifier, amount=INCENTIVE)
+    case = clawback_open(card=card, reason="x", evidence=jpeg(), actor=Actor.for_user(verifier), amount=INCENTIVE)
     finance, _user = staff("finance")
     verifier_client, _v = staff("verifier")
     curator, _c = staff("curator")
@@ -248,11 +259,11 @@ def test_unpaid_cases_past_the_date_are_referred_for_legal_follow_up(django_capt
     # given a case whose date has passed with money owed, and one still in time
     card = paid_participant()
     _client, verifier = staff("verifier")
-    late = clawback_open(card=card, reason="x", evidence=jpeg(), actor=verifier, amount=INCENTIVE)
+    late = clawback_open(card=card, reason="x", evidence=jpeg(), actor=Actor.for_user(verifier), amount=INCENTIVE)
     Clawback.objects.filter(pk=late.pk).update(due_on=timezone.localdate() - dt.timedelta(days=1))
     other = Card.objects.exclude(pk=card.pk).select_related("applicant__user").first()
     assert other is not None
-    in_time = clawback_open(card=other, reason="y", evidence=jpeg(), actor=verifier, amount=COURSE)
+    in_time = clawback_open(card=other, reason="y", evidence=jpeg(), actor=Actor.for_user(verifier), amount=COURSE)
 
     # when the daily job runs (twice)
     with django_capture_on_commit_callbacks() as callbacks:
@@ -287,7 +298,7 @@ def test_parallel_recordings_never_take_more_than_is_owed(staff_groups):
     fund_incentives()
     card = paid_participant()
     verifier = StaffUserFactory.create(group="verifier")
-    case = clawback_open(card=card, reason="x", evidence=jpeg(), actor=verifier, amount=INCENTIVE)
+    case = clawback_open(card=card, reason="x", evidence=jpeg(), actor=Actor.for_user(verifier), amount=INCENTIVE)
     clerks = [StaffUserFactory.create(group="finance") for _ in range(8)]
     start = threading.Barrier(len(clerks))
 
@@ -299,7 +310,7 @@ def test_parallel_recordings_never_take_more_than_is_owed(staff_groups):
                 amount=INCENTIVE,
                 bank_reference="BRI-SAME" if n < 4 else f"BRI-{n}",
                 paid_on=dt.date(2026, 11, 28),
-                actor=clerks[n],
+                actor=Actor.for_user(clerks[n]),
             )
             return "ok"
         except ClawbackError:

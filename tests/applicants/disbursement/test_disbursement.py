@@ -26,6 +26,7 @@ from applicants.models import (
     RunStatus,
     payout_reference,
 )
+from prakerja.core.actor import Actor
 from prakerja.ledger.models import AccountKind, LedgerAccount
 from prakerja.ledger.selectors import account_balance, ledger_check
 from prakerja.messaging.models import SandboxMessage
@@ -206,7 +207,7 @@ def test_a_terminal_failure_returns_the_money_and_waits_for_a_new_account(settin
 
     # when the account is corrected and finance releases the instalment
     PayoutAccount.objects.filter(applicant_id=cards[0].applicant_id).update(account_number=account_number(fails=False))
-    payout_retry(payout_id=failed.pk, user=StaffUserFactory.create())
+    payout_retry(payout_id=failed.pk, actor=Actor.for_user(StaffUserFactory.create()))
     disburse_here()
 
     # then it is paid once, by a second payout
@@ -225,15 +226,15 @@ def test_a_run_above_the_threshold_waits_for_a_second_finance_user(staff_groups)
     checker = StaffUserFactory.create(group="finance")
 
     # when the maker starts a run of Rp1,800,000
-    run = disbursement_run_create(user=maker)
+    run = disbursement_run_create(actor=Actor.for_user(maker))
     assert run is not None
 
     # then nothing is sent until someone else approves
     assert run.status == RunStatus.AWAITING_APPROVAL
     assert SandboxTransfer.objects.count() == 0
     with pytest.raises(DisbursementError):
-        disbursement_run_approve(run_id=run.pk, user=maker)
-    approved = disbursement_run_approve(run_id=run.pk, user=checker)
+        disbursement_run_approve(run_id=run.pk, actor=Actor.for_user(maker))
+    approved = disbursement_run_approve(run_id=run.pk, actor=Actor.for_user(checker))
     assert approved.status == RunStatus.SUBMITTING
     assert approved.approved_by == checker
     send_run_here(run.pk)
@@ -245,16 +246,18 @@ def test_a_rejected_run_returns_its_money_to_payable(staff_groups):
 
     PayoutPolicy.objects.update_or_create(pk=1, defaults={"approval_threshold": 0})
     with_due_instalments(participants(2))
-    run = disbursement_run_create(user=StaffUserFactory.create(group="finance"))
+    run = disbursement_run_create(actor=Actor.for_user(StaffUserFactory.create(group="finance")))
     assert run is not None
 
-    disbursement_run_reject(run_id=run.pk, user=StaffUserFactory.create(group="finance"), reason="Data belum final")
+    disbursement_run_reject(
+        run_id=run.pk, actor=Actor.for_user(StaffUserFactory.create(group="finance")), reason="Data belum final"
+    )
 
     assert set(Payout.objects.values_list("status", flat=True)) == {PayoutStatus.CANCELLED}
     assert balance(AccountKind.PAYOUTS_IN_FLIGHT) == 0
     assert payable_total() == 1_200_000
     # and the instalments are picked up by the next run
-    again = disbursement_run_create(user=StaffUserFactory.create())
+    again = disbursement_run_create(actor=Actor.for_user(StaffUserFactory.create()))
     assert again is not None
     assert again.payout_count == 2
 

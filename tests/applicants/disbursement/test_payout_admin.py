@@ -20,7 +20,9 @@ from applicants.models import (
     RunStatus,
     Scheme,
 )
+from prakerja.accounts.models import User
 from prakerja.audit.models import AuditEvent
+from prakerja.core.actor import Actor
 from prakerja.ledger.models import AccountKind, LedgerAccount
 from prakerja.ledger.selectors import account_balance, ledger_check
 from tests.applicants.incentive_setups import disburse_here, fund_incentives, participants, with_due_instalments
@@ -34,7 +36,7 @@ def _funds(training_fund: int, regions: None, staff_groups: None) -> None:
     fund_incentives()
 
 
-def logged_in(group: str) -> tuple[Client, object]:
+def logged_in(group: str) -> tuple[Client, User]:
     user = StaffUserFactory.create(group=group)
     client = Client()
     client.force_login(user)
@@ -46,7 +48,7 @@ def test_a_second_finance_user_approves_a_run_in_the_admin_and_the_maker_cannot(
     PayoutPolicy.objects.update_or_create(pk=1, defaults={"approval_threshold": 1_000})
     with_due_instalments(participants(3))
     maker_client, maker = logged_in("finance")
-    run = disbursement_run_create(user=maker)  # type: ignore[arg-type]
+    run = disbursement_run_create(actor=Actor.for_user(maker))
     assert run is not None
     changelist = reverse("admin:applicants_disbursementrun_changelist")
 

@@ -25,6 +25,7 @@ from applicants.models import (
 )
 from applicants.waves.services.selection import wave_selection_run
 from prakerja.audit.models import AuditEvent
+from prakerja.core.actor import Actor
 from prakerja.messaging.models import SandboxMessage
 from prakerja.payments.sandbox import sandbox_account_register
 from tests.applicants.wave_setups import close
@@ -156,7 +157,9 @@ def test_a_near_match_waits_for_a_verifier_and_changing_the_account_releases_hel
     assert first.status == PayoutAccountStatus.ACTIVE
     # and when the verifier approves it, it replaces the old one and the held instalment is released
     verifier = StaffUserFactory.create(group="verifier")
-    payout_account_review(account_id=second.pk, approve=True, note="Nama tengah di buku tabungan", user=verifier)
+    payout_account_review(
+        account_id=second.pk, approve=True, note="Nama tengah di buku tabungan", actor=Actor.for_user(verifier)
+    )
     first.refresh_from_db()
     second.refresh_from_db()
     held.refresh_from_db()

@@ -11,6 +11,7 @@ from applicants.registration.services.identity import nik_blind_index
 from applicants.waves.selectors import registry_contains
 from applicants.waves.services.registries import registry_import_create, registry_import_run
 from prakerja.audit.models import AuditEvent
+from prakerja.core.actor import Actor
 from tests.factories import StaffUserFactory
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +28,9 @@ def upload(text: str, name: str = "daftar.csv") -> SimpleUploadedFile:
 
 def imported(text: str, *, kind: RegistryKind = RegistryKind.CIVIL_SERVANT, source: str = "BKN") -> RegistryImport:
     staff = StaffUserFactory.create()
-    created = registry_import_create(kind=kind, source=source, upload=upload(text), user=staff, enqueue=False)
+    created = registry_import_create(
+        kind=kind, source=source, upload=upload(text), actor=Actor.for_user(staff), enqueue=False
+    )
     return registry_import_run(import_id=created.pk)
 
 

@@ -12,6 +12,7 @@ from applicants.models import Blacklisting, Province, RegistryKind, Step, WaveMe
 from applicants.registration.services.identity import applicant_identity_submit
 from applicants.waves.services.selection import wave_selection_run
 from applicants.waves.services.waves import WaveError, quotas_parse_csv, wave_join, wave_quotas_set, waves_advance
+from prakerja.core.actor import Actor
 from tests.applicants.wave_setups import close, put_on_registry
 from tests.factories import ApplicantFactory, StaffUserFactory, WaveFactory, WaveMemberFactory
 
@@ -85,10 +86,10 @@ def test_province_quotas_from_csv_may_not_exceed_the_national_quota() -> None:
     # When set on a wave of 1,000 places, Then it fits; 1,001 in total does not
     wave = WaveFactory.create(national_quota=1000)
     staff = StaffUserFactory.create()
-    wave_quotas_set(wave=wave, quotas=quotas, user=staff)
+    wave_quotas_set(wave=wave, quotas=quotas, actor=Actor.for_user(staff))
     assert wave.province_quotas.count() == 2
     with pytest.raises(WaveError):
-        wave_quotas_set(wave=wave, quotas={"32": 701, "11": 300}, user=staff)
+        wave_quotas_set(wave=wave, quotas={"32": 701, "11": 300}, actor=Actor.for_user(staff))
 
 
 def test_identity_is_frozen_once_a_wave_is_joined() -> None:
