@@ -10,11 +10,10 @@ from django.test import Client
 from django.urls import reverse
 
 from courses.services.curation import course_retire
-from prakerja.core.actor import Actor
 from partners.models import PartnerStatus
 from partners.platforms.services.lifecycle import partner_status_change
 from partners.platforms.services.listings import listing_update
-from prakerja.audit.services import Actor
+from prakerja.core.actor import Actor
 from tests.factories import ListingFactory, PartnerFactory, StaffUserFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -119,7 +118,9 @@ def test_a_suspended_platform_and_a_withdrawn_course_leave_the_cached_catalogue(
     assert "Fotografi Produk" in visit(Client(), reverse("catalogue:list")).content.decode()
 
     # When the curator sends the second course back, the page is rendered afresh without it
-    course_retire(course=other.course, actor=Actor.for_user(StaffUserFactory.create()), reasons="Materi tidak sesuai lagi.")
+    course_retire(
+        course=other.course, actor=Actor.for_user(StaffUserFactory.create()), reasons="Materi tidak sesuai lagi."
+    )
     page = visit(Client(), reverse("catalogue:list")).content.decode()
     assert "Fotografi Produk" not in page
     assert "Barista Kopi Profesional" in page

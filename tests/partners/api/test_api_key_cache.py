@@ -10,8 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from partners.api import authentication
-from partners.models import ApiRequestLog, PartnerAPIKey, PartnerStatus
 from partners.api.services import api_log
+from partners.models import ApiRequestLog, PartnerAPIKey, PartnerStatus
 from tests.factories import ListingFactory, PartnerFactory
 from tests.partners.api import SignedClient
 
