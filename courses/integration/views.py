@@ -115,7 +115,8 @@ SIGNATURE_FORMAT = re.compile(r"[0-9a-f]{40}")
 CLIENT_CODE_FORMAT = re.compile(r"[\x21-\x7e]{1,40}")  # printable ASCII, as the PMO issues them
 
 
-def _authenticate(request: HttpRequest, path: str) -> tuple[TrainingInstitution, dict[str, Any]]:
+def _authenticate(request: HttpRequest, path: str) -> tuple[TrainingInstitution, dict[str, Any], bool]:
+    """The institution that signed the call, the body, and whether it is over its rate."""
     # Header names arrive as client_code or Client_code; both reach Django as HTTP_CLIENT_CODE.
     # Header values are whatever the client sent (Latin-1 as decoded by the server): only ASCII
     # digits and hex pass, so '²' (a digit to str.isdigit, not to int) never reaches int().
@@ -147,9 +148,46 @@ def _authenticate(request: HttpRequest, path: str) -> tuple[TrainingInstitution,
         or _signed_by_any(_sign_keys(institution, fresh=True), client_code, timestamp, path, forms, signature)
     ):
         raise unauthorised
-    if not cache.add(f"integration-signature:{signature}", 1, timeout=WINDOW_SECONDS * 2 + 60):
+    first_use, throttled = _replay_guard_and_count(signature, institution.pk)
+    if not first_use:
         raise Unauthenticated(401, _("This request was already received (replayed signature)."))
-    return institution, data
+    return institution, data, throttled
+
+
+_redis: list[Any] = []
+
+
+def _redis_client() -> Any:
+    # One client per process (the cache backend builds one per call; the pool behind is shared).
+    if not _redis:
+        _redis.append(cache._cache.get_client(write=True))  # type: ignore[attr-defined]
+    return _redis[0]
+
+
+_RATE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _rate(text: str) -> tuple[int, int]:
+    """'6000/m' -> (6000, 60); '10/5m' -> (10, 300)."""
+    count, _slash, period = text.partition("/")
+    multiple = int(period[:-1]) if period[:-1] else 1
+    return int(count), multiple * _RATE_UNITS[period[-1]]
+
+
+def _replay_guard_and_count(signature: str, institution_id: int) -> tuple[bool, bool]:
+    """One Redis round trip for the replay guard (the signature's first use) and the
+    institution's call counter this window: (first use, over the limit). A replay gives its
+    count back, so replays cannot spend an institution's allowance."""
+    limit, period = _rate(str(settings.INTEGRATION_RATE))
+    counter = cache.make_and_validate_key(f"integration-rate:{institution_id}:{int(time.time() // period)}")
+    pipe = _redis_client().pipeline(transaction=False)
+    pipe.set(cache.make_and_validate_key(f"integration-signature:{signature}"), 1, nx=True, ex=WINDOW_SECONDS * 2 + 60)
+    pipe.incr(counter)
+    pipe.expire(counter, period + 1, nx=True)
+    first_use, count, _expiry = pipe.execute()
+    if not first_use:
+        _redis_client().decr(counter)
+    return bool(first_use), int(count) > limit
 
 
 def _data(code: RedeemCode, sequence: int | None = None) -> dict[str, Any]:
@@ -185,10 +223,6 @@ def _address(group: str, request: HttpRequest) -> str:
     return str(request.META.get("REMOTE_ADDR", ""))
 
 
-def _institution_rate(group: str, request: HttpRequest) -> str:
-    return str(settings.INTEGRATION_RATE)
-
-
 def _unauthenticated_rate(group: str, request: HttpRequest) -> str:
     return str(settings.INTEGRATION_UNAUTHENTICATED_RATE)
 
@@ -204,28 +238,18 @@ def _address_over_allowance(request: HttpRequest) -> bool:
     )
 
 
-def _institution_throttled(request: HttpRequest, institution: TrainingInstitution) -> bool:
-    return is_ratelimited(
-        request,
-        group="integration",
-        key=lambda group, request: str(institution.pk),
-        rate=_institution_rate,
-        increment=True,
-    )
-
-
 def _serve(request: HttpRequest, endpoint: str, action: Action) -> JsonResponse:
     path = f"/api/v1/integration/{endpoint}"
     institution: TrainingInstitution | None = None
     code_text = ""
     try:
         try:
-            institution, data = _authenticate(request, path)
+            institution, data, throttled = _authenticate(request, path)
         except Unauthenticated:
             if _address_over_allowance(request):
                 raise Unauthenticated(429, _("Too many requests; slow down.")) from None
             raise
-        if _institution_throttled(request, institution):
+        if throttled:
             raise ProtocolError(429, _("Too many requests; slow down."))
         if institution.status != InstitutionStatus.APPROVED:
             raise ProtocolError(403, _("This training institution may not use the integration now."))

@@ -69,3 +69,21 @@ def test_an_unauthenticated_flood_is_cut_off_per_address_and_leaves_few_rows(set
     lp.client = Client(REMOTE_ADDR=ATTACKER)
     assert lp.call(STATUS, {"redeem_code": code.code}).status_code == 200
     assert IntegrationCall.objects.filter(institution=lp.record).count() == 2
+
+
+def test_replayed_calls_do_not_spend_the_institutions_limit(settings):
+    # given: an institution allowed 3 calls a minute, and one call it sent
+    settings.INTEGRATION_RATE = "3/m"
+    lp = SignedInstitution()
+    code = redeem_code_issue(course=CourseFactory.create(institution=lp.record))
+    raw = b'{"redeem_code":"' + code.code.encode() + b'"}'
+    headers = lp.headers(STATUS, raw)
+    assert lp.client.post(STATUS, raw, content_type="application/json", headers=headers).status_code == 200
+
+    # when: someone replays that exact call five times
+    replays = [lp.client.post(STATUS, raw, content_type="application/json", headers=headers) for _ in range(5)]
+
+    # then: each replay is refused, and the institution still has its two other calls
+    assert {response.status_code for response in replays} == {401}
+    assert [lp.call(STATUS, {"redeem_code": code.code}).status_code for _ in range(2)] == [200, 200]
+    assert lp.call(STATUS, {"redeem_code": code.code}).status_code == 429

@@ -14,6 +14,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -52,9 +53,15 @@ def _locked(guard: CardCodeGuard | None, now: dt.datetime) -> CardGuardRefusal |
 
 
 def card_guard_for_update(*, card_id: int) -> CardCodeGuard:
-    """The card's guard row, locked (created on first use)."""
-    CardCodeGuard.objects.get_or_create(card_id=card_id)
-    return CardCodeGuard.objects.select_for_update().get(card_id=card_id)
+    """The card's guard row, locked, created on first use: one statement either way (an
+    upsert whose no-op update takes the row lock as SELECT ... FOR UPDATE would, and waits
+    for a concurrent first use to commit)."""
+    table = CardCodeGuard._meta.db_table
+    upsert = (
+        f'INSERT INTO "{table}" (card_id, failures, failures_total, lock_count) VALUES (%s, 0, 0, 0) '  # noqa: S608
+        "ON CONFLICT (card_id) DO UPDATE SET card_id = EXCLUDED.card_id RETURNING *"
+    )
+    return next(iter(CardCodeGuard.objects.raw(upsert, [card_id])))
 
 
 def card_purchase_allowed(*, card: Card, now: dt.datetime) -> None:
@@ -64,9 +71,11 @@ def card_purchase_allowed(*, card: Card, now: dt.datetime) -> None:
     guard = card_guard_for_update(card_id=card.pk)
     if refusal := _locked(guard, now):
         raise refusal
-    recent = Purchase.objects.filter(card=card, created_at__gte=now - dt.timedelta(days=1))
-    open_count = recent.filter(status=PurchaseStatus.AWAITING_CONFIRMATION, otp_expires_at__gt=now).count()
-    if open_count >= settings.PURCHASE_OPEN_PER_CARD or recent.count() >= settings.PURCHASES_PER_CARD_PER_DAY:
+    counts = Purchase.objects.filter(card=card, created_at__gte=now - dt.timedelta(days=1)).aggregate(
+        open=Count("pk", filter=Q(status=PurchaseStatus.AWAITING_CONFIRMATION, otp_expires_at__gt=now)),
+        today=Count("pk"),
+    )
+    if counts["open"] >= settings.PURCHASE_OPEN_PER_CARD or counts["today"] >= settings.PURCHASES_PER_CARD_PER_DAY:
         raise CardGuardRefusal(
             "card_purchase_limit",
             _(
@@ -77,10 +86,13 @@ def card_purchase_allowed(*, card: Card, now: dt.datetime) -> None:
         )
 
 
-def card_confirmation_allowed(*, card_id: int, now: dt.datetime) -> None:
-    """Before a code is checked: a locked card's purchases are not confirmed, right code or not."""
-    if refusal := _locked(CardCodeGuard.objects.filter(card_id=card_id).first(), now):
+def card_confirmation_allowed(*, card_id: int, now: dt.datetime) -> CardCodeGuard | None:
+    """Before a code is checked: a locked card's purchases are not confirmed, right code or not.
+    Returns the guard as read (None before the card's first purchase)."""
+    guard = CardCodeGuard.objects.filter(card_id=card_id).first()
+    if refusal := _locked(guard, now):
         raise refusal
+    return guard
 
 
 def card_code_failure_record(*, card_id: int, partner: Partner | None, now: dt.datetime) -> bool:
@@ -109,7 +121,8 @@ def card_code_failure_record(*, card_id: int, partner: Partner | None, now: dt.d
 
 
 def card_code_success_record(*, card_id: int) -> None:
-    """The right code: earlier wrong ones on this card no longer count."""
+    """The right code: earlier wrong ones on this card no longer count. (The caller may skip
+    this when the guard it read had none: a wrong code typed meanwhile then still counts.)"""
     CardCodeGuard.objects.filter(card_id=card_id, failures__gt=0).update(failures=0)
 
 

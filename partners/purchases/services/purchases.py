@@ -11,6 +11,7 @@ import secrets
 import uuid
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -84,10 +85,6 @@ def _require_active(partner: Partner) -> None:
         )
 
 
-def _balance(card: Card) -> int:
-    return LedgerAccount.objects.values_list("balance", flat=True).get(pk=card.account_id)
-
-
 def _insufficient() -> PurchaseError:
     # The balance itself is never told to the platform.
     return PurchaseError("insufficient_balance", _("The card's balance is not enough for this course."), status=422)
@@ -119,11 +116,18 @@ def purchase_create(*, partner: Partner, card_number: str, listing_id: int, sche
     elif listing.course.method in SCHEDULED_METHODS:
         # A webinar or an offline class is bought for one session (GET .../schedules/).
         raise PurchaseError("schedule_required", _("Choose a schedule for this course."), status=422)
-    card = Card.objects.select_related("applicant__user").filter(number=card_number.replace(" ", "")).first()
+    # The card, its holder's phone and its balance in one query (the balance is read again,
+    # locked, by the posting at confirmation; this is only the early answer).
+    card = (
+        Card.objects.select_related("applicant")
+        .annotate(balance=Subquery(LedgerAccount.objects.filter(pk=OuterRef("account_id")).values("balance")[:1]))
+        .filter(number=card_number.replace(" ", ""))
+        .first()
+    )
     if card is None or not _card_usable(card, now):
         # One answer for "no such card" and "not usable": the platform learns nothing more.
         raise PurchaseError("card_not_usable", _("This card cannot be used."), status=422)
-    if _balance(card) < listing.price:
+    if card.balance < listing.price:
         raise _insufficient()
     code, code_hash, _generic_text = detached_code(OtpPurpose.PURCHASE_CONFIRM)
     sms = purchase_sms_text(code=code, course_title=listing.course.title, platform=partner.name, price=listing.price)
@@ -178,7 +182,11 @@ def purchase_confirm(
     now = timezone.now()
     failure: PurchaseError | None = None
     with transaction.atomic():
-        scope = Purchase.objects.select_for_update()
+        # The purchase and its card locked in one query (in this order, as before: the card is
+        # what concurrent confirmations of its purchases queue on), with what the answer shows.
+        scope = Purchase.objects.select_for_update(of=("self", "card")).select_related(
+            "card", "course", "schedule", "partner"
+        )
         if partner is not None:
             scope = scope.filter(partner=partner)
         if card is not None:
@@ -189,7 +197,7 @@ def purchase_confirm(
         if purchase.status != PurchaseStatus.AWAITING_CONFIRMATION:
             raise PurchaseError("invalid_state", _("This purchase is no longer waiting for confirmation."))
         try:  # wrong codes count per card too, across purchases and platforms (purchase_guard)
-            card_confirmation_allowed(card_id=purchase.card_id, now=now)
+            guard = card_confirmation_allowed(card_id=purchase.card_id, now=now)
         except CardGuardRefusal as refusal:
             raise _refused(refusal) from refusal
         if purchase.otp_expires_at <= now:
@@ -218,7 +226,8 @@ def purchase_confirm(
                 )
             purchase.save(update_fields=["otp_attempts", "status", "updated_at"])
         else:
-            card_code_success_record(card_id=purchase.card_id)
+            if guard is not None and guard.failures > 0:
+                card_code_success_record(card_id=purchase.card_id)
             paid = _pay(purchase, now)
             if isinstance(paid, Purchase):
                 return paid
@@ -227,7 +236,7 @@ def purchase_confirm(
 
 
 def _pay(purchase: Purchase, now: dt.datetime) -> Purchase | PurchaseError:
-    card = Card.objects.select_for_update().get(pk=purchase.card_id)
+    card = purchase.card  # locked with the purchase
     if not _card_usable(card, now):
         raise PurchaseError("card_not_usable", _("This card cannot be used."), status=422)
     payable = account_get_or_create(kind=AccountKind.PLATFORM_PAYABLE, owner_ref=str(purchase.partner_id))
