@@ -28,7 +28,8 @@ WITH due AS (
     SELECT a.id, a.user_id, a.ktp_photo AS old_photo
     FROM applicants_applicant a
     JOIN accounts_user u ON u.id = a.user_id
-    WHERE a.anonymised_at IS NULL
+    WHERE a.id > %(after)s
+      AND a.anonymised_at IS NULL
       AND a.created_at < %(cutoff)s
       AND COALESCE(u.last_login, u.date_joined) < %(cutoff)s
       AND NOT EXISTS (SELECT 1 FROM applicants_card c WHERE c.applicant_id = a.id)
@@ -47,7 +48,7 @@ SET ktp_photo = '', full_name = '', address = '', phone = '', phone_verified_at 
     anonymised_at = %(now)s, updated_at = %(now)s
 FROM due
 WHERE a.id = due.id
-RETURNING a.user_id, due.old_photo
+RETURNING a.id, a.user_id, due.old_photo
 """
 
 CLEAR_USER_NAMES = "UPDATE accounts_user SET full_name = '' WHERE id = ANY(%(ids)s) AND full_name <> ''"
@@ -84,6 +85,7 @@ def retention_run(
         "unfinished": [str(status) for status in UNFINISHED_WAVE_STATUSES],
         "verify_email": Step.VERIFY_EMAIL.value,
         "identity": Step.IDENTITY.value,
+        "after": 0,
     }
     anonymised = photos = batches = 0
     while True:
@@ -91,12 +93,14 @@ def retention_run(
             cursor.execute(ANONYMISE_BATCH, params)
             rows = cursor.fetchall()
             if rows:
-                cursor.execute(CLEAR_USER_NAMES, {"ids": [user_id for user_id, _ in rows]})
+                cursor.execute(CLEAR_USER_NAMES, {"ids": [user_id for _, user_id, _ in rows]})
         if not rows:
             break
         batches += 1
         anonymised += len(rows)
-        paths = [path for _, path in rows if path]
+        # Keyset: the next batch starts after this one, so no batch rescans the rows before it.
+        params["after"] = max(pk for pk, _, _ in rows)
+        paths = [path for _, _, path in rows if path]
         photos += len(paths)
         if delete_files:
             _delete_files(paths)
