@@ -4,6 +4,7 @@ from applicants.clawbacks import admin as clawbacks_admin
 from applicants.complaints import admin as complaints_admin
 from applicants.disbursement import admin as disbursement_admin
 from applicants.incentives import admin as incentives_admin
+from applicants.privacy import admin as privacy_admin
 from applicants.registration import admin as registration_admin
 from applicants.waves import admin as waves_admin
 from applicants.waves import admin_cards, admin_registries
@@ -15,6 +16,7 @@ __all__ = [
     "complaints_admin",
     "disbursement_admin",
     "incentives_admin",
+    "privacy_admin",
     "registration_admin",
     "waves_admin",
 ]

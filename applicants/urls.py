@@ -5,6 +5,7 @@ from django_ratelimit.decorators import ratelimit
 from applicants.complaints import views as complaints_views
 from applicants.disbursement import views as disbursement_views
 from applicants.incentives import views as incentives_views
+from applicants.privacy import views as privacy_views
 from applicants.registration import views as registration_views
 from applicants.registration.forms import LoginForm, QueuedPasswordResetForm
 from applicants.waves import views as waves_views
@@ -32,6 +33,9 @@ urlpatterns = [
     ),
     path("insentif/survei/<int:number>/", incentives_views.survey, name="survey"),
     path("daftar/", registration_views.register, name="register"),
+    path("privasi/", privacy_views.notice, name="privacy-notice"),
+    path("privasi/setujui/", privacy_views.notice_accept_view, name="privacy-accept"),
+    path("akun/privasi/", privacy_views.privacy_settings, name="privacy"),
     path(
         "masuk/",
         auth_views.LoginView.as_view(template_name="applicants/login.html", authentication_form=LoginForm),

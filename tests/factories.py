@@ -7,7 +7,8 @@ import factory
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from applicants.models import Applicant, Question, Regency, Scheme, Step, Wave, WaveMember, WaveStatus
+from applicants.models import Applicant, NoticeAcceptance, Question, Regency, Scheme, Step, Wave, WaveMember, WaveStatus
+from applicants.privacy.selectors import notice_current
 from applicants.registration.nik import Gender, build_nik
 from applicants.registration.services.identity import kk_blind_index, nik_blind_index
 from courses.models import Category, Course, Schedule, Trainer, TrainingInstitution
@@ -65,6 +66,7 @@ class ApplicantFactory(factory.django.DjangoModelFactory[Applicant]):
         reached: Step = kwargs.pop("reached", Step.VERIFY_EMAIL)
         birth: dt.date = kwargs.pop("birth", dt.date(1995, 5, 17))
         kk: str | None = kwargs.pop("kk", None)
+        accepted_notice: bool = kwargs.pop("accepted_notice", True)
         applicant = model_class(**kwargs)
         order = [s.value for s in Step]
         level = order.index(reached)
@@ -106,6 +108,9 @@ class ApplicantFactory(factory.django.DjangoModelFactory[Applicant]):
             applicant.basic_test_completed_at = now
             applicant.basic_test_score = 80
         applicant.save()
+        if accepted_notice and (notice := notice_current()) is not None:
+            # As registration records it: the notice in force was accepted with the account.
+            NoticeAcceptance.objects.create(applicant=applicant, notice=notice, accepted_at=now)
         return applicant
 
 

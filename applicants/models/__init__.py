@@ -28,6 +28,7 @@ from applicants.incentives.models import (
     SurveyQuestion,
     SurveyResponse,
 )
+from applicants.privacy.models import Consent, ConsentChannel, ConsentPurpose, NoticeAcceptance, PrivacyNotice
 from applicants.registration.models import (
     Applicant,
     EducationLevel,
@@ -81,6 +82,9 @@ __all__ = [
     "ComplaintCategory",
     "ComplaintMessage",
     "ComplaintStatus",
+    "Consent",
+    "ConsentChannel",
+    "ConsentPurpose",
     "Decision",
     "DisbursementRun",
     "EducationLevel",
@@ -91,6 +95,7 @@ __all__ = [
     "InstalmentKind",
     "InstalmentStatus",
     "MaritalStatus",
+    "NoticeAcceptance",
     "OneTimeCode",
     "OtpPurpose",
     "Outcome",
@@ -102,6 +107,7 @@ __all__ = [
     "PayoutPolicyChange",
     "PayoutStatus",
     "PolicyChangeStatus",
+    "PrivacyNotice",
     "Province",
     "Question",
     "QuestionCategory",

@@ -5,6 +5,8 @@ from typing import Any
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from applicants.models import EducationLevel, EmploymentStatus, MaritalStatus, Province, Regency, TrainingInterest
@@ -27,6 +29,14 @@ class RegisterForm(forms.Form):
         label=_("Password again"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
     terms = forms.BooleanField(label=_("I have read and accept the terms and the privacy notice."))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["terms"].help_text = format_html(
+            '<a href="{}" target="_blank" rel="noopener">{}</a>',
+            reverse("applicants:privacy-notice"),
+            _("Read the privacy notice"),
+        )
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip().lower()

@@ -173,6 +173,8 @@ class Applicant(models.Model):
     basic_test_completed_at = models.DateTimeField(_("basic test completed at"), null=True, blank=True)
     basic_test_score = models.PositiveSmallIntegerField(_("basic test score"), null=True, blank=True)
 
+    # Set by the retention job (applicants.privacy.retention): KTP photo removed, identity anonymised.
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

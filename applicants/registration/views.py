@@ -9,9 +9,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -20,6 +23,9 @@ from django_ratelimit.decorators import ratelimit
 from applicants.dashboard import dashboard_panels
 from applicants.errors import ApplicantError, OtpCooldown
 from applicants.models import Applicant, Question, Step, TestAttempt
+from applicants.privacy.models import ConsentChannel
+from applicants.privacy.selectors import notice_acceptance_needed, notice_current
+from applicants.privacy.services import notice_accept
 from applicants.registration.forms import CodeForm, IdentityForm, PersonalForm, PhoneForm, RegisterForm
 from applicants.registration.selectors import dashboard_steps, ktp_photo_visible_to
 from applicants.registration.services.basic_test import test_attempt_open, test_attempt_submit
@@ -48,6 +54,9 @@ def applicant_required(view: ApplicantView) -> ApplicantView:
         applicant = Applicant.objects.select_related("user").filter(user_id=cast(int, request.user.pk)).first()
         if applicant is None:
             return redirect("admin:index") if request.user.is_staff else redirect("landing")
+        if notice_acceptance_needed(applicant) is not None:
+            # A newer privacy notice is in force: asked again before any applicant page.
+            return redirect(f"{reverse('applicants:privacy-accept')}?{urlencode({'next': request.get_full_path()})}")
         return view(request, applicant, *args, **kwargs)
 
     return wrapper
@@ -65,7 +74,13 @@ def register(request: HttpRequest) -> HttpResponse:
     form = RegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            applicant = applicant_register(email=form.cleaned_data["email"], password=form.cleaned_data["password1"])
+            with transaction.atomic():
+                applicant = applicant_register(
+                    email=form.cleaned_data["email"], password=form.cleaned_data["password1"]
+                )
+                # The form's required tick: the notice in force is accepted with the account.
+                if (notice := notice_current()) is not None:
+                    notice_accept(applicant=applicant, notice=notice, channel=ConsentChannel.WEB)
         except ApplicantError as error:
             domain_error_on_form(form, error)
             return render(request, "applicants/register.html", {"form": form})

@@ -88,6 +88,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "applicants.complaintmessage": VIEW,
         "applicants.clawback": VIEW,
         "applicants.clawbackrepayment": VIEW,
+        "applicants.privacynotice": ("add", "view"),
+        "applicants.noticeacceptance": VIEW,
+        "applicants.consent": VIEW,
         # The PMO sets the evaluation's rules; partner managers apply them.
         "partners.scorecard": EDIT,
         "partners.scorecardrule": ALL,

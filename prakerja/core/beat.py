@@ -28,6 +28,7 @@ SCHEDULED_TASKS = frozenset(
         "payouts.reconcile_daily",
         "batch.incentives_return_unpaid",
         "batch.clawbacks_overdue",
+        "batch.privacy_retention",
         "webhooks.sweep",
         "messaging.outbox_sweep",
         "batch.wave_notify_sweep",

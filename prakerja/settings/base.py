@@ -375,6 +375,10 @@ REST_FRAMEWORK = {
 }
 # Partner API requests are logged per request (evaluation's API error rate) and kept this long.
 API_LOG_RETENTION_DAYS = env.int("API_LOG_RETENTION_DAYS", default=400)
+# People who never became participants (no card): after this many days without activity their
+# KTP photo is deleted and their identity anonymised (applicants.privacy.retention, docs/privacy.md).
+PRIVACY_NON_PARTICIPANT_RETENTION_DAYS = env.int("PRIVACY_NON_PARTICIPANT_RETENTION_DAYS", default=730)
+PRIVACY_RETENTION_BATCH = env.int("PRIVACY_RETENTION_BATCH", default=20000)
 # The request log is written in batches per server process (partners.api.services.api_log).
 API_LOG_BUFFER_ROWS = env.int("API_LOG_BUFFER_ROWS", default=200)
 API_LOG_FLUSH_SECONDS = env.float("API_LOG_FLUSH_SECONDS", default=2.0)
