@@ -3,6 +3,7 @@ from django.urls import path, reverse_lazy
 from django_ratelimit.decorators import ratelimit
 
 from applicants.complaints import views as complaints_views
+from applicants.data_rights import views as data_rights_views
 from applicants.disbursement import views as disbursement_views
 from applicants.incentives import views as incentives_views
 from applicants.registration import views as registration_views
@@ -76,4 +77,6 @@ urlpatterns = [
     path("pengaduan/baru/", complaints_views.complaint_new, name="complaint-new"),
     path("pengaduan/<int:complaint_id>/", complaints_views.complaint_detail, name="complaint"),
     path("pengaduan/lampiran/<str:token>/", complaints_views.complaint_attachment, name="complaint-attachment"),
+    path("data-saya/", data_rights_views.my_data, name="my-data"),
+    path("data-saya/unduh/<str:token>/", data_rights_views.access_download, name="data-access-download"),
 ]

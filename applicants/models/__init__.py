@@ -3,6 +3,7 @@ registry and other apps import them from here (the app label stays `applicants`)
 
 from applicants.clawbacks.models import LIVE_CLAWBACK_STATUSES, Clawback, ClawbackRepayment, ClawbackStatus
 from applicants.complaints.models import Complaint, ComplaintCategory, ComplaintMessage, ComplaintStatus
+from applicants.data_rights.models import AccessRequest, AccessStatus
 from applicants.disbursement.models import (
     OPEN_PAYOUT_STATUSES,
     DisbursementRun,
@@ -69,6 +70,8 @@ __all__ = [
     "LIVE_CLAWBACK_STATUSES",
     "OPEN_PAYOUT_STATUSES",
     "UNFINISHED_WAVE_STATUSES",
+    "AccessRequest",
+    "AccessStatus",
     "AccountMatch",
     "Applicant",
     "Blacklisting",

@@ -210,6 +210,7 @@ PINNED: dict[str, set[str]] = {
     "auditor": {
         "accounts.view_user",
         "admin.view_logentry",
+        "applicants.view_accessrequest",
         "applicants.view_applicant",
         "applicants.view_blacklisting",
         "applicants.view_card",

@@ -1,0 +1,173 @@
+"""Personal data rights of applicants (issue 23): access (the download of everything the portal
+holds about a person, prepared by a task, link by email valid for a day).
+
+Audit payloads carry ids and counts only, never personal data."""
+
+import datetime as dt
+import io
+import json
+import zipfile
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.core.files.base import ContentFile
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, models, transaction
+from django.forms.models import model_to_dict
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from applicants.data_rights.models import AccessRequest, AccessStatus
+from applicants.errors import ApplicantError
+from applicants.models import Applicant
+from prakerja.audit.services import audit_record
+from prakerja.core.actor import Actor
+from prakerja.core.crypto import decrypt_value
+from prakerja.core.queueing import enqueue_after_commit
+from prakerja.messaging.services import email_send_after_commit
+
+ACCESS_LINK_MAX_AGE = dt.timedelta(days=1)
+_ACCESS_SALT = "data-rights:access"
+# What is never put in the file: secrets of the account and the blind indexes (not data about
+# the person, only a way to find them).
+_LEFT_OUT = {"password", "nik_encrypted", "kk_encrypted", "nik_index", "kk_index", "code_hash"}
+
+
+class DataRightsError(ApplicantError):
+    pass
+
+
+def access_token(*, access: AccessRequest) -> str:
+    """The signed part of the download link: the request's id and its owner's user id."""
+    return signing.dumps({"r": access.pk, "u": access.applicant.user_id}, salt=_ACCESS_SALT, compress=True)
+
+
+def access_from_token(*, token: str, user_id: int | None) -> AccessRequest | None:
+    """The ready request a link names, for its owner only (None for anyone else, a forged or
+    expired link, or a file no longer there)."""
+    try:
+        data = signing.loads(token, salt=_ACCESS_SALT, max_age=ACCESS_LINK_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or user_id is None or data.get("u") != user_id:
+        return None
+    pk = data.get("r")
+    if not isinstance(pk, int):
+        return None
+    return (
+        AccessRequest.objects.select_related("applicant")
+        .filter(pk=pk, applicant__user_id=user_id, status=AccessStatus.READY)
+        .exclude(export="")
+        .first()
+    )
+
+
+def access_request(*, applicant: Applicant) -> AccessRequest:
+    """The applicant asks for their data. One request being prepared at a time."""
+    actor = Actor.for_user(applicant.user)
+    try:
+        with transaction.atomic():
+            access = AccessRequest.objects.create(applicant=applicant)
+            audit_record(actor=actor, action="data_rights.access_requested", target=access)
+            enqueue_after_commit("data_rights.access_prepare", access_id=access.pk)
+    except IntegrityError as exc:
+        raise DataRightsError(
+            _("Your earlier request is still being prepared. We will email you the link."), code="access_pending"
+        ) from exc
+    return access
+
+
+def _row(obj: models.Model) -> dict[str, Any]:
+    data = model_to_dict(obj)
+    for field in obj._meta.concrete_fields:
+        if field.name in _LEFT_OUT:
+            data.pop(field.name, None)
+        elif isinstance(field, models.FileField):
+            data[field.name] = bool(getattr(obj, field.name))  # whether a file is held, not the file
+        elif field.name not in data and not isinstance(field, models.BinaryField):
+            data[field.name] = getattr(obj, field.attname)
+    return {"id": obj.pk, **{k: v for k, v in data.items() if not isinstance(v, bytes | memoryview)}}
+
+
+def access_data(*, applicant: Applicant) -> dict[str, Any]:
+    """Everything the portal holds about the applicant: the account, the applicant's own row
+    (NIK and KK in full, decrypted) and every row of every table that points at it."""
+    user = applicant.user
+    profile = _row(applicant)
+    profile["nik"] = decrypt_value(applicant.nik_encrypted) if applicant.nik_encrypted else ""
+    profile["kk_number"] = decrypt_value(applicant.kk_encrypted) if applicant.kk_encrypted else ""
+    related: dict[str, list[dict[str, Any]]] = {}
+    for relation in Applicant._meta.related_objects:
+        model = relation.related_model
+        if model is AccessRequest or not isinstance(model, type):
+            continue
+        rows = model._default_manager.filter(**{relation.field.name: applicant}).order_by("pk")
+        related[model._meta.label_lower] = [_row(row) for row in rows[:10_000]]
+    return {
+        "generated_at": timezone.now(),
+        "account": {"email": user.email, "full_name": user.full_name, "date_joined": user.date_joined},
+        "applicant": profile,
+        "related": related,
+    }
+
+
+def access_prepare(*, access_id: int) -> AccessRequest | None:
+    """Prepare the file (a zip: data.json and a short HTML summary) and email the link. Safe to
+    run twice: a request already prepared is left as it is."""
+    with transaction.atomic():
+        access = (
+            AccessRequest.objects.select_for_update(of=("self",))
+            .select_related("applicant__user", "applicant__province")
+            .filter(pk=access_id)
+            .first()
+        )
+        if access is None or access.status != AccessStatus.PENDING:
+            return access
+        data = access_data(applicant=access.applicant)
+        payload = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
+        summary = render_to_string(
+            "applicants/data_rights/access_summary.html",
+            {"data": data, "counts": {k: len(v) for k, v in data["related"].items()}},
+        )
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("data.json", payload)
+            archive.writestr("ringkasan.html", summary)
+        access.export.save("export.zip", ContentFile(buffer.getvalue()), save=False)
+        access.status = AccessStatus.READY
+        access.ready_at = timezone.now()
+        access.save(update_fields=["export", "status", "ready_at"])
+        audit_record(
+            actor=Actor.system("data_rights.access_prepare"),
+            action="data_rights.access_prepared",
+            target=access,
+            payload={"tables": len(data["related"]), "rows": sum(len(v) for v in data["related"].values())},
+        )
+        link = settings.SITE_URL + reverse("applicants:data-access-download", args=[access_token(access=access)])
+        email_send_after_commit(
+            to=access.applicant.user.email,
+            subject=_("Your Kartu Prakerja data is ready"),
+            body=_(
+                "The file with everything the Kartu Prakerja portal holds about you is ready. "
+                "Sign in and open this link within one day: %(link)s\n\n"
+                "If you did not ask for it, change your password and contact us."
+            )
+            % {"link": link},
+            reference=f"data-access:{access.pk}",
+        )
+    return access
+
+
+def access_downloaded(*, access: AccessRequest, request: Any = None) -> None:
+    """Record a download (audited, no personal data)."""
+    with transaction.atomic():
+        AccessRequest.objects.filter(pk=access.pk).update(downloaded_at=timezone.now())
+        audit_record(
+            actor=Actor.for_user(access.applicant.user),
+            action="data_rights.access_downloaded",
+            target=access,
+            request=request,
+        )

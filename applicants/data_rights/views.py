@@ -1,0 +1,42 @@
+"""The applicant's personal data page: ask for a download of everything the portal holds
+about them, and the download itself (signed link, for its owner only: anyone else gets 404)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django_ratelimit.decorators import ratelimit
+
+from applicants.data_rights.models import AccessRequest
+from applicants.data_rights.services import DataRightsError, access_downloaded, access_from_token, access_request
+from applicants.models import Applicant
+from applicants.registration.views import applicant_required
+
+
+@ratelimit(key="user", rate="10/d", method="POST", block=True)
+@applicant_required
+def my_data(request: HttpRequest, applicant: Applicant) -> HttpResponse:
+    if request.method == "POST" and request.POST.get("action") == "access":
+        try:
+            access_request(applicant=applicant)
+        except DataRightsError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("We are preparing your data. The download link will come by email."))
+        return redirect("applicants:my-data")
+    requests = AccessRequest.objects.filter(applicant=applicant)[:5]
+    return render(request, "applicants/data_rights/my_data.html", {"access_requests": requests})
+
+
+@login_required
+def access_download(request: HttpRequest, token: str) -> FileResponse:
+    access = access_from_token(token=token, user_id=request.user.pk)
+    if access is None:
+        raise Http404
+    access_downloaded(access=access, request=request)
+    response = FileResponse(
+        access.export.open("rb"), as_attachment=True, filename="data-prakerja.zip", content_type="application/zip"
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
