@@ -78,5 +78,6 @@ urlpatterns = [
     path("pengaduan/<int:complaint_id>/", complaints_views.complaint_detail, name="complaint"),
     path("pengaduan/lampiran/<str:token>/", complaints_views.complaint_attachment, name="complaint-attachment"),
     path("data-saya/", data_rights_views.my_data, name="my-data"),
+    path("data-saya/koreksi/", data_rights_views.correction_new, name="data-correction-new"),
     path("data-saya/unduh/<str:token>/", data_rights_views.access_download, name="data-access-download"),
 ]

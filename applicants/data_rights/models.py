@@ -4,6 +4,7 @@
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -47,3 +48,61 @@ class AccessRequest(models.Model):
 
     def __str__(self) -> str:
         return f"access request {self.pk}"
+
+
+def correction_evidence_path(instance: Any, filename: str) -> str:
+    return f"private/data_rights/{uuid.uuid4().hex}.jpg"
+
+
+class CorrectableField(models.TextChoices):
+    """The identity fields a wave change freezes (applicants.registration.services.identity):
+    after that, they change only through a correction a verifier approves."""
+
+    FULL_NAME = "full_name", _("Full name (as on the ID card)")
+    BIRTH_DATE = "birth_date", _("Birth date")
+    GENDER = "gender", _("Gender")
+
+
+class CorrectionStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for a verifier")
+    APPROVED = "approved", _("Approved and applied")
+    REJECTED = "rejected", _("Rejected")
+
+
+class CorrectionRequest(models.Model):
+    applicant = models.ForeignKey(
+        Applicant, verbose_name=_("applicant"), on_delete=models.CASCADE, related_name="correction_requests"
+    )
+    field = models.CharField(_("field to correct"), max_length=12, choices=CorrectableField.choices)
+    value = models.CharField(_("correct value"), max_length=150)
+    explanation = models.TextField(_("explanation"))
+    evidence = models.FileField(_("evidence (photo)"), upload_to=correction_evidence_path)
+    status = models.CharField(
+        _("status"), max_length=10, choices=CorrectionStatus.choices, default=CorrectionStatus.PENDING
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now, editable=False)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decision_reason = models.TextField(_("decision reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("data correction request")
+        verbose_name_plural = _("data correction requests")
+        ordering = ("requested_at",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["applicant", "field"],
+                condition=models.Q(status="pending"),
+                name="correctionrequest_one_pending_per_field",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"correction request {self.pk}"

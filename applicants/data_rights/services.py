@@ -1,5 +1,7 @@
 """Personal data rights of applicants (issue 23): access (the download of everything the portal
-holds about a person, prepared by a task, link by email valid for a day).
+holds about a person, prepared by a task, link by email valid for a day); correction (a request
+with evidence a verifier approves or rejects; approval applies it to the identity fields, the
+one way they change once a wave change froze them).
 
 Audit payloads carry ids and counts only, never personal data."""
 
@@ -12,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, models, transaction
 from django.forms.models import model_to_dict
@@ -20,13 +23,20 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from applicants.data_rights.models import AccessRequest, AccessStatus
+from applicants.data_rights.models import (
+    AccessRequest,
+    AccessStatus,
+    CorrectableField,
+    CorrectionRequest,
+    CorrectionStatus,
+)
 from applicants.errors import ApplicantError
 from applicants.models import Applicant
 from prakerja.audit.services import audit_record
 from prakerja.core.actor import Actor
 from prakerja.core.crypto import decrypt_value
 from prakerja.core.queueing import enqueue_after_commit
+from prakerja.core.uploads import ImageRejected, image_clean
 from prakerja.messaging.services import email_send_after_commit
 
 ACCESS_LINK_MAX_AGE = dt.timedelta(days=1)
@@ -171,3 +181,89 @@ def access_downloaded(*, access: AccessRequest, request: Any = None) -> None:
             target=access,
             request=request,
         )
+
+
+def _correct_value(field: str, value: str) -> Any:
+    """The value as the applicant's row stores it, or a refusal on the form's `value`."""
+    value = " ".join(value.split())
+    if field == CorrectableField.FULL_NAME:
+        if len(value) < 2:
+            raise DataRightsError(_("Enter your full name as written on your ID card."), field="value")
+        return value
+    if field == CorrectableField.BIRTH_DATE:
+        for pattern in ("%d-%m-%Y", "%Y-%m-%d", "%d/%m/%Y"):
+            try:
+                return dt.datetime.strptime(value, pattern).date()
+            except ValueError:
+                continue
+        raise DataRightsError(_("Write the date as day-month-year, e.g. 17-05-1995."), field="value")
+    if field == CorrectableField.GENDER:
+        gender = {"m": "M", "l": "M", "laki-laki": "M", "male": "M", "f": "F", "p": "F", "perempuan": "F"}
+        if value.lower() not in gender:
+            raise DataRightsError(_("Write Laki-laki or Perempuan."), field="value")
+        return gender[value.lower()]
+    raise DataRightsError(_("Choose a field to correct."), field="field")
+
+
+def correction_request(
+    *, applicant: Applicant, field: str, value: str, explanation: str, evidence: UploadedFile
+) -> CorrectionRequest:
+    """The applicant asks for an identity field to be corrected, with a photo as evidence (checked
+    and re-encoded like the KTP photo). It waits in the verifiers' queue."""
+    _correct_value(field, value)
+    if not explanation.strip():
+        raise DataRightsError(_("Explain what is wrong and why."), field="explanation")
+    try:
+        cleaned = image_clean(evidence)
+    except ImageRejected as exc:
+        raise DataRightsError(str(exc), field="evidence") from exc
+    try:
+        with transaction.atomic():
+            correction = CorrectionRequest(
+                applicant=applicant, field=field, value=" ".join(value.split()), explanation=explanation.strip()
+            )
+            correction.evidence.save("evidence.jpg", cleaned, save=False)
+            correction.save()
+            audit_record(
+                actor=Actor.for_user(applicant.user),
+                action="data_rights.correction_requested",
+                target=correction,
+                payload={"field": field},
+            )
+    except IntegrityError as exc:
+        raise DataRightsError(
+            _("You already asked to correct this field; a verifier will look at it soon."), field="field"
+        ) from exc
+    return correction
+
+
+def correction_decide(*, correction_id: int, approve: bool, reason: str, actor: Actor) -> CorrectionRequest:
+    """A verifier approves (the correction is applied to the applicant's identity) or rejects,
+    always with a reason the applicant sees. Audited with the field's name only."""
+    if not reason.strip():
+        raise DataRightsError(_("Give a reason."), field="reason")
+    with transaction.atomic():
+        correction = CorrectionRequest.objects.select_for_update().get(pk=correction_id)
+        if correction.status != CorrectionStatus.PENDING:
+            raise DataRightsError(_("This request was already decided."), code="already_decided")
+        if approve:
+            value = _correct_value(correction.field, correction.value)
+            applicant = Applicant.objects.select_for_update().get(pk=correction.applicant_id)
+            setattr(applicant, correction.field, value)
+            fields = [correction.field, "updated_at"]
+            if correction.field == CorrectableField.BIRTH_DATE:
+                applicant.flag_birth_date_mismatch = applicant.nik_birth_date not in (None, value)
+                fields.append("flag_birth_date_mismatch")
+            applicant.save(update_fields=fields)
+        correction.status = CorrectionStatus.APPROVED if approve else CorrectionStatus.REJECTED
+        correction.decided_at = timezone.now()
+        correction.decided_by = actor.person
+        correction.decision_reason = reason.strip()
+        correction.save(update_fields=["status", "decided_at", "decided_by", "decision_reason"])
+        audit_record(
+            actor=actor,
+            action="data_rights.correction_approved" if approve else "data_rights.correction_rejected",
+            target=correction,
+            payload={"field": correction.field},
+        )
+    return correction

@@ -8,10 +8,19 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django_ratelimit.decorators import ratelimit
 
-from applicants.data_rights.models import AccessRequest
-from applicants.data_rights.services import DataRightsError, access_downloaded, access_from_token, access_request
+from applicants.data_rights.forms import CorrectionForm
+from applicants.data_rights.models import AccessRequest, CorrectionRequest
+from applicants.data_rights.services import (
+    DataRightsError,
+    access_downloaded,
+    access_from_token,
+    access_request,
+    correction_request,
+)
 from applicants.models import Applicant
 from applicants.registration.views import applicant_required
+from prakerja.core.errors import domain_error_on_form
+from prakerja.core.uploads import upload_limited_message, upload_rate_limited
 
 
 @ratelimit(key="user", rate="10/d", method="POST", block=True)
@@ -25,8 +34,36 @@ def my_data(request: HttpRequest, applicant: Applicant) -> HttpResponse:
         else:
             messages.success(request, _("We are preparing your data. The download link will come by email."))
         return redirect("applicants:my-data")
-    requests = AccessRequest.objects.filter(applicant=applicant)[:5]
-    return render(request, "applicants/data_rights/my_data.html", {"access_requests": requests})
+    context = {
+        "access_requests": AccessRequest.objects.filter(applicant=applicant)[:5],
+        "corrections": CorrectionRequest.objects.filter(applicant=applicant).order_by("-requested_at")[:10],
+    }
+    return render(request, "applicants/data_rights/my_data.html", context)
+
+
+@ratelimit(key="user", rate="10/d", method="POST", block=True)
+@applicant_required
+def correction_new(request: HttpRequest, applicant: Applicant) -> HttpResponse:
+    form = CorrectionForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and upload_rate_limited(request):
+        form.is_valid()
+        form.add_error("evidence", upload_limited_message())
+    elif request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            correction_request(
+                applicant=applicant,
+                field=data["field"],
+                value=data["value"],
+                explanation=data["explanation"],
+                evidence=data["evidence"],
+            )
+        except DataRightsError as error:
+            domain_error_on_form(form, error)
+        else:
+            messages.success(request, _("Your correction request is sent. A verifier will check it."))
+            return redirect("applicants:my-data")
+    return render(request, "applicants/data_rights/correction_new.html", {"form": form})
 
 
 @login_required

@@ -3,7 +3,13 @@ registry and other apps import them from here (the app label stays `applicants`)
 
 from applicants.clawbacks.models import LIVE_CLAWBACK_STATUSES, Clawback, ClawbackRepayment, ClawbackStatus
 from applicants.complaints.models import Complaint, ComplaintCategory, ComplaintMessage, ComplaintStatus
-from applicants.data_rights.models import AccessRequest, AccessStatus
+from applicants.data_rights.models import (
+    AccessRequest,
+    AccessStatus,
+    CorrectableField,
+    CorrectionRequest,
+    CorrectionStatus,
+)
 from applicants.disbursement.models import (
     OPEN_PAYOUT_STATUSES,
     DisbursementRun,
@@ -84,6 +90,9 @@ __all__ = [
     "ComplaintCategory",
     "ComplaintMessage",
     "ComplaintStatus",
+    "CorrectableField",
+    "CorrectionRequest",
+    "CorrectionStatus",
     "Decision",
     "DisbursementRun",
     "EducationLevel",

@@ -116,6 +116,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "applicants.complaintmessage": VIEW,
         # ... and open clawback cases against participants found ineligible after payment.
         "applicants.clawback": ("add", "view"),
+        # ... and decide the applicants' data correction requests (issue 23).
+        "applicants.correctionrequest": ("view", "change"),
         "applicants.clawbackrepayment": VIEW,
         "partners.cardcodeguard": ("view", "change"),
     },
