@@ -79,5 +79,7 @@ urlpatterns = [
     path("pengaduan/lampiran/<str:token>/", complaints_views.complaint_attachment, name="complaint-attachment"),
     path("data-saya/", data_rights_views.my_data, name="my-data"),
     path("data-saya/koreksi/", data_rights_views.correction_new, name="data-correction-new"),
+    path("data-saya/hapus-akun/", data_rights_views.account_delete_page, name="account-delete"),
+    path("data-saya/pembatasan/", data_rights_views.restriction_new, name="data-restriction"),
     path("data-saya/unduh/<str:token>/", data_rights_views.access_download, name="data-access-download"),
 ]

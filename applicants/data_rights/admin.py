@@ -12,7 +12,7 @@ from django.urls import URLPattern, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from applicants.data_rights.models import AccessRequest, CorrectionRequest, CorrectionStatus
+from applicants.data_rights.models import AccessRequest, CorrectionRequest, CorrectionStatus, RestrictionRequest
 from applicants.data_rights.services import correction_decide
 from prakerja.core.actor import Actor
 from prakerja.core.admin_actions import action_form_or_page
@@ -25,6 +25,13 @@ class AccessRequestAdmin(ReadOnlyAdmin):
     list_display = ("pk", "applicant_id", "status", "requested_at", "ready_at", "downloaded_at")
     list_filter = ("status",)
     fields = ("applicant", "status", "requested_at", "ready_at", "downloaded_at")
+    readonly_fields = fields
+
+
+@admin.register(RestrictionRequest)
+class RestrictionRequestAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "applicant", "requested_at")
+    fields = ("applicant", "reason", "requested_at")
     readonly_fields = fields
 
 

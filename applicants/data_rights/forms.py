@@ -21,3 +21,16 @@ class CorrectionForm(forms.Form):
         help_text=gettext_lazy("JPG, PNG or WEBP, at most 5 MB."),
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
+
+
+class DeleteAccountForm(forms.Form):
+    password = forms.CharField(label=gettext_lazy("Your password"), widget=forms.PasswordInput, strip=False)
+
+
+class RestrictionForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("What should we stop doing with your data? (optional)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        required=False,
+    )

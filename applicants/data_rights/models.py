@@ -106,3 +106,22 @@ class CorrectionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"correction request {self.pk}"
+
+
+class RestrictionRequest(models.Model):
+    """A participant (with a card: records backing money movements are kept for the retention
+    period) asks that their data be used no further than those duties need."""
+
+    applicant = models.ForeignKey(
+        Applicant, verbose_name=_("applicant"), on_delete=models.CASCADE, related_name="restriction_requests"
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("processing restriction request")
+        verbose_name_plural = _("processing restriction requests")
+        ordering = ("-requested_at",)
+
+    def __str__(self) -> str:
+        return f"restriction request {self.pk}"

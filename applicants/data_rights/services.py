@@ -1,7 +1,10 @@
 """Personal data rights of applicants (issue 23): access (the download of everything the portal
 holds about a person, prepared by a task, link by email valid for a day); correction (a request
 with evidence a verifier approves or rejects; approval applies it to the identity fields, the
-one way they change once a wave change froze them).
+one way they change once a wave change froze them); deletion (an applicant never selected, with
+no card, removes the account: personal fields blanked, files deleted) and restriction (a
+participant, whose records back money movements and are kept for the retention period, asks
+for restriction; it is recorded).
 
 Audit payloads carry ids and counts only, never personal data."""
 
@@ -29,9 +32,10 @@ from applicants.data_rights.models import (
     CorrectableField,
     CorrectionRequest,
     CorrectionStatus,
+    RestrictionRequest,
 )
 from applicants.errors import ApplicantError
-from applicants.models import Applicant
+from applicants.models import Applicant, Card, Complaint, OneTimeCode
 from prakerja.audit.services import audit_record
 from prakerja.core.actor import Actor
 from prakerja.core.crypto import decrypt_value
@@ -267,3 +271,75 @@ def correction_decide(*, correction_id: int, approve: bool, reason: str, actor: 
             payload={"field": correction.field},
         )
     return correction
+
+
+def account_deletable(*, applicant: Applicant) -> bool:
+    """Only an applicant never selected (no card) may have the account deleted; a card backs
+    money movements whose records are kept for the retention period."""
+    return not Card.objects.filter(applicant_id=applicant.pk).exists()
+
+
+def account_delete(*, applicant: Applicant, password: str) -> None:
+    """The applicant deletes their account, confirmed with the password: the sign-in is closed,
+    every personal field blanked (NIK and KK with their indexes, name, birth date, contact,
+    address, KTP photo), files deleted (KTP photo, complaint photos, correction evidence, data
+    exports), one-time codes removed. What stays is a row with no one in it (ids that waves'
+    counts and complaints' figures point at). Audited with the applicant's id only."""
+    user = applicant.user
+    if not user.check_password(password):
+        raise DataRightsError(_("The password is not right."), field="password")
+    files: list[Any] = []
+    with transaction.atomic():
+        locked = Applicant.objects.select_for_update().get(pk=applicant.pk)
+        if not account_deletable(applicant=locked):
+            raise DataRightsError(
+                _("You hold a Kartu Prakerja: the records of your card are kept for the retention period."),
+                code="participant",
+            )
+        if locked.ktp_photo:
+            files.append(locked.ktp_photo)
+        for complaint in Complaint.objects.filter(applicant=locked).exclude(attachment=""):
+            files.append(complaint.attachment)
+        Complaint.objects.filter(applicant=locked).update(subject="—", body="", attachment="")
+        for correction in CorrectionRequest.objects.filter(applicant=locked):
+            files.append(correction.evidence)
+        CorrectionRequest.objects.filter(applicant=locked).delete()
+        for access in AccessRequest.objects.filter(applicant=locked).exclude(export=""):
+            files.append(access.export)
+        AccessRequest.objects.filter(applicant=locked).delete()
+        OneTimeCode.objects.filter(user=user).delete()
+        for name in ("nik_encrypted", "nik_index", "kk_encrypted", "kk_index", "birth_date", "nik_birth_date"):
+            setattr(locked, name, None)
+        for name in ("nik_masked", "kk_masked", "full_name", "gender", "phone", "address", "education"):
+            setattr(locked, name, "")
+        for name in ("marital_status", "employment_status", "review_reason"):
+            setattr(locked, name, "")
+        locked.regency = None
+        locked.dependants = None
+        locked.training_interests = []
+        locked.phone_verified_at = None
+        locked.ktp_photo = ""
+        locked.save()
+        user.email = f"dihapus-{user.pk}@invalid.prakerja"
+        user.full_name = ""
+        user.is_active = False
+        user.set_unusable_password()
+        user.save()
+        audit_record(
+            actor=Actor.for_user(user),  # the address is already the anonymous one
+            action="data_rights.account_deleted",
+            target=None,
+            payload={"applicant_id": locked.pk, "files_deleted": len(files)},
+        )
+        transaction.on_commit(lambda: [file.delete(save=False) for file in files])
+
+
+def restriction_request(*, applicant: Applicant, reason: str) -> RestrictionRequest:
+    """A participant asks for restriction of processing; recorded and audited (no reason text
+    in the audit: it may hold personal data)."""
+    with transaction.atomic():
+        restriction = RestrictionRequest.objects.create(applicant=applicant, reason=reason.strip()[:2000])
+        audit_record(
+            actor=Actor.for_user(applicant.user), action="data_rights.restriction_requested", target=restriction
+        )
+    return restriction

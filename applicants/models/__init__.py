@@ -9,6 +9,7 @@ from applicants.data_rights.models import (
     CorrectableField,
     CorrectionRequest,
     CorrectionStatus,
+    RestrictionRequest,
 )
 from applicants.disbursement.models import (
     OPEN_PAYOUT_STATUSES,
@@ -123,6 +124,7 @@ __all__ = [
     "RegistryEntry",
     "RegistryImport",
     "RegistryKind",
+    "RestrictionRequest",
     "ReviewStatus",
     "RunStatus",
     "Scheme",

@@ -236,6 +236,7 @@ PINNED: dict[str, set[str]] = {
         "applicants.view_regency",
         "applicants.view_registryentry",
         "applicants.view_registryimport",
+        "applicants.view_restrictionrequest",
         "applicants.view_scheme",
         "applicants.view_survey",
         "applicants.view_surveyquestion",
