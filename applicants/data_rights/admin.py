@@ -9,11 +9,18 @@ from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from applicants.data_rights.models import AccessRequest, CorrectionRequest, CorrectionStatus, RestrictionRequest
-from applicants.data_rights.services import correction_decide
+from applicants.data_rights.models import (
+    AccessRequest,
+    BreachNotification,
+    CorrectionRequest,
+    CorrectionStatus,
+    RestrictionRequest,
+)
+from applicants.data_rights.selectors import breach_affected
+from applicants.data_rights.services import breach_notify, correction_decide
 from prakerja.core.actor import Actor
 from prakerja.core.admin_actions import action_form_or_page
 from prakerja.core.admin_base import ReadOnlyAdmin, domain_errors_reported, screen_path
@@ -107,3 +114,50 @@ class CorrectionRequestAdmin(admin.ModelAdmin[CorrectionRequest]):
     @admin.action(description=_("Reject (with a reason)"), permissions=["change"])
     def reject(self, request: HttpRequest, queryset: QuerySet[CorrectionRequest]) -> Any:
         return self._decide(request, queryset, approve=False)
+
+
+@admin.register(BreachNotification)
+class BreachNotificationAdmin(admin.ModelAdmin[BreachNotification]):
+    """Describe a leaked data set by wave, province or applicant ids; see who is affected; then
+    notify them by email (queued through messaging; audited with counts only)."""
+
+    list_display = ("pk", "created_at", "wave", "province", "affected_count", "notified_at", "notified_count")
+    fields = ("description", "wave", "province", "applicant_ids", "subject", "body", "affected_list")
+    readonly_fields = ("affected_list",)
+    actions = ("notify",)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is not None and obj.notified_at is not None:
+            return (*self.fields, "notified_at", "notified_count")
+        return self.readonly_fields
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: BreachNotification, form: Any, change: bool) -> None:
+        if not change:
+            obj.created_by = Actor.for_request(request).person
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description=_("people affected"))
+    def affected_count(self, obj: BreachNotification) -> int:
+        return breach_affected(notification=obj).count()
+
+    @admin.display(description=_("people affected (first 100)"))
+    def affected_list(self, obj: BreachNotification) -> str:
+        if obj.pk is None:
+            return "—"
+        people = breach_affected(notification=obj).select_related("user")
+        rows = format_html_join("", "<li>#{} {}</li>", ((p.pk, p.full_name or "—") for p in people[:100]))
+        return format_html("<p>{}</p><ul>{}</ul>", people.count(), rows)
+
+    def has_notify_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("applicants.notify_breach")
+
+    @admin.action(description=_("Notify the people affected by email"), permissions=["notify"])
+    def notify(self, request: HttpRequest, queryset: QuerySet[BreachNotification]) -> None:
+        for notification in queryset:
+            with domain_errors_reported(self, request, about=notification) as outcome:
+                count = breach_notify(notification_id=notification.pk, actor=Actor.for_request(request))
+            if outcome.ok:
+                self.message_user(request, _("%(count)s people are being notified.") % {"count": count})

@@ -5,6 +5,7 @@ import uuid
 from typing import Any
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -125,3 +126,39 @@ class RestrictionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"restriction request {self.pk}"
+
+
+class BreachNotification(models.Model):
+    """A data set that leaked (e.g. an export), described by who is in it, and the notice sent
+    to the people affected (staff with `notify_breach`, through messaging, audited with counts)."""
+
+    description = models.TextField(_("what leaked (internal)"))
+    wave = models.ForeignKey(
+        "applicants.Wave", verbose_name=_("wave"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    province = models.ForeignKey(
+        "applicants.Province",
+        verbose_name=_("province"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    applicant_ids = ArrayField(models.PositiveIntegerField(), verbose_name=_("applicant ids"), default=list, blank=True)
+    subject = models.CharField(_("email subject"), max_length=200)
+    body = models.TextField(_("email text"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
+    )
+    notified_at = models.DateTimeField(_("notified at"), null=True, blank=True)
+    notified_count = models.PositiveIntegerField(_("people notified"), default=0)
+
+    class Meta:
+        verbose_name = _("breach notification")
+        verbose_name_plural = _("breach notifications")
+        ordering = ("-created_at",)
+        permissions = [("notify_breach", _("Can notify the people affected by a data breach"))]
+
+    def __str__(self) -> str:
+        return f"breach notification {self.pk}"

@@ -29,11 +29,13 @@ from django.utils.translation import gettext as _
 from applicants.data_rights.models import (
     AccessRequest,
     AccessStatus,
+    BreachNotification,
     CorrectableField,
     CorrectionRequest,
     CorrectionStatus,
     RestrictionRequest,
 )
+from applicants.data_rights.selectors import breach_affected
 from applicants.errors import ApplicantError
 from applicants.models import Applicant, Card, Complaint, OneTimeCode
 from prakerja.audit.services import audit_record
@@ -343,3 +345,29 @@ def restriction_request(*, applicant: Applicant, reason: str) -> RestrictionRequ
             actor=Actor.for_user(applicant.user), action="data_rights.restriction_requested", target=restriction
         )
     return restriction
+
+
+def breach_notify(*, notification_id: int, actor: Actor) -> int:
+    """Email every person the leaked data set affects, through messaging (queued, one outbox
+    row each). Once only. Audited with counts only."""
+    with transaction.atomic():
+        notification = BreachNotification.objects.select_for_update().get(pk=notification_id)
+        if notification.notified_at is not None:
+            raise DataRightsError(_("These people were already notified."), code="already_notified")
+        people = list(breach_affected(notification=notification).select_related("user"))
+        if not people:
+            raise DataRightsError(_("Nobody matches: give a wave, a province or applicant ids."))
+        for person in people:
+            email_send_after_commit(
+                to=person.user.email,
+                subject=notification.subject,
+                body=notification.body,
+                reference=f"breach:{notification.pk}:{person.pk}",
+            )
+        notification.notified_at = timezone.now()
+        notification.notified_count = len(people)
+        notification.save(update_fields=["notified_at", "notified_count"])
+        audit_record(
+            actor=actor, action="data_rights.breach_notified", target=notification, payload={"notified": len(people)}
+        )
+    return len(people)

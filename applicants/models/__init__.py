@@ -6,6 +6,7 @@ from applicants.complaints.models import Complaint, ComplaintCategory, Complaint
 from applicants.data_rights.models import (
     AccessRequest,
     AccessStatus,
+    BreachNotification,
     CorrectableField,
     CorrectionRequest,
     CorrectionStatus,
@@ -82,6 +83,7 @@ __all__ = [
     "AccountMatch",
     "Applicant",
     "Blacklisting",
+    "BreachNotification",
     "Card",
     "CardStatus",
     "Clawback",

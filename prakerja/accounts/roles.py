@@ -88,6 +88,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "applicants.complaintmessage": VIEW,
         "applicants.clawback": VIEW,
         "applicants.clawbackrepayment": VIEW,
+        # A data set that leaked: the PMO lists the people affected and notifies them (issue 23).
+        "applicants.breachnotification": ("add", "change", "view", "=notify_breach"),
         # The PMO sets the evaluation's rules; partner managers apply them.
         "partners.scorecard": EDIT,
         "partners.scorecardrule": ALL,
