@@ -2,6 +2,7 @@
 
 from applicants.clawbacks import admin as clawbacks_admin
 from applicants.complaints import admin as complaints_admin
+from applicants.data_rights import admin as data_rights_admin
 from applicants.disbursement import admin as disbursement_admin
 from applicants.incentives import admin as incentives_admin
 from applicants.privacy import admin as privacy_admin
@@ -14,6 +15,7 @@ __all__ = [
     "admin_registries",
     "clawbacks_admin",
     "complaints_admin",
+    "data_rights_admin",
     "disbursement_admin",
     "incentives_admin",
     "privacy_admin",

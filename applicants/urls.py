@@ -3,6 +3,7 @@ from django.urls import path, reverse_lazy
 from django_ratelimit.decorators import ratelimit
 
 from applicants.complaints import views as complaints_views
+from applicants.data_rights import views as data_rights_views
 from applicants.disbursement import views as disbursement_views
 from applicants.incentives import views as incentives_views
 from applicants.privacy import views as privacy_views
@@ -80,4 +81,9 @@ urlpatterns = [
     path("pengaduan/baru/", complaints_views.complaint_new, name="complaint-new"),
     path("pengaduan/<int:complaint_id>/", complaints_views.complaint_detail, name="complaint"),
     path("pengaduan/lampiran/<str:token>/", complaints_views.complaint_attachment, name="complaint-attachment"),
+    path("data-saya/", data_rights_views.my_data, name="my-data"),
+    path("data-saya/koreksi/", data_rights_views.correction_new, name="data-correction-new"),
+    path("data-saya/hapus-akun/", data_rights_views.account_delete_page, name="account-delete"),
+    path("data-saya/pembatasan/", data_rights_views.restriction_new, name="data-restriction"),
+    path("data-saya/unduh/<str:token>/", data_rights_views.access_download, name="data-access-download"),
 ]

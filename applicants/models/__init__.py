@@ -3,6 +3,15 @@ registry and other apps import them from here (the app label stays `applicants`)
 
 from applicants.clawbacks.models import LIVE_CLAWBACK_STATUSES, Clawback, ClawbackRepayment, ClawbackStatus
 from applicants.complaints.models import Complaint, ComplaintCategory, ComplaintMessage, ComplaintStatus
+from applicants.data_rights.models import (
+    AccessRequest,
+    AccessStatus,
+    BreachNotification,
+    CorrectableField,
+    CorrectionRequest,
+    CorrectionStatus,
+    RestrictionRequest,
+)
 from applicants.disbursement.models import (
     OPEN_PAYOUT_STATUSES,
     DisbursementRun,
@@ -70,9 +79,12 @@ __all__ = [
     "LIVE_CLAWBACK_STATUSES",
     "OPEN_PAYOUT_STATUSES",
     "UNFINISHED_WAVE_STATUSES",
+    "AccessRequest",
+    "AccessStatus",
     "AccountMatch",
     "Applicant",
     "Blacklisting",
+    "BreachNotification",
     "Card",
     "CardStatus",
     "Clawback",
@@ -85,6 +97,9 @@ __all__ = [
     "Consent",
     "ConsentChannel",
     "ConsentPurpose",
+    "CorrectableField",
+    "CorrectionRequest",
+    "CorrectionStatus",
     "Decision",
     "DisbursementRun",
     "EducationLevel",
@@ -117,6 +132,7 @@ __all__ = [
     "RegistryEntry",
     "RegistryImport",
     "RegistryKind",
+    "RestrictionRequest",
     "ReviewStatus",
     "RunStatus",
     "Scheme",

@@ -91,6 +91,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "applicants.privacynotice": ("add", "view"),
         "applicants.noticeacceptance": VIEW,
         "applicants.consent": VIEW,
+        # A data set that leaked: the PMO lists the people affected and notifies them (issue 23).
+        "applicants.breachnotification": ("add", "change", "view", "=notify_breach"),
         # The PMO sets the evaluation's rules; partner managers apply them.
         "partners.scorecard": EDIT,
         "partners.scorecardrule": ALL,
@@ -119,6 +121,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "applicants.complaintmessage": VIEW,
         # ... and open clawback cases against participants found ineligible after payment.
         "applicants.clawback": ("add", "view"),
+        # ... and decide the applicants' data correction requests (issue 23).
+        "applicants.correctionrequest": ("view", "change"),
         "applicants.clawbackrepayment": VIEW,
         "partners.cardcodeguard": ("view", "change"),
     },
