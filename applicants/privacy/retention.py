@@ -1,6 +1,10 @@
 """The retention job: people who never became participants (no card, in no unfinished wave) and
 were inactive for PRIVACY_NON_PARTICIPANT_RETENTION_DAYS lose their KTP photo, and their
-identity is anonymised. Set-based: one UPDATE per batch picks and changes the rows (the old
+identity is anonymised. Participants' records back money movements, so they are kept while the
+card is active and for PRIVACY_FINANCIAL_RETENTION_DAYS after it was closed or revoked (and
+never while a clawback is open); then the same happens to them, and their payout accounts'
+numbers are masked and holders' names cleared (the ledger, payouts and purchases stay: they name
+cards and accounts, not people). Set-based: one UPDATE per batch picks and changes the rows (the old
 photo paths come back with RETURNING), so a run costs a few statements, not a query per person;
 idempotent: anonymised rows (`anonymised_at`) are never picked again. What stays: the NIK and
 KK blind indexes and masked forms (a person cannot register twice under one NIK), province,
@@ -9,22 +13,22 @@ regency, gender, education and the dates the funnel figures count."""
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
 
-from applicants.models import UNFINISHED_WAVE_STATUSES, Step
+from applicants.models import LIVE_CLAWBACK_STATUSES, UNFINISHED_WAVE_STATUSES, CardStatus, Step
 from prakerja.audit.services import audit_record
 from prakerja.core.actor import Actor
 
 logger = logging.getLogger(__name__)
 
-# One statement picks a batch of due people and anonymises them. The CTE keeps the old photo
-# path, which the UPDATE's RETURNING hands back so the files can be deleted after commit.
-ANONYMISE_BATCH = """
-WITH due AS (
+# Who is due: never participants inactive for the period; participants whose card ended more
+# than the financial retention period ago, with no clawback open.
+NEVER_PARTICIPANTS_DUE = """
     SELECT a.id, a.user_id, a.ktp_photo AS old_photo
     FROM applicants_applicant a
     JOIN accounts_user u ON u.id = a.user_id
@@ -36,12 +40,25 @@ WITH due AS (
       AND NOT EXISTS (
           SELECT 1 FROM applicants_wavemember m JOIN applicants_wave w ON w.id = m.wave_id
           WHERE m.applicant_id = a.id AND w.status = ANY(%(unfinished)s)
+      )"""
+PARTICIPANTS_DUE = """
+    SELECT a.id, a.user_id, a.ktp_photo AS old_photo
+    FROM applicants_applicant a
+    JOIN applicants_card c ON c.applicant_id = a.id
+    WHERE a.id > %(after)s
+      AND a.anonymised_at IS NULL
+      AND c.status <> %(active)s
+      AND COALESCE(c.closed_at, c.revoked_at) < %(financial_cutoff)s
+      AND NOT EXISTS (
+          SELECT 1 FROM applicants_clawback k WHERE k.card_id = c.id AND k.status = ANY(%(live_clawbacks)s)
       )
-    ORDER BY a.id
-    LIMIT %(batch)s
-    FOR UPDATE OF a SKIP LOCKED
-)
-UPDATE applicants_applicant a
+      AND NOT EXISTS (
+          SELECT 1 FROM applicants_wavemember m JOIN applicants_wave w ON w.id = m.wave_id
+          WHERE m.applicant_id = a.id AND w.status = ANY(%(unfinished)s)
+      )"""
+
+
+ANONYMISE_UPDATE = """UPDATE applicants_applicant a
 SET ktp_photo = '', full_name = '', address = '', phone = '', phone_verified_at = NULL,
     nik_encrypted = NULL, kk_encrypted = NULL, birth_date = NULL, review_reason = '',
     step = CASE WHEN a.step = %(verify_email)s THEN a.step ELSE %(identity)s END,
@@ -51,14 +68,36 @@ WHERE a.id = due.id
 RETURNING a.id, a.user_id, due.old_photo
 """
 
+
+def anonymise_batch_sql(due: str) -> str:
+    """One statement picks a batch of due people and anonymises them. The CTE keeps the old
+    photo path, which the UPDATE's RETURNING hands back so the files can be deleted after commit."""
+    batch = "\n    ORDER BY a.id\n    LIMIT %(batch)s\n    FOR UPDATE OF a SKIP LOCKED\n"
+    return f"WITH due AS ({due}{batch})\n{ANONYMISE_UPDATE}"
+
+
 CLEAR_USER_NAMES = "UPDATE accounts_user SET full_name = '' WHERE id = ANY(%(ids)s) AND full_name <> ''"
+# A participant's payout accounts: the holder's name cleared, the number masked but its last four.
+MASK_PAYOUT_ACCOUNTS = """
+UPDATE applicants_payoutaccount
+SET holder_name = '',
+    account_number = repeat('*', greatest(length(account_number) - 4, 0)) || right(account_number, 4)
+WHERE applicant_id = ANY(%(ids)s) AND holder_name <> ''
+"""
+MASK_PAYOUTS = """
+UPDATE applicants_payout p
+SET account_number = repeat('*', greatest(length(p.account_number) - 4, 0)) || right(p.account_number, 4)
+FROM applicants_payoutaccount pa
+WHERE p.payout_account_id = pa.id AND pa.applicant_id = ANY(%(ids)s) AND p.account_number NOT LIKE '*%%'
+"""
 
 
 @dataclass(frozen=True)
 class RetentionResult:
-    anonymised: int
+    anonymised: int  # never participants
     photos_deleted: int
     batches: int
+    participants_anonymised: int = 0
 
 
 def _delete_files(paths: list[str]) -> None:
@@ -70,30 +109,23 @@ def _delete_files(paths: list[str]) -> None:
             logger.warning("retention: could not delete a KTP photo from storage")
 
 
-def retention_run(
-    *, now: dt.datetime | None = None, batch: int | None = None, delete_files: bool = True
-) -> RetentionResult:
-    """Anonymise every due person, batch by batch (each batch its own transaction), then record
-    one audit event with the counts (no personal data)."""
-    now = now or timezone.now()
-    cutoff = now - dt.timedelta(days=settings.PRIVACY_NON_PARTICIPANT_RETENTION_DAYS)
-    size = batch or settings.PRIVACY_RETENTION_BATCH
-    params = {
-        "cutoff": cutoff,
-        "now": now,
-        "batch": size,
-        "unfinished": [str(status) for status in UNFINISHED_WAVE_STATUSES],
-        "verify_email": Step.VERIFY_EMAIL.value,
-        "identity": Step.IDENTITY.value,
-        "after": 0,
-    }
+def _anonymise(due: str, params: dict[str, Any], *, participants: bool, delete_files: bool) -> RetentionResult:
+    """Every due person of one kind, batch by batch (each batch its own transaction)."""
+    sql = anonymise_batch_sql(due)
+    size = params["batch"]
+    params = {**params, "after": 0}
     anonymised = photos = batches = 0
     while True:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(ANONYMISE_BATCH, params)
+            cursor.execute(sql, params)
             rows = cursor.fetchall()
             if rows:
-                cursor.execute(CLEAR_USER_NAMES, {"ids": [user_id for _, user_id, _ in rows]})
+                ids = {"ids": [user_id for _, user_id, _ in rows]}
+                cursor.execute(CLEAR_USER_NAMES, ids)
+                if participants:
+                    applicant_ids = {"ids": [pk for pk, _, _ in rows]}
+                    cursor.execute(MASK_PAYOUTS, applicant_ids)
+                    cursor.execute(MASK_PAYOUT_ACCOUNTS, applicant_ids)
         if not rows:
             break
         batches += 1
@@ -106,15 +138,46 @@ def retention_run(
             _delete_files(paths)
         if len(rows) < size:
             break
+    return RetentionResult(anonymised=anonymised, photos_deleted=photos, batches=batches)
+
+
+def retention_run(
+    *, now: dt.datetime | None = None, batch: int | None = None, delete_files: bool = True
+) -> RetentionResult:
+    """Anonymise every due never-participant, then every due participant, then record one audit
+    event with the counts (no personal data)."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=settings.PRIVACY_NON_PARTICIPANT_RETENTION_DAYS)
+    financial_cutoff = now - dt.timedelta(days=settings.PRIVACY_FINANCIAL_RETENTION_DAYS)
+    params: dict[str, Any] = {
+        "cutoff": cutoff,
+        "financial_cutoff": financial_cutoff,
+        "now": now,
+        "batch": batch or settings.PRIVACY_RETENTION_BATCH,
+        "unfinished": [str(status) for status in UNFINISHED_WAVE_STATUSES],
+        "active": CardStatus.ACTIVE.value,
+        "live_clawbacks": [str(status) for status in LIVE_CLAWBACK_STATUSES],
+        "verify_email": Step.VERIFY_EMAIL.value,
+        "identity": Step.IDENTITY.value,
+    }
+    never = _anonymise(NEVER_PARTICIPANTS_DUE, params, participants=False, delete_files=delete_files)
+    former = _anonymise(PARTICIPANTS_DUE, params, participants=True, delete_files=delete_files)
     with transaction.atomic():
         audit_record(
             actor=Actor.system("batch.privacy_retention"),
             action="privacy.retention_run",
             payload={
-                "anonymised": anonymised,
-                "ktp_photos_deleted": photos,
-                "batches": batches,
+                "anonymised": never.anonymised,
+                "participants_anonymised": former.anonymised,
+                "ktp_photos_deleted": never.photos_deleted + former.photos_deleted,
+                "batches": never.batches + former.batches,
                 "cutoff": cutoff.isoformat(),
+                "financial_cutoff": financial_cutoff.isoformat(),
             },
         )
-    return RetentionResult(anonymised=anonymised, photos_deleted=photos, batches=batches)
+    return RetentionResult(
+        anonymised=never.anonymised,
+        photos_deleted=never.photos_deleted + former.photos_deleted,
+        batches=never.batches + former.batches,
+        participants_anonymised=former.anonymised,
+    )

@@ -378,6 +378,9 @@ API_LOG_RETENTION_DAYS = env.int("API_LOG_RETENTION_DAYS", default=400)
 # People who never became participants (no card): after this many days without activity their
 # KTP photo is deleted and their identity anonymised (applicants.privacy.retention, docs/privacy.md).
 PRIVACY_NON_PARTICIPANT_RETENTION_DAYS = env.int("PRIVACY_NON_PARTICIPANT_RETENTION_DAYS", default=730)
+# Participants' records back money movements: kept while the card is active and this long after it
+# was closed or revoked (10 years, as financial records), then anonymised like the others.
+PRIVACY_FINANCIAL_RETENTION_DAYS = env.int("PRIVACY_FINANCIAL_RETENTION_DAYS", default=3650)
 PRIVACY_RETENTION_BATCH = env.int("PRIVACY_RETENTION_BATCH", default=20000)
 # The request log is written in batches per server process (partners.api.services.api_log).
 API_LOG_BUFFER_ROWS = env.int("API_LOG_BUFFER_ROWS", default=200)

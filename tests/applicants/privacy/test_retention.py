@@ -9,12 +9,22 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from applicants.models import Applicant, Step, WaveStatus
+from applicants.models import (
+    AccountMatch,
+    Applicant,
+    Card,
+    CardStatus,
+    Clawback,
+    PayoutAccount,
+    PayoutAccountStatus,
+    Step,
+    WaveStatus,
+)
 from applicants.privacy.retention import retention_run
 from prakerja.accounts.models import User
 from prakerja.audit.models import AuditEvent
 from tests.applicants.wave_setups import earlier_cards
-from tests.factories import ApplicantFactory, WaveFactory, WaveMemberFactory
+from tests.factories import ApplicantFactory, StaffUserFactory, WaveFactory, WaveMemberFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -106,3 +116,62 @@ def test_the_task_is_scheduled_by_the_migrations():
     task = PeriodicTask.objects.get(task="batch.privacy_retention")
     assert "batch.privacy_retention" in SCHEDULED_TASKS
     assert periodic_task_allowed(task=task)
+
+
+def test_former_participants_are_anonymised_only_after_the_financial_retention_period():
+    # given four participants: cards closed eleven years ago, one year ago, eleven years ago but
+    # with a clawback still open, and one still active
+    finished = WaveFactory.create(status=WaveStatus.ANNOUNCED)
+    earlier_cards(finished, ["3273019999000011", "3273019999000012", "3273019999000013", "3273019999000014"])
+    cards = list(Card.objects.order_by("pk"))
+    long_closed, recently_closed, owing, active = cards
+    eleven_years_ago = timezone.now() - dt.timedelta(days=11 * 365)
+    Card.objects.filter(pk__in=[long_closed.pk, owing.pk]).update(status=CardStatus.CLOSED, closed_at=eleven_years_ago)
+    Card.objects.filter(pk=recently_closed.pk).update(
+        status=CardStatus.CLOSED, closed_at=timezone.now() - dt.timedelta(days=365)
+    )
+    for card in cards:
+        with_photo(card.applicant)
+        PayoutAccount.objects.create(
+            applicant=card.applicant,
+            channel="ovo",
+            account_number="0123456789",
+            holder_name="SARI WULANDARI",
+            match=AccountMatch.EXACT,
+            status=PayoutAccountStatus.ACTIVE,
+        )
+    Clawback.objects.create(
+        card=owing,
+        applicant=owing.applicant,
+        training_used=1_000_000,
+        incentives_paid=600_000,
+        amount=1_600_000,
+        reason="Pegawai negeri",
+        evidence="clawbacks/bukti.jpg",
+        opened_by=StaffUserFactory.create(),
+        opened_at=eleven_years_ago,
+        due_on=eleven_years_ago.date(),
+    )
+
+    # when the job runs
+    result = retention_run()
+
+    # then only the long-closed card's holder is anonymised, their payout account masked
+    assert result.participants_anonymised == 1
+    gone = Applicant.objects.get(pk=long_closed.applicant_id)
+    assert gone.anonymised_at is not None
+    assert gone.full_name == ""
+    assert not gone.ktp_photo
+    account = PayoutAccount.objects.get(applicant=gone)
+    assert account.holder_name == ""
+    assert account.account_number == "******6789"
+    # and the card itself (which the ledger and payouts name) stays
+    assert Card.objects.filter(pk=long_closed.pk).exists()
+    for kept in (recently_closed, owing, active):
+        applicant = Applicant.objects.get(pk=kept.applicant_id)
+        assert applicant.anonymised_at is None
+        assert applicant.ktp_photo
+        assert PayoutAccount.objects.get(applicant=applicant).holder_name == "SARI WULANDARI"
+    event = AuditEvent.objects.get(action="privacy.retention_run")
+    assert event.payload["participants_anonymised"] == 1
+    assert "6789" not in str(event.payload)
