@@ -36,6 +36,7 @@ from applicants.data_rights.models import (
     RestrictionRequest,
 )
 from applicants.data_rights.selectors import breach_affected
+from applicants.data_rights.summary_pdf import access_summary_pdf
 from applicants.errors import ApplicantError
 from applicants.models import Applicant, Card, Complaint, OneTimeCode
 from prakerja.audit.services import audit_record
@@ -131,7 +132,7 @@ def access_data(*, applicant: Applicant) -> dict[str, Any]:
 
 
 def access_prepare(*, access_id: int) -> AccessRequest | None:
-    """Prepare the file (a zip: data.json and a short HTML summary) and email the link. Safe to
+    """Prepare the file (a zip: data.json and a short summary as HTML and PDF) and email the link. Safe to
     run twice: a request already prepared is left as it is."""
     with transaction.atomic():
         access = (
@@ -152,6 +153,7 @@ def access_prepare(*, access_id: int) -> AccessRequest | None:
         with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             archive.writestr("data.json", payload)
             archive.writestr("ringkasan.html", summary)
+            archive.writestr("ringkasan.pdf", access_summary_pdf(data=data))
         access.export.save("export.zip", ContentFile(buffer.getvalue()), save=False)
         access.status = AccessStatus.READY
         access.ready_at = timezone.now()

@@ -7,6 +7,7 @@ import json
 import re
 import time
 import zipfile
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +19,9 @@ from prakerja.audit.models import AuditEvent
 from prakerja.messaging.models import SandboxMessage
 from tests.conftest import run_after_commit_tasks
 from tests.factories import ApplicantFactory
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "data_rights"
+ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
 pytestmark = pytest.mark.django_db
 
@@ -76,6 +80,9 @@ def test_an_applicant_downloads_everything_the_portal_holds_about_them(django_ca
     assert "password" not in json.dumps(data["account"])
     assert data["related"]["applicants.complaint"][0]["subject"] == "Tanya"
     assert applicant.full_name in archive.read("ringkasan.html").decode()
+    pdf = archive.read("ringkasan.pdf")
+    assert pdf.startswith(b"%PDF-")
+    (ARTIFACTS / "ringkasan.pdf").write_bytes(pdf)
 
     # and the request, the preparation and the download are audited without personal data
     events = AuditEvent.objects.filter(action__startswith="data_rights.access_").order_by("pk")
