@@ -36,7 +36,9 @@ def worker_env() -> dict[str, str]:
 
 
 @contextmanager
-def celery_worker(tmp_path: Path, *, concurrency: int = 1, queue: str | None = None) -> Iterator[WorkerProcess]:
+def celery_worker(
+    tmp_path: Path, *, concurrency: int = 1, queue: str | None = None, env: dict[str, str] | None = None
+) -> Iterator[WorkerProcess]:
     queue = queue or f"test-{uuid.uuid4().hex[:8]}"
     if queue == "default":
         # The test broker's shared queue collects what other tests and benchmarks queued and
@@ -64,7 +66,7 @@ def celery_worker(tmp_path: Path, *, concurrency: int = 1, queue: str | None = N
                 "--without-mingle",
             ],
             cwd=ROOT,
-            env=worker_env(),
+            env={**worker_env(), **(env or {})},
             stdout=log,
             stderr=subprocess.STDOUT,
         )

@@ -31,6 +31,13 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# A worker started by a test keeps its files where the test can read them (TEST_FILE_STORAGE=
+# filesystem, under MEDIA_ROOT); the test process itself keeps them in memory.
+if env.str("TEST_FILE_STORAGE", default="memory") == "filesystem":
+    STORAGES["default"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(MEDIA_ROOT)},
+    }
 
 # The real server started by tests serves static files straight from the apps.
 WHITENOISE_USE_FINDERS = True
