@@ -35,7 +35,9 @@ pytestmark = [
     pytest.mark.server,
     pytest.mark.worker,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.xdist_group("worker"),
+    # Its worker takes the broker's shared "default" queue, like the browser journeys' workers:
+    # in one test process with them, so no other process's worker takes its email tasks.
+    pytest.mark.xdist_group("browser"),
 ]
 
 NIK = "3273015705960002"
