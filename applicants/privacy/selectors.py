@@ -1,5 +1,6 @@
 """Reads of the privacy notice and of an applicant's choices."""
 
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from applicants.privacy.models import Consent, ConsentPurpose, NoticeAcceptance, PrivacyNotice
@@ -12,9 +13,16 @@ def notice_current() -> PrivacyNotice | None:
 
 
 def notice_acceptance_needed(applicant: Applicant) -> PrivacyNotice | None:
-    """The version in force when the applicant has not accepted it yet, else None."""
-    notice = notice_current()
-    if notice is None or NoticeAcceptance.objects.filter(applicant=applicant, notice=notice).exists():
+    """The version in force when the applicant has not accepted it yet, else None (one query:
+    every applicant page asks)."""
+    accepted = NoticeAcceptance.objects.filter(applicant=applicant, notice=OuterRef("pk"))
+    notice = (
+        PrivacyNotice.objects.filter(published_at__lte=timezone.now())
+        .annotate(accepted=Exists(accepted))
+        .order_by("-version")
+        .first()
+    )
+    if notice is None or notice.accepted:
         return None
     return notice
 

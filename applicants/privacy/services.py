@@ -8,9 +8,16 @@ from django.utils.translation import gettext_lazy as _
 
 from applicants.errors import ApplicantError
 from applicants.privacy.models import Consent, ConsentChannel, ConsentPurpose, NoticeAcceptance, PrivacyNotice
+from applicants.privacy.selectors import notice_current
 from applicants.registration.models import Applicant
 from prakerja.audit.services import audit_record
 from prakerja.core.actor import Actor
+
+
+def notice_accept_current(*, applicant: Applicant, channel: str = ConsentChannel.WEB) -> NoticeAcceptance | None:
+    """The notice in force accepted (with the account, at registration); None before any is published."""
+    notice = notice_current()
+    return None if notice is None else notice_accept(applicant=applicant, notice=notice, channel=channel)
 
 
 class PrivacyError(ApplicantError):

@@ -9,7 +9,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,9 +22,7 @@ from django_ratelimit.decorators import ratelimit
 from applicants.dashboard import dashboard_panels
 from applicants.errors import ApplicantError, OtpCooldown
 from applicants.models import Applicant, Question, Step, TestAttempt
-from applicants.privacy.models import ConsentChannel
-from applicants.privacy.selectors import notice_acceptance_needed, notice_current
-from applicants.privacy.services import notice_accept
+from applicants.privacy.selectors import notice_acceptance_needed
 from applicants.registration.forms import CodeForm, IdentityForm, PersonalForm, PhoneForm, RegisterForm
 from applicants.registration.selectors import dashboard_steps, ktp_photo_visible_to
 from applicants.registration.services.basic_test import test_attempt_open, test_attempt_submit
@@ -74,13 +71,7 @@ def register(request: HttpRequest) -> HttpResponse:
     form = RegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            with transaction.atomic():
-                applicant = applicant_register(
-                    email=form.cleaned_data["email"], password=form.cleaned_data["password1"]
-                )
-                # The form's required tick: the notice in force is accepted with the account.
-                if (notice := notice_current()) is not None:
-                    notice_accept(applicant=applicant, notice=notice, channel=ConsentChannel.WEB)
+            applicant = applicant_register(email=form.cleaned_data["email"], password=form.cleaned_data["password1"])
         except ApplicantError as error:
             domain_error_on_form(form, error)
             return render(request, "applicants/register.html", {"form": form})

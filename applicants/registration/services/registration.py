@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from applicants.errors import ApplicantError
 from applicants.models import Applicant, Step
+from applicants.privacy.services import notice_accept_current
 from prakerja.accounts.models import User
 from prakerja.messaging.services import email_send_after_commit
 
@@ -28,6 +29,8 @@ def applicant_register(*, email: str, password: str, full_name: str = "") -> App
         with transaction.atomic():
             user = User.objects.create_user(email, password, full_name=full_name)
             applicant = Applicant.objects.create(user=user)
+            # The registration form's required tick: the notice in force accepted with the account.
+            notice_accept_current(applicant=applicant)
             email_verification_send(applicant=applicant)
     except IntegrityError as exc:
         # Two sign-ups with one address at the same moment: the form's check passed for both.
