@@ -35,10 +35,10 @@ from applicants.data_rights.models import (
     CorrectionStatus,
     RestrictionRequest,
 )
-from applicants.data_rights.selectors import breach_affected
+from applicants.data_rights.selectors import account_deletable, breach_affected
 from applicants.data_rights.summary_pdf import access_summary_pdf
 from applicants.errors import ApplicantError
-from applicants.models import Applicant, Card, Complaint, OneTimeCode
+from applicants.models import Applicant, Complaint, OneTimeCode
 from prakerja.audit.services import audit_record
 from prakerja.core.actor import Actor
 from prakerja.core.crypto import decrypt_value
@@ -275,12 +275,6 @@ def correction_decide(*, correction_id: int, approve: bool, reason: str, actor: 
             payload={"field": correction.field},
         )
     return correction
-
-
-def account_deletable(*, applicant: Applicant) -> bool:
-    """Only an applicant never selected (no card) may have the account deleted; a card backs
-    money movements whose records are kept for the retention period."""
-    return not Card.objects.filter(applicant_id=applicant.pk).exists()
 
 
 def account_delete(*, applicant: Applicant, password: str) -> None:

@@ -11,13 +11,12 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django_ratelimit.decorators import ratelimit
 
 from applicants.data_rights.forms import CorrectionForm, DeleteAccountForm, RestrictionForm
-from applicants.data_rights.models import AccessRequest, CorrectionRequest
+from applicants.data_rights.selectors import account_deletable, my_data_overview
 from applicants.data_rights.services import (
     DataRightsError,
     access_downloaded,
     access_from_token,
     access_request,
-    account_deletable,
     account_delete,
     correction_request,
     restriction_request,
@@ -40,12 +39,9 @@ def my_data(request: HttpRequest, applicant: Applicant) -> HttpResponse:
             messages.success(request, _("We are preparing your data. The download link will come by email."))
         return redirect("applicants:my-data")
     context = {
-        "access_requests": AccessRequest.objects.filter(applicant=applicant)[:5],
-        "corrections": CorrectionRequest.objects.filter(applicant=applicant).order_by("-requested_at")[:10],
-        "deletable": account_deletable(applicant=applicant),
+        **my_data_overview(applicant=applicant),
         "delete_form": DeleteAccountForm(),
         "restriction_form": RestrictionForm(),
-        "restrictions": applicant.restriction_requests.all()[:5],
     }
     return render(request, "applicants/data_rights/my_data.html", context)
 
