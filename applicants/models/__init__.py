@@ -22,6 +22,7 @@ from applicants.disbursement.models import (
     RunStatus,
     payout_reference,
 )
+from applicants.holds.models import Hold, HoldKind
 from applicants.incentives.models import (
     AccountMatch,
     Entitlement,
@@ -105,6 +106,8 @@ __all__ = [
     "EducationLevel",
     "EmploymentStatus",
     "Entitlement",
+    "Hold",
+    "HoldKind",
     "ImportStatus",
     "Instalment",
     "InstalmentKind",

@@ -125,6 +125,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "applicants.correctionrequest": ("view", "change"),
         "applicants.clawbackrepayment": VIEW,
         "partners.cardcodeguard": ("view", "change"),
+        # ... and review the holds on participants' money (registry hits, duplicates, cases).
+        "applicants.hold": ("view", "=release_hold"),
     },
     CURATOR: {
         "partners.partner": VIEW,
@@ -153,6 +155,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "applicants.reconciliation": ("add", "view"),
         "applicants.clawback": ("view", "=record_clawbackrepayment"),
         "applicants.clawbackrepayment": VIEW,
+        "applicants.hold": VIEW,
     },
     PARTNER_MANAGER: {
         "partners.partner": EDIT,

@@ -10,6 +10,7 @@ from applicants.models import (
     Applicant,
     Card,
     Decision,
+    NoticeAcceptance,
     RegistryEntry,
     RegistryImport,
     RegistryKind,
@@ -18,6 +19,7 @@ from applicants.models import (
     WaveMember,
     WaveStatus,
 )
+from applicants.privacy.selectors import notice_current
 from prakerja.accounts.models import User
 
 
@@ -74,6 +76,11 @@ def bulk_members(wave: Wave, people: Sequence[Person], *, tag: str = "m") -> lis
         ]
     )
     now = timezone.now()
+    if (notice := notice_current()) is not None:
+        # As registration records it: the notice in force was accepted with the account.
+        NoticeAcceptance.objects.bulk_create(
+            [NoticeAcceptance(applicant=a, notice=notice, accepted_at=now) for a in applicants]
+        )
     return WaveMember.objects.bulk_create(
         [
             WaveMember(wave=wave, applicant=a, province_id=p.province, statements_accepted_at=now)

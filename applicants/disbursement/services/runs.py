@@ -13,6 +13,7 @@ from applicants.disbursement.lifecycle import payout_sources, states
 from applicants.disbursement.models import OPEN_PAYOUT_STATUSES, PayoutStatus
 from applicants.disbursement.services.answers import payout_system_accounts
 from applicants.disbursement.services.sending import run_finish_if_sent, run_queue_sending, run_start_sending
+from applicants.holds.selectors import not_held_sql
 from applicants.incentives.services.entitlements import instalments_make_due
 from applicants.models import (
     DisbursementRun,
@@ -46,11 +47,12 @@ _CANDIDATES = """
     JOIN applicants_entitlement AS e ON e.card_id = i.card_id
     JOIN applicants_payoutaccount AS a ON a.applicant_id = c.applicant_id AND a.status = 'active'
     WHERE i.status = 'payable' AND i.held_reason = '' AND i.id > %(after)s
+      AND {not_held}
       AND NOT EXISTS (
         SELECT 1 FROM applicants_payout AS p
         WHERE p.instalment_id = i.id AND p.status = ANY(%(live)s)
       )
-"""
+""".replace("{not_held}", not_held_sql("c.applicant_id"))
 
 
 # Two statements, not one INSERT ... SELECT: within one statement the anti-join would scan the
