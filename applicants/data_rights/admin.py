@@ -4,23 +4,31 @@ the access requests (read-only)."""
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django.urls import URLPattern, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from applicants.data_rights.models import (
+    IDENTIFIER_FIELDS,
     AccessRequest,
     BreachNotification,
     CorrectionRequest,
     CorrectionStatus,
     RestrictionRequest,
+    RestrictionStatus,
 )
 from applicants.data_rights.selectors import breach_affected
-from applicants.data_rights.services import breach_notify, correction_decide
+from applicants.data_rights.services import (
+    breach_notify,
+    correction_decide,
+    correction_number_reveal,
+    restriction_decide,
+)
 from prakerja.core.actor import Actor
 from prakerja.core.admin_actions import action_form_or_page
 from prakerja.core.admin_base import ReadOnlyAdmin, domain_errors_reported, screen_path
@@ -36,10 +44,45 @@ class AccessRequestAdmin(ReadOnlyAdmin):
 
 
 @admin.register(RestrictionRequest)
-class RestrictionRequestAdmin(ReadOnlyAdmin):
-    list_display = ("pk", "applicant", "requested_at")
-    fields = ("applicant", "reason", "requested_at")
+class RestrictionRequestAdmin(admin.ModelAdmin[RestrictionRequest]):
+    """The verifiers' queue of restriction requests: grant or refuse, with a reason the person
+    is sent (applicants.data_rights.services.restriction_decide, audited)."""
+
+    list_display = ("pk", "applicant", "requested_at", "status", "decided_at")
+    list_filter = ("status",)
+    list_select_related = ("applicant__user",)
+    fields = ("applicant", "reason", "requested_at", "status", "decided_at", "decided_by", "decision_reason")
     readonly_fields = fields
+    actions = ("grant", "refuse")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def _decide(self, request: HttpRequest, queryset: QuerySet[RestrictionRequest], grant: bool) -> Any:
+        title = _("Grant the restriction") if grant else _("Refuse the restriction")
+        form = action_form_or_page(request, self, queryset, title=str(title))
+        if isinstance(form, HttpResponse):
+            return form
+        for restriction in queryset.filter(status=RestrictionStatus.PENDING):
+            with domain_errors_reported(self, request, about=restriction):
+                restriction_decide(
+                    restriction_id=restriction.pk,
+                    grant=grant,
+                    reason=form.cleaned_data["reason"],
+                    actor=Actor.for_request(request),
+                )
+        return None
+
+    @admin.action(description=_("Grant: restrict processing to the programme's duties"), permissions=["change"])
+    def grant(self, request: HttpRequest, queryset: QuerySet[RestrictionRequest]) -> Any:
+        return self._decide(request, queryset, grant=True)
+
+    @admin.action(description=_("Refuse (with a reason)"), permissions=["change"])
+    def refuse(self, request: HttpRequest, queryset: QuerySet[RestrictionRequest]) -> Any:
+        return self._decide(request, queryset, grant=False)
 
 
 @admin.register(CorrectionRequest)
@@ -61,7 +104,7 @@ class CorrectionRequestAdmin(admin.ModelAdmin[CorrectionRequest]):
         "decision_reason",
     )
     readonly_fields = fields
-    actions = ("approve", "reject")
+    actions = ("approve", "reject", "reveal_number")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -73,7 +116,33 @@ class CorrectionRequestAdmin(admin.ModelAdmin[CorrectionRequest]):
         return super().get_queryset(request).select_related("applicant__user")
 
     def get_urls(self) -> list[URLPattern]:
-        return [screen_path(self, "<int:pk>/evidence/", self.evidence_view, "evidence"), *super().get_urls()]
+        return [
+            screen_path(self, "<int:pk>/evidence/", self.evidence_view, "evidence"),
+            *super().get_urls(),
+        ]
+
+    def has_reveal_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("applicants.reveal_nik")
+
+    @admin.action(description=_("Show the requested NIK or KK number in full (recorded)"), permissions=["reveal"])
+    def reveal_number(self, request: HttpRequest, queryset: QuerySet[CorrectionRequest]) -> Any:
+        """An action (a POST with the admin's CSRF token, the number never in a URL); one request
+        at a time, audited by the service."""
+        correction = queryset.first()
+        if correction is None or queryset.count() != 1:
+            self.message_user(request, _("Choose exactly one request."), messages.WARNING)
+            return None
+        with domain_errors_reported(self, request) as outcome:
+            number = correction_number_reveal(correction=correction, actor=Actor.for_request(request), request=request)
+        if not outcome.ok:
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "correction": correction,
+            "number": number,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/applicants/correction_reveal.html", context)
 
     def evidence_view(self, request: HttpRequest, pk: int) -> FileResponse:
         if not self.has_view_permission(request):
@@ -85,6 +154,8 @@ class CorrectionRequestAdmin(admin.ModelAdmin[CorrectionRequest]):
 
     @admin.display(description=_("value now"))
     def current_value(self, obj: CorrectionRequest) -> Any:
+        if obj.field in IDENTIFIER_FIELDS:  # masked, like the requested number beside it
+            return getattr(obj.applicant, f"{obj.field}_masked")
         return getattr(obj.applicant, obj.field)
 
     @admin.display(description=_("evidence (photo)"))

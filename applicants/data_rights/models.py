@@ -62,6 +62,13 @@ class CorrectableField(models.TextChoices):
     FULL_NAME = "full_name", _("Full name (as on the ID card)")
     BIRTH_DATE = "birth_date", _("Birth date")
     GENDER = "gender", _("Gender")
+    NIK = "nik", _("NIK (ID card number)")
+    KK = "kk", _("Family card (KK) number")
+
+
+# Identifiers: the request keeps the new number encrypted (and masked for display) until it is
+# decided, then only the masked form.
+IDENTIFIER_FIELDS = frozenset({CorrectableField.NIK, CorrectableField.KK})
 
 
 class CorrectionStatus(models.TextChoices):
@@ -75,7 +82,8 @@ class CorrectionRequest(models.Model):
         Applicant, verbose_name=_("applicant"), on_delete=models.CASCADE, related_name="correction_requests"
     )
     field = models.CharField(_("field to correct"), max_length=12, choices=CorrectableField.choices)
-    value = models.CharField(_("correct value"), max_length=150)
+    value = models.CharField(_("correct value"), max_length=150)  # masked for a NIK or KK number
+    value_encrypted = models.BinaryField(_("correct number (encrypted)"), null=True, editable=False)
     explanation = models.TextField(_("explanation"))
     evidence = models.FileField(_("evidence (photo)"), upload_to=correction_evidence_path)
     status = models.CharField(
@@ -109,20 +117,45 @@ class CorrectionRequest(models.Model):
         return f"correction request {self.pk}"
 
 
+class RestrictionStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for a verifier")
+    GRANTED = "granted", _("Granted: your data serve only the programme's duties")
+    REFUSED = "refused", _("Refused")
+
+
 class RestrictionRequest(models.Model):
     """A participant (with a card: records backing money movements are kept for the retention
-    period) asks that their data be used no further than those duties need."""
+    period) asks that their data be used no further than those duties need. A verifier grants
+    or refuses it with a reason; a granted one sets `Applicant.processing_restricted_at`."""
 
     applicant = models.ForeignKey(
         Applicant, verbose_name=_("applicant"), on_delete=models.CASCADE, related_name="restriction_requests"
     )
     reason = models.TextField(_("reason"), blank=True)
     requested_at = models.DateTimeField(_("requested at"), default=timezone.now, editable=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=RestrictionStatus.choices, default=RestrictionStatus.PENDING
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decision_reason = models.TextField(_("decision reason"), blank=True)
 
     class Meta:
         verbose_name = _("processing restriction request")
         verbose_name_plural = _("processing restriction requests")
         ordering = ("-requested_at",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["applicant"], condition=models.Q(status="pending"), name="restrictionrequest_one_pending"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"restriction request {self.pk}"

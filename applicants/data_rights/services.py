@@ -25,8 +25,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 
 from applicants.data_rights.models import (
+    IDENTIFIER_FIELDS,
     AccessRequest,
     AccessStatus,
     BreachNotification,
@@ -34,17 +36,20 @@ from applicants.data_rights.models import (
     CorrectionRequest,
     CorrectionStatus,
     RestrictionRequest,
+    RestrictionStatus,
 )
 from applicants.data_rights.selectors import account_deletable, breach_affected
 from applicants.data_rights.summary_pdf import access_summary_pdf
 from applicants.errors import ApplicantError
-from applicants.models import Applicant, Complaint, OneTimeCode
+from applicants.models import Applicant, Complaint, Consent, ConsentChannel, OneTimeCode
+from applicants.registration.nik import NikError, parse_nik
+from applicants.registration.services.identity import kk_blind_index, kk_validate, nik_blind_index
 from prakerja.audit.services import audit_record
 from prakerja.core.actor import Actor
-from prakerja.core.crypto import decrypt_value
+from prakerja.core.crypto import decrypt_value, encrypt_value, mask_identifier
 from prakerja.core.queueing import enqueue_after_commit
 from prakerja.core.uploads import ImageRejected, image_clean
-from prakerja.messaging.services import email_send_after_commit
+from prakerja.messaging.services import Email, email_send_after_commit, emails_send_bulk_after_commit
 
 ACCESS_LINK_MAX_AGE = dt.timedelta(days=1)
 _ACCESS_SALT = "data-rights:access"
@@ -191,8 +196,10 @@ def access_downloaded(*, access: AccessRequest, request: Any = None) -> None:
         )
 
 
+@sensitive_variables("value")
 def _correct_value(field: str, value: str) -> Any:
-    """The value as the applicant's row stores it, or a refusal on the form's `value`."""
+    """The value as the applicant's row stores it (a NikInfo for a NIK, the digits for a KK
+    number), or a refusal on the form's `value`."""
     value = " ".join(value.split())
     if field == CorrectableField.FULL_NAME:
         if len(value) < 2:
@@ -210,25 +217,46 @@ def _correct_value(field: str, value: str) -> Any:
         if value.lower() not in gender:
             raise DataRightsError(_("Write Laki-laki or Perempuan."), field="value")
         return gender[value.lower()]
+    if field == CorrectableField.NIK:
+        try:
+            return parse_nik(value, today=timezone.localdate())
+        except NikError as exc:
+            raise DataRightsError(exc.message, field="value") from exc
+    if field == CorrectableField.KK:
+        try:
+            return kk_validate(value)
+        except ApplicantError as exc:
+            raise DataRightsError(exc.message, field="value") from exc
     raise DataRightsError(_("Choose a field to correct."), field="field")
 
 
+@sensitive_variables("value", "parsed")
 def correction_request(
     *, applicant: Applicant, field: str, value: str, explanation: str, evidence: UploadedFile
 ) -> CorrectionRequest:
     """The applicant asks for an identity field to be corrected, with a photo as evidence (checked
-    and re-encoded like the KTP photo). It waits in the verifiers' queue."""
-    _correct_value(field, value)
+    and re-encoded like the KTP photo). It waits in the verifiers' queue. A new NIK or KK number
+    is kept encrypted, shown masked."""
+    parsed = _correct_value(field, value)
     if not explanation.strip():
         raise DataRightsError(_("Explain what is wrong and why."), field="explanation")
     try:
         cleaned = image_clean(evidence)
     except ImageRejected as exc:
         raise DataRightsError(str(exc), field="evidence") from exc
+    if field in IDENTIFIER_FIELDS:
+        digits = parsed.nik if field == CorrectableField.NIK else parsed
+        shown, secret = mask_identifier(digits), encrypt_value(digits)
+    else:
+        shown, secret = " ".join(value.split()), None
     try:
         with transaction.atomic():
             correction = CorrectionRequest(
-                applicant=applicant, field=field, value=" ".join(value.split()), explanation=explanation.strip()
+                applicant=applicant,
+                field=field,
+                value=shown,
+                value_encrypted=secret,
+                explanation=explanation.strip(),
             )
             correction.evidence.save("evidence.jpg", cleaned, save=False)
             correction.save()
@@ -245,6 +273,48 @@ def correction_request(
     return correction
 
 
+def correction_number_reveal(*, correction: CorrectionRequest, actor: Actor, request: Any = None) -> str:
+    """The requested NIK or KK number in full, for a verifier comparing it with the evidence
+    photo (permission `reveal_nik`); every reveal is audited with the field's name only."""
+    if not actor.person.has_perm("applicants.reveal_nik"):
+        raise DataRightsError(_("You may not reveal identity numbers."), status=403)
+    if correction.field not in IDENTIFIER_FIELDS or correction.value_encrypted is None:
+        raise DataRightsError(_("This request holds no number to reveal."), code="no_value")
+    audit_record(
+        actor=actor,
+        action="data_rights.correction_number_revealed",
+        target=correction,
+        payload={"field": correction.field},
+        request=request,
+    )
+    return decrypt_value(correction.value_encrypted)
+
+
+def _identifier_apply(applicant: Applicant, field: str, digits: str) -> list[str]:
+    """Put a corrected NIK or KK number on the applicant (encrypted, indexed, masked); the fields
+    changed. A NIK that another account holds is refused (the unique blind index says so)."""
+    if field == CorrectableField.KK:
+        applicant.kk_encrypted = encrypt_value(digits)
+        applicant.kk_index = kk_blind_index(digits)
+        applicant.kk_masked = mask_identifier(digits)
+        return ["kk_encrypted", "kk_index", "kk_masked"]
+    info = parse_nik(digits, today=timezone.localdate())
+    index = nik_blind_index(info.nik)
+    if Applicant.objects.filter(nik_index=index).exclude(pk=applicant.pk).exists():
+        raise DataRightsError(
+            _("Another account holds this NIK: the correction cannot be applied. Refer it to the help desk."),
+            code="nik_taken",
+        )
+    applicant.nik_encrypted = encrypt_value(info.nik)
+    applicant.nik_index = index
+    applicant.nik_masked = mask_identifier(info.nik)
+    applicant.nik_birth_date = info.birth_date
+    applicant.gender = info.gender.value
+    applicant.flag_birth_date_mismatch = applicant.birth_date not in (None, info.birth_date)
+    return ["nik_encrypted", "nik_index", "nik_masked", "nik_birth_date", "gender", "flag_birth_date_mismatch"]
+
+
+@sensitive_variables("value", "digits")
 def correction_decide(*, correction_id: int, approve: bool, reason: str, actor: Actor) -> CorrectionRequest:
     """A verifier approves (the correction is applied to the applicant's identity) or rejects,
     always with a reason the applicant sees. Audited with the field's name only."""
@@ -255,19 +325,26 @@ def correction_decide(*, correction_id: int, approve: bool, reason: str, actor: 
         if correction.status != CorrectionStatus.PENDING:
             raise DataRightsError(_("This request was already decided."), code="already_decided")
         if approve:
-            value = _correct_value(correction.field, correction.value)
             applicant = Applicant.objects.select_for_update().get(pk=correction.applicant_id)
-            setattr(applicant, correction.field, value)
-            fields = [correction.field, "updated_at"]
-            if correction.field == CorrectableField.BIRTH_DATE:
-                applicant.flag_birth_date_mismatch = applicant.nik_birth_date not in (None, value)
-                fields.append("flag_birth_date_mismatch")
-            applicant.save(update_fields=fields)
+            if correction.field in IDENTIFIER_FIELDS:
+                if correction.value_encrypted is None:
+                    raise DataRightsError(_("The requested number is no longer held."), code="no_value")
+                digits = decrypt_value(correction.value_encrypted)
+                fields = _identifier_apply(applicant, correction.field, digits)
+            else:
+                value = _correct_value(correction.field, correction.value)
+                setattr(applicant, correction.field, value)
+                fields = [correction.field]
+                if correction.field == CorrectableField.BIRTH_DATE:
+                    applicant.flag_birth_date_mismatch = applicant.nik_birth_date not in (None, value)
+                    fields.append("flag_birth_date_mismatch")
+            applicant.save(update_fields=[*fields, "updated_at"])
         correction.status = CorrectionStatus.APPROVED if approve else CorrectionStatus.REJECTED
         correction.decided_at = timezone.now()
         correction.decided_by = actor.person
         correction.decision_reason = reason.strip()
-        correction.save(update_fields=["status", "decided_at", "decided_by", "decision_reason"])
+        correction.value_encrypted = None  # decided: only the masked number stays
+        correction.save(update_fields=["status", "decided_at", "decided_by", "decision_reason", "value_encrypted"])
         audit_record(
             actor=actor,
             action="data_rights.correction_approved" if approve else "data_rights.correction_rejected",
@@ -334,32 +411,89 @@ def account_delete(*, applicant: Applicant, password: str) -> None:
 
 def restriction_request(*, applicant: Applicant, reason: str) -> RestrictionRequest:
     """A participant asks for restriction of processing; recorded and audited (no reason text
-    in the audit: it may hold personal data)."""
+    in the audit: it may hold personal data). One request waits at a time."""
+    if applicant.processing_restricted_at is not None:
+        raise DataRightsError(_("The use of your data is already restricted."), code="already_restricted")
+    try:
+        with transaction.atomic():
+            restriction = RestrictionRequest.objects.create(applicant=applicant, reason=reason.strip()[:2000])
+            audit_record(
+                actor=Actor.for_user(applicant.user), action="data_rights.restriction_requested", target=restriction
+            )
+    except IntegrityError as exc:
+        raise DataRightsError(
+            _("You already asked for restriction; a verifier will answer soon."), code="restriction_pending"
+        ) from exc
+    return restriction
+
+
+def restriction_decide(*, restriction_id: int, grant: bool, reason: str, actor: Actor) -> RestrictionRequest:
+    """A verifier grants or refuses, with a reason the person is sent. Granting restricts the
+    person's data to the programme's duties (see docs/privacy.md, "Restriction"): every separate
+    consent is withdrawn and cannot be given again, research exports of applicants leave them out,
+    and they cannot join a new wave; their card, purchases, incentives, complaints, clawbacks and
+    their own data rights go on."""
+    if not reason.strip():
+        raise DataRightsError(_("Give a reason."), field="reason")
     with transaction.atomic():
-        restriction = RestrictionRequest.objects.create(applicant=applicant, reason=reason.strip()[:2000])
+        restriction = (
+            RestrictionRequest.objects.select_for_update().select_related("applicant__user").get(pk=restriction_id)
+        )
+        if restriction.status != RestrictionStatus.PENDING:
+            raise DataRightsError(_("This request was already decided."), code="already_decided")
+        applicant = restriction.applicant
+        withdrawn = 0
+        if grant:
+            now = timezone.now()
+            Applicant.objects.filter(pk=applicant.pk).update(processing_restricted_at=now)
+            withdrawn = Consent.objects.filter(applicant=applicant, granted=True).update(
+                granted=False, changed_at=now, channel=ConsentChannel.STAFF
+            )
+        restriction.status = RestrictionStatus.GRANTED if grant else RestrictionStatus.REFUSED
+        restriction.decided_at = timezone.now()
+        restriction.decided_by = actor.person
+        restriction.decision_reason = reason.strip()
+        restriction.save(update_fields=["status", "decided_at", "decided_by", "decision_reason"])
         audit_record(
-            actor=Actor.for_user(applicant.user), action="data_rights.restriction_requested", target=restriction
+            actor=actor,
+            action="data_rights.restriction_granted" if grant else "data_rights.restriction_refused",
+            target=restriction,
+            payload={"consents_withdrawn": withdrawn},
+        )
+        subject = _("Your request to restrict the use of your data")
+        answer = (
+            _("Your request is granted: from now on your data are used only for the duties of the programme.")
+            if grant
+            else _("Your request is refused.")
+        )
+        email_send_after_commit(
+            to=applicant.user.email,
+            subject=str(subject),
+            body=f"{answer}\n\n{_('Reason')}: {restriction.decision_reason}",
+            reference=f"restriction-decided:{restriction.pk}",
         )
     return restriction
 
 
 def breach_notify(*, notification_id: int, actor: Actor) -> int:
-    """Email every person the leaked data set affects, through messaging (queued, one outbox
-    row each). Once only. Audited with counts only."""
+    """Email every person the leaked data set affects, through messaging (one outbox row each,
+    written in bulk and sent in batches by the workers). Once only. Audited with counts only."""
     with transaction.atomic():
         notification = BreachNotification.objects.select_for_update().get(pk=notification_id)
         if notification.notified_at is not None:
             raise DataRightsError(_("These people were already notified."), code="already_notified")
-        people = list(breach_affected(notification=notification).select_related("user"))
+        people = list(breach_affected(notification=notification).values_list("pk", "user__email"))
         if not people:
             raise DataRightsError(_("Nobody matches: give a wave, a province or applicant ids."))
-        for person in people:
-            email_send_after_commit(
-                to=person.user.email,
+        emails_send_bulk_after_commit(
+            Email(
+                to=email,
                 subject=notification.subject,
                 body=notification.body,
-                reference=f"breach:{notification.pk}:{person.pk}",
+                reference=f"breach:{notification.pk}:{pk}",
             )
+            for pk, email in people
+        )
         notification.notified_at = timezone.now()
         notification.notified_count = len(people)
         notification.save(update_fields=["notified_at", "notified_count"])

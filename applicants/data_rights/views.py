@@ -110,6 +110,10 @@ def account_delete_page(request: HttpRequest, applicant: Applicant) -> HttpRespo
 def restriction_new(request: HttpRequest, applicant: Applicant) -> HttpResponse:
     form = RestrictionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        restriction_request(applicant=applicant, reason=form.cleaned_data["reason"])
-        messages.success(request, _("Your request for restriction is recorded. We will answer by email."))
+        try:
+            restriction_request(applicant=applicant, reason=form.cleaned_data["reason"])
+        except DataRightsError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Your request for restriction is recorded. We will answer by email."))
     return redirect("applicants:my-data")

@@ -11,6 +11,7 @@ from applicants.data_rights.models import (
     CorrectionRequest,
     CorrectionStatus,
     RestrictionRequest,
+    RestrictionStatus,
 )
 from applicants.disbursement.models import (
     OPEN_PAYOUT_STATUSES,
@@ -136,6 +137,7 @@ __all__ = [
     "RegistryImport",
     "RegistryKind",
     "RestrictionRequest",
+    "RestrictionStatus",
     "ReviewStatus",
     "RunStatus",
     "Scheme",

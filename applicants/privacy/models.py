@@ -25,6 +25,8 @@ class PrivacyNotice(models.Model):
 
 class ConsentChannel(models.TextChoices):
     WEB = "web", _("Web")
+    # Withdrawn by the portal on the person's behalf (a granted restriction of processing).
+    STAFF = "staff", _("By the programme office")
 
 
 class NoticeAcceptance(models.Model):

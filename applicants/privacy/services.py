@@ -47,6 +47,12 @@ def consent_set(*, applicant: Applicant, purpose: str, granted: bool, channel: s
     """Grant or withdraw one purpose; only a change is written and audited."""
     if purpose not in ConsentPurpose.values:
         raise PrivacyError(_("Unknown purpose."), field="purpose")
+    if granted and applicant.processing_restricted_at is not None:
+        raise PrivacyError(
+            _("You asked us to restrict the use of your data, so it cannot be shared for this purpose."),
+            code="processing_restricted",
+            field="purpose",
+        )
     consent = Consent.objects.select_for_update().filter(applicant=applicant, purpose=purpose).first()
     if consent is not None and consent.granted == granted:
         return consent

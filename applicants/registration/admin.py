@@ -48,6 +48,11 @@ class ApplicantAdmin(NikLookupMixin, CsvExportMixin, admin.ModelAdmin[Applicant]
         ("review_status", "review_status"),
     )
     export_filename = "pendaftar.csv"
+
+    def export_queryset(self, request: HttpRequest) -> QuerySet[Applicant]:
+        # An analysis export: people who restricted the processing of their data are left out.
+        return super().export_queryset(request).filter(processing_restricted_at__isnull=True)
+
     list_display = ("email", "full_name", "nik_masked", "step", "province", "flag_birth_date_mismatch", "review_status")
     list_filter = ("step", "review_status", "flag_birth_date_mismatch", "nik_region_known", "province")
     search_fields = ("user__email",)

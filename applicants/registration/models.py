@@ -175,6 +175,11 @@ class Applicant(models.Model):
 
     # Set by the retention job (applicants.privacy.retention): KTP photo removed, identity anonymised.
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
+    # Set when a verifier grants the person's request to restrict processing (UU PDP): their data
+    # serve only the programme's duties from then on (applicants.data_rights: restriction_decide).
+    processing_restricted_at = models.DateTimeField(
+        _("processing restricted since"), null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -192,6 +197,10 @@ class Applicant(models.Model):
 
     def __str__(self) -> str:
         return self.full_name or self.user.email
+
+    def audit_repr(self) -> str:
+        """The audit trail's name for an applicant: an id, never the name."""
+        return f"applicant #{self.pk}"
 
     def step_index(self) -> int:
         return STEP_ORDER.index(self.step)

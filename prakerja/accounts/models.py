@@ -60,6 +60,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.email
 
+    def audit_repr(self) -> str:
+        """The audit trail's name for the account: staff by address, applicants by id."""
+        return self.email if self.is_staff else f"user #{self.pk}"
+
     def clean(self) -> None:
         super().clean()
         self.email = self.__class__.objects.normalize_email(self.email).lower()

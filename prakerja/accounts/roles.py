@@ -123,6 +123,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "applicants.clawback": ("add", "view"),
         # ... and decide the applicants' data correction requests (issue 23).
         "applicants.correctionrequest": ("view", "change"),
+        "applicants.restrictionrequest": ("view", "change"),
         "applicants.clawbackrepayment": VIEW,
         "partners.cardcodeguard": ("view", "change"),
         # ... and review the holds on participants' money (registry hits, duplicates, cases).

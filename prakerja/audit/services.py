@@ -54,6 +54,13 @@ def _client_ip(request: HttpRequest | None) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+def target_repr(target: models.Model) -> str:
+    """How the trail names an object: its `audit_repr()` where the model defines one (people:
+    an id, never a name or an address), else its text with identifiers masked."""
+    named = getattr(target, "audit_repr", None)
+    return named() if callable(named) else identifiers_masked(str(target))
+
+
 def _build(entry: AuditEntry, ip_address: str | None) -> AuditEvent:
     target = entry.target
     return AuditEvent(
@@ -63,7 +70,7 @@ def _build(entry: AuditEntry, ip_address: str | None) -> AuditEvent:
         action=entry.action,
         object_type=target._meta.label_lower if target is not None else "",
         object_id=str(target.pk) if target is not None else "",
-        object_repr=identifiers_masked(str(target))[:MAX_LABEL] if target is not None else "",
+        object_repr=target_repr(target)[:MAX_LABEL] if target is not None else "",
         payload=identifiers_masked(dict(entry.payload)),
         ip_address=ip_address,
     )

@@ -13,6 +13,10 @@ from prakerja.accounts.models import User
 from prakerja.audit.models import ActorType
 
 
+def user_audit_label(user: User) -> str:
+    return user.email if user.is_staff else f"user #{user.pk}"
+
+
 @dataclass(frozen=True, kw_only=True)
 class Actor:
     """Who acted: a user, a partner or institution (by label), or a system job."""
@@ -23,7 +27,10 @@ class Actor:
 
     @classmethod
     def for_user(cls, user: User) -> "Actor":
-        return cls(type=ActorType.USER, label=user.email, user=user)
+        """Staff are named by their address (they answer for what they did); applicants by
+        their user id only, so the append-only trail holds nothing that names them and an
+        account deletion leaves nobody identifiable in it."""
+        return cls(type=ActorType.USER, label=user_audit_label(user), user=user)
 
     @classmethod
     def for_request(cls, request: HttpRequest) -> "Actor":

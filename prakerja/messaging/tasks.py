@@ -5,7 +5,7 @@ a second copy."""
 from typing import Any
 
 from celery import shared_task
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
 from django.utils import timezone
 
 from prakerja.messaging.models import Channel, OutboxMessage, OutboxStatus
@@ -42,6 +42,39 @@ def email_send(*, to: str, subject: str, body: str, reference: str) -> int:
     sent = EmailMessage(subject=subject, body=body, to=[to], headers={"X-Reference": reference}).send()
     _outbox_sent(Channel.EMAIL, reference)
     return sent
+
+
+@shared_task(name="messaging.email_send_batch", **PROVIDER_RETRY)
+def email_send_batch(*, references: list[str]) -> int:
+    """Send the outbox's pending emails with these references over one provider connection.
+    A failure part-way marks what was sent and retries the rest (the provider deduplicates on
+    the reference, so nothing is sent twice)."""
+    pending = list(
+        OutboxMessage.objects.filter(channel=Channel.EMAIL, reference__in=references, status=OutboxStatus.PENDING)
+        .order_by("pk")
+        .only("to", "subject", "body", "reference")
+    )
+    sent: list[str] = []
+    try:
+        with get_connection() as connection:
+            for message in pending:
+                connection.send_messages(
+                    [
+                        EmailMessage(
+                            subject=message.subject,
+                            body=message.body,
+                            to=[message.to],
+                            headers={"X-Reference": message.reference},
+                        )
+                    ]
+                )
+                sent.append(message.reference)
+    finally:
+        if sent:
+            OutboxMessage.objects.filter(channel=Channel.EMAIL, reference__in=sent, status=OutboxStatus.PENDING).update(
+                status=OutboxStatus.SENT, sent_at=timezone.now(), body=""
+            )
+    return len(sent)
 
 
 @shared_task(name="messaging.outbox_sweep", acks_late=True)

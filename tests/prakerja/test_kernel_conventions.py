@@ -38,16 +38,19 @@ def admin_request(user):
 
 @pytest.mark.django_db
 def test_a_request_acts_as_its_signed_in_user():
-    # given a signed-in user's request
+    # given a signed-in applicant's request and a staff member's
     user = UserFactory.create()
+    staff = UserFactory.create(is_staff=True)
     request = RequestFactory().get("/")
     request.user = user
 
     # when the view builds its actor
     actor = Actor.for_request(request)
 
-    # then the actor is that user, by email
-    assert (actor.type, actor.label, actor.user, actor.person) == (ActorType.USER, user.email, user, user)
+    # then the actor is that user, named by id only (the trail never names an applicant)
+    assert (actor.type, actor.label, actor.user, actor.person) == (ActorType.USER, f"user #{user.pk}", user, user)
+    # and staff are named by their address (they answer for what they did)
+    assert Actor.for_user(staff).label == staff.email
 
 
 def test_a_system_actor_has_no_person():

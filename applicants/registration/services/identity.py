@@ -26,6 +26,17 @@ def kk_blind_index(kk: str) -> str:
     return blind_index(normalise_nik(kk), purpose=KK_PURPOSE)
 
 
+@sensitive_variables("kk_number", "kk")
+def kk_validate(kk_number: str) -> str:
+    """The family card number's digits, or a refusal on `kk_number`."""
+    kk = normalise_nik(kk_number)
+    if len(kk) != 16 or not kk.isdigit():
+        raise ApplicantError(_("A family card (KK) number has exactly 16 digits."), field="kk_number")
+    if kk[:2] == "00" or kk.endswith("0000"):
+        raise ApplicantError(_("This family card (KK) number is not valid."), field="kk_number")
+    return kk
+
+
 @sensitive_variables("nik", "kk_number", "info", "kk")
 def applicant_identity_submit(
     *, applicant: Applicant, nik: str, kk_number: str, full_name: str, birth_date: dt.date, today: dt.date
@@ -43,11 +54,7 @@ def applicant_identity_submit(
         info = parse_nik(nik, today=today)
     except NikError as exc:
         raise ApplicantError(exc.message, field="nik") from exc
-    kk = normalise_nik(kk_number)
-    if len(kk) != 16 or not kk.isdigit():
-        raise ApplicantError(_("A family card (KK) number has exactly 16 digits."), field="kk_number")
-    if kk[:2] == "00" or kk.endswith("0000"):
-        raise ApplicantError(_("This family card (KK) number is not valid."), field="kk_number")
+    kk = kk_validate(kk_number)
     name = " ".join(full_name.split())
     if len(name) < 2:
         raise ApplicantError(_("Enter your full name as written on your ID card."), field="full_name")

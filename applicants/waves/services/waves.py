@@ -183,6 +183,14 @@ def wave_join(
     with transaction.atomic():
         # One join at a time per applicant: two tabs cannot join two waves.
         locked = Applicant.objects.select_for_update().get(pk=applicant.pk)
+        if locked.processing_restricted_at is not None:
+            raise ApplicantError(
+                _(
+                    "You asked us to restrict the use of your data to the programme's duties: "
+                    "you cannot join a new wave."
+                ),
+                code="processing_restricted",
+            )
         reason = applicant_blocked_reason(locked)
         if reason:
             raise ApplicantError(reason)

@@ -83,6 +83,36 @@ def test_the_pmo_notifies_the_people_of_a_leaked_wave_export(django_capture_on_c
     assert outbox.count() == 2
 
 
+def test_a_large_data_set_is_notified_in_batches_over_one_connection_each(django_capture_on_commit_callbacks):
+    from applicants.data_rights.services import breach_notify
+    from prakerja.core.actor import Actor
+    from prakerja.core.queueing import QueuedTask
+    from prakerja.messaging.models import OutboxStatus, SandboxMessage
+    from prakerja.messaging.services import EMAIL_BATCH
+
+    # given a leaked list of a batch and a half of people
+    people = ApplicantFactory.create_batch(EMAIL_BATCH + EMAIL_BATCH // 2)
+    _, user = staff("pmo_admin")
+    notification = BreachNotification.objects.create(
+        description="x",
+        subject="Pemberitahuan",
+        body="Data Anda bocor.",
+        created_by=user,
+        applicant_ids=[p.pk for p in people],
+    )
+    # when the PMO notifies them
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert breach_notify(notification_id=notification.pk, actor=Actor.for_user(user)) == len(people)
+    # then two batch tasks are queued (not one per person), and the workers send every email once
+    tasks = [c for c in callbacks if isinstance(c, QueuedTask)]
+    assert [t.name for t in tasks] == ["messaging.email_send_batch"] * 2
+    run_after_commit_tasks(callbacks)
+    run_after_commit_tasks(callbacks)  # a redelivered batch sends nothing twice
+    outbox = OutboxMessage.objects.filter(reference__startswith=f"breach:{notification.pk}:")
+    assert outbox.filter(status=OutboxStatus.SENT).count() == len(people)
+    assert SandboxMessage.objects.filter(reference__startswith=f"breach:{notification.pk}:").count() == len(people)
+
+
 def test_a_list_of_ids_chooses_exactly_those_people_and_no_criterion_chooses_nobody():
     from applicants.data_rights.selectors import breach_affected
 

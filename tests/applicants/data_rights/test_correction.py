@@ -138,3 +138,86 @@ def test_only_verifiers_reach_the_queue_and_applicants_cannot():
     # then neither sees it
     assert curator.get(evidence_url).status_code in (403, 404)
     assert client.get(evidence_url).status_code == 302
+
+
+def test_a_nik_correction_is_kept_encrypted_revealed_only_on_record_and_applied_on_approval():
+    import datetime as dt
+
+    from applicants.registration.nik import Gender, build_nik
+    from applicants.registration.services.identity import nik_blind_index
+    from prakerja.core.crypto import mask_identifier
+
+    # given a frozen applicant who asks for their NIK to be corrected, with a photo of the KTP
+    client, applicant = frozen_applicant()
+    new_nik = build_nik(district_code="327301", birth_date=dt.date(1994, 3, 9), gender=Gender.FEMALE, serial=77)
+    assert ask(client, field="nik", value=new_nik, explanation="Satu digit salah.").status_code == 302  # type: ignore[attr-defined]
+    correction = CorrectionRequest.objects.get()
+
+    # then the request shows the number masked and keeps it only encrypted
+    assert correction.value == mask_identifier(new_nik)
+    assert new_nik[4:12] not in correction.value
+    assert correction.value_encrypted is not None
+    assert new_nik.encode() not in bytes(correction.value_encrypted)
+    verifier = verifier_client()
+    page = verifier.get(reverse("admin:applicants_correctionrequest_change", args=[correction.pk])).content.decode()
+    assert new_nik not in page
+
+    # when the verifier asks to see it in full (a recorded POST action), then it is shown and audited
+    shown = verifier.post(
+        reverse("admin:applicants_correctionrequest_changelist"),
+        {"action": "reveal_number", "_selected_action": [correction.pk]},
+    )
+    assert new_nik in shown.content.decode()
+    assert AuditEvent.objects.filter(action="data_rights.correction_number_revealed").count() == 1
+
+    # when they approve it
+    decide(verifier, correction, "approve")
+
+    # then the applicant holds the new NIK (encrypted, indexed, masked; the birth date and gender
+    # read from it), the request keeps only the masked number, and no audit event holds it
+    applicant.refresh_from_db()
+    assert applicant.nik_index == nik_blind_index(new_nik)
+    assert applicant.nik_masked.endswith(new_nik[-4:])
+    assert applicant.nik_birth_date == dt.date(1994, 3, 9)
+    assert applicant.gender == "F"
+    correction.refresh_from_db()
+    assert correction.status == CorrectionStatus.APPROVED
+    assert correction.value_encrypted is None
+    trail = json.dumps([e.payload for e in AuditEvent.objects.all()]) + "".join(
+        e.object_repr for e in AuditEvent.objects.all()
+    )
+    assert new_nik not in trail
+
+
+def test_a_nik_held_by_another_account_is_not_applied():
+    # given two applicants; the second asks for the first one's NIK
+    from applicants.data_rights.services import correction_decide, correction_request
+    from prakerja.core.actor import Actor
+    from prakerja.core.crypto import decrypt_value
+
+    _, first = frozen_applicant()
+    _, second = frozen_applicant()
+    taken = decrypt_value(first.nik_encrypted)  # type: ignore[arg-type]
+    correction = correction_request(
+        applicant=second, field="nik", value=taken, explanation="Milik saya.", evidence=jpeg()
+    )
+    # when a verifier approves, then it is refused and nothing changes
+    from applicants.data_rights.services import DataRightsError
+
+    with pytest.raises(DataRightsError) as refused:
+        correction_decide(
+            correction_id=correction.pk,
+            approve=True,
+            reason="ok",
+            actor=Actor.for_user(StaffUserFactory.create(group="verifier")),
+        )
+    assert refused.value.code == "nik_taken"
+    second.refresh_from_db()
+    assert second.nik_index != first.nik_index
+
+
+def test_a_kk_number_that_is_not_valid_is_refused_on_the_form():
+    client, _ = frozen_applicant()
+    response = ask(client, field="kk", value="1234")
+    assert response.status_code == 200  # type: ignore[attr-defined]
+    assert not CorrectionRequest.objects.exists()
