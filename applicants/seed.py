@@ -7,8 +7,10 @@ from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.utils import timezone
 
+from applicants.assisted.services import Person, assisted_register
 from applicants.models import (
     Applicant,
+    AssistedRegistration,
     Card,
     EducationLevel,
     EmploymentStatus,
@@ -18,6 +20,7 @@ from applicants.models import (
     QuestionCategory,
     Regency,
     Scheme,
+    StaffRegion,
     Step,
     TrainingInterest,
     Wave,
@@ -28,6 +31,7 @@ from applicants.registration.nik import Gender, build_nik
 from applicants.registration.services.identity import kk_blind_index, nik_blind_index
 from applicants.waves.services.selection import wave_selection_run
 from prakerja.accounts.models import User
+from prakerja.core.actor import Actor
 from prakerja.core.crypto import encrypt_value, mask_identifier
 from prakerja.core.seeding import SeedContext
 from prakerja.ledger.models import LedgerAccount
@@ -135,6 +139,32 @@ def seed(context: SeedContext) -> None:
         _demo_applicant(context, local=local, step=step, name=name, n=n)
         context.login(role=f"applicant ({step.value})", email=f"{local}@demo.prakerja.go.id", url="/masuk/")
     _demo_waves(context)
+    _demo_assisted(context)
+
+
+def _demo_assisted(context: SeedContext) -> None:
+    """The regional officer works for Bandung's labour office and has registered one person,
+    whose code is still to be entered (admin: Assisted registrations)."""
+    officer = User.objects.filter(email="regional.officer@demo.prakerja.go.id").first()
+    if officer is None or not Province.objects.filter(code="32").exists():
+        return
+    StaffRegion.objects.get_or_create(user=officer, defaults={"province_id": "32", "office": "Disnaker Kota Bandung"})
+    if AssistedRegistration.objects.exists():
+        return
+    assisted_register(
+        person=Person(
+            email="warga.dibantu@demo.prakerja.go.id",
+            nik=build_nik(district_code="327301", birth_date=dt.date(1988, 8, 8), gender=Gender.FEMALE, serial=808),
+            kk_number="3273010808000808",
+            full_name="Siti Dibantu",
+            birth_date=dt.date(1988, 8, 8),
+            phone="081208080808",
+            regency_code="3273",
+            consent_reference="DISNAKER-BDG-0001",
+        ),
+        actor=Actor.for_user(officer),
+    )
+    context.note("Assisted registration: Siti Dibantu registered by regional.officer (code not yet entered)")
 
 
 def _demo_applicant(context: SeedContext, *, local: str, step: Step, name: str, n: int) -> Applicant:

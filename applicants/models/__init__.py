@@ -1,6 +1,13 @@
 """Every model of the applicants app, whichever domain package defines it: migrations, the app
 registry and other apps import them from here (the app label stays `applicants`)."""
 
+from applicants.assisted.models import (
+    AssistedBatch,
+    AssistedRegistration,
+    AssistedStatus,
+    BatchStatus,
+    StaffRegion,
+)
 from applicants.clawbacks.models import LIVE_CLAWBACK_STATUSES, Clawback, ClawbackRepayment, ClawbackStatus
 from applicants.complaints.models import Complaint, ComplaintCategory, ComplaintMessage, ComplaintStatus
 from applicants.data_rights.models import (
@@ -85,6 +92,10 @@ __all__ = [
     "AccessStatus",
     "AccountMatch",
     "Applicant",
+    "AssistedBatch",
+    "AssistedRegistration",
+    "AssistedStatus",
+    "BatchStatus",
     "Blacklisting",
     "BreachNotification",
     "Card",
@@ -141,6 +152,7 @@ __all__ = [
     "ReviewStatus",
     "RunStatus",
     "Scheme",
+    "StaffRegion",
     "Step",
     "Survey",
     "SurveyQuestion",

@@ -27,6 +27,8 @@ class ConsentChannel(models.TextChoices):
     WEB = "web", _("Web")
     # Withdrawn by the portal on the person's behalf (a granted restriction of processing).
     STAFF = "staff", _("By the programme office")
+    # Given in person to a regional officer (assisted registration; the signed form's number is kept).
+    ASSISTED = "assisted", _("In person, with a regional officer")
 
 
 class NoticeAcceptance(models.Model):

@@ -19,6 +19,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
+from applicants.assisted.selectors import assisted_history
 from applicants.dashboard import dashboard_panels
 from applicants.errors import ApplicantError, OtpCooldown
 from applicants.models import Applicant, Question, Step, TestAttempt
@@ -109,7 +110,7 @@ def resend_verification(request: HttpRequest, applicant: Applicant) -> HttpRespo
 
 @applicant_required
 def dashboard(request: HttpRequest, applicant: Applicant) -> HttpResponse:
-    context = {"applicant": applicant, "steps": dashboard_steps(applicant)}
+    context = {"applicant": applicant, "steps": dashboard_steps(applicant), "assisted": assisted_history(applicant)}
     if applicant.has_reached(Step.READY):
         context["programme"] = programme_status(applicant)
         context["panels"] = dashboard_panels(applicant)

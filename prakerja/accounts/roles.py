@@ -23,8 +23,11 @@ CURATOR = "curator"
 FINANCE = "finance"
 PARTNER_MANAGER = "partner_manager"
 AUDITOR = "auditor"
+# Staff of regional labour offices and ministries' regional units: assisted registration in
+# their own province only (applicants.assisted).
+REGIONAL_OFFICER = "regional_officer"
 
-STAFF_GROUPS: tuple[str, ...] = (PMO_ADMIN, VERIFIER, CURATOR, FINANCE, PARTNER_MANAGER, AUDITOR)
+STAFF_GROUPS: tuple[str, ...] = (PMO_ADMIN, VERIFIER, CURATOR, FINANCE, PARTNER_MANAGER, AUDITOR, REGIONAL_OFFICER)
 
 CREDENTIAL_MODELS: tuple[str, ...] = (
     "otp_totp.totpdevice",
@@ -93,6 +96,10 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "applicants.consent": VIEW,
         # A data set that leaked: the PMO lists the people affected and notifies them (issue 23).
         "applicants.breachnotification": ("add", "change", "view", "=notify_breach"),
+        # The regional officers' areas (assisted registration), and what they registered.
+        "applicants.staffregion": ALL,
+        "applicants.assistedregistration": VIEW,
+        "applicants.assistedbatch": VIEW,
         # The PMO sets the evaluation's rules; partner managers apply them.
         "partners.scorecard": EDIT,
         "partners.scorecardrule": ALL,
@@ -178,6 +185,11 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "courses.coursereview": VIEW,
         "applicants.complaint": VIEW,
         "partners.cardcodeguard": VIEW,
+    },
+    REGIONAL_OFFICER: {
+        "applicants.assistedregistration": ("add", "view", "=assist_registration"),
+        "applicants.assistedbatch": ("add", "view"),
+        "applicants.regency": VIEW,
     },
     AUDITOR: {},
 }

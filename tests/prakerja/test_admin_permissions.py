@@ -21,6 +21,12 @@ MODELS = sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.lab
 # group -> every permission it holds, as "app_label.codename".
 PINNED: dict[str, set[str]] = {
     "pmo_admin": {
+        "applicants.add_staffregion",
+        "applicants.change_staffregion",
+        "applicants.delete_staffregion",
+        "applicants.view_assistedbatch",
+        "applicants.view_assistedregistration",
+        "applicants.view_staffregion",
         "accounts.add_user",
         "accounts.change_user",
         "accounts.view_user",
@@ -222,7 +228,18 @@ PINNED: dict[str, set[str]] = {
         "partners.view_webhookdelivery",
         "partners.view_webhookendpoint",
     },
+    "regional_officer": {
+        "applicants.add_assistedbatch",
+        "applicants.add_assistedregistration",
+        "applicants.assist_registration",
+        "applicants.view_assistedbatch",
+        "applicants.view_assistedregistration",
+        "applicants.view_regency",
+    },
     "auditor": {
+        "applicants.view_assistedbatch",
+        "applicants.view_assistedregistration",
+        "applicants.view_staffregion",
         "accounts.view_user",
         "admin.view_logentry",
         "applicants.view_accessrequest",
