@@ -57,11 +57,13 @@ class CodeForm(forms.Form):
 
 
 class BatchForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("CSV file"),
-        help_text=gettext_lazy("Columns: %(cols)s; one row per person; birth date as day-month-year.")
-        % {"cols": ", ".join(CSV_COLUMNS)},
-    )
+    file = forms.FileField(label=gettext_lazy("CSV file"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _("Columns: %(cols)s; one row per person; birth date as day-month-year.") % {
+            "cols": ", ".join(CSV_COLUMNS)
+        }
 
 
 @admin.register(StaffRegion)
