@@ -4,6 +4,7 @@ modules (names unchanged: batch.*, waves.advance, payouts.*), registered by impo
 from applicants.clawbacks import tasks as clawbacks_tasks
 from applicants.data_rights import tasks as data_rights_tasks
 from applicants.disbursement import tasks as disbursement_tasks
+from applicants.duplicates import tasks as duplicates_tasks
 from applicants.incentives import tasks as incentives_tasks
 from applicants.privacy import tasks as privacy_tasks
 from applicants.waves import tasks as waves_tasks
@@ -12,6 +13,7 @@ __all__ = [
     "clawbacks_tasks",
     "data_rights_tasks",
     "disbursement_tasks",
+    "duplicates_tasks",
     "incentives_tasks",
     "privacy_tasks",
     "waves_tasks",

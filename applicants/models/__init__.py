@@ -22,6 +22,15 @@ from applicants.disbursement.models import (
     RunStatus,
     payout_reference,
 )
+from applicants.duplicates.models import (
+    DuplicateGroup,
+    DuplicateMember,
+    DuplicateScan,
+    DuplicateSignal,
+    GroupStatus,
+    MemberRole,
+    ScanStatus,
+)
 from applicants.holds.models import Hold, HoldKind
 from applicants.incentives.models import (
     AccountMatch,
@@ -103,9 +112,14 @@ __all__ = [
     "CorrectionStatus",
     "Decision",
     "DisbursementRun",
+    "DuplicateGroup",
+    "DuplicateMember",
+    "DuplicateScan",
+    "DuplicateSignal",
     "EducationLevel",
     "EmploymentStatus",
     "Entitlement",
+    "GroupStatus",
     "Hold",
     "HoldKind",
     "ImportStatus",
@@ -113,6 +127,7 @@ __all__ = [
     "InstalmentKind",
     "InstalmentStatus",
     "MaritalStatus",
+    "MemberRole",
     "NoticeAcceptance",
     "OneTimeCode",
     "OtpPurpose",
@@ -138,6 +153,7 @@ __all__ = [
     "RestrictionRequest",
     "ReviewStatus",
     "RunStatus",
+    "ScanStatus",
     "Scheme",
     "Step",
     "Survey",
