@@ -131,8 +131,8 @@ _BANDS = (
 _PHOTO_STAGE = f"""
     CREATE TEMP TABLE dup_photo ON COMMIT DROP AS
     SELECT a.id, a.ktp_phash AS h {_PEOPLE} AND a.ktp_phash IS NOT NULL AND a.ktp_photo <> ''
-"""  # noqa: S608
-_PHOTO_PAIRS = "CREATE TEMP TABLE dup_pair ON COMMIT DROP AS " + " UNION ".join(
+"""
+_PHOTO_PAIRS = "CREATE TEMP TABLE dup_pair ON COMMIT DROP AS " + " UNION ".join(  # noqa: S608
     f"SELECT p.id AS a, q.id AS b FROM dup_photo AS p JOIN dup_photo AS q ON {band} AND q.id > p.id "  # noqa: S608
     f"WHERE bit_count((p.h # q.h)::bit(64)) <= %(distance)s"
     for band in _BANDS
