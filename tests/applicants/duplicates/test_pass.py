@@ -58,9 +58,11 @@ def plant_email_alias() -> set[int]:
 
 def plant_email_series() -> set[int]:
     series = people([Someone(email=f"dewi.lestari{n}@yahoo.co.id") for n in (1, 2, 7)])
-    # a long number is not a series (years, phone endings), nor a base under four letters
+    # a long number is not a series (years, phone endings), nor a base under four letters, nor a
+    # number after a separator (an organisation's numbering)
     people([Someone(email="dewi.lestari1990@yahoo.co.id"), Someone(email="ani1@yahoo.co.id")])
     people([Someone(email="ani2@yahoo.co.id"), Someone(email="ani3@yahoo.co.id")])
+    people([Someone(email=f"kantor.desa.{n}@yahoo.co.id") for n in (1, 2, 3)])
     return {a.pk for a in series}
 
 
