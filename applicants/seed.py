@@ -10,8 +10,8 @@ from django.utils import timezone
 from applicants.duplicates.services.scan import duplicates_scan
 from applicants.models import (
     Applicant,
-    DuplicateGroup,
     Card,
+    DuplicateGroup,
     EducationLevel,
     EmploymentStatus,
     MaritalStatus,

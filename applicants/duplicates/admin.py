@@ -82,7 +82,9 @@ class ConfirmForm(forms.Form):
 
     def __init__(self, *args: Any, members: list[DuplicateMember], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["keep"].choices = [
+        keep = self.fields["keep"]
+        assert isinstance(keep, forms.TypedChoiceField)
+        keep.choices = [
             (m.applicant_id, f"#{m.applicant_id} · {m.applicant.full_name} · {m.applicant.nik_masked}") for m in members
         ]
 

@@ -59,15 +59,20 @@ def _key(signal: str, value_sql: str) -> str:
 
 
 # A signal's values, one row per (applicant, value); `{having}` keeps the values worth a group.
+# Hash aggregates only over the million rows: values seen twice first (cheap), the distinct
+# counts (which sort) only over those.
 _GROUPED = """
     INSERT INTO dup_found (signal, key, hint, applicant_id)
-    SELECT %(signal)s, {key}, g.hint, unnest(g.ids)
-    FROM (
-        SELECT v.value, min(v.hint) AS hint, array_agg(DISTINCT v.applicant_id) AS ids
-        FROM ({values}) AS v
+    WITH v AS MATERIALIZED ({values}),
+    cand AS (SELECT value FROM v GROUP BY value HAVING count(*) > 1),
+    shared AS (
+        SELECT v.value, min(v.hint) AS hint
+        FROM v JOIN cand ON cand.value = v.value
         GROUP BY v.value
         HAVING count(DISTINCT v.applicant_id) > 1 {having}
-    ) AS g
+    )
+    SELECT DISTINCT %(signal)s, {key}, s.hint, v.applicant_id
+    FROM v JOIN shared AS s ON s.value = v.value
 """
 
 _PEOPLE = "FROM applicants_applicant AS a WHERE a.anonymised_at IS NULL"
@@ -114,28 +119,29 @@ _SERIES = """
 _SERIES_HAVING = "AND count(DISTINCT v.local) >= 3 AND count(DISTINCT v.local) FILTER (WHERE v.numbered) >= 2"
 
 _NAME = f"""
-    SELECT a.id AS applicant_id, a.nik_index,
-           lower(regexp_replace(a.full_name, '[^[:alpha:]]+', '', 'g')) || '|' || a.birth_date::text AS value,
-           left(a.full_name, 1) || '… · ' || to_char(a.birth_date, 'YYYY') AS hint
-    {_PEOPLE} AND a.nik_index IS NOT NULL AND a.birth_date IS NOT NULL
-      AND regexp_replace(a.full_name, '[^[:alpha:]]+', '', 'g') <> ''
-"""
+    SELECT applicant_id, nik_index, name || '|' || born AS value, hint
+    FROM (
+        SELECT a.id AS applicant_id, a.nik_index, a.birth_date::text AS born,
+               lower(regexp_replace(a.full_name, '[^[:alpha:]]+', '', 'g')) AS name,
+               left(a.full_name, 1) || '… · ' || to_char(a.birth_date, 'YYYY') AS hint
+        {_PEOPLE} AND a.nik_index IS NOT NULL AND a.birth_date IS NOT NULL
+    ) AS n
+    WHERE name <> ''
+"""  # noqa: S608
 _NAME_HAVING = "AND count(DISTINCT v.nik_index) > 1"
 
 # Three bands of 21, 22 and 21 bits: hashes within two bits agree on one band at least.
-_BANDS = (
-    "(p.h >> 43) = (q.h >> 43)",
-    "((p.h >> 21) & 4194303) = ((q.h >> 21) & 4194303)",
-    "(p.h & 2097151) = (q.h & 2097151)",
-)
+_BANDS = ("b0", "b1", "b2")
 
 # Every statement here is built from this module's constants only; values travel as parameters.
 _PHOTO_STAGE = f"""
     CREATE TEMP TABLE dup_photo ON COMMIT DROP AS
-    SELECT a.id, a.ktp_phash AS h {_PEOPLE} AND a.ktp_phash IS NOT NULL AND a.ktp_photo <> ''
+    SELECT a.id, a.ktp_phash AS h,
+           a.ktp_phash >> 43 AS b0, (a.ktp_phash >> 21) & 4194303 AS b1, a.ktp_phash & 2097151 AS b2
+    {_PEOPLE} AND a.ktp_phash IS NOT NULL AND a.ktp_photo <> ''
 """
 _PHOTO_PAIRS = "CREATE TEMP TABLE dup_pair ON COMMIT DROP AS " + " UNION ".join(  # noqa: S608
-    f"SELECT p.id AS a, q.id AS b FROM dup_photo AS p JOIN dup_photo AS q ON {band} AND q.id > p.id "  # noqa: S608
+    f"SELECT p.id AS a, q.id AS b FROM dup_photo AS p JOIN dup_photo AS q ON p.{band} = q.{band} AND q.id > p.id "  # noqa: S608
     f"WHERE bit_count((p.h # q.h)::bit(64)) <= %(distance)s"
     for band in _BANDS
 )
@@ -235,18 +241,20 @@ def _report(scan_id: int, stage: str, done: int) -> None:
 def _signal_rows(cursor: Any, signal: DuplicateSignal, params: dict[str, Any]) -> None:
     p = params | {"signal": str(signal)}
     if signal == DuplicateSignal.PHONE:
-        cursor.execute(_GROUPED.format(key=_key(signal, "g.value"), values=_PHONE, having=""), p)
+        cursor.execute(_GROUPED.format(key=_key(signal, "s.value"), values=_PHONE, having=""), p)
     elif signal == DuplicateSignal.PAYOUT_ACCOUNT:
-        cursor.execute(_GROUPED.format(key=_key(signal, "g.value"), values=_ACCOUNT, having=""), p)
+        cursor.execute(_GROUPED.format(key=_key(signal, "s.value"), values=_ACCOUNT, having=""), p)
     elif signal == DuplicateSignal.EMAIL_ALIAS:
         cursor.execute(_EMAIL_STAGE, p)
-        cursor.execute(_GROUPED.format(key=_key(signal, "g.value"), values=_ALIAS, having=""), p)
+        cursor.execute("ANALYZE dup_email")
+        cursor.execute(_GROUPED.format(key=_key(signal, "s.value"), values=_ALIAS, having=""), p)
     elif signal == DuplicateSignal.EMAIL_SERIES:
-        cursor.execute(_GROUPED.format(key=_key(signal, "g.value"), values=_SERIES, having=_SERIES_HAVING), p)
+        cursor.execute(_GROUPED.format(key=_key(signal, "s.value"), values=_SERIES, having=_SERIES_HAVING), p)
     elif signal == DuplicateSignal.NAME_BIRTH_DATE:
-        cursor.execute(_GROUPED.format(key=_key(signal, "g.value"), values=_NAME, having=_NAME_HAVING), p)
+        cursor.execute(_GROUPED.format(key=_key(signal, "s.value"), values=_NAME, having=_NAME_HAVING), p)
     else:
         cursor.execute(_PHOTO_STAGE)
+        cursor.execute("ANALYZE dup_photo")
         cursor.execute(_PHOTO_PAIRS, p)
         cursor.execute(_PHOTO_LABELS)
         while True:  # as many rounds as the longest chain of near-identical photos, usually one

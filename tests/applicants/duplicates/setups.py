@@ -66,7 +66,7 @@ def people(specs: Iterable[Someone], *, step: Step = Step.READY) -> list[Applica
                 province_id="32",
                 ktp_photo="private/ktp/x.jpg" if s.phash is not None else "",
                 ktp_phash=s.phash,
-                **s.extra,  # type: ignore[arg-type]
+                **s.extra,
             )
             for i, (user, s) in enumerate(zip(users, specs, strict=True))
         ]
