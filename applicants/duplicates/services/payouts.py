@@ -2,14 +2,18 @@
 source `duplicates:<group id>`), so the run's candidate query (holds.selectors.not_held_sql)
 leaves them out until a verifier decides the group."""
 
+import logging
+
 from django.conf import settings
 from django.db import connection
 from django.utils.translation import gettext as _
 
-from applicants.duplicates.services.scan import duplicates_scan
+from applicants.duplicates.services.scan import DuplicateScanBusy, duplicates_scan
 from applicants.holds.models import HoldKind
 from applicants.holds.services import holds_place
 from prakerja.core.actor import Actor
+
+logger = logging.getLogger(__name__)
 
 HOLD_SOURCE_PREFIX = "duplicates:"
 
@@ -67,5 +71,8 @@ def duplicates_hold_open(*, actor: Actor) -> int:
 def duplicates_before_payout(*, actor: Actor) -> int:
     """What a disbursement run does first: the pass (unless switched off), then the holds."""
     if settings.DUPLICATES_SCAN_BEFORE_RUNS:
-        duplicates_scan(actor=actor, trigger="payout run")
+        try:
+            duplicates_scan(actor=actor, trigger="payout run")
+        except DuplicateScanBusy:
+            logger.info("a duplicate pass is running; the run holds the groups known so far")
     return duplicates_hold_open(actor=actor)

@@ -25,7 +25,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from applicants.duplicates.services.scan import duplicates_scan
+from applicants.duplicates.services.scan import DuplicateScanBusy, duplicates_scan
 from applicants.models import (
     Card,
     Decision,
@@ -389,7 +389,10 @@ def wave_selection_run(
                 return SelectionResult(wave.pk, wave.seed, 0, 0)
             if wave.decided_at is None and settings.DUPLICATES_SCAN_BEFORE_RUNS:
                 _report(wave, "duplicates")
-                duplicates_scan(actor=actor, trigger=f"wave {wave.number}")
+                try:
+                    duplicates_scan(actor=actor, trigger=f"wave {wave.number}")
+                except DuplicateScanBusy:
+                    logger.info("a duplicate pass is running; wave %s uses the groups known so far", wave.number)
             _report(wave, "deciding")
             decided = _decide(wave)
             selected = Decision.objects.filter(wave=wave, outcome=Outcome.SELECTED).count()

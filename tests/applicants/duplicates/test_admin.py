@@ -109,3 +109,14 @@ def test_staff_start_a_pass_from_the_queue_and_follow_its_progress(django_captur
     assert progress == {"status": "done", "stage": "done", "done": 7, "total": 7}
     assert DuplicateGroup.objects.count() == 1
     assert client.get(reverse("admin:applicants_duplicatescan_change", args=[scan.pk])).status_code == 200
+
+
+def test_a_pass_left_running_by_a_killed_worker_does_not_block_the_next() -> None:
+    # Given a pass recorded as running whose worker died (nothing holds the pass's lock)
+    stale = DuplicateScan.objects.create(trigger="task", stages_total=7)
+    # When staff start a pass, Then it is queued and the stale one shows as failed
+    response = client_of(VERIFIER).post(reverse("admin:applicants_duplicategroup_scan"))
+    assert response.status_code == 302
+    stale.refresh_from_db()
+    assert stale.status == ScanStatus.FAILED
+    assert DuplicateScan.objects.filter(status=ScanStatus.RUNNING).count() == 1
