@@ -88,7 +88,7 @@ class DuplicateMember(models.Model):
         indexes = [models.Index(fields=["applicant"], name="duplicate_member_applicant")]
 
     def __str__(self) -> str:
-        return f"{self.applicant_id} in {self.group_id}"
+        return f"#{self.applicant_id}"
 
 
 class ScanStatus(models.TextChoices):
