@@ -5,6 +5,7 @@ from applicants.clawbacks import admin as clawbacks_admin
 from applicants.complaints import admin as complaints_admin
 from applicants.data_rights import admin as data_rights_admin
 from applicants.disbursement import admin as disbursement_admin
+from applicants.duplicates import admin as duplicates_admin
 from applicants.holds import admin as holds_admin
 from applicants.incentives import admin as incentives_admin
 from applicants.privacy import admin as privacy_admin
@@ -20,6 +21,7 @@ __all__ = [
     "complaints_admin",
     "data_rights_admin",
     "disbursement_admin",
+    "duplicates_admin",
     "holds_admin",
     "incentives_admin",
     "privacy_admin",

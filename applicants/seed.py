@@ -8,10 +8,12 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from applicants.assisted.services import Person, assisted_register
+from applicants.duplicates.services.scan import duplicates_scan
 from applicants.models import (
     Applicant,
     AssistedRegistration,
     Card,
+    DuplicateGroup,
     EducationLevel,
     EmploymentStatus,
     MaritalStatus,
@@ -140,6 +142,7 @@ def seed(context: SeedContext) -> None:
         context.login(role=f"applicant ({step.value})", email=f"{local}@demo.prakerja.go.id", url="/masuk/")
     _demo_waves(context)
     _demo_assisted(context)
+    _demo_duplicates(context)
 
 
 def _demo_assisted(context: SeedContext) -> None:
@@ -289,3 +292,18 @@ def _demo_waves(context: SeedContext) -> None:
     for applicant in waiting:
         context.login(role="joined wave 12 (waiting)", email=applicant.user.email, url="/masuk/")
     context.extra["cards"] = cards
+
+
+def _demo_duplicates(context: SeedContext) -> None:
+    """An open group of suspected duplicates in the verifiers' queue: a second account, ready to
+    join a wave, registered with the phone number of a member waiting in wave 12."""
+    waiting = Applicant.objects.filter(user__email="menunggu.1@demo.prakerja.go.id").first()
+    if waiting is None:
+        return
+    second = _demo_applicant(context, local="akun.kedua", step=Step.READY, name="Jaka Susila", n=30)
+    Applicant.objects.filter(pk=second.pk).update(phone=waiting.phone)
+    duplicates_scan(actor=Actor.system("seed_demo"), trigger="seed_demo")  # finds the same group on a re-run
+    group = DuplicateGroup.objects.filter(signal="phone", members__applicant=second).first()
+    context.login(role="suspected duplicate (open group)", email=second.user.email, url="/masuk/")
+    if group is not None:
+        context.note(f"Suspected duplicates: group {group.pk} ({group.get_signal_display()}) waits for a verifier")

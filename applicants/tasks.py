@@ -5,6 +5,7 @@ from applicants.assisted import tasks as assisted_tasks
 from applicants.clawbacks import tasks as clawbacks_tasks
 from applicants.data_rights import tasks as data_rights_tasks
 from applicants.disbursement import tasks as disbursement_tasks
+from applicants.duplicates import tasks as duplicates_tasks
 from applicants.incentives import tasks as incentives_tasks
 from applicants.privacy import tasks as privacy_tasks
 from applicants.waves import tasks as waves_tasks
@@ -14,6 +15,7 @@ __all__ = [
     "clawbacks_tasks",
     "data_rights_tasks",
     "disbursement_tasks",
+    "duplicates_tasks",
     "incentives_tasks",
     "privacy_tasks",
     "waves_tasks",

@@ -394,6 +394,7 @@ def account_delete(*, applicant: Applicant, password: str) -> None:
         locked.training_interests = []
         locked.phone_verified_at = None
         locked.ktp_photo = ""
+        locked.ktp_phash = None
         locked.save()
         user.email = f"dihapus-{user.pk}@invalid.prakerja"
         user.full_name = ""

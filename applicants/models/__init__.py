@@ -30,6 +30,15 @@ from applicants.disbursement.models import (
     RunStatus,
     payout_reference,
 )
+from applicants.duplicates.models import (
+    DuplicateGroup,
+    DuplicateMember,
+    DuplicateScan,
+    DuplicateSignal,
+    GroupStatus,
+    MemberRole,
+    ScanStatus,
+)
 from applicants.holds.models import Hold, HoldKind
 from applicants.incentives.models import (
     AccountMatch,
@@ -115,9 +124,14 @@ __all__ = [
     "CorrectionStatus",
     "Decision",
     "DisbursementRun",
+    "DuplicateGroup",
+    "DuplicateMember",
+    "DuplicateScan",
+    "DuplicateSignal",
     "EducationLevel",
     "EmploymentStatus",
     "Entitlement",
+    "GroupStatus",
     "Hold",
     "HoldKind",
     "ImportStatus",
@@ -125,6 +139,7 @@ __all__ = [
     "InstalmentKind",
     "InstalmentStatus",
     "MaritalStatus",
+    "MemberRole",
     "NoticeAcceptance",
     "OneTimeCode",
     "OtpPurpose",
@@ -151,6 +166,7 @@ __all__ = [
     "RestrictionStatus",
     "ReviewStatus",
     "RunStatus",
+    "ScanStatus",
     "Scheme",
     "StaffRegion",
     "Step",

@@ -59,7 +59,7 @@ PARTICIPANTS_DUE = """
 
 
 ANONYMISE_UPDATE = """UPDATE applicants_applicant a
-SET ktp_photo = '', full_name = '', address = '', phone = '', phone_verified_at = NULL,
+SET ktp_photo = '', ktp_phash = NULL, full_name = '', address = '', phone = '', phone_verified_at = NULL,
     nik_encrypted = NULL, kk_encrypted = NULL, birth_date = NULL, review_reason = '',
     step = CASE WHEN a.step = %(verify_email)s THEN a.step ELSE %(identity)s END,
     anonymised_at = %(now)s, updated_at = %(now)s

@@ -167,6 +167,9 @@ class Applicant(models.Model):
         blank=True,
     )
     ktp_photo = models.FileField(_("ID card (KTP) photo"), upload_to=ktp_upload_path, blank=True)
+    # Perceptual hash (64-bit pHash) of the KTP photo, for the duplicate pass (applicants.duplicates):
+    # personal data derived from the photo, set and cleared with it.
+    ktp_phash = models.BigIntegerField(_("KTP photo perceptual hash"), null=True, blank=True, editable=False)
     honesty_declared_at = models.DateTimeField(_("honesty declaration accepted at"), null=True, blank=True)
     personal_completed_at = models.DateTimeField(_("personal data completed at"), null=True, blank=True)
 

@@ -150,6 +150,9 @@ class Outcome(models.TextChoices):
     SELECTED = "selected", _("Selected")
     NOT_SELECTED = "not_selected", _("Not selected")
     INELIGIBLE = "ineligible", _("Not eligible")
+    # Left undecided by the selection while a verifier reviews a suspected duplicate; settled
+    # once when the review ends (applicants.waves.services.pending).
+    PENDING = "pending", _("Under review")
 
 
 class Reason(models.TextChoices):
@@ -169,6 +172,10 @@ class Reason(models.TextChoices):
     PRIORITY = "priority", _("You were on a priority list and were considered first.")
     PROVINCE_QUOTA = "province_quota", _("The places for your province were all taken by applicants drawn before you.")
     NATIONAL_QUOTA = "national_quota", _("The national places were all taken by applicants drawn before you.")
+    DUPLICATE_REVIEW = (
+        "duplicate_review",
+        _("Your data resemble another account's; a verifier is checking them before your result is decided."),
+    )
 
 
 # Reasons that make a member ineligible (the others explain a selection or a lottery result).
@@ -190,7 +197,8 @@ INELIGIBILITY_REASONS = frozenset(
 
 
 class Decision(models.Model):
-    """The selection's result for one member: written once, never changed."""
+    """The selection's result for one member: written once, never changed, except that a
+    `pending` one (a suspected duplicate under review) is settled once when the review ends."""
 
     # No database-level foreign keys here or on Card's references to decisions, waves and
     # schemes: a wave writes a million decisions in one statement, and per-row reference checks

@@ -94,7 +94,8 @@ class ProgrammeStatus:
     """Where an applicant stands after registration, for the dashboard.
 
     state: "ready" (may join, no open wave), "can_join", "blocked", "waiting", "processing",
-    "selected", "not_selected", "ineligible", "revoked" or "closed"."""
+    "selected", "not_selected", "ineligible", "pending" (a review before the result), "revoked" or
+    "closed"."""
 
     state: str
     wave: Wave | None = None
@@ -126,6 +127,8 @@ def programme_status(applicant: Applicant) -> ProgrammeStatus:
     decision = getattr(member, "decision", None) if member is not None else None
     if decision is not None:
         texts = tuple(str(Reason(r).label) for r in decision.reasons if r in Reason.values and r != Reason.PRIORITY)
+        if decision.outcome == "pending":  # under review: no other wave until it is settled
+            waves = ()
         return ProgrammeStatus(
             state=decision.outcome,
             wave=member.wave if member else None,

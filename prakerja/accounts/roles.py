@@ -100,6 +100,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "applicants.staffregion": ALL,
         "applicants.assistedregistration": VIEW,
         "applicants.assistedbatch": VIEW,
+        # The duplicate queue is the verifiers'; the PMO follows it and may start a pass.
+        "applicants.duplicategroup": VIEW,
+        "applicants.duplicatescan": ("view", "=run_duplicatescan"),
         # The PMO sets the evaluation's rules; partner managers apply them.
         "partners.scorecard": EDIT,
         "partners.scorecardrule": ALL,
@@ -135,6 +138,10 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "partners.cardcodeguard": ("view", "change"),
         # ... and review the holds on participants' money (registry hits, duplicates, cases).
         "applicants.hold": ("view", "=release_hold"),
+        # ... and the queue of suspected duplicates: clear or confirm a group, start a pass.
+        "applicants.duplicategroup": ("view", "=decide_duplicategroup"),
+        "applicants.duplicatemember": VIEW,
+        "applicants.duplicatescan": ("view", "=run_duplicatescan"),
     },
     CURATOR: {
         "partners.partner": VIEW,

@@ -191,6 +191,9 @@ INTEGRATION_UNAUTHENTICATED_RATE = env.str("INTEGRATION_UNAUTHENTICATED_RATE", d
 # Webhook endpoints must be https:// unless this is on (development and tests).
 WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=False)
 SELECTION_CARD_CHUNK = env.int("SELECTION_CARD_CHUNK", default=100_000)
+# Run the pass for suspected duplicates (applicants.duplicates) before every selection and payout
+# run; open groups leave their members pending and held whether or not this is on.
+DUPLICATES_SCAN_BEFORE_RUNS = env.bool("DUPLICATES_SCAN_BEFORE_RUNS", default=True)
 # Announcement messages (email + SMS) are queued this many members per batch task.
 ANNOUNCEMENT_BATCH = env.int("ANNOUNCEMENT_BATCH", default=1_000)
 # Cards revoked (blacklisted, balance returned) per transaction by the daily job.

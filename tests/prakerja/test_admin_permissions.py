@@ -52,6 +52,7 @@ PINNED: dict[str, set[str]] = {
         "applicants.delete_surveyquestion",
         "applicants.delete_waveprovincequota",
         "applicants.notify_breach",
+        "applicants.run_duplicatescan",
         "applicants.run_selection",
         "applicants.view_applicant",
         "applicants.view_blacklisting",
@@ -64,6 +65,8 @@ PINNED: dict[str, set[str]] = {
         "applicants.view_consent",
         "applicants.view_decision",
         "applicants.view_disbursementrun",
+        "applicants.view_duplicategroup",
+        "applicants.view_duplicatescan",
         "applicants.view_instalment",
         "applicants.view_noticeacceptance",
         "applicants.view_payout",
@@ -122,9 +125,11 @@ PINNED: dict[str, set[str]] = {
         "applicants.change_complaint",
         "applicants.change_correctionrequest",
         "applicants.change_restrictionrequest",
+        "applicants.decide_duplicategroup",
         "applicants.release_hold",
         "applicants.reveal_nik",
         "applicants.review_payoutaccount",
+        "applicants.run_duplicatescan",
         "applicants.view_applicant",
         "applicants.view_blacklisting",
         "applicants.view_card",
@@ -134,6 +139,9 @@ PINNED: dict[str, set[str]] = {
         "applicants.view_complaintmessage",
         "applicants.view_correctionrequest",
         "applicants.view_decision",
+        "applicants.view_duplicategroup",
+        "applicants.view_duplicatemember",
+        "applicants.view_duplicatescan",
         "applicants.view_hold",
         "applicants.view_instalment",
         "applicants.view_payoutaccount",
@@ -255,6 +263,9 @@ PINNED: dict[str, set[str]] = {
         "applicants.view_correctionrequest",
         "applicants.view_decision",
         "applicants.view_disbursementrun",
+        "applicants.view_duplicategroup",
+        "applicants.view_duplicatemember",
+        "applicants.view_duplicatescan",
         "applicants.view_entitlement",
         "applicants.view_hold",
         "applicants.view_instalment",
@@ -400,6 +411,9 @@ def test_the_rules_in_words(staff_groups):
     assert _holders("applicants.record_clawbackrepayment", "applicants.add_clawbackrepayment") <= {"finance"}
     assert _holders("applicants.record_clawbackrepayment") == {"finance"}
     assert _holders("applicants.add_reconciliation", "applicants.change_reconciliation") == {"finance"}
+    # only verifiers decide suspected duplicates (the PMO may start a pass, not decide)
+    assert _holders("applicants.decide_duplicategroup") == {"verifier"}
+    assert _holders("applicants.run_duplicatescan") == {"verifier", "pmo_admin"}
     # only curators curate
     assert _holders("courses.add_course", "courses.change_course", "courses.delete_course") == {"curator"}
     # no group holds a credential model's permissions (superusers only); keys are issued by a

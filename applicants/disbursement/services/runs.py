@@ -13,6 +13,7 @@ from applicants.disbursement.lifecycle import payout_sources, states
 from applicants.disbursement.models import OPEN_PAYOUT_STATUSES, PayoutStatus
 from applicants.disbursement.services.answers import payout_system_accounts
 from applicants.disbursement.services.sending import run_finish_if_sent, run_queue_sending, run_start_sending
+from applicants.duplicates.services.payouts import duplicates_before_payout
 from applicants.holds.selectors import not_held_sql
 from applicants.incentives.services.entitlements import instalments_make_due
 from applicants.models import (
@@ -89,6 +90,7 @@ def disbursement_run_create(*, day: dt.date | None = None, actor: Actor = DISBUR
     A run interrupted while being prepared is resumed by the next call."""
     day = day or timezone.localdate()
     instalments_make_due(today=day)
+    duplicates_before_payout(actor=actor)  # suspected duplicates held before anyone is picked
     try:
         with exclusive_lock(RUN_LOCK):
             run = DisbursementRun.objects.filter(status=RunStatus.PREPARING).order_by("pk").first()

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from applicants.duplicates.photos import photo_phash
 from applicants.errors import ApplicantError, StepNotReached
 from applicants.models import Applicant, Province, Regency, Step
 from prakerja.core.uploads import ImageRejected, image_clean
@@ -40,6 +41,8 @@ def applicant_personal_submit(*, applicant: Applicant, data: PersonalData, ktp_p
         except ImageRejected as exc:
             raise ApplicantError(str(exc), field="ktp_photo") from exc
         old_name = locked.ktp_photo.name if locked.ktp_photo else ""
+        locked.ktp_phash = photo_phash(cleaned.read())  # for the duplicate pass
+        cleaned.seek(0)
         locked.ktp_photo.save(cleaned.name or "ktp.jpg", cleaned, save=False)
         if old_name:
             transaction.on_commit(lambda: locked.ktp_photo.storage.delete(old_name))

@@ -19,6 +19,11 @@ def _text(*, outcome: str, reasons: list[str], number: str | None, wave: int, ba
             "training balance Rp%(balance)s. Buy your first course before the deadline shown on your dashboard."
         ) % {"wave": wave, "number": number, "balance": f"{balance or 0:,}".replace(",", ".")}
     explained = " ".join(str(Reason(r).label) for r in reasons if r in Reason.values)
+    if outcome == "pending":
+        return _(
+            "Kartu Prakerja wave %(wave)s: your result is not decided yet. %(reasons)s "
+            "We will tell you the result when the check is done."
+        ) % {"wave": wave, "reasons": explained}
     if outcome == "ineligible":
         return _("Kartu Prakerja wave %(wave)s: you are not eligible. %(reasons)s") % {
             "wave": wave,
@@ -63,7 +68,8 @@ def wave_notify_batch(*, wave_id: int, after: int = 0, batch: int | None = None)
         rows = [row for row in batch_rows if row[-1] is None]
         for member_id, outcome, reasons, wave_number, email, phone, number, balance, _told in rows:
             text = _text(outcome=outcome, reasons=reasons, number=number, wave=wave_number, balance=balance)
-            reference = f"wave-{wave_number}-result-{member_id}"
+            # A pending result is told twice: now, and when settled (a reference of its own each).
+            reference = f"wave-{wave_number}-result-{member_id}" + ("-pending" if outcome == "pending" else "")
             email_send_after_commit(
                 to=email,
                 subject=_("Your Kartu Prakerja wave %(wave)s result") % {"wave": wave_number},

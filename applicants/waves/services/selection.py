@@ -25,6 +25,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from applicants.duplicates.services.scan import DuplicateScanBusy, duplicates_scan
 from applicants.models import (
     Card,
     Decision,
@@ -50,7 +51,7 @@ logger = logging.getLogger(__name__)
 
 
 # Raised whenever the statement below changes meaning; recorded in every decision.
-RULES_VERSION = "2026.1"
+RULES_VERSION = "2026.2"  # 2026.2: suspected duplicates under review are left pending
 
 
 LOCK_NAMESPACE = 4101  # advisory-lock class for wave selections
@@ -97,7 +98,12 @@ WITH reg AS (
             CASE WHEN 'student' = ANY(r.kinds) THEN 'student' END,
             CASE WHEN %(exclude_social_aid)s AND 'social_aid' = ANY(r.kinds) THEN 'social_aid' END,
             CASE WHEN 'blacklist' = ANY(r.kinds) OR bl.id IS NOT NULL THEN 'blacklisted' END,
-            CASE WHEN 'prior_recipient' = ANY(r.kinds) OR c.id IS NOT NULL THEN 'prior_recipient' END
+            CASE WHEN 'prior_recipient' = ANY(r.kinds) OR c.id IS NOT NULL THEN 'prior_recipient' END,
+            -- a suspected duplicate under review (applicants.duplicates): left pending, below
+            CASE WHEN m.applicant_id IN (
+                SELECT dm.applicant_id FROM applicants_duplicatemember AS dm
+                JOIN applicants_duplicategroup AS dg ON dg.id = dm.group_id AND dg.status = 'open'
+            ) THEN 'duplicate_review' END
         ]::text[], NULL) AS reasons,
         coalesce('priority' = ANY(r.kinds), false) AS priority,
         ('x' || left(md5(%(seed)s::text || ':' || m.applicant_id::text), 16))::bit(64)::bigint AS draw
@@ -146,10 +152,12 @@ WITH reg AS (
 )
 SELECT
     member_id,
-    CASE WHEN cardinality(all_reasons) > 0 THEN 'ineligible'
+    CASE WHEN all_reasons = ARRAY['duplicate_review']::text[] THEN 'pending'
+         WHEN cardinality(all_reasons) > 0 THEN 'ineligible'
          WHEN national_rank IS NULL OR national_rank > %(national_quota)s THEN 'not_selected'
          ELSE 'selected' END AS outcome,
-    CASE WHEN cardinality(all_reasons) > 0 THEN all_reasons
+    CASE WHEN all_reasons = ARRAY['duplicate_review']::text[] THEN all_reasons
+         WHEN cardinality(all_reasons) > 0 THEN array_remove(all_reasons, 'duplicate_review')
          ELSE array_remove(ARRAY[
              CASE WHEN priority THEN 'priority' END,
              CASE WHEN national_rank IS NULL THEN 'province_quota'
@@ -379,6 +387,12 @@ def wave_selection_run(
             assert wave.seed is not None
             if wave.status == WaveStatus.ANNOUNCED:
                 return SelectionResult(wave.pk, wave.seed, 0, 0)
+            if wave.decided_at is None and settings.DUPLICATES_SCAN_BEFORE_RUNS:
+                _report(wave, "duplicates")
+                try:
+                    duplicates_scan(actor=actor, trigger=f"wave {wave.number}")
+                except DuplicateScanBusy:
+                    logger.info("a duplicate pass is running; wave %s uses the groups known so far", wave.number)
             _report(wave, "deciding")
             decided = _decide(wave)
             selected = Decision.objects.filter(wave=wave, outcome=Outcome.SELECTED).count()

@@ -45,6 +45,7 @@ def backdate(*applicants: Applicant) -> None:
 def test_never_participants_lose_their_ktp_photo_and_identity_after_the_period():
     # given a person who never got a card, inactive for longer than the period, with a KTP photo
     gone = with_photo(ApplicantFactory.create(reached=Step.READY))
+    Applicant.objects.filter(pk=gone.pk).update(ktp_phash=0x1234)  # the duplicate pass's hash of it
     path = gone.ktp_photo.name
     # and one with a card (a participant), one in a wave still running, one active recently
     finished = WaveFactory.create(status=WaveStatus.ANNOUNCED)
@@ -63,6 +64,7 @@ def test_never_participants_lose_their_ktp_photo_and_identity_after_the_period()
     assert result.photos_deleted == 1
     gone.refresh_from_db()
     assert not gone.ktp_photo
+    assert gone.ktp_phash is None
     assert not default_storage.exists(path)
     assert gone.full_name == ""
     assert gone.phone == ""

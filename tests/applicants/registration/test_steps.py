@@ -9,6 +9,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from applicants.duplicates.photos import photo_phash
 from applicants.models import Applicant, OneTimeCode, ReviewStatus, Step, TestAttempt
 from applicants.registration.selectors import ktp_photo_url
 from prakerja.audit.models import AuditEvent
@@ -210,6 +211,9 @@ def test_personal_data_and_ktp_photo_are_saved():
     assert applicant.step == Step.BASIC_TEST
     assert applicant.regency_id == "3273"
     assert applicant.ktp_photo.name.startswith("private/ktp/")
+    # and its perceptual hash, for the duplicate pass, computed from the stored photo
+    with applicant.ktp_photo.open("rb") as stored:
+        assert applicant.ktp_phash == photo_phash(stored.read())
     assert applicant.training_interests == ["digital", "sales"]
 
 
