@@ -1,7 +1,8 @@
 """Tests: the real PostgreSQL and Redis, on databases of their own."""
 
-import os
+import os  # noqa: I001 (process_env must be read before .base loads .env)
 
+from .process_env import PROCESS_ENV  # before .base reads .env
 from .base import *  # noqa: F403
 from .base import env
 
@@ -48,11 +49,12 @@ WEBHOOK_ALLOW_HTTP = True
 
 # The payment sandbox is quiet by default in tests (deterministic); tests that exercise
 # failures, timeouts, duplicates and reversals switch them on.
-SANDBOX_PAYMENT_FAILURE_RATE = env.float("SANDBOX_PAYMENT_FAILURE_RATE", default=0.0)
-SANDBOX_PAYMENT_TIMEOUT_RATE = env.float("SANDBOX_PAYMENT_TIMEOUT_RATE", default=0.0)
-SANDBOX_PAYMENT_ERROR_RATE = env.float("SANDBOX_PAYMENT_ERROR_RATE", default=0.0)
-SANDBOX_PAYMENT_DUPLICATE_RATE = env.float("SANDBOX_PAYMENT_DUPLICATE_RATE", default=0.0)
-SANDBOX_PAYMENT_REVERSAL_RATE = env.float("SANDBOX_PAYMENT_REVERSAL_RATE", default=0.0)
+# Only from the process's own environment (a test's subprocess), never from a developer's .env.
+SANDBOX_PAYMENT_FAILURE_RATE = float(PROCESS_ENV.get("SANDBOX_PAYMENT_FAILURE_RATE", 0))
+SANDBOX_PAYMENT_TIMEOUT_RATE = float(PROCESS_ENV.get("SANDBOX_PAYMENT_TIMEOUT_RATE", 0))
+SANDBOX_PAYMENT_ERROR_RATE = float(PROCESS_ENV.get("SANDBOX_PAYMENT_ERROR_RATE", 0))
+SANDBOX_PAYMENT_DUPLICATE_RATE = float(PROCESS_ENV.get("SANDBOX_PAYMENT_DUPLICATE_RATE", 0))
+SANDBOX_PAYMENT_REVERSAL_RATE = float(PROCESS_ENV.get("SANDBOX_PAYMENT_REVERSAL_RATE", 0))
 SANDBOX_PAYMENT_CALLBACKS = env.bool("SANDBOX_PAYMENT_CALLBACKS", default=False)
 PAYOUT_RESOLVE_AFTER_S = env.int("PAYOUT_RESOLVE_AFTER_S", default=0)
 # The factories' applicants share a birth date and draw names from a small list, so the pass
