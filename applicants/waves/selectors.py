@@ -110,7 +110,7 @@ def programme_status(applicant: Applicant) -> ProgrammeStatus:
     card = Card.objects.filter(applicant=applicant).select_related("wave", "scheme").first()
     if card is not None:
         balance = LedgerAccount.objects.filter(pk=card.account_id).values_list("balance", flat=True).first()
-        state = {"active": "selected", "revoked": "revoked", "closed": "closed"}[card.status]
+        state = {"active": "selected", "revoked": "revoked", "closed": "closed", "suspended": "suspended"}[card.status]
         return ProgrammeStatus(state=state, wave=card.wave, card=card, balance=balance)
     member = (
         WaveMember.objects.filter(applicant=applicant)

@@ -120,7 +120,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "applicants.complaint": ("view", "change"),
         "applicants.complaintmessage": VIEW,
         # ... and open clawback cases against participants found ineligible after payment.
-        "applicants.clawback": ("add", "view"),
+        "applicants.clawback": ("add", "view", "=cancel_clawback"),
         # ... and decide the applicants' data correction requests (issue 23).
         "applicants.correctionrequest": ("view", "change"),
         "applicants.clawbackrepayment": VIEW,

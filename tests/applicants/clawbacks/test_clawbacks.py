@@ -25,9 +25,12 @@ from applicants.models import (
     Applicant,
     Blacklisting,
     Card,
+    CardStatus,
     Clawback,
     ClawbackRepayment,
     ClawbackStatus,
+    Hold,
+    HoldKind,
     Instalment,
     Payout,
     PayoutStatus,
@@ -116,7 +119,9 @@ def test_a_verifier_opens_a_case_and_the_participant_is_told(django_capture_on_c
     # and the person is blacklisted, told by email and SMS, and the dashboard says what to do
     assert Blacklisting.objects.filter(nik_index=card.applicant.nik_index).exists()
     later.refresh_from_db()
-    assert later.held_reason == f"Clawback {case.reference}"  # no further incentive leaves
+    # no further incentive leaves and the card cannot be spent: the case holds the participant
+    assert Hold.objects.open().filter(applicant=card.applicant, kind=HoldKind.CLAWBACK, source=f"clawback:{case.pk}")
+    assert Card.objects.get(pk=card.pk).status == CardStatus.SUSPENDED
     email = SandboxMessage.objects.get(reference__startswith=f"clawback-opened:{case.pk}")
     assert "Rp2.100.000" in email.body
     assert case.reference in email.body
