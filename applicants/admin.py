@@ -1,5 +1,6 @@
 """Django's admin autodiscovery imports `applicants.admin`; each domain registers its own screens."""
 
+from applicants.appeals import admin as appeals_admin
 from applicants.clawbacks import admin as clawbacks_admin
 from applicants.complaints import admin as complaints_admin
 from applicants.data_rights import admin as data_rights_admin
@@ -14,6 +15,7 @@ from applicants.waves import admin_cards, admin_registries
 __all__ = [
     "admin_cards",
     "admin_registries",
+    "appeals_admin",
     "clawbacks_admin",
     "complaints_admin",
     "data_rights_admin",

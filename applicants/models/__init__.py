@@ -1,6 +1,7 @@
 """Every model of the applicants app, whichever domain package defines it: migrations, the app
 registry and other apps import them from here (the app label stays `applicants`)."""
 
+from applicants.appeals.models import Appeal, AppealStatus, Block, BlockReason, BlockStatus
 from applicants.clawbacks.models import LIVE_CLAWBACK_STATUSES, Clawback, ClawbackRepayment, ClawbackStatus
 from applicants.complaints.models import Complaint, ComplaintCategory, ComplaintMessage, ComplaintStatus
 from applicants.data_rights.models import (
@@ -76,6 +77,11 @@ from applicants.waves.models import (
 )
 
 __all__ = [
+    "Appeal",
+    "AppealStatus",
+    "Block",
+    "BlockReason",
+    "BlockStatus",
     "INELIGIBILITY_REASONS",
     "LIVE_CLAWBACK_STATUSES",
     "OPEN_PAYOUT_STATUSES",

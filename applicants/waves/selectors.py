@@ -11,6 +11,8 @@ from applicants.models import (
     UNFINISHED_WAVE_STATUSES,
     Applicant,
     Blacklisting,
+    Block,
+    BlockStatus,
     Card,
     Decision,
     Reason,
@@ -145,6 +147,9 @@ def applicant_blocked_reason(applicant: Applicant) -> str | None:
         return _("Finish every registration step first.")
     if applicant.review_status in (ReviewStatus.PENDING, ReviewStatus.REJECTED):
         return _("Your identity data is waiting for a verifier. You can join a wave once it is cleared.")
+    block = Block.objects.filter(applicant=applicant, status=BlockStatus.ACTIVE).select_related("reason").first()
+    if block is not None:
+        return block.reason.explanation  # until an appeal is upheld (shown with the appeal on the dashboard)
     index = applicant.nik_index or ""
     if Blacklisting.objects.filter(nik_index=index).exists() or registry_contains(
         nik_index=index, kinds=[RegistryKind.BLACKLIST]

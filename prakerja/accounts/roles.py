@@ -88,6 +88,10 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "applicants.complaintmessage": VIEW,
         "applicants.clawback": VIEW,
         "applicants.clawbackrepayment": VIEW,
+        # Block reasons are data: the PMO words them (Indonesian and English).
+        "applicants.blockreason": EDIT,
+        "applicants.block": VIEW,
+        "applicants.appeal": VIEW,
         "applicants.privacynotice": ("add", "view"),
         "applicants.noticeacceptance": VIEW,
         "applicants.consent": VIEW,
@@ -127,6 +131,10 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "partners.cardcodeguard": ("view", "change"),
         # ... and review the holds on participants' money (registry hits, duplicates, cases).
         "applicants.hold": ("view", "=release_hold"),
+        # ... and block participants for a listed reason, and decide their appeals.
+        "applicants.blockreason": VIEW,
+        "applicants.block": ("add", "view"),
+        "applicants.appeal": ("view", "=decide_appeal"),
     },
     CURATOR: {
         "partners.partner": VIEW,
