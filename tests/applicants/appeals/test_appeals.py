@@ -208,3 +208,34 @@ def test_the_appeal_queue_flags_overdue_appeals_and_filters_in_a_few_queries(
     link = detail.split('href="/admin/applicants/appeal/evidence/selfie/')[1].split('"')[0]
     photo = client.get(f"/admin/applicants/appeal/evidence/selfie/{link}")
     assert photo.status_code == 200 and photo["Content-Type"] == "image/jpeg"
+
+
+def test_appeal_evidence_is_deleted_by_the_retention_job_a_year_after_the_decision(settings: Any) -> None:
+    # Given two decided appeals, one decided more than the retention period ago, and a pending one
+    from django.core.files.storage import default_storage
+
+    from applicants.privacy.retention import retention_run
+
+    cards = participants(3)
+    appeals = []
+    for card in cards:
+        block_place(applicant=card.applicant, reason=BlockReasonFactory.create(), note="x", actor=verifier())
+        appeals.append(appeal_submit(applicant=card.applicant, statement=STATEMENT, **evidence()))
+    old, recent, pending = appeals
+    for appeal in (old, recent):
+        appeal_decide(appeal=appeal, upheld=False, reason="Bukti tidak cukup", actor=verifier())
+    Appeal.objects.filter(pk=old.pk).update(
+        decided_at=timezone.now() - dt.timedelta(days=settings.APPEAL_EVIDENCE_RETENTION_DAYS + 1)
+    )
+    paths = [old.ktp_photo.name, old.kk_photo.name, old.selfie.name]
+    # When the retention job runs
+    result = retention_run()
+    # Then only the old appeal's photos are gone; its statement and decision stay
+    assert result.appeal_evidence_deleted == 1
+    old.refresh_from_db()
+    assert old.evidence_deleted_at is not None and not old.ktp_photo and not old.selfie
+    assert old.decision_reason == "Bukti tidak cukup"
+    assert not any(default_storage.exists(path) for path in paths)
+    for kept in (recent, pending):
+        kept.refresh_from_db()
+        assert kept.evidence_deleted_at is None and default_storage.exists(kept.selfie.name)
