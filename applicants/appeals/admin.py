@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -44,15 +44,16 @@ class BlockReasonAdmin(admin.ModelAdmin[BlockReason]):
 
 class BlockForm(forms.Form):
     card_number = forms.RegexField(
-        label=gettext_lazy("Card number"), regex=r"^\s*\d{16}\s*$", required=False, help_text=gettext_lazy("A participant.")
+        label=gettext_lazy("Card number"),
+        regex=r"^\s*\d{16}\s*$",
+        required=False,
+        help_text=gettext_lazy("A participant."),
     )
     applicant_id = forms.IntegerField(
         label=gettext_lazy("Applicant id"), required=False, help_text=gettext_lazy("Or an applicant without a card.")
     )
     reason = forms.ModelChoiceField(label=gettext_lazy("Reason"), queryset=BlockReason.objects.filter(is_active=True))
-    note = forms.CharField(
-        label=gettext_lazy("What was found (for staff)"), widget=forms.Textarea(attrs={"rows": 4})
-    )
+    note = forms.CharField(label=gettext_lazy("What was found (for staff)"), widget=forms.Textarea(attrs={"rows": 4}))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -67,7 +68,17 @@ class BlockAdmin(admin.ModelAdmin[Block]):
     list_filter = ("status", "reason")
     list_select_related = ("reason", "card", "placed_by")
     show_full_result_count = False
-    fields = ("applicant", "masked_card", "reason", "note", "card_status_before", "status", "placed_by", "placed_at", "lifted_at")
+    fields = (
+        "applicant",
+        "masked_card",
+        "reason",
+        "note",
+        "card_status_before",
+        "status",
+        "placed_by",
+        "placed_at",
+        "lifted_at",
+    )
     readonly_fields = fields
     raw_id_fields = ("applicant",)
 
@@ -102,7 +113,9 @@ class BlockAdmin(admin.ModelAdmin[Block]):
                         applicant=applicant, reason=data["reason"], note=data["note"], actor=Actor.for_request(request)
                     )
                 if outcome.ok:
-                    self.message_user(request, _("%(block)s placed; the person is told.") % {"block": block}, messages.SUCCESS)
+                    self.message_user(
+                        request, _("%(block)s placed; the person is told.") % {"block": block}, messages.SUCCESS
+                    )
                     return HttpResponseRedirect(reverse("admin:applicants_block_change", args=[block.pk]))
         context = {
             **self.admin_site.each_context(request),

@@ -192,9 +192,7 @@ def appeal_decide(*, appeal: Appeal, upheld: bool, reason: str, actor: Actor) ->
         locked.save(update_fields=["status", "decided_by", "decided_at", "decision_reason", "reinstated_amount"])
         audit_record(actor=actor, action="appeal.decided", target=locked, payload=payload)
         outcome = (
-            "diterima: blokir dicabut dan kepesertaan Anda dipulihkan"
-            if upheld
-            else "ditolak: blokir tetap berlaku"
+            "diterima: blokir dicabut dan kepesertaan Anda dipulihkan" if upheld else "ditolak: blokir tetap berlaku"
         )
         email_send_after_commit(
             to=locked.applicant.user.email,
@@ -218,7 +216,9 @@ def _reinstate(block: Block, appeal: Appeal, *, reason: str, actor: Actor) -> di
         result["card_unsuspended"] = card_unsuspend_if_free(card_id=card.pk, actor=actor, why=block.hold_source)
     elif card.status == CardStatus.REVOKED and programme_year_open(card):
         try:
-            appeal.reinstated_amount = card_reinstate_revoked(card=card, key=f"appeal-reinstate:{appeal.pk}", actor=actor)
+            appeal.reinstated_amount = card_reinstate_revoked(
+                card=card, key=f"appeal-reinstate:{appeal.pk}", actor=actor
+            )
         except CardError as exc:  # pragma: no cover - checked just above, under the card's lock
             raise AppealError(exc.message) from exc
         result["card_reinstated"] = appeal.reinstated_amount

@@ -78,7 +78,8 @@ class Clawback(models.Model):
                 fields=["card"], condition=models.Q(status__in=["open", "overdue"]), name="clawback_one_live_per_card"
             ),
             models.CheckConstraint(
-                condition=~models.Q(status="cancelled") | (models.Q(cancelled_at__isnull=False) & ~models.Q(cancel_reason="")),
+                condition=~models.Q(status="cancelled")
+                | (models.Q(cancelled_at__isnull=False) & ~models.Q(cancel_reason="")),
                 name="clawback_cancel_has_reason",
             ),
         ]

@@ -34,8 +34,8 @@ from applicants.holds.models import HoldKind
 from applicants.holds.services import holds_place, holds_release_for_source
 from applicants.incentives.services.entitlements import entitlement_schedule_if_ready, instalments_make_due
 from applicants.models import (
-    Blacklisting,
     LIVE_CLAWBACK_STATUSES,
+    Blacklisting,
     Card,
     CardStatus,
     Clawback,
@@ -53,7 +53,14 @@ from prakerja.core.actor import Actor
 from prakerja.core.formatting import rupiah
 from prakerja.core.uploads import ImageRejected, image_clean
 from prakerja.ledger.models import AccountKind, LedgerAccount, Posting
-from prakerja.ledger.services import BulkPosting, Line, account_get_or_create, posting_create, postings_create_bulk, posting_reverse
+from prakerja.ledger.services import (
+    BulkPosting,
+    Line,
+    account_get_or_create,
+    posting_create,
+    posting_reverse,
+    postings_create_bulk,
+)
 from prakerja.messaging.services import email_send_after_commit, sms_send_after_commit
 
 TRAINING_USED_SQL = """

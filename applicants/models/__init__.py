@@ -77,11 +77,6 @@ from applicants.waves.models import (
 )
 
 __all__ = [
-    "Appeal",
-    "AppealStatus",
-    "Block",
-    "BlockReason",
-    "BlockStatus",
     "INELIGIBILITY_REASONS",
     "LIVE_CLAWBACK_STATUSES",
     "OPEN_PAYOUT_STATUSES",
@@ -89,8 +84,13 @@ __all__ = [
     "AccessRequest",
     "AccessStatus",
     "AccountMatch",
+    "Appeal",
+    "AppealStatus",
     "Applicant",
     "Blacklisting",
+    "Block",
+    "BlockReason",
+    "BlockStatus",
     "BreachNotification",
     "Card",
     "CardStatus",

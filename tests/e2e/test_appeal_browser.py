@@ -87,4 +87,6 @@ def test_a_blocked_participant_appeals_with_evidence_on_a_phone(
     page.screenshot(path=artifacts_dir / "appeal-sent-360.png", full_page=True)
     appeal = Appeal.objects.get(applicant=applicant)
     assert appeal.status == AppealStatus.PENDING
-    assert appeal.ktp_photo and appeal.kk_photo and appeal.selfie
+    assert appeal.ktp_photo
+    assert appeal.kk_photo
+    assert appeal.selfie

@@ -112,7 +112,8 @@ def test_an_upheld_appeal_of_a_revoked_card_brings_its_balance_back_from_the_tre
     issued = balance(card)
     cards_revoke_due(now=card.purchase_deadline)
     card.refresh_from_db()
-    assert card.status == CardStatus.REVOKED and balance(card) == 0
+    assert card.status == CardStatus.REVOKED
+    assert balance(card) == 0
     assert Blacklisting.objects.filter(applicant_id=card.applicant_id).exists()
     # and the revocation is reconsidered: blocked for "course not finished", appealed
     reason = BlockReasonFactory.create(code="course_not_finished", label_id="Pelatihan tidak diselesaikan")
@@ -196,7 +197,9 @@ def test_the_appeal_queue_flags_overdue_appeals_and_filters_in_a_few_queries(
     # When a verifier lists the overdue pending appeals for the reason
     url = reverse("admin:applicants_appeal_changelist")
     with django_assert_max_num_queries(14):
-        response = client.get(url, {"overdue": "yes", "status__exact": "pending", "block__reason__id__exact": reason.pk})
+        response = client.get(
+            url, {"overdue": "yes", "status__exact": "pending", "block__reason__id__exact": str(reason.pk)}
+        )
     # Then exactly the late ones are listed
     assert response.status_code == 200
     assert len(response.context["cl"].result_list) == 4
@@ -207,7 +210,8 @@ def test_the_appeal_queue_flags_overdue_appeals_and_filters_in_a_few_queries(
     detail = client.get(reverse("admin:applicants_appeal_change", args=[late[0]])).content.decode()
     link = detail.split('href="/admin/applicants/appeal/evidence/selfie/')[1].split('"')[0]
     photo = client.get(f"/admin/applicants/appeal/evidence/selfie/{link}")
-    assert photo.status_code == 200 and photo["Content-Type"] == "image/jpeg"
+    assert photo.status_code == 200
+    assert photo["Content-Type"] == "image/jpeg"
 
 
 def test_appeal_evidence_is_deleted_by_the_retention_job_a_year_after_the_decision(settings: Any) -> None:
@@ -233,9 +237,12 @@ def test_appeal_evidence_is_deleted_by_the_retention_job_a_year_after_the_decisi
     # Then only the old appeal's photos are gone; its statement and decision stay
     assert result.appeal_evidence_deleted == 1
     old.refresh_from_db()
-    assert old.evidence_deleted_at is not None and not old.ktp_photo and not old.selfie
+    assert old.evidence_deleted_at is not None
+    assert not old.ktp_photo
+    assert not old.selfie
     assert old.decision_reason == "Bukti tidak cukup"
     assert not any(default_storage.exists(path) for path in paths)
     for kept in (recent, pending):
         kept.refresh_from_db()
-        assert kept.evidence_deleted_at is None and default_storage.exists(kept.selfie.name)
+        assert kept.evidence_deleted_at is None
+        assert default_storage.exists(kept.selfie.name)

@@ -139,10 +139,20 @@ ACTIONS = st.lists(
 )
 
 
-@settings(max_examples=12, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate], suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=12,
+    deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(actions=ACTIONS, ending=st.sampled_from(["cancel", "repay"]))
 def test_a_clawback_hold_survives_every_participant_and_finance_action(
-    actions: list[str], ending: str, training_fund: int, regions: None, staff_groups: None, django_capture_on_commit_callbacks: Any
+    actions: list[str],
+    ending: str,
+    training_fund: int,
+    regions: None,
+    staff_groups: None,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     with transaction.atomic():
         fund_incentives()
@@ -171,7 +181,9 @@ def test_a_clawback_hold_survives_every_participant_and_finance_action(
 
         # When a verifier ends the case
         if ending == "cancel":
-            clawback_cancel(clawback=world.case, reason="Salah orang: NIK tertukar", actor=Actor.for_user(world.verifier))
+            clawback_cancel(
+                clawback=world.case, reason="Salah orang: NIK tertukar", actor=Actor.for_user(world.verifier)
+            )
             world.relink(fails=False)  # an account the bank pays
             world.disburse()
             # Then the participant is paid again and the card is usable
