@@ -1,5 +1,6 @@
 """Django's admin autodiscovery imports `applicants.admin`; each domain registers its own screens."""
 
+from applicants.appeals import admin as appeals_admin
 from applicants.assisted import admin as assisted_admin
 from applicants.clawbacks import admin as clawbacks_admin
 from applicants.complaints import admin as complaints_admin
@@ -16,6 +17,7 @@ from applicants.waves import admin_cards, admin_registries
 __all__ = [
     "admin_cards",
     "admin_registries",
+    "appeals_admin",
     "assisted_admin",
     "clawbacks_admin",
     "complaints_admin",

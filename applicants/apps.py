@@ -7,6 +7,7 @@ class ApplicantsConfig(AppConfig):
     verbose_name = _("Applicants and participants")
 
     def ready(self) -> None:
+        from applicants.appeals.views import block_panel
         from applicants.clawbacks.views import clawback_panel
         from applicants.dashboard import PANELS
         from applicants.disbursement.views import payout_callback_receive
@@ -17,6 +18,7 @@ class ApplicantsConfig(AppConfig):
         register_callback_receiver(payout_callback_receive)
         PANELS.register("applicants.incentives", incentives_panel)
         PANELS.register("applicants.clawbacks", clawback_panel)
+        PANELS.register("applicants.appeals", block_panel)
 
         from applicants.programme_figures import register_sections
 

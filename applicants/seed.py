@@ -143,6 +143,7 @@ def seed(context: SeedContext) -> None:
     _demo_waves(context)
     _demo_assisted(context)
     _demo_duplicates(context)
+    _demo_integrity(context)
 
 
 def _demo_assisted(context: SeedContext) -> None:
@@ -307,3 +308,83 @@ def _demo_duplicates(context: SeedContext) -> None:
     context.login(role="suspected duplicate (open group)", email=second.user.email, url="/masuk/")
     if group is not None:
         context.note(f"Suspected duplicates: group {group.pk} ({group.get_signal_display()}) waits for a verifier")
+
+
+def _demo_integrity(context: SeedContext) -> None:
+    """Wave 13 (announced): a participant blocked for "training done by someone else" whose
+    appeal waits for a verifier, and a participant with an open clawback case (card suspended,
+    payouts held)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from applicants.appeals.services import appeal_submit, block_place
+    from applicants.clawbacks.services import clawback_open
+    from applicants.models import BlockReason
+    from prakerja.core.actor import Actor
+    from prakerja.ledger.models import AccountKind
+    from prakerja.ledger.services import Line, account_get_or_create, posting_create
+
+    scheme = Scheme.objects.in_force()
+    verifier = User.objects.filter(email="verifier@demo.prakerja.go.id").first()
+    # Seeded by migration 0021; a flushed test database has lost it.
+    reason, _ = BlockReason.objects.get_or_create(
+        code="someone_else",
+        defaults={
+            "label_id": "Pelatihan dikerjakan orang lain (joki)",
+            "label_en": "Training done by someone else",
+            "explanation_id": "Pelatihan Anda terlihat diikuti oleh orang lain atas nama Anda.",
+        },
+    )
+    if scheme is None or verifier is None:
+        return
+    now = timezone.now()
+    wave, created = Wave.objects.get_or_create(
+        number=13,
+        defaults={
+            "scheme": scheme,
+            "opens_at": now - dt.timedelta(days=20),
+            "closes_at": now - dt.timedelta(days=12),
+            "national_quota": 2,
+            "status": WaveStatus.OPEN,
+        },
+    )
+    blocked = _demo_applicant(context, local="diblokir.1", step=Step.READY, name="Taufik Ramadhan", n=30)
+    owing = _demo_applicant(context, local="klawback.1", step=Step.READY, name="Wahyu Nugroho", n=31)
+    context.login(role="participant blocked, appeal pending (wave 13)", email=blocked.user.email, url="/masuk/")
+    context.login(role="participant with a clawback case (wave 13)", email=owing.user.email, url="/masuk/")
+    if not created:
+        return
+    for applicant in (blocked, owing):
+        WaveMember.objects.create(
+            wave=wave, applicant=applicant, province_id=applicant.province_id or "32", statements_accepted_at=now
+        )
+    Wave.objects.filter(pk=wave.pk).update(status=WaveStatus.CLOSED)
+    wave_selection_run(wave_id=wave.pk, seed=2026)
+    actor = Actor.for_user(verifier)
+    block_place(applicant=blocked, reason=reason, note="Wajah pada sesi 2 tidak cocok dengan KTP (demo)", actor=actor)
+
+    def photo(name: str) -> SimpleUploadedFile:
+        return SimpleUploadedFile(name, _tiny_jpeg(), content_type="image/jpeg")
+
+    appeal_submit(
+        applicant=blocked,
+        statement="Saya sendiri yang mengikuti semua sesi. Wajah saya berbeda karena memakai kacamata baru.",
+        ktp_photo=photo("ktp.jpg"),
+        kk_photo=photo("kk.jpg"),
+        selfie=photo("selfie.jpg"),
+    )
+    card = Card.objects.select_related("applicant__user").filter(applicant=owing).first()
+    if card is None:
+        return
+    platform = account_get_or_create(kind=AccountKind.PLATFORM_PAYABLE, owner_ref="demo-clawback")
+    posting_create(
+        idempotency_key=f"purchase:demo-clawback-{card.pk}",
+        kind="purchase.confirm",
+        lines=[Line(card.account_id, -750_000), Line(platform.pk, 750_000)],
+        memo="Demo: pelatihan yang dibeli sebelum ketidaklayakan ditemukan",
+    )
+    clawback_open(
+        card=card,
+        reason="Tercatat sebagai ASN sejak 2019 (data BKN, demo).",
+        evidence=photo("bukti.jpg"),
+        actor=actor,
+    )

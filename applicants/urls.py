@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 from django_ratelimit.decorators import ratelimit
 
+from applicants.appeals import views as appeals_views
 from applicants.complaints import views as complaints_views
 from applicants.data_rights import views as data_rights_views
 from applicants.disbursement import views as disbursement_views
@@ -77,6 +78,7 @@ urlpatterns = [
     path("ktp/<str:token>/", registration_views.ktp_photo, name="ktp-photo"),
     path("tes/", registration_views.basic_test, name="basic-test"),
     path("gelombang/<int:number>/gabung/", waves_views.wave_join_page, name="wave-join"),
+    path("banding/", appeals_views.appeal, name="appeal"),
     path("pengaduan/", complaints_views.complaint_list, name="complaints"),
     path("pengaduan/baru/", complaints_views.complaint_new, name="complaint-new"),
     path("pengaduan/<int:complaint_id>/", complaints_views.complaint_detail, name="complaint"),

@@ -7,7 +7,18 @@ import factory
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from applicants.models import Applicant, NoticeAcceptance, Question, Regency, Scheme, Step, Wave, WaveMember, WaveStatus
+from applicants.models import (
+    Applicant,
+    BlockReason,
+    NoticeAcceptance,
+    Question,
+    Regency,
+    Scheme,
+    Step,
+    Wave,
+    WaveMember,
+    WaveStatus,
+)
 from applicants.privacy.selectors import notice_current
 from applicants.registration.nik import Gender, build_nik
 from applicants.registration.services.identity import kk_blind_index, nik_blind_index
@@ -241,3 +252,17 @@ class WaveMemberFactory(factory.django.DjangoModelFactory[WaveMember]):
     applicant = factory.SubFactory(ApplicantFactory, reached=Step.READY)
     province = factory.LazyAttribute(lambda o: o.applicant.province)
     statements_accepted_at = factory.LazyFunction(timezone.now)
+
+
+class BlockReasonFactory(factory.django.DjangoModelFactory[BlockReason]):
+    """A block reason; the seeded ones (migration 0021) are found by code, as transactional tests flush them."""
+
+    class Meta:
+        model = BlockReason
+        django_get_or_create = ("code",)
+
+    code = "false_data"
+    label_id = "Data palsu atau tidak benar"
+    label_en = "False or untrue data"
+    explanation_id = "Data yang Anda berikan tidak sesuai dengan data resmi."
+    explanation_en = "The data you gave does not match official records."

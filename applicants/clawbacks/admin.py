@@ -18,7 +18,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from applicants.clawbacks.services import clawback_open, clawback_repayment_record
+from applicants.clawbacks.services import clawback_cancel, clawback_open, clawback_repayment_record
 from applicants.models import Card, Clawback, ClawbackRepayment, ClawbackStatus
 from prakerja.core.actor import Actor
 from prakerja.core.admin_actions import action_form_or_page
@@ -71,7 +71,7 @@ class ClawbackAdmin(CsvExportMixin, admin.ModelAdmin[Clawback]):
     search_fields = ("=card__number",)
     search_help_text = gettext_lazy("An exact card number.")
     show_full_result_count = False
-    actions = ("record_repayment",)
+    actions = ("record_repayment", "cancel_case")
     inlines = (RepaymentInline,)
     readonly_fields = (
         "reference",
@@ -89,6 +89,9 @@ class ClawbackAdmin(CsvExportMixin, admin.ModelAdmin[Clawback]):
         "due_on",
         "referred_at",
         "closed_at",
+        "cancelled_at",
+        "cancelled_by",
+        "cancel_reason",
     )
     fields = readonly_fields
     export_columns = (
@@ -225,3 +228,22 @@ class ClawbackAdmin(CsvExportMixin, admin.ModelAdmin[Clawback]):
 
     def has_record_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("applicants.record_clawbackrepayment")
+
+    @admin.action(description=gettext_lazy("Cancel (opened by mistake, with a reason)"), permissions=["cancel"])
+    def cancel_case(self, request: HttpRequest, queryset: QuerySet[Clawback]) -> HttpResponse | None:
+        form = action_form_or_page(request, self, queryset, title=_("Cancel the clawback cases"))
+        if isinstance(form, HttpResponse):
+            return form
+        for case in queryset:
+            with domain_errors_reported(self, request, about=case) as outcome:
+                clawback_cancel(clawback=case, reason=form.cleaned_data["reason"], actor=Actor.for_request(request))
+            if outcome.ok:
+                self.message_user(
+                    request,
+                    _("%(ref)s cancelled: the hold is lifted and the posting reversed.") % {"ref": case.reference},
+                    messages.SUCCESS,
+                )
+        return None
+
+    def has_cancel_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("applicants.cancel_clawback")

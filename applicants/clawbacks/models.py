@@ -21,6 +21,8 @@ class ClawbackStatus(models.TextChoices):
     OPEN = "open", _("Waiting for repayment")
     REPAID = "repaid", _("Repaid")
     OVERDUE = "overdue", _("Overdue: referred for legal follow-up")
+    # Opened by mistake: cancelled by a verifier with a reason, its posting reversed.
+    CANCELLED = "cancelled", _("Cancelled (opened by mistake)")
 
 
 # A card has at most one case in these states.
@@ -32,7 +34,7 @@ class Clawback(models.Model):
     applicant = models.ForeignKey(
         Applicant, verbose_name=_("participant"), on_delete=models.PROTECT, related_name="clawbacks"
     )
-    status = models.CharField(_("status"), max_length=8, choices=ClawbackStatus.choices, default=ClawbackStatus.OPEN)
+    status = models.CharField(_("status"), max_length=12, choices=ClawbackStatus.choices, default=ClawbackStatus.OPEN)
     # What the participant received when the case was opened (training spent, incentives paid).
     training_used = models.BigIntegerField(_("training balance used (Rp)"))
     incentives_paid = models.BigIntegerField(_("incentives paid (Rp)"))
@@ -47,12 +49,25 @@ class Clawback(models.Model):
     due_on = models.DateField(_("repay by"))
     referred_at = models.DateTimeField(_("referred for legal follow-up at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("repaid in full at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("cancelled by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    cancel_reason = models.TextField(_("why cancelled"), blank=True)
 
     class Meta:
         verbose_name = _("clawback")
         verbose_name_plural = _("clawbacks")
         ordering = ("due_on", "id")
-        permissions = [("record_clawbackrepayment", _("Can record clawback repayments"))]
+        permissions = [
+            ("record_clawbackrepayment", _("Can record clawback repayments")),
+            ("cancel_clawback", _("Can cancel a clawback case opened by mistake")),
+        ]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="clawback_amount_positive"),
             models.CheckConstraint(
@@ -61,6 +76,11 @@ class Clawback(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["card"], condition=models.Q(status__in=["open", "overdue"]), name="clawback_one_live_per_card"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="cancelled")
+                | (models.Q(cancelled_at__isnull=False) & ~models.Q(cancel_reason="")),
+                name="clawback_cancel_has_reason",
             ),
         ]
         indexes = [

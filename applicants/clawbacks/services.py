@@ -4,11 +4,20 @@ Ledger (accounts show where money sits; positive = held):
 - opening a case, key `clawback:<id>`: the participant's clawback receivable +amount against the
   programme's clawback claims account (a system account of the same kind) -amount. The
   receivable's balance is what the participant still owes.
+- cancelling a case opened by mistake, key `clawback-cancel:<id>`: the opening posting reversed
+  (a new posting, its mirror image; the first stays as it was).
 - a repayment, key `clawback-repay:<bank reference>`: the money comes back from outside (out
   of "payouts settled", where money that left the programme sits) into the state treasury, and
   the receivable comes down by the same amount (claims back up). A bank statement line is
   recorded once: its reference is unique, so a second entry by another finance user, or a retry,
   cannot count it twice.
+- repaid in full, keys `clawback-close:<id>` and `incentive-return:<instalment>`: what is left
+  on the card and the instalments never paid go to the treasury; the card is closed.
+
+While a case is open (or overdue) the card is suspended and a CLAWBACK hold (source
+`clawback:<id>`) keeps every payout run away from the participant and stops new instalments and
+survey incentives. Only the case lifts it: repaid in full, or cancelled by a verifier. A new
+payout account and finance's retry of a failed transfer leave it in place.
 """
 
 import datetime as dt
@@ -21,9 +30,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applicants.errors import ApplicantError
+from applicants.holds.models import HoldKind
+from applicants.holds.services import holds_place, holds_release_for_source
+from applicants.incentives.services.entitlements import entitlement_schedule_if_ready, instalments_make_due
 from applicants.models import (
     LIVE_CLAWBACK_STATUSES,
+    Blacklisting,
     Card,
+    CardStatus,
     Clawback,
     ClawbackRepayment,
     ClawbackStatus,
@@ -33,12 +47,20 @@ from applicants.models import (
     PayoutStatus,
 )
 from applicants.waves.services.blacklisting import blacklist_add_bulk
+from applicants.waves.services.cards import card_suspend, card_unsuspend_if_free
 from prakerja.audit.services import AuditEntry, audit_record, audit_record_bulk
 from prakerja.core.actor import Actor
 from prakerja.core.formatting import rupiah
 from prakerja.core.uploads import ImageRejected, image_clean
-from prakerja.ledger.models import AccountKind
-from prakerja.ledger.services import Line, account_get_or_create, posting_create
+from prakerja.ledger.models import AccountKind, LedgerAccount, Posting
+from prakerja.ledger.services import (
+    BulkPosting,
+    Line,
+    account_get_or_create,
+    posting_create,
+    posting_reverse,
+    postings_create_bulk,
+)
 from prakerja.messaging.services import email_send_after_commit, sms_send_after_commit
 
 TRAINING_USED_SQL = """
@@ -56,6 +78,14 @@ REPAY_TO = "Rekening Kas Umum Negara (BRI 0000-01-000000-30-0), berita: {referen
 
 class ClawbackError(ApplicantError):
     pass
+
+
+def clawback_hold_source(clawback: Clawback) -> str:
+    return f"clawback:{clawback.pk}"
+
+
+def _blacklist_reason(clawback: Clawback) -> str:
+    return f"Clawback {clawback.reference}"
 
 
 def clawback_benefit(card: Card) -> tuple[int, int]:
@@ -133,13 +163,21 @@ def clawback_open(
             lines=[Line(receivable, amount), Line(claims, -amount)],
             memo=clawback.reference,
         )
-        # No further incentive leaves for this card: its unpaid instalments are held (the
-        # disbursement skips held instalments).
+        # No further incentive leaves for this card and it cannot be spent: the case's hold
+        # leaves the participant out of every payout run until the case is closed or cancelled.
+        holds_place(
+            kind=HoldKind.CLAWBACK,
+            source=clawback_hold_source(clawback),
+            reason=f"Clawback {clawback.reference}",
+            actor=actor,
+            applicant_ids=[applicant.pk],
+        )
+        suspended = card_suspend(card=card, actor=actor, why=f"clawback:{clawback.pk}")
         held = Instalment.objects.filter(
             card=card, status__in=[InstalmentStatus.SCHEDULED, InstalmentStatus.PAYABLE]
-        ).update(held_reason=f"Clawback {clawback.reference}")
+        ).count()
         blacklist_add_bulk(
-            applicant_ids=[applicant.pk], reason=f"Clawback {clawback.reference}", created_by_id=actor.person.pk
+            applicant_ids=[applicant.pk], reason=_blacklist_reason(clawback), created_by_id=actor.person.pk
         )
         audit_record(
             actor=actor,
@@ -151,6 +189,7 @@ def clawback_open(
                 "training_used": training,
                 "incentives_paid": incentives,
                 "instalments_held": held,
+                "card_suspended": suspended,
             },
         )
         due = clawback.due_on.strftime("%d-%m-%Y")
@@ -227,6 +266,8 @@ def clawback_repayment_record(
             locked.closed_at = timezone.now()
             fields += ["status", "closed_at"]
         locked.save(update_fields=fields)
+        if locked.status == ClawbackStatus.REPAID:
+            _close_repaid(locked, actor=actor)
         audit_record(
             actor=actor,
             action="clawback.repayment_recorded",
@@ -279,3 +320,113 @@ def clawbacks_mark_overdue(*, today: dt.date | None = None) -> int:
                 reference=f"clawback-overdue:{case.pk}",
             )
     return len(ids)
+
+
+def _close_repaid(clawback: Clawback, *, actor: Actor) -> None:
+    """Repaid in full: the case's hold is lifted, and since the participant is not eligible,
+    what is left on the card and every instalment never paid go back to the treasury and the
+    card is closed (it stays out of the programme; the NIK stays blacklisted)."""
+    card = Card.objects.select_for_update().get(pk=clawback.card_id)
+    treasury = account_get_or_create(kind=AccountKind.TREASURY, name="Kas Negara")
+    left = LedgerAccount.objects.filter(pk=card.account_id).values_list("balance", flat=True).get()
+    if left > 0:
+        posting_create(
+            idempotency_key=f"clawback-close:{clawback.pk}",
+            kind="clawback.close",
+            lines=[Line(card.account_id, -left), Line(treasury.pk, left)],
+            memo=clawback.reference,
+        )
+    unpaid = list(
+        Instalment.objects.select_for_update(of=("self",))
+        .filter(card=card, status__in=[InstalmentStatus.SCHEDULED, InstalmentStatus.PAYABLE])
+        .exclude(payouts__status__in=[PayoutStatus.CREATED, PayoutStatus.PENDING, PayoutStatus.UNKNOWN])
+        .select_related("card__entitlement")
+    )
+    postings_create_bulk(
+        kind="incentive.return",
+        postings=[
+            BulkPosting(
+                idempotency_key=f"incentive-return:{i.pk}",
+                lines=(
+                    Line(account_id=i.card.entitlement.account_id or 0, amount=-i.amount),
+                    Line(account_id=treasury.pk, amount=i.amount),
+                ),
+            )
+            for i in unpaid
+            if i.status == InstalmentStatus.PAYABLE
+        ],
+    )
+    Instalment.objects.filter(pk__in=[i.pk for i in unpaid]).update(status=InstalmentStatus.RETURNED)
+    if card.status in (CardStatus.ACTIVE, CardStatus.SUSPENDED):
+        card.status = CardStatus.CLOSED
+        card.closed_at = timezone.now()
+        card.save(update_fields=["status", "closed_at"])
+    released = holds_release_for_source(
+        kind=HoldKind.CLAWBACK,
+        source=clawback_hold_source(clawback),
+        reason=f"{clawback.reference} lunas",
+        actor=actor,
+    )
+    audit_record(
+        actor=actor,
+        action="clawback.closed",
+        target=clawback,
+        payload={"card_balance_returned": left, "instalments_returned": len(unpaid), "holds_released": released},
+    )
+
+
+def clawback_cancel(*, clawback: Clawback, reason: str, actor: Actor) -> Clawback:
+    """A verifier cancels a case opened by mistake: the opening posting is reversed by a new
+    balanced posting, the hold lifted, the card usable again (if nothing else suspends it), the
+    blacklisting the case added removed, and scheduling of incentives resumes. A case with
+    repayments recorded is not cancelled here: the money received must be refunded first."""
+    reason = reason.strip()
+    if not reason:
+        raise ClawbackError(_("Say why the case is cancelled."), field="reason")
+    if actor.user is None or not actor.user.has_perm("applicants.cancel_clawback"):
+        raise ClawbackError(_("Only a verifier can cancel a clawback case."), status=403)
+    with transaction.atomic():
+        locked = Clawback.objects.select_for_update().select_related("applicant__user").get(pk=clawback.pk)
+        if locked.status not in LIVE_CLAWBACK_STATUSES:
+            raise ClawbackError(_("Only an open or overdue case can be cancelled."))
+        if locked.repaid_amount > 0:
+            raise ClawbackError(
+                _("Repayments are recorded on this case: refund them through finance before cancelling it.")
+            )
+        opening = Posting.objects.get(idempotency_key=f"clawback:{locked.pk}")
+        posting_reverse(posting=opening, idempotency_key=f"clawback-cancel:{locked.pk}", memo=locked.reference)
+        locked.status = ClawbackStatus.CANCELLED
+        locked.cancelled_at = timezone.now()
+        locked.cancelled_by = actor.person
+        locked.cancel_reason = reason
+        locked.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason"])
+        released = holds_release_for_source(
+            kind=HoldKind.CLAWBACK, source=clawback_hold_source(locked), reason=reason, actor=actor
+        )
+        unsuspended = card_unsuspend_if_free(card_id=locked.card_id, actor=actor, why=f"clawback-cancel:{locked.pk}")
+        removed, _rows = Blacklisting.objects.filter(
+            applicant_id=locked.applicant_id, reason=_blacklist_reason(locked)
+        ).delete()
+        audit_record(
+            actor=actor,
+            action="clawback.cancelled",
+            target=locked,
+            payload={
+                "reason": reason,
+                "holds_released": released,
+                "card_unsuspended": unsuspended,
+                "blacklisting_removed": removed,
+            },
+        )
+        entitlement_schedule_if_ready(card_id=locked.card_id)
+        instalments_make_due(card_id=locked.card_id)
+        email_send_after_commit(
+            to=locked.applicant.user.email,
+            subject=f"{locked.reference} dibatalkan",
+            body=(
+                f"Kasus pengembalian dana {locked.reference} dibatalkan karena keliru dibuka. Anda tidak perlu "
+                "mengembalikan dana. Kartu dan insentif Anda berjalan kembali seperti semula."
+            ),
+            reference=f"clawback-cancelled:{locked.pk}",
+        )
+    return locked

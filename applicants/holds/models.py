@@ -18,9 +18,18 @@ class HoldKind(models.TextChoices):
     BLOCK = "block", _("Blocked participant")
 
 
+# Holds a case places and only that case lifts (closed, cancelled, an appeal upheld): they also
+# suspend the card and stop new instalments and survey incentives, and a verifier's release
+# from the holds queue does not lift them.
+CASE_KINDS = (HoldKind.CLAWBACK, HoldKind.BLOCK)
+
+
 class HoldQuerySet(models.QuerySet["Hold"]):
     def open(self) -> "HoldQuerySet":
         return self.filter(released_at__isnull=True)
+
+    def of_cases(self) -> "HoldQuerySet":
+        return self.filter(kind__in=CASE_KINDS)
 
 
 class Hold(models.Model):

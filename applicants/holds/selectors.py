@@ -16,5 +16,21 @@ def applicant_open_holds(applicant_id: int) -> list[Hold]:
     return list(Hold.objects.open().filter(applicant_id=applicant_id).order_by("placed_at"))
 
 
+def applicant_held_by_case(applicant_id: int) -> bool:
+    """A clawback case or a block is open: the card is suspended, no new instalment or survey incentive."""
+    return Hold.objects.open().of_cases().filter(applicant_id=applicant_id).exists()
+
+
+# Appended to a WHERE whose applicant id is `{applicant}`: true when no clawback case or block holds them.
+NOT_HELD_BY_CASE_SQL = (
+    "NOT EXISTS (SELECT 1 FROM applicants_hold AS hc WHERE hc.applicant_id = {applicant} "
+    "AND hc.released_at IS NULL AND hc.kind IN ('clawback', 'block'))"
+)
+
+
+def not_held_by_case_sql(applicant_column: str) -> str:
+    return NOT_HELD_BY_CASE_SQL.format(applicant=applicant_column)
+
+
 def applicant_is_held(applicant_id: int) -> bool:
     return Hold.objects.open().filter(applicant_id=applicant_id).exists()

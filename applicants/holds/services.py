@@ -5,7 +5,8 @@ Who may release what:
 - a verifier (permission `applicants.release_hold`) releases one hold after reviewing it;
 - the case that placed a hold releases its own holds when it is closed or cancelled
   (`holds_release_for_source`), e.g. a clawback repaid or cancelled, an appeal upheld.
-Nothing else does: a new payout account, finance's retry of a failed transfer and every
+Clawback and block holds (`CASE_KINDS`) are lifted only by their case, never from the holds
+queue. Nothing else does: a new payout account, finance's retry of a failed transfer and every
 participant action leave holds in place."""
 
 from collections.abc import Iterable, Sequence
@@ -16,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applicants.errors import ApplicantError
-from applicants.holds.models import Hold, HoldKind
+from applicants.holds.models import CASE_KINDS, Hold, HoldKind
 from prakerja.audit.services import AuditEntry, audit_record, audit_record_bulk
 from prakerja.core.actor import Actor
 
@@ -89,6 +90,8 @@ def hold_release(*, hold: Hold, reason: str, actor: Actor) -> Hold:
         locked = Hold.objects.select_for_update().get(pk=hold.pk)
         if locked.released_at is not None:
             raise HoldError(_("This hold was already released."))
+        if locked.kind in CASE_KINDS:
+            raise HoldError(_("This hold is lifted by closing or cancelling its case (or deciding the appeal)."))
         locked.released_at = timezone.now()
         locked.released_by = actor.user
         locked.release_reason = reason[:300]

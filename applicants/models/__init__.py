@@ -1,6 +1,7 @@
 """Every model of the applicants app, whichever domain package defines it: migrations, the app
 registry and other apps import them from here (the app label stays `applicants`)."""
 
+from applicants.appeals.models import Appeal, AppealStatus, Block, BlockReason, BlockStatus
 from applicants.assisted.models import (
     AssistedBatch,
     AssistedRegistration,
@@ -100,12 +101,17 @@ __all__ = [
     "AccessRequest",
     "AccessStatus",
     "AccountMatch",
+    "Appeal",
+    "AppealStatus",
     "Applicant",
     "AssistedBatch",
     "AssistedRegistration",
     "AssistedStatus",
     "BatchStatus",
     "Blacklisting",
+    "Block",
+    "BlockReason",
+    "BlockStatus",
     "BreachNotification",
     "Card",
     "CardStatus",

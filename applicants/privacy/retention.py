@@ -8,7 +8,12 @@ cards and accounts, not people). Set-based: one UPDATE per batch picks and chang
 photo paths come back with RETURNING), so a run costs a few statements, not a query per person;
 idempotent: anonymised rows (`anonymised_at`) are never picked again. What stays: the NIK and
 KK blind indexes and masked forms (a person cannot register twice under one NIK), province,
-regency, gender, education and the dates the funnel figures count."""
+regency, gender, education and the dates the funnel figures count.
+
+Appeal evidence (photos of the KTP, the KK and a selfie sent with an appeal against a block) is
+kept while the appeal is pending and for APPEAL_EVIDENCE_RETENTION_DAYS after its decision (a
+complaint or a court case may ask for it); then the files are deleted and the appeal keeps its
+statement and decision. An anonymised person's appeal evidence goes at the same run."""
 
 import datetime as dt
 import logging
@@ -92,12 +97,47 @@ WHERE p.payout_account_id = pa.id AND pa.applicant_id = ANY(%(ids)s) AND p.accou
 """
 
 
+APPEAL_EVIDENCE_EXPIRE = """
+WITH due AS (
+    SELECT p.id, p.ktp_photo, p.kk_photo, p.selfie
+    FROM applicants_appeal p
+    JOIN applicants_applicant a ON a.id = p.applicant_id
+    WHERE p.evidence_deleted_at IS NULL
+      AND (
+        (p.status <> 'pending' AND p.decided_at < %(evidence_cutoff)s)
+        OR a.anonymised_at IS NOT NULL
+      )
+    ORDER BY p.id
+    LIMIT %(batch)s
+    FOR UPDATE OF p SKIP LOCKED
+)
+UPDATE applicants_appeal p
+SET ktp_photo = '', kk_photo = '', selfie = '', evidence_deleted_at = %(now)s
+FROM due WHERE p.id = due.id
+RETURNING due.ktp_photo, due.kk_photo, due.selfie
+"""
+
+
 @dataclass(frozen=True)
 class RetentionResult:
     anonymised: int  # never participants
     photos_deleted: int
     batches: int
     participants_anonymised: int = 0
+    appeal_evidence_deleted: int = 0  # appeals whose photos were deleted
+
+
+def _expire_appeal_evidence(params: dict[str, Any], *, delete_files: bool) -> int:
+    expired = 0
+    while True:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(APPEAL_EVIDENCE_EXPIRE, params)
+            rows = cursor.fetchall()
+        expired += len(rows)
+        if delete_files:
+            _delete_files([path for row in rows for path in row if path])
+        if len(rows) < params["batch"]:
+            return expired
 
 
 def _delete_files(paths: list[str]) -> None:
@@ -162,6 +202,8 @@ def retention_run(
     }
     never = _anonymise(NEVER_PARTICIPANTS_DUE, params, participants=False, delete_files=delete_files)
     former = _anonymise(PARTICIPANTS_DUE, params, participants=True, delete_files=delete_files)
+    params["evidence_cutoff"] = now - dt.timedelta(days=settings.APPEAL_EVIDENCE_RETENTION_DAYS)
+    appeals = _expire_appeal_evidence(params, delete_files=delete_files)
     with transaction.atomic():
         audit_record(
             actor=Actor.system("batch.privacy_retention"),
@@ -171,6 +213,7 @@ def retention_run(
                 "participants_anonymised": former.anonymised,
                 "ktp_photos_deleted": never.photos_deleted + former.photos_deleted,
                 "batches": never.batches + former.batches,
+                "appeal_evidence_deleted": appeals,
                 "cutoff": cutoff.isoformat(),
                 "financial_cutoff": financial_cutoff.isoformat(),
             },
@@ -180,4 +223,5 @@ def retention_run(
         photos_deleted=never.photos_deleted + former.photos_deleted,
         batches=never.batches + former.batches,
         participants_anonymised=former.anonymised,
+        appeal_evidence_deleted=appeals,
     )

@@ -258,6 +258,8 @@ class CardStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     REVOKED = "revoked", _("Revoked (no course bought in time)")
     CLOSED = "closed", _("Closed (programme year ended)")
+    # A clawback case or a block: no spending until the case is closed or the block lifted.
+    SUSPENDED = "suspended", _("Suspended (clawback case or block)")
 
 
 class Card(models.Model):
@@ -283,7 +285,7 @@ class Card(models.Model):
         db_index=False,
     )
     account_id = models.BigIntegerField(_("training balance account"), unique=True)
-    status = models.CharField(_("status"), max_length=8, choices=CardStatus.choices, default=CardStatus.ACTIVE)
+    status = models.CharField(_("status"), max_length=12, choices=CardStatus.choices, default=CardStatus.ACTIVE)
     issued_at = models.DateTimeField(_("issued at"))
     purchase_deadline = models.DateTimeField(_("first purchase due before"))
     first_purchase_at = models.DateTimeField(_("first course bought at"), null=True, blank=True)

@@ -11,6 +11,8 @@ from applicants.models import (
     UNFINISHED_WAVE_STATUSES,
     Applicant,
     Blacklisting,
+    Block,
+    BlockStatus,
     Card,
     Decision,
     Reason,
@@ -111,7 +113,7 @@ def programme_status(applicant: Applicant) -> ProgrammeStatus:
     card = Card.objects.filter(applicant=applicant).select_related("wave", "scheme").first()
     if card is not None:
         balance = LedgerAccount.objects.filter(pk=card.account_id).values_list("balance", flat=True).first()
-        state = {"active": "selected", "revoked": "revoked", "closed": "closed"}[card.status]
+        state = {"active": "selected", "revoked": "revoked", "closed": "closed", "suspended": "suspended"}[card.status]
         return ProgrammeStatus(state=state, wave=card.wave, card=card, balance=balance)
     member = (
         WaveMember.objects.filter(applicant=applicant)
@@ -148,6 +150,9 @@ def applicant_blocked_reason(applicant: Applicant) -> str | None:
         return _("Finish every registration step first.")
     if applicant.review_status in (ReviewStatus.PENDING, ReviewStatus.REJECTED):
         return _("Your identity data is waiting for a verifier. You can join a wave once it is cleared.")
+    block = Block.objects.filter(applicant=applicant, status=BlockStatus.ACTIVE).select_related("reason").first()
+    if block is not None:
+        return block.reason.explanation  # until an appeal is upheld (shown with the appeal on the dashboard)
     index = applicant.nik_index or ""
     if Blacklisting.objects.filter(nik_index=index).exists() or registry_contains(
         nik_index=index, kinds=[RegistryKind.BLACKLIST]

@@ -91,6 +91,10 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "applicants.complaintmessage": VIEW,
         "applicants.clawback": VIEW,
         "applicants.clawbackrepayment": VIEW,
+        # Block reasons are data: the PMO words them (Indonesian and English).
+        "applicants.blockreason": EDIT,
+        "applicants.block": VIEW,
+        "applicants.appeal": VIEW,
         "applicants.privacynotice": ("add", "view"),
         "applicants.noticeacceptance": VIEW,
         "applicants.consent": VIEW,
@@ -130,7 +134,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "applicants.complaint": ("view", "change"),
         "applicants.complaintmessage": VIEW,
         # ... and open clawback cases against participants found ineligible after payment.
-        "applicants.clawback": ("add", "view"),
+        "applicants.clawback": ("add", "view", "=cancel_clawback"),
         # ... and decide the applicants' data correction requests (issue 23).
         "applicants.correctionrequest": ("view", "change"),
         "applicants.restrictionrequest": ("view", "change"),
@@ -142,6 +146,10 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "applicants.duplicategroup": ("view", "=decide_duplicategroup"),
         "applicants.duplicatemember": VIEW,
         "applicants.duplicatescan": ("view", "=run_duplicatescan"),
+        # ... and block participants for a listed reason, and decide their appeals.
+        "applicants.blockreason": VIEW,
+        "applicants.block": ("add", "view"),
+        "applicants.appeal": ("view", "=decide_appeal"),
     },
     CURATOR: {
         "partners.partner": VIEW,

@@ -449,6 +449,10 @@ COMPLAINT_SLA_HOURS = {
 }
 # Clawback: days a participant found ineligible has to repay.
 CLAWBACK_REPAY_DAYS = env.int("CLAWBACK_REPAY_DAYS", default=60)
+# A verifier decides an appeal against a block within this many days (overdue after).
+APPEAL_DECIDE_DAYS = env.int("APPEAL_DECIDE_DAYS", default=14)
+# Appeal evidence photos (KTP, KK, selfie) are deleted this long after the decision (retention job).
+APPEAL_EVIDENCE_RETENTION_DAYS = env.int("APPEAL_EVIDENCE_RETENTION_DAYS", default=365)
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -30,8 +30,9 @@ PINNED: dict[str, set[str]] = {
         "accounts.add_user",
         "accounts.change_user",
         "accounts.view_user",
-        "applicants.add_privacynotice",
+        "applicants.add_blockreason",
         "applicants.add_breachnotification",
+        "applicants.add_privacynotice",
         "applicants.add_question",
         "applicants.add_registryimport",
         "applicants.add_scheme",
@@ -39,6 +40,7 @@ PINNED: dict[str, set[str]] = {
         "applicants.add_surveyquestion",
         "applicants.add_wave",
         "applicants.add_waveprovincequota",
+        "applicants.change_blockreason",
         "applicants.change_breachnotification",
         "applicants.change_complaint",
         "applicants.change_question",
@@ -54,8 +56,11 @@ PINNED: dict[str, set[str]] = {
         "applicants.notify_breach",
         "applicants.run_duplicatescan",
         "applicants.run_selection",
+        "applicants.view_appeal",
         "applicants.view_applicant",
         "applicants.view_blacklisting",
+        "applicants.view_block",
+        "applicants.view_blockreason",
         "applicants.view_breachnotification",
         "applicants.view_card",
         "applicants.view_clawback",
@@ -120,7 +125,9 @@ PINNED: dict[str, set[str]] = {
     },
     "verifier": {
         "accounts.view_user",
+        "applicants.add_block",
         "applicants.add_clawback",
+        "applicants.cancel_clawback",
         "applicants.change_applicant",
         "applicants.change_complaint",
         "applicants.change_correctionrequest",
@@ -130,8 +137,12 @@ PINNED: dict[str, set[str]] = {
         "applicants.reveal_nik",
         "applicants.review_payoutaccount",
         "applicants.run_duplicatescan",
+        "applicants.decide_appeal",
+        "applicants.view_appeal",
         "applicants.view_applicant",
         "applicants.view_blacklisting",
+        "applicants.view_block",
+        "applicants.view_blockreason",
         "applicants.view_card",
         "applicants.view_clawback",
         "applicants.view_clawbackrepayment",
@@ -251,8 +262,11 @@ PINNED: dict[str, set[str]] = {
         "accounts.view_user",
         "admin.view_logentry",
         "applicants.view_accessrequest",
+        "applicants.view_appeal",
         "applicants.view_applicant",
         "applicants.view_blacklisting",
+        "applicants.view_block",
+        "applicants.view_blockreason",
         "applicants.view_breachnotification",
         "applicants.view_card",
         "applicants.view_clawback",
@@ -410,6 +424,10 @@ def test_the_rules_in_words(staff_groups):
     assert _holders("applicants.approve_disbursementrun", "applicants.add_disbursementrun") == {"finance"}
     assert _holders("applicants.record_clawbackrepayment", "applicants.add_clawbackrepayment") <= {"finance"}
     assert _holders("applicants.record_clawbackrepayment") == {"finance"}
+    # verifiers block, decide appeals and cancel mistaken clawback cases; the PMO words the reasons
+    assert _holders("applicants.decide_appeal", "applicants.add_block", "applicants.cancel_clawback") == {"verifier"}
+    assert _holders("applicants.change_blockreason", "applicants.add_blockreason") == {"pmo_admin"}
+    assert not _holders("applicants.delete_blockreason", "applicants.change_appeal", "applicants.change_block")
     assert _holders("applicants.add_reconciliation", "applicants.change_reconciliation") == {"finance"}
     # only verifiers decide suspected duplicates (the PMO may start a pass, not decide)
     assert _holders("applicants.decide_duplicategroup") == {"verifier"}

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applicants.errors import ApplicantError
+from applicants.holds.selectors import applicant_held_by_case, not_held_by_case_sql
 from applicants.models import (
     Card,
     Entitlement,
@@ -87,6 +88,8 @@ def entitlement_schedule_if_ready(*, card_id: int) -> list[Instalment]:
     if entitlement is None or entitlement.scheduled_at or not (entitlement.completed_at and entitlement.reviewed_at):
         return []
     card = Card.objects.select_related("applicant").get(pk=card_id)
+    if applicant_held_by_case(card.applicant_id):
+        return []  # a clawback case or a block: scheduled when it is lifted (the case calls this again)
     if not PayoutAccount.objects.filter(applicant_id=card.applicant_id, status=PayoutAccountStatus.ACTIVE).exists():
         return []
     scheme = Scheme.objects.get(pk=card.scheme_id)
@@ -121,10 +124,12 @@ _DUE_BATCH = """
     SELECT i.id, i.kind, i.amount, e.account_id
     FROM applicants_instalment AS i
     JOIN applicants_entitlement AS e ON e.card_id = i.card_id
+    JOIN applicants_card AS c ON c.id = i.card_id
     WHERE i.status = 'scheduled' AND i.due_on <= %s AND i.id > %s {card}
+      AND {not_held_by_case}
     ORDER BY i.id
     LIMIT %s
-"""
+""".replace("{not_held_by_case}", not_held_by_case_sql("c.applicant_id"))
 
 
 def instalments_make_due(*, today: dt.date | None = None, card_id: int | None = None, chunk: int = DUE_CHUNK) -> int:
@@ -170,7 +175,10 @@ def instalments_make_due(*, today: dt.date | None = None, card_id: int | None = 
 
 
 def survey_next(*, card: Card) -> Survey | None:
-    """The survey this participant may fill in now: after the first incentive is paid, in order."""
+    """The survey this participant may fill in now: after the first incentive is paid, in order;
+    none while a clawback case or a block holds them (no survey incentive)."""
+    if applicant_held_by_case(card.applicant_id):
+        return None
     first_paid = Instalment.objects.filter(
         card=card, kind=InstalmentKind.POST_TRAINING, number=1, status=InstalmentStatus.PAID
     ).exists()

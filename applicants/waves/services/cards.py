@@ -13,20 +13,24 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from applicants.errors import ApplicantError
 from applicants.models import (
+    Blacklisting,
     Card,
     CardStatus,
+    Scheme,
     Wave,
 )
 from applicants.waves.services.blacklisting import blacklist_add_bulk
 from prakerja.audit.services import AuditEntry, audit_record, audit_record_bulk
 from prakerja.core.actor import Actor
-from prakerja.ledger.models import AccountKind
+from prakerja.ledger.models import AccountKind, Entry, Posting
 from prakerja.ledger.services import (
     BulkPosting,
     Line,
     account_get_or_create,
     accounts_ensure_bulk,
+    posting_create,
     postings_create_bulk,
 )
 from prakerja.messaging.services import email_send_after_commit, sms_send_after_commit
@@ -142,6 +146,12 @@ def purchase_deadline(*, announced: dt.datetime, days: int) -> dt.datetime:
 
 
 REVOKE_POSTING = "card.revoke"
+REINSTATE_POSTING = "card.reinstate"
+REVOKE_BLACKLIST_REASON = "Kartu dicabut"
+
+
+class CardError(ApplicantError):
+    pass
 
 
 SWEEP_POSTING = "card.year_end_sweep"
@@ -187,7 +197,7 @@ def _revoke_chunk(*, now: dt.datetime, limit: int, treasury_id: int) -> int:
             return 0
         ids = [d.card_id for d in due]
         cursor.execute("UPDATE applicants_card SET status = 'revoked', revoked_at = %s WHERE id = ANY(%s)", [now, ids])
-        reason = "Kartu dicabut: tidak membeli pelatihan pertama sebelum batas waktu"
+        reason = f"{REVOKE_BLACKLIST_REASON}: tidak membeli pelatihan pertama sebelum batas waktu"
         blacklist_add_bulk(applicant_ids=[d.applicant_id for d in due], reason=reason, at=now)
         postings_create_bulk(
             kind=REVOKE_POSTING,
@@ -284,3 +294,91 @@ def balances_sweep_year_end(*, year: int, actor: Actor | None = None) -> int:
             },
         )
         return result.created
+
+
+# -- suspension (clawback cases, blocks) and reinstatement ------------------------------
+
+
+def card_suspend(*, card: Card, actor: Actor, why: str) -> bool:
+    """An active card can no longer be spent (a clawback case or a block was opened). Purchases
+    awaiting confirmation are refused at confirmation (`card_not_usable`, as for a revoked card);
+    paid purchases go on to completion or cancellation as before. Returns whether it changed."""
+    changed = Card.objects.filter(pk=card.pk, status=CardStatus.ACTIVE).update(status=CardStatus.SUSPENDED)
+    if changed:
+        audit_record(actor=actor, action="card.suspended", target=card, payload={"why": why})
+    return bool(changed)
+
+
+def _fresh_deadline(card: Card, now: dt.datetime) -> list[str]:
+    """A card suspended before its first purchase gets the scheme's full time again, from now:
+    otherwise the deadline may have run out while it could not be used."""
+    if card.first_purchase_at is not None or card.purchase_deadline > now:
+        return []
+    days = Scheme.objects.filter(pk=card.scheme_id).values_list("first_purchase_days", flat=True).get()
+    card.purchase_deadline = purchase_deadline(announced=now, days=days)
+    return ["purchase_deadline"]
+
+
+def card_unsuspend_if_free(*, card_id: int, actor: Actor, why: str) -> bool:
+    """A suspended card is usable again once no clawback case or block holds its participant
+    (the caller has just lifted its own hold). Returns whether it changed."""
+    from applicants.holds.selectors import applicant_held_by_case
+
+    with transaction.atomic():
+        card = Card.objects.select_for_update().get(pk=card_id)
+        if card.status != CardStatus.SUSPENDED or applicant_held_by_case(card.applicant_id):
+            return False
+        card.status = CardStatus.ACTIVE
+        card.save(update_fields=["status", *_fresh_deadline(card, timezone.now())])
+        audit_record(actor=actor, action="card.unsuspended", target=card, payload={"why": why})
+    return True
+
+
+def programme_year_open(card: Card, *, today: dt.date | None = None) -> bool:
+    """The card's programme year still runs (the year it was issued, Jakarta time) and its
+    balance was not swept at year end: only then can a reinstated card get its balance back."""
+    today = today or timezone.localdate()
+    year = timezone.localtime(card.issued_at).year
+    swept = Posting.objects.filter(idempotency_key=f"year-end:{year}:{card.pk}").exists()
+    return today.year == year and not swept
+
+
+def card_reinstate_revoked(*, card: Card, key: str, actor: Actor) -> int:
+    """A revoked card made usable again after an appeal: the balance its revocation returned to
+    the treasury comes back (a new posting under `key`, the revocation's own posting stays as it
+    was), the blacklisting the revocation added is removed, and the first-purchase time starts
+    again. Refused once the programme year is over. Returns the amount returned to the card."""
+    with transaction.atomic():
+        locked = Card.objects.select_for_update().get(pk=card.pk)
+        if locked.status != CardStatus.REVOKED:
+            raise CardError(_("Only a revoked card can be reinstated this way."))
+        if not programme_year_open(locked):
+            raise CardError(_("The card's programme year is over: its balance stays in the state treasury."))
+        returned = -sum(
+            Entry.objects.filter(
+                posting__idempotency_key=f"card-revoke:{locked.pk}", account_id=locked.account_id
+            ).values_list("amount", flat=True)
+        )
+        if returned > 0:
+            treasury = account_get_or_create(kind=AccountKind.TREASURY, name="Kas Negara")
+            posting_create(
+                idempotency_key=key,
+                kind=REINSTATE_POSTING,
+                lines=[Line(treasury.pk, -returned), Line(locked.account_id, returned)],
+                memo="Saldo kartu dipulihkan setelah banding",
+            )
+        now = timezone.now()
+        locked.status = CardStatus.ACTIVE
+        locked.revoked_at = None
+        fields = ["status", "revoked_at", *_fresh_deadline(locked, now)]
+        locked.save(update_fields=fields)
+        removed, _rows = Blacklisting.objects.filter(
+            applicant_id=locked.applicant_id, reason__startswith=REVOKE_BLACKLIST_REASON
+        ).delete()
+        audit_record(
+            actor=actor,
+            action="card.reinstated",
+            target=locked,
+            payload={"returned": returned, "blacklisting_removed": removed, "posting": key},
+        )
+    return returned

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from applicants.clawbacks.services import (
     ClawbackError,
+    clawback_cancel,
     clawback_open,
     clawback_repayment_record,
     clawbacks_mark_overdue,
@@ -25,9 +26,12 @@ from applicants.models import (
     Applicant,
     Blacklisting,
     Card,
+    CardStatus,
     Clawback,
     ClawbackRepayment,
     ClawbackStatus,
+    Hold,
+    HoldKind,
     Instalment,
     Payout,
     PayoutStatus,
@@ -36,7 +40,7 @@ from prakerja.accounts.models import User
 from prakerja.audit.models import AuditEvent
 from prakerja.core.actor import Actor
 from prakerja.core.uploads import private_file_token
-from prakerja.ledger.models import AccountKind, LedgerAccount
+from prakerja.ledger.models import AccountKind, LedgerAccount, Posting
 from prakerja.ledger.selectors import account_balance, ledger_check
 from prakerja.ledger.services import Line, account_get_or_create, posting_create
 from prakerja.messaging.models import SandboxMessage
@@ -116,7 +120,9 @@ def test_a_verifier_opens_a_case_and_the_participant_is_told(django_capture_on_c
     # and the person is blacklisted, told by email and SMS, and the dashboard says what to do
     assert Blacklisting.objects.filter(nik_index=card.applicant.nik_index).exists()
     later.refresh_from_db()
-    assert later.held_reason == f"Clawback {case.reference}"  # no further incentive leaves
+    # no further incentive leaves and the card cannot be spent: the case holds the participant
+    assert Hold.objects.open().filter(applicant=card.applicant, kind=HoldKind.CLAWBACK, source=f"clawback:{case.pk}")
+    assert Card.objects.get(pk=card.pk).status == CardStatus.SUSPENDED
     email = SandboxMessage.objects.get(reference__startswith=f"clawback-opened:{case.pk}")
     assert "Rp2.100.000" in email.body
     assert case.reference in email.body
@@ -330,4 +336,64 @@ def test_parallel_recordings_never_take_more_than_is_owed(staff_groups):
     assert case.status == ClawbackStatus.REPAID
     assert outcomes.count("refused") >= 4
     assert receivable(card) == 0
+    assert ledger_check().ok
+
+
+@pytest.mark.django_db
+def test_a_case_opened_by_mistake_is_cancelled_by_a_verifier_and_everything_it_did_is_undone():
+    # given a paid participant with a case opened against them
+    card = paid_participant()
+    _client, verifier = staff("verifier")
+    case = clawback_open(card=card, reason="NIK tertukar", evidence=jpeg(), actor=Actor.for_user(verifier))
+    assert Card.objects.get(pk=card.pk).status == CardStatus.SUSPENDED
+    # when finance tries to cancel it, or a verifier without a reason, it is refused
+    _fclient, finance = staff("finance")
+    with pytest.raises(ClawbackError):
+        clawback_cancel(clawback=case, reason="salah", actor=Actor.for_user(finance))
+    with pytest.raises(ClawbackError):
+        clawback_cancel(clawback=case, reason=" ", actor=Actor.for_user(verifier))
+    # when a verifier cancels it from the admin with a reason
+    client, _ = staff("verifier")
+    client.post(
+        reverse("admin:applicants_clawback_changelist"),
+        {"action": "cancel_case", "_selected_action": [case.pk], "apply": "1", "reason": "Salah orang: NIK tertukar"},
+    )
+    # then the case is cancelled, its posting reversed by a new balanced posting, the receivable back to zero
+    case.refresh_from_db()
+    assert case.status == ClawbackStatus.CANCELLED
+    assert case.cancel_reason == "Salah orang: NIK tertukar"
+    reversal = Posting.objects.get(idempotency_key=f"clawback-cancel:{case.pk}")
+    assert reversal.reverses == Posting.objects.get(idempotency_key=f"clawback:{case.pk}")
+    assert sum(reversal.entries.values_list("amount", flat=True)) == 0
+    assert receivable(card) == 0
+    assert ledger_check().ok
+    # and the hold is released, the card usable, the blacklisting the case added removed, all audited
+    assert not Hold.objects.open().filter(applicant=card.applicant).exists()
+    assert Card.objects.get(pk=card.pk).status == CardStatus.ACTIVE
+    assert not Blacklisting.objects.filter(nik_index=card.applicant.nik_index).exists()
+    assert AuditEvent.objects.filter(action="clawback.cancelled", object_id=str(case.pk)).exists()
+    # and a second cancellation is refused
+    with pytest.raises(ClawbackError):
+        clawback_cancel(clawback=case, reason="lagi", actor=Actor.for_user(verifier))
+
+
+@pytest.mark.django_db
+def test_a_case_repaid_in_full_is_closed_and_its_hold_lifted():
+    card = paid_participant()
+    _client, verifier = staff("verifier")
+    _fclient, finance = staff("finance")
+    case = clawback_open(card=card, reason="ASN", evidence=jpeg(), actor=Actor.for_user(verifier), amount=100_000)
+    clawback_repayment_record(
+        clawback=case,
+        amount=100_000,
+        bank_reference="BRI-77",
+        paid_on=dt.date(2026, 1, 5),
+        actor=Actor.for_user(finance),
+    )
+    case.refresh_from_db()
+    assert case.status == ClawbackStatus.REPAID
+    assert not Hold.objects.open().filter(applicant=card.applicant).exists()
+    card.refresh_from_db()
+    assert card.status == CardStatus.CLOSED
+    assert LedgerAccount.objects.get(pk=card.account_id).balance == 0
     assert ledger_check().ok
