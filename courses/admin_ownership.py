@@ -67,12 +67,6 @@ class OwnerStakeFormSet(BaseInlineFormSet):
         return writes, list(self.deleted_objects)
 
 
-OWNERS_HELP = _(
-    "Legal entities by NIB or AHU number, persons (beneficial owners) by NIK; share 0%% for "
-    "control without shares. A platform and an institution sharing an owner are affiliated."
-)
-
-
 class OwnerInlineBase(admin.TabularInline[Any, Any]):
     form = OwnerStakeForm
     formset = OwnerStakeFormSet
