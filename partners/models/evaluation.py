@@ -185,7 +185,7 @@ class EvaluationResult(models.Model):
     commission_over_cap = models.PositiveIntegerField(_("commission above the cap"))
     listings_over_price = models.PositiveIntegerField(_("listings above the course price"))
     # Value of the cohort's sales of courses by institutions affiliated with the platform.
-    affiliated_value = models.BigIntegerField(_("value from affiliated institutions (Rp)"), default=0)
+    affiliated_value = models.BigIntegerField(_("value from affiliated institutions (Rp)"), default=0, db_default=0)
     affiliated_sales_share = models.FloatField(_("share of sales from affiliated institutions"), null=True)
     points = models.JSONField(_("points per KPI"), default=dict)
     score = models.FloatField(_("score"))

@@ -30,6 +30,8 @@ class Partner(models.Model):
         _("business identification number (NIB)"),
         max_length=13,
         blank=True,
+        default="",
+        db_default="",
         validators=[RegexValidator(r"\A\d{13}\Z", _("A NIB has 13 digits."))],
     )
     website = models.URLField(_("website"), blank=True)
@@ -75,11 +77,13 @@ class Listing(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     # Conflict of interest (partners.conflicts): the course's institution and the platform share
     # an owner or one owns the other. Kept by `listings_affiliation_refresh`, set-based.
-    affiliated = models.BooleanField(_("affiliated institution"), default=False, editable=False)
+    affiliated = models.BooleanField(_("affiliated institution"), default=False, db_default=False, editable=False)
     # Taken off sale (or kept off) by the affiliation until a curator approves the disclosure.
-    withheld_for_disclosure = models.BooleanField(_("waiting for a disclosure"), default=False, editable=False)
-    disclosure = models.TextField(_("disclosure (Indonesian)"), blank=True, editable=False)
-    disclosure_en = models.TextField(_("disclosure (English)"), blank=True, editable=False)
+    withheld_for_disclosure = models.BooleanField(
+        _("waiting for a disclosure"), default=False, db_default=False, editable=False
+    )
+    disclosure = models.TextField(_("disclosure (Indonesian)"), blank=True, default="", db_default="", editable=False)
+    disclosure_en = models.TextField(_("disclosure (English)"), blank=True, default="", db_default="", editable=False)
     disclosed_at = models.DateTimeField(_("disclosure approved at"), null=True, blank=True, editable=False)
     disclosed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -115,6 +115,13 @@ def catalogue(first_partner: int) -> dict[str, int]:
         """,
         {"course": first_course, "partner": first_partner, "last": COURSES - 1},
     )
+    # About one listing in eight of an affiliated institution, disclosed (2020: ~250 of 1,895
+    # courses): the affiliated-sales KPI tests each purchase's listing against them.
+    _execute(
+        "UPDATE partners_listing SET affiliated = true, disclosure = 'Terafiliasi.', disclosed_at = now() "
+        "WHERE partner_id >= %s AND course_id %% 8 = 0",
+        [first_partner],
+    )
     first_listing = _scalar("SELECT min(id) FROM partners_listing WHERE partner_id = %s", [first_partner])
     return {"partner": first_partner, "course": first_course, "listing": first_listing}
 
@@ -283,6 +290,7 @@ def test_evaluate_a_month_of_ten_million_purchases(report):
     results = list(evaluation.results.order_by("rank"))
     assert len(results) == len(SHARES)
     assert sum(r.purchases_created for r in results) == PURCHASES
+    assert all(0 < (r.affiliated_sales_share or 0) < 1 for r in results)
     report(
         "evaluation_month",
         min(runs),
@@ -295,6 +303,7 @@ def test_evaluate_a_month_of_ten_million_purchases(report):
         complaints=_scalar("SELECT count(*) FROM applicants_complaint"),
         api_requests=_scalar("SELECT count(*) FROM partners_apirequestlog"),
         webhook_deliveries=_scalar("SELECT count(*) FROM partners_webhookdelivery"),
+        affiliated_listings=_scalar("SELECT count(*) FROM partners_listing WHERE affiliated"),
         load_s=round(loaded, 1),
     )
     # and each KPI query on its own, to see where the time goes

@@ -90,7 +90,12 @@ def listing_update(
         actor=actor,
         action="listing.update",
         target=locked,
-        payload={"price": locked.price, "active": locked.is_active, "sku": locked.sku},
+        payload={
+            "price": locked.price,
+            "active": locked.is_active,
+            "sku": locked.sku,
+            "withheld_for_disclosure": locked.withheld_for_disclosure,
+        },
     )
     return locked
 
