@@ -312,6 +312,11 @@ def test_evaluate_a_month_of_ten_million_purchases(report):
     begin = time.monotonic()
     ev._purchase_counts(params)
     report("evaluation_query_purchases", time.monotonic() - begin, "s", purchases=PURCHASES)
+    # the same pass with no affiliated listing: what testing each purchase's listing costs
+    _execute("UPDATE partners_listing SET affiliated = false WHERE affiliated")
+    begin = time.monotonic()
+    ev._purchase_counts(params)
+    report("evaluation_query_purchases_no_affiliated", time.monotonic() - begin, "s", purchases=PURCHASES)
     for name in ("REVIEWS_SQL", "COMPLAINTS_SQL", "API_SQL", "WEBHOOKS_SQL"):
         begin = time.monotonic()
         ev._rows(getattr(ev, name), params)
