@@ -194,10 +194,11 @@ def _others(ids: dict[str, int]) -> None:
     _execute(
         """
         INSERT INTO applicants_complaint (applicant_id, category, subject, body, platform_id, purchase_ref, status,
-                                          created_at)
+                                          attachment, created_at, updated_at)
         SELECT %(applicant)s + g %% %(cards)s, 'platform', 'Keluhan', 'Isi', %(partner)s + (g * 13) %% 8, '', 'open',
-               timestamptz %(october)s + ((g * 104729) %% 2678400) * interval '1 second'
-        FROM generate_series(1, %(count)s::bigint) AS g
+               '', at, at
+        FROM (SELECT g, timestamptz %(october)s + ((g * 104729) %% 2678400) * interval '1 second' AS at
+              FROM generate_series(1, %(count)s::bigint) AS g) AS c
         """,
         {
             "applicant": ids["applicant"],
