@@ -9,7 +9,18 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from courses.models import Category, Course, CourseReview, IntegrationCall, Schedule, Trainer, TrainingInstitution
+from courses.admin_ownership import InstitutionOwnerInline, OwnerStakeFormSet
+from courses.hooks import institution_ownership_changed_tell
+from courses.models import (
+    Category,
+    Course,
+    CourseReview,
+    InstitutionOwner,
+    IntegrationCall,
+    Schedule,
+    Trainer,
+    TrainingInstitution,
+)
 from courses.models.institutions import InstitutionSigningKey
 from courses.services.curation import (
     course_approve,
@@ -24,6 +35,7 @@ from courses.services.institutions import (
     signing_key_issue,
     signing_keys_revoke,
 )
+from courses.services.ownership import institution_owners_apply
 from prakerja.core.actor import Actor
 from prakerja.core.admin_base import ReadOnlyAdmin, domain_errors_reported, secret_shown_once
 
@@ -150,13 +162,50 @@ class TrainingInstitutionAdmin(admin.ModelAdmin[TrainingInstitution]):
     list_filter = ("status",)
     search_fields = ("brand", "legal_name", "client_code", "business_number")
     readonly_fields = ("client_code", "status")
-    inlines = (SigningKeyInline,)
+    inlines = (InstitutionOwnerInline, SigningKeyInline)
     actions = ("issue_signing_key", "revoke_signing_keys")
 
     def has_issue_keys_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(ISSUE_KEYS)
 
+    # Partner managers record owners (they onboard the partners and know the groups behind
+    # them) without holding the institution itself: the page opens for them with the
+    # institution's own fields read-only.
+    def _may_change_institution(self, request: HttpRequest) -> bool:
+        return super().has_change_permission(request)
+
+    def _may_change_owners(self, request: HttpRequest) -> bool:
+        return any(
+            request.user.has_perm(f"courses.{action}_institutionowner") for action in ("add", "change", "delete")
+        )
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_change_permission(request, obj) or (obj is not None and self._may_change_owners(request))
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is not None and not self._may_change_institution(request):
+            return [f.name for f in self.model._meta.fields if f.editable and f.name != "id"] + list(
+                self.readonly_fields
+            )
+        return self.readonly_fields
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is not InstitutionOwner or not isinstance(formset, OwnerStakeFormSet):
+            super().save_formset(request, form, formset, change)
+            return
+        formset.save(commit=False)  # the change message's lists; the service writes
+        writes, removals = formset.stake_changes()
+        if writes or removals:
+            institution_owners_apply(
+                institution=form.instance,
+                writes=writes,
+                removals=[r for r in removals if isinstance(r, InstitutionOwner)],
+                actor=Actor.for_request(request),
+            )
+
     def save_model(self, request: HttpRequest, obj: TrainingInstitution, form: Any, change: bool) -> None:
+        if change and not self._may_change_institution(request):
+            return  # only the owners inline was editable
         if change:
             hosts = obj.attendance_redirect_hosts
             hosts_changed = "attendance_redirect_hosts" in form.changed_data
@@ -165,6 +214,9 @@ class TrainingInstitutionAdmin(admin.ModelAdmin[TrainingInstitution]):
             super().save_model(request, obj, form, change)
             if hosts_changed:
                 institution_redirect_hosts_set(institution=obj, hosts=hosts, actor=Actor.for_request(request))
+            if "business_number" in form.changed_data:
+                # The institution's own NIB: a platform recording it as an owner is affiliated.
+                institution_ownership_changed_tell(obj.pk, actor=Actor.for_request(request))
             return
         # A new institution gets its client code from the service, and its first sign key
         # (shown here once) only when the person registering it may issue keys.

@@ -15,3 +15,10 @@ class CurationError(DomainError):
 
 class CourseError(DomainError):
     """A redeem-code or course action refused."""
+
+
+class OwnershipError(DomainError):
+    """An owner of a platform or institution refused: not identified, or shares above 100%."""
+
+    code = "ownership_refused"
+    status = 422

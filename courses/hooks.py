@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from courses.models import Course, RedeemCode
+from prakerja.core.actor import Actor
 from prakerja.core.registry import Registry
 
 
@@ -23,6 +24,12 @@ COURSE_DECIDED: Registry[Callable[[CourseDecided], None]] = Registry("courses.co
 # The institution committed the code (training started).
 REDEEM_CODE_USED: Registry[Callable[[RedeemCode], None]] = Registry("courses.redeem_code_used")
 
+# An institution's owners or its NIB changed (its id, who changed them): its affiliations with
+# platforms may have.
+INSTITUTION_OWNERSHIP_CHANGED: Registry[Callable[[int, Actor], None]] = Registry(
+    "courses.institution_ownership_changed"
+)
+
 
 def course_decided_tell(event: CourseDecided) -> None:
     for receiver in COURSE_DECIDED.items():
@@ -32,3 +39,8 @@ def course_decided_tell(event: CourseDecided) -> None:
 def redeem_code_used_tell(redeem_code: RedeemCode) -> None:
     for receiver in REDEEM_CODE_USED.items():
         receiver(redeem_code)
+
+
+def institution_ownership_changed_tell(institution_id: int, *, actor: Actor) -> None:
+    for receiver in INSTITUTION_OWNERSHIP_CHANGED.items():
+        receiver(institution_id, actor)

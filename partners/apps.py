@@ -22,20 +22,32 @@ class PartnersConfig(AppConfig):
 
         register_open_data()
 
-        from courses.hooks import COURSE_DECIDED, REDEEM_CODE_USED
+        from courses.hooks import COURSE_DECIDED, INSTITUTION_OWNERSHIP_CHANGED, REDEEM_CODE_USED
+        from partners.conflicts.services.affiliations import listings_on_institution_ownership_changed
         from partners.platforms.services.listings import listings_on_course_decided
         from partners.purchases.services.purchases import purchases_on_redeem_code_used
 
         COURSE_DECIDED.register("partners.listings", listings_on_course_decided)
         REDEEM_CODE_USED.register("partners.purchases", purchases_on_redeem_code_used)
+        INSTITUTION_OWNERSHIP_CHANGED.register("partners.conflicts", listings_on_institution_ownership_changed)
 
-        from courses.models import Category, Course, CourseReview, Schedule, TrainingInstitution
+        from courses.models import Category, Course, CourseReview, InstitutionOwner, Schedule, TrainingInstitution
         from partners.catalogue.views import CATALOGUE_PAGES
-        from partners.models import Listing, Partner
+        from partners.models import Listing, Partner, PlatformOwner
         from prakerja.core.pagecache import page_version_watch
 
+        # Owners too: an affiliation shows on the course page (its disclosure).
         page_version_watch(
-            CATALOGUE_PAGES, Course, Listing, Partner, TrainingInstitution, Category, Schedule, CourseReview
+            CATALOGUE_PAGES,
+            Course,
+            Listing,
+            Partner,
+            TrainingInstitution,
+            Category,
+            Schedule,
+            CourseReview,
+            InstitutionOwner,
+            PlatformOwner,
         )
 
         from django.db.models.signals import post_delete, post_save

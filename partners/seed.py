@@ -22,6 +22,7 @@ PLATFORMS_2020 = [
 def seed(context: SeedContext) -> None:
     seed_platforms()
     seed_listings()
+    seed_conflicts(context)
     seed_api_keys(context)
     seed_purchases(context)
     seed_incentives(context)
@@ -177,6 +178,76 @@ def seed_listings() -> None:
                     )
                 )
     Listing.objects.bulk_create(new)
+
+
+# Invented for the demo (the ownership of the real platforms is not this portal's to tell): a
+# holding company owns part of Pintaria and of the demo institution Akademi Digital.
+DEMO_HOLDING = ("PT Cakrawala Edukasi Nusantara (demo)", "9120009990001")
+# A made-up NIK of a beneficial owner (Bandung, born 12 May 1980).
+DEMO_OWNER_NIK = "3273011205800007"
+
+
+def seed_conflicts(context: SeedContext) -> None:
+    """An affiliated pair: Pintaria and Akademi Digital share an owner. Their listings are flagged
+    and held off sale; the first is approved by the demo curator with its disclosure (shown on
+    the course page), the others wait in the curators' list."""
+    from courses.models import Course, CourseStatus, InstitutionOwner, OwnerKind, TrainingInstitution
+    from courses.services.ownership import StakeWrite, institution_owners_apply
+    from partners.conflicts.selectors import disclosure_draft
+    from partners.conflicts.services.disclosures import listing_disclosure_approve
+    from partners.conflicts.services.owners import platform_owners_apply
+    from partners.models import PlatformOwner
+    from partners.platforms.services.listings import listing_create
+    from prakerja.accounts.models import User
+    from prakerja.core.actor import Actor
+
+    partner = Partner.objects.filter(slug="pintaria").first()
+    institution = TrainingInstitution.objects.filter(client_code="demo-akademi-digital").first()
+    if partner is None or institution is None:
+        return
+    manager = Actor.system("seed-demo (partner manager)")
+    name, nib = DEMO_HOLDING
+    if not PlatformOwner.objects.filter(partner=partner).exists():
+        holding = PlatformOwner(
+            partner=partner, kind=OwnerKind.LEGAL_ENTITY, name=name, registration_number=nib, share_percent=40
+        )
+        platform_owners_apply(partner=partner, writes=[StakeWrite(stake=holding)], actor=manager)
+    if not InstitutionOwner.objects.filter(institution=institution).exists():
+        stakes = [
+            StakeWrite(
+                stake=InstitutionOwner(
+                    institution=institution,
+                    kind=OwnerKind.LEGAL_ENTITY,
+                    name=name,
+                    registration_number=nib,
+                    share_percent=60,
+                )
+            ),
+            StakeWrite(
+                stake=InstitutionOwner(
+                    institution=institution, kind=OwnerKind.PERSON, name="Budi Santoso (demo)", share_percent=40
+                ),
+                nik=DEMO_OWNER_NIK,
+            ),
+        ]
+        institution_owners_apply(institution=institution, writes=stakes, actor=manager)
+    courses = Course.objects.filter(
+        institution=institution, status=CourseStatus.APPROVED, revision_of__isnull=True, code__startswith="DEMO-"
+    ).order_by("code")
+    course = courses.first()
+    if course is None:
+        return
+    listing = Listing.objects.filter(partner=partner, course=course).first() or listing_create(
+        course=course, partner=partner, sku=f"pintaria-{course.code}", price=course.price, actor=manager
+    )
+    curator = User.objects.filter(email="curator@demo.prakerja.go.id").first()
+    if listing.affiliated and listing.disclosed_at is None and curator is not None:
+        disclosure, english = disclosure_draft(partner=partner, institution=institution)
+        listing_disclosure_approve(
+            listing=listing, disclosure=disclosure, disclosure_en=english, actor=Actor.for_user(curator)
+        )
+    context.note(f"Affiliated listing, disclosed: /pelatihan/{course.code}/ (Pintaria, Akademi Digital)")
+    context.note("Affiliated listings waiting for a curator: /admin/partners/listing/?withheld_for_disclosure__exact=1")
 
 
 def seed_purchases(context: SeedContext) -> None:

@@ -1,5 +1,6 @@
 from courses.models.catalogue import Category, Course, CourseStatus, LearningMethod, Schedule, Trainer
 from courses.models.institutions import InstitutionSigningKey, InstitutionStatus, TrainingInstitution
+from courses.models.ownership import InstitutionOwner, OwnerKind, OwnerStake
 from courses.models.redemption import (
     Attendance,
     AttendanceLink,
@@ -17,10 +18,13 @@ __all__ = [
     "Course",
     "CourseReview",
     "CourseStatus",
+    "InstitutionOwner",
     "InstitutionSigningKey",
     "InstitutionStatus",
     "IntegrationCall",
     "LearningMethod",
+    "OwnerKind",
+    "OwnerStake",
     "PracticeFeedback",
     "RedeemCode",
     "RedeemCodeStatus",

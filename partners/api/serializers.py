@@ -96,8 +96,27 @@ class ListingSerializer(serializers.ModelSerializer[Listing]):
 
     class Meta:
         model = Listing
-        fields = ("id", "course", "new_course", "sku", "price", "is_active", "awaiting_approval", "url", "created_at")
-        read_only_fields = ("id", "is_active", "awaiting_approval", "created_at")
+        fields = (
+            "id",
+            "course",
+            "new_course",
+            "sku",
+            "price",
+            "is_active",
+            "awaiting_approval",
+            "affiliated",
+            "withheld_for_disclosure",
+            "url",
+            "created_at",
+        )
+        read_only_fields = (
+            "id",
+            "is_active",
+            "awaiting_approval",
+            "affiliated",
+            "withheld_for_disclosure",
+            "created_at",
+        )
         extra_kwargs = {"price": {"min_value": 1, "help_text": "Your price (Rp), at most the course's price."}}
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

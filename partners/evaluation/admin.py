@@ -91,6 +91,8 @@ CSV_COLUMNS = [
     "webhook_success_rate",
     "commission_over_cap",
     "listings_over_price",
+    "affiliated_value",
+    "affiliated_sales_share",
 ]
 
 
@@ -347,4 +349,6 @@ def _drill_down(kpi: str, partner_id: int, start: Any, end: Any) -> str | None:
         return _list("partners_webhookdelivery", {"endpoint__partner__id__exact": partner_id})
     if kpi == Kpi.LISTINGS_OVER_PRICE:
         return _list("partners_listing", {"partner__id__exact": partner_id, "is_active__exact": 1})
+    if kpi == Kpi.AFFILIATED_SALES_SHARE:
+        return _list("partners_listing", {"partner__id__exact": partner_id, "affiliated__exact": 1})
     return None

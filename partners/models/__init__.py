@@ -18,6 +18,7 @@ from partners.models.evaluation import (
     ScorecardRule,
 )
 from partners.models.integration import IntegrationCheck
+from partners.models.ownership import PlatformOwner
 from partners.models.platform import Listing, Partner, PartnerStatus
 from partners.models.purchase import CardCodeGuard, Purchase, PurchaseStatus
 from partners.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookEvent
@@ -42,6 +43,7 @@ __all__ = [
     "PartnerAPIKey",
     "PartnerStatus",
     "PlatformApplication",
+    "PlatformOwner",
     "Purchase",
     "PurchaseStatus",
     "Recommendation",

@@ -23,11 +23,19 @@ class Kpi(models.TextChoices):
     WEBHOOK_SUCCESS_RATE = "webhook_success_rate", _("Webhook delivery success")
     COMMISSION_OVER_CAP = "commission_over_cap", _("Purchases with commission above the cap")
     LISTINGS_OVER_PRICE = "listings_over_price", _("Listings priced above the course price")
+    AFFILIATED_SALES_SHARE = "affiliated_sales_share", _("Share of sales from affiliated institutions")
 
 
 # Shown as percentages (stored as fractions).
 FRACTION_KPIS = frozenset(
-    {Kpi.MARKET_SHARE, Kpi.COMPLETION_RATE, Kpi.CANCELLATION_RATE, Kpi.API_ERROR_RATE, Kpi.WEBHOOK_SUCCESS_RATE}
+    {
+        Kpi.MARKET_SHARE,
+        Kpi.COMPLETION_RATE,
+        Kpi.CANCELLATION_RATE,
+        Kpi.API_ERROR_RATE,
+        Kpi.WEBHOOK_SUCCESS_RATE,
+        Kpi.AFFILIATED_SALES_SHARE,
+    }
 )
 
 
@@ -176,6 +184,9 @@ class EvaluationResult(models.Model):
     webhook_success_rate = models.FloatField(_("webhook delivery success"), null=True)
     commission_over_cap = models.PositiveIntegerField(_("commission above the cap"))
     listings_over_price = models.PositiveIntegerField(_("listings above the course price"))
+    # Value of the cohort's sales of courses by institutions affiliated with the platform.
+    affiliated_value = models.BigIntegerField(_("value from affiliated institutions (Rp)"), default=0, db_default=0)
+    affiliated_sales_share = models.FloatField(_("share of sales from affiliated institutions"), null=True)
     points = models.JSONField(_("points per KPI"), default=dict)
     score = models.FloatField(_("score"))
     rank = models.PositiveSmallIntegerField(_("rank"))

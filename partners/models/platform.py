@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +25,15 @@ class Partner(models.Model):
     name = models.CharField(_("name"), max_length=120)
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
     legal_name = models.CharField(_("legal name (PT)"), max_length=200, blank=True)
+    # The PT's own NIB: an institution that records it as an owner is owned by the platform.
+    business_number = models.CharField(
+        _("business identification number (NIB)"),
+        max_length=13,
+        blank=True,
+        default="",
+        db_default="",
+        validators=[RegexValidator(r"\A\d{13}\Z", _("A NIB has 13 digits."))],
+    )
     website = models.URLField(_("website"), blank=True)
     # Where the PMO writes to the platform (status changes, evaluations).
     contact_email = models.EmailField(_("contact email"), blank=True)
@@ -64,14 +75,43 @@ class Listing(models.Model):
     awaiting_approval = models.BooleanField(_("waiting for the course's approval"), default=False)
     url = models.URLField(_("page on the platform"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Conflict of interest (partners.conflicts): the course's institution and the platform share
+    # an owner or one owns the other. Kept by `listings_affiliation_refresh`, set-based.
+    affiliated = models.BooleanField(_("affiliated institution"), default=False, db_default=False, editable=False)
+    # Taken off sale (or kept off) by the affiliation until a curator approves the disclosure.
+    withheld_for_disclosure = models.BooleanField(
+        _("waiting for a disclosure"), default=False, db_default=False, editable=False
+    )
+    disclosure = models.TextField(_("disclosure (Indonesian)"), blank=True, default="", db_default="", editable=False)
+    disclosure_en = models.TextField(_("disclosure (English)"), blank=True, default="", db_default="", editable=False)
+    disclosed_at = models.DateTimeField(_("disclosure approved at"), null=True, blank=True, editable=False)
+    disclosed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("disclosure approved by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("listing")
         verbose_name_plural = _("listings")
+        permissions = [("disclose_listing", "Can approve an affiliated listing with its disclosure")]
         constraints = [
             models.UniqueConstraint(fields=["partner", "sku"], name="listing_partner_sku_unique"),
             models.UniqueConstraint(fields=["partner", "course"], name="listing_partner_course_unique"),
             models.CheckConstraint(condition=models.Q(price__gt=0), name="listing_price_positive"),
+            # An affiliated listing is on sale only with a curator's approved disclosure.
+            models.CheckConstraint(
+                condition=~(models.Q(affiliated=True) & models.Q(is_active=True) & models.Q(disclosed_at__isnull=True)),
+                name="listing_affiliated_disclosed",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(disclosed_at__isnull=True) | ~models.Q(disclosure=""),
+                name="listing_disclosure_text",
+            ),
         ]
         indexes = [
             # "Is this course sold anywhere?" for every catalogue row.

@@ -9,12 +9,16 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
+from courses.admin_ownership import OwnerStakeFormSet
+from partners.conflicts.admin import ListingDisclosureMixin, PlatformOwnerInline, platform_owners_formset_save
+from partners.conflicts.services.owners import partner_business_number_set
 from partners.models import (
     Agreement,
     Listing,
     Partner,
     PartnerAPIKey,
     PartnerStatus,
+    PlatformOwner,
     StatusChange,
 )
 from partners.onboarding.admin import IntegrationCheckInline
@@ -59,13 +63,28 @@ class StatusChangeInline(admin.TabularInline[StatusChange, Partner]):
 @admin.register(Partner)
 class PartnerAdmin(admin.ModelAdmin[Partner]):
     list_display = ("name", "legal_name", "status", "created_at")
-    inlines = (AgreementInline, StatusChangeInline, IntegrationCheckInline)
+    inlines = (AgreementInline, PlatformOwnerInline, StatusChangeInline, IntegrationCheckInline)
     list_filter = ("status",)
     search_fields = ("name", "legal_name")
     prepopulated_fields = {"slug": ("name",)}
     filter_horizontal = ("institutions",)
     readonly_fields = ("status",)
     actions = ("change_status", "activate_after_check")
+
+    def save_model(self, request: HttpRequest, obj: Partner, form: Any, change: bool) -> None:
+        number_changed = change and "business_number" in form.changed_data
+        if number_changed:  # set (audited, listings re-flagged) by the service below
+            number, obj.business_number = obj.business_number, form.initial.get("business_number") or ""
+        super().save_model(request, obj, form, change)
+        if number_changed:
+            with domain_errors_reported(self, request, about=obj):
+                partner_business_number_set(partner=obj, business_number=number, actor=Actor.for_request(request))
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is PlatformOwner and isinstance(formset, OwnerStakeFormSet):
+            platform_owners_formset_save(request, form.instance, formset)
+            return
+        super().save_formset(request, form, formset, change)
 
     @admin.action(description=_("Integration check passed: make active"), permissions=["change"])
     def activate_after_check(self, request: HttpRequest, queryset: QuerySet[Partner]) -> None:
@@ -94,13 +113,29 @@ class PartnerAdmin(admin.ModelAdmin[Partner]):
 
 
 @admin.register(Listing)
-class ListingAdmin(admin.ModelAdmin[Listing]):
-    list_display = ("course", "partner", "sku", "price", "is_active")
+class ListingAdmin(ListingDisclosureMixin, admin.ModelAdmin[Listing]):
+    list_display = ("course", "partner", "sku", "price", "is_active", "affiliated", "withheld_for_disclosure")
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    list_filter = ("partner", "is_active")
+    list_filter = ("partner", "is_active", "affiliated", "withheld_for_disclosure")
     search_fields = ("sku", "course__code", "course__title")
     list_select_related = ("course", "partner")
     raw_id_fields = ("course",)
+    actions = ("approve_disclosure",)
+    readonly_fields = (
+        "affiliated",
+        "affiliation",
+        "withheld_for_disclosure",
+        "disclosure",
+        "disclosure_en",
+        "disclosed_at",
+        "disclosed_by",
+    )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # An affiliated listing goes on sale only through the curators' disclosure.
+        if obj is not None and obj.affiliated and obj.disclosed_at is None:
+            return ("is_active", *self.readonly_fields)
+        return self.readonly_fields
 
 
 @admin.register(PartnerAPIKey)

@@ -65,6 +65,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "applicants.scheme": EDIT,
         "courses.course": VIEW,
         "courses.traininginstitution": VIEW,
+        "courses.institutionowner": VIEW,
+        "partners.platformowner": VIEW,
         # Integration keys are issued and revoked by the PMO, not by the curators who register institutions.
         "courses.institutionsigningkey": ("=issue_institutionsigningkey",),
         "applicants.testattempt": VIEW,
@@ -153,7 +155,11 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     CURATOR: {
         "partners.partner": VIEW,
-        "partners.listing": VIEW,
+        # Curators approve a listing of an affiliated institution with its disclosure; they read
+        # the owners behind the affiliation but do not record them.
+        "partners.listing": ("view", "=disclose_listing"),
+        "partners.platformowner": VIEW,
+        "courses.institutionowner": VIEW,
         "courses.course": EDIT,
         "courses.schedule": ALL,
         "courses.category": ALL,
@@ -187,6 +193,11 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "partners.platformapplication": ("view", "change"),
         "partners.listing": EDIT,
         "partners.partnerapikey": ("=issue_partnerapikey",),
+        # Owners of platforms and institutions: recorded by those who onboard the partners
+        # (the institution's page opens for them with only its owners editable).
+        "partners.platformowner": ALL,
+        "courses.institutionowner": ALL,
+        "courses.traininginstitution": VIEW,
         "partners.purchase": VIEW,
         "partners.webhookendpoint": EDIT,
         "partners.webhookdelivery": ("view", "change"),

@@ -119,6 +119,8 @@ def test_a_curator_registers_an_institution_and_a_pmo_admin_issues_its_key_once(
             "licence_number": "",
             "contact_email": "halo@cakap.id",
             "contact_phone": "",
+            "owners-TOTAL_FORMS": "0",
+            "owners-INITIAL_FORMS": "0",
             "signing_keys-TOTAL_FORMS": "0",
             "signing_keys-INITIAL_FORMS": "0",
         },

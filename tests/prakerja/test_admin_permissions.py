@@ -92,6 +92,7 @@ PINNED: dict[str, set[str]] = {
         "courses.issue_institutionsigningkey",
         "courses.view_course",
         "courses.view_coursereview",
+        "courses.view_institutionowner",
         "courses.view_traininginstitution",
         "django_celery_beat.add_crontabschedule",
         "django_celery_beat.add_intervalschedule",
@@ -119,6 +120,7 @@ PINNED: dict[str, set[str]] = {
         "partners.view_evaluationdecision",
         "partners.view_partner",
         "partners.view_platformapplication",
+        "partners.view_platformowner",
         "partners.view_scorecard",
         "partners.view_scorecardrule",
         "partners.view_statuschange",
@@ -181,12 +183,15 @@ PINNED: dict[str, set[str]] = {
         "courses.delete_trainer",
         "courses.view_category",
         "courses.view_course",
+        "courses.view_institutionowner",
         "courses.view_integrationcall",
         "courses.view_schedule",
         "courses.view_trainer",
         "courses.view_traininginstitution",
+        "partners.disclose_listing",
         "partners.view_listing",
         "partners.view_partner",
+        "partners.view_platformowner",
     },
     "finance": {
         "applicants.add_disbursementrun",
@@ -215,20 +220,28 @@ PINNED: dict[str, set[str]] = {
     },
     "partner_manager": {
         "applicants.view_complaint",
+        "courses.add_institutionowner",
+        "courses.change_institutionowner",
+        "courses.delete_institutionowner",
         "courses.view_course",
         "courses.view_coursereview",
+        "courses.view_institutionowner",
+        "courses.view_traininginstitution",
         "partners.add_agreement",
         "partners.add_evaluationdecision",
         "partners.add_listing",
         "partners.add_partner",
+        "partners.add_platformowner",
         "partners.add_webhookendpoint",
         "partners.change_agreement",
         "partners.change_evaluation",
         "partners.change_listing",
         "partners.change_partner",
         "partners.change_platformapplication",
+        "partners.change_platformowner",
         "partners.change_webhookdelivery",
         "partners.change_webhookendpoint",
+        "partners.delete_platformowner",
         "partners.issue_partnerapikey",
         "partners.publish_evaluation",
         "partners.view_agreement",
@@ -240,6 +253,7 @@ PINNED: dict[str, set[str]] = {
         "partners.view_listing",
         "partners.view_partner",
         "partners.view_platformapplication",
+        "partners.view_platformowner",
         "partners.view_purchase",
         "partners.view_scorecard",
         "partners.view_scorecardrule",
@@ -320,6 +334,7 @@ PINNED: dict[str, set[str]] = {
         "courses.view_category",
         "courses.view_course",
         "courses.view_coursereview",
+        "courses.view_institutionowner",
         "courses.view_integrationcall",
         "courses.view_practicefeedback",
         "courses.view_redeemcode",
@@ -347,6 +362,7 @@ PINNED: dict[str, set[str]] = {
         "partners.view_listing",
         "partners.view_partner",
         "partners.view_platformapplication",
+        "partners.view_platformowner",
         "partners.view_purchase",
         "partners.view_scorecard",
         "partners.view_scorecardrule",
@@ -448,6 +464,12 @@ def test_the_rules_in_words(staff_groups):
     assert credential
     assert not _holders(*credential)
     assert "curator" not in _holders("courses.issue_institutionsigningkey")
+    # owners of platforms and institutions are recorded only by the partner managers, who
+    # onboard the partners; only curators approve an affiliated listing with its disclosure
+    owners = ("add", "change", "delete")
+    assert _holders(*(f"partners.{a}_platformowner" for a in owners)) == {"partner_manager"}
+    assert _holders(*(f"courses.{a}_institutionowner" for a in owners)) == {"partner_manager"}
+    assert _holders("partners.disclose_listing") == {"curator"}
     # nobody edits the ledger or the audit trail, not even the PMO admin
     ledger_or_audit = {p for held in PINNED.values() for p in held if p.split(".")[0] in ("ledger", "audit")}
     assert all(p.split(".")[1].startswith("view_") for p in ledger_or_audit)

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 
-from partners.models import Evaluation, Partner, PartnerStatus
+from partners.models import Evaluation, Listing, Partner, PartnerStatus, PlatformOwner
 from prakerja.accounts.models import User
 from prakerja.ledger.models import Posting
 from prakerja.ledger.selectors import ledger_check
@@ -42,6 +42,11 @@ def test_seed_demo_creates_the_programme_and_prints_logins(demo_settings, capsys
     # and this month's platform evaluation is there as one draft, every active platform ranked
     evaluation = Evaluation.objects.get()
     assert evaluation.results.count() >= 8
+    # and an affiliated platform and institution: one listing disclosed and on sale, once
+    disclosed = Listing.objects.filter(affiliated=True, disclosed_at__isnull=False)
+    assert disclosed.count() == 1
+    assert disclosed.get().is_active
+    assert PlatformOwner.objects.filter(partner__slug="pintaria").count() == 1
 
     # and the logins work and are printed and written down
     credentials = json.loads(demo_settings.DEMO_CREDENTIALS_PATH.read_text())

@@ -105,6 +105,8 @@ def test_a_curator_registers_hosts_in_the_admin_and_the_change_is_audited(staff_
             "contact_email": record.contact_email,
             "contact_phone": "",
             "attendance_redirect_hosts": "lms.lembaga.example.id,kelas.lembaga.example.id",
+            "owners-TOTAL_FORMS": "0",
+            "owners-INITIAL_FORMS": "0",
             "signing_keys-TOTAL_FORMS": "1",
             "signing_keys-INITIAL_FORMS": "1",
             "signing_keys-0-id": str(record.signing_keys.get().pk),

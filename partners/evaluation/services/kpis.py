@@ -12,7 +12,9 @@ Definitions (docs/partner-evaluation.md explains them to platforms):
   accept, or our failures) over all requests; 404, 409, 422, 429 are ordinary answers;
 - webhook delivery success: delivered over settled (delivered or given up) deliveries of the
   month's events;
-- listings above the course price: the platform's active listings now (a snapshot).
+- listings above the course price: the platform's active listings now (a snapshot);
+- share of sales from affiliated institutions: of the cohort's value, the part paid for
+  listings flagged affiliated (partners.conflicts) when the evaluation is computed.
 """
 
 import calendar
@@ -65,7 +67,9 @@ def previous_period(today: dt.date | None = None) -> dt.date:
 # One pass over the month's purchases. Grouped by commission rate too (a handful per platform)
 # so the cap is compared afterwards instead of joining every purchase to its agreement; and by
 # minute of completion time (a few thousand groups) so the median is read from the counts
-# instead of sorting millions of rows on one core with an ordered-set aggregate.
+# instead of sorting millions of rows on one core with an ordered-set aggregate. Affiliated
+# listings (few: about 250 of 1,895 courses in 2020) are hash-joined: a constant id list tested
+# with = ANY in the aggregate's filter is searched linearly for every purchase (8x slower).
 PURCHASES_SQL = """
 SELECT partner_id,
        commission_rate_bp,
@@ -76,8 +80,12 @@ SELECT partner_id,
        COALESCE(sum(price) FILTER (WHERE confirmed_at IS NOT NULL AND status <> 'cancelled'), 0),
        count(*) FILTER (WHERE status = 'completed'),
        count(*) FILTER (WHERE status = 'cancelled' AND confirmed_at IS NULL),
-       count(*) FILTER (WHERE status = 'cancelled' AND confirmed_at IS NOT NULL)
+       count(*) FILTER (WHERE status = 'cancelled' AND confirmed_at IS NOT NULL),
+       COALESCE(sum(price) FILTER (WHERE confirmed_at IS NOT NULL AND status <> 'cancelled'
+                                     AND affiliated_listing IS NOT NULL), 0)
 FROM partners_purchase
+LEFT JOIN (SELECT id AS affiliated_listing FROM partners_listing WHERE affiliated) AS affiliated
+       ON affiliated_listing = listing_id
 WHERE created_at >= %(start)s AND created_at < %(end)s
 GROUP BY 1, 2, 3
 """
@@ -129,8 +137,8 @@ def _rows(sql: str, params: dict[str, Any]) -> dict[int, tuple[Any, ...]]:
 
 
 def _purchase_counts(params: dict[str, Any]) -> tuple[dict[int, tuple[int, ...]], dict[int, float]]:
-    """Per platform: (started, paid, value, completed, cancelled, refunded, paid above the cap),
-    and the median completion time in hours (to the minute)."""
+    """Per platform: (started, paid, value, completed, cancelled, refunded, paid above the cap,
+    value from affiliated institutions), and the median completion time in hours (to the minute)."""
     caps = {partner_id: cap for partner_id, (cap,) in _rows(CAPS_SQL, {}).items()}
     totals: dict[int, list[int]] = {}
     minutes: dict[int, list[tuple[int, int]]] = {}
@@ -140,9 +148,10 @@ def _purchase_counts(params: dict[str, Any]) -> tuple[dict[int, tuple[int, ...]]
         cursor.execute("SET LOCAL enable_sort = off")
         cursor.execute(PURCHASES_SQL, params)
         for partner_id, rate, minute, *counts in cursor.fetchall():
-            row = totals.setdefault(partner_id, [0] * 7)
-            for index, count in enumerate(counts):
+            row = totals.setdefault(partner_id, [0] * 8)
+            for index, count in enumerate(counts[:6]):
                 row[index] += int(count)
+            row[7] += int(counts[6])
             if rate > caps.get(partner_id, 1500):
                 row[6] += int(counts[1])
             if minute is not None:
@@ -186,7 +195,9 @@ def kpis_compute(*, period: dt.date) -> dict[int, dict[str, Any]]:
     total_value = sum(int(row[2]) for row in purchases.values())
     out: dict[int, dict[str, Any]] = {}
     for partner_id in evaluated:
-        created, paid, value, completed, cancelled, refunded, over_cap = purchases.get(partner_id, (0,) * 7)
+        created, paid, value, completed, cancelled, refunded, over_cap, affiliated_value = purchases.get(
+            partner_id, (0,) * 8
+        )
         review_count, rating = reviews.get(partner_id, (0, None))
         complaint_count = complaints.get(partner_id, (0,))[0]
         requests, errors = api.get(partner_id, (0, 0))
@@ -215,6 +226,8 @@ def kpis_compute(*, period: dt.date) -> dict[int, dict[str, Any]]:
             "webhook_success_rate": _ratio(delivered, settled),
             "commission_over_cap": over_cap,
             "listings_over_price": listings.get(partner_id, (0,))[0],
+            "affiliated_value": int(affiliated_value),
+            "affiliated_sales_share": _ratio(int(affiliated_value), int(value)),
         }
     return out
 

@@ -12,6 +12,7 @@ from courses.errors import CurationError
 from courses.hooks import CourseDecided
 from courses.models import Category, Course, CourseStatus, Schedule, Trainer
 from courses.services.curation import course_submit
+from partners.conflicts.services.affiliations import affiliated
 from partners.models import Listing, Partner
 from prakerja.audit.services import audit_record
 from prakerja.core.actor import Actor
@@ -35,12 +36,28 @@ def _listing_problems(*, course: Course, partner: Partner, price: int) -> list[s
 def listing_create(*, course: Course, partner: Partner, sku: str, price: int, actor: Actor, url: str = "") -> Listing:
     if problems := _listing_problems(course=course, partner=partner, price=price):
         raise CurationError(problems)
+    # A course of an affiliated institution waits, off sale, for a curator's disclosure.
+    flagged = affiliated(partner_id=partner.pk, institution_id=course.institution_id)
     try:
         with transaction.atomic():
-            listing = Listing.objects.create(course=course, partner=partner, sku=sku, price=price, url=url)
+            listing = Listing.objects.create(
+                course=course,
+                partner=partner,
+                sku=sku,
+                price=price,
+                url=url,
+                affiliated=flagged,
+                is_active=not flagged,
+                withheld_for_disclosure=flagged,
+            )
     except IntegrityError as exc:
         raise CurationError([_("This platform already lists this course or uses this SKU.")]) from exc
-    audit_record(actor=actor, action="listing.create", target=listing, payload={"price": price, "sku": sku})
+    audit_record(
+        actor=actor,
+        action="listing.create",
+        target=listing,
+        payload={"price": price, "sku": sku, "affiliated": flagged},
+    )
     return listing
 
 
@@ -63,13 +80,22 @@ def listing_update(
             raise CurationError(problems)
         locked.price = price
     if is_active is not None:
-        locked.is_active = is_active
-    locked.save(update_fields=["price", "is_active", "sku"])
+        if locked.affiliated and locked.disclosed_at is None:
+            # Not on sale before a curator's disclosure: the wish is kept for that moment.
+            locked.withheld_for_disclosure = is_active and not locked.awaiting_approval
+        else:
+            locked.is_active = is_active
+    locked.save(update_fields=["price", "is_active", "sku", "withheld_for_disclosure"])
     audit_record(
         actor=actor,
         action="listing.update",
         target=locked,
-        payload={"price": locked.price, "active": locked.is_active, "sku": locked.sku},
+        payload={
+            "price": locked.price,
+            "active": locked.is_active,
+            "sku": locked.sku,
+            "withheld_for_disclosure": locked.withheld_for_disclosure,
+        },
     )
     return locked
 
@@ -126,7 +152,13 @@ def listing_create_with_new_course(*, partner: Partner, new: NewCourse, sku: str
     try:
         with transaction.atomic():
             listing = Listing.objects.create(
-                course=course, partner=partner, sku=sku, price=price, is_active=False, awaiting_approval=True
+                course=course,
+                partner=partner,
+                sku=sku,
+                price=price,
+                is_active=False,
+                awaiting_approval=True,
+                affiliated=affiliated(partner_id=partner.pk, institution_id=institution.pk),
             )
     except IntegrityError as exc:
         raise CurationError([_("This platform already uses this SKU.")]) from exc
@@ -143,9 +175,11 @@ def listings_on_course_decided(event: CourseDecided) -> None:
         Listing.objects.select_for_update().select_related("partner").filter(course=course, awaiting_approval=True)
     ):
         approved = status == CourseStatus.APPROVED
+        undisclosed = listing.affiliated and listing.disclosed_at is None
         listing.awaiting_approval = False
-        listing.is_active = approved
-        listing.save(update_fields=["awaiting_approval", "is_active"])
+        listing.is_active = approved and not undisclosed
+        listing.withheld_for_disclosure = approved and undisclosed
+        listing.save(update_fields=["awaiting_approval", "is_active", "withheld_for_disclosure"])
         webhook_event_record(
             partner=listing.partner,
             type="listing.approved" if approved else "listing.rejected",
