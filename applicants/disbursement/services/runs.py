@@ -191,6 +191,7 @@ def disbursement_run_approve(*, run_id: int, actor: Actor) -> DisbursementRun:
         payouts_cancel_held(run_id=run.pk)
         run.refresh_from_db(fields=["registry_imports_checked", "registry_hits"])
         run_start_sending(run)
+        run_finish_if_sent(run.pk)  # every payout cancelled: nothing left to send
     return run
 
 
