@@ -353,10 +353,9 @@ def _registry_hit_after_selection(applicant: "Applicant") -> None:
 
     from applicants.models import RegistryKind
     from applicants.waves.services.registries import registry_import_create, registry_import_run
+    from prakerja.accounts.models import User
     from prakerja.core.actor import Actor
     from prakerja.core.crypto import decrypt_value
-
-    from prakerja.accounts.models import User
 
     staff = User.objects.filter(groups__name="pmo_admin").order_by("pk").first()
     if staff is None or applicant.nik_encrypted is None:

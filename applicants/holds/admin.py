@@ -16,7 +16,6 @@ from prakerja.core.actor import Actor
 from prakerja.core.admin_actions import action_form_or_page
 from prakerja.core.admin_base import ReadOnlyAdmin, domain_errors_reported
 
-
 # A hold's source "<prefix>:<id>" opens the admin page of what placed it.
 SOURCE_PAGES = {"registry": "admin:applicants_registryimport_change"}
 

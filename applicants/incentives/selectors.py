@@ -70,8 +70,8 @@ def incentive_overview(card: Card) -> dict[str, Any]:
     for payout in Payout.objects.filter(instalment__in=instalments).order_by("id"):
         latest[payout.instalment_id] = payout
     # A registry hit before payout: the participant is told only that the payment is reviewed.
-    in_review = Hold.objects.open().filter(applicant_id=card.applicant_id, kind=HoldKind.REGISTRY).exists()
-    rows = [_row(i, latest.get(i.pk), in_review) for i in instalments]
+    payment_held = Hold.objects.open().filter(applicant_id=card.applicant_id, kind=HoldKind.REGISTRY).exists()
+    rows = [_row(i, latest.get(i.pk), payment_held) for i in instalments]
     if entitlement is None or entitlement.completed_at is None:
         step = "complete"
     elif entitlement.reviewed_at is None:
@@ -88,5 +88,5 @@ def incentive_overview(card: Card) -> dict[str, Any]:
         "surveys": [r for r in rows if r.instalment.kind == InstalmentKind.SURVEY],
         "survey": survey_next(card=card),
         "needs_new_account": any(r.action for r in rows),
-        "in_review": in_review,
+        "in_review": payment_held,
     }

@@ -8,6 +8,7 @@ version of a list, rows about people not in the run. Measures `registry_check_ru
 
 import os
 import time
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -65,7 +66,9 @@ def _participants(count: int) -> int:
     """`count` participants with a card (even ones under the strict scheme), a completed and
     reviewed course, an active account and one payable instalment; the first applicant id."""
     normal = SchemeFactory.create()
-    strict = SchemeFactory.create(name="Semi-bansos 2020-2022 (uji)", exclude_social_aid=True, effective_from="2020-01-01")
+    strict = SchemeFactory.create(
+        name="Semi-bansos 2020-2022 (uji)", exclude_social_aid=True, effective_from="2020-01-01"
+    )
     wave = WaveFactory.create(number=91, scheme=normal, national_quota=count)
     first = _people(count, "rc")
     _execute(
@@ -117,7 +120,10 @@ def test_registry_check_before_a_national_payout_run(report, regions) -> None:
     for k, (kind, source) in enumerate(PLANTED):
         imports[kind] = _import(kind, source)
         amount = ABOVE if kind == "wage_earner" else "NULL"
-        _rows(imports[kind], f"SELECT a.nik_index, {amount}::bigint {participant} AND {i} % 100 = 0 AND ({i} / 100) % 10 = {k}")
+        _rows(
+            imports[kind],
+            f"SELECT a.nik_index, {amount}::bigint {participant} AND {i} % 100 = 0 AND ({i} / 100) % 10 = {k}",
+        )
     # and the traps, all on participants of the run with i % 100 in 1..3 (odd ones: normal scheme)
     _rows(imports["social_aid"], f"SELECT a.nik_index, NULL::bigint {participant} AND {i} % 100 = 1")
     _rows(imports["wage_earner"], f"SELECT a.nik_index, {AT}::bigint {participant} AND {i} % 100 = 2")
@@ -139,7 +145,7 @@ def test_registry_check_before_a_national_payout_run(report, regions) -> None:
     run = DisbursementRun.objects.create(day="2026-12-01")
     actor = Actor.system("bench-registry-check")
     candidates = "SELECT c.applicant_id, c.scheme_id " + _CANDIDATES
-    params = {"after": 0, "live": _LIVE}
+    params: dict[str, Any] = {"after": 0, "live": _LIVE}
 
     if os.environ.get("BENCH_EXPLAIN"):
         from applicants.disbursement.services.registry_check import _HITS, _RUN_PARTICIPANTS

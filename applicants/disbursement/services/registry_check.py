@@ -17,6 +17,7 @@ A hold released by a verifier answers for that import: the same import never hol
 again; a new version of the list is a new claim and is checked afresh."""
 
 from collections import Counter
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
@@ -86,7 +87,7 @@ def registry_hold_reason(registry_import: RegistryImport) -> str:
 
 
 def _check(
-    *, participants_sql: str, params: dict[str, object], imports: dict[int, RegistryImport], actor: Actor
+    *, participants_sql: str, params: dict[str, Any], imports: dict[int, RegistryImport], actor: Actor
 ) -> Counter[int]:
     """Hold every participant of `participants_sql` found on one of `imports`; per import, how
     many were newly held. Runs inside the caller's transaction (the temporary table lives in it)."""
@@ -126,7 +127,7 @@ def _record(run: DisbursementRun, *, checked: list[int], held: Counter[int], sta
 
 @transaction.atomic
 def registry_check_run_create(
-    *, run_id: int, candidates_sql: str, candidate_params: dict[str, object], actor: Actor
+    *, run_id: int, candidates_sql: str, candidate_params: dict[str, Any], actor: Actor
 ) -> int:
     """Before a run makes payouts: check who it would pay (its candidate instalments'
     participants, and those of payouts it made already if it is being resumed) against every

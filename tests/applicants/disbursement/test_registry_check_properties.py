@@ -22,7 +22,6 @@ from applicants.models import (
     PayoutPolicy,
     PayoutStatus,
     RegistryEntry,
-    RegistryImport,
     RegistryKind,
     RunStatus,
 )
@@ -112,8 +111,10 @@ class Model:
         self.verifier = StaffUserFactory.create(group=VERIFIER)
 
     def check_newly_sent(self) -> None:
-        for payout in Payout.objects.filter(status__in=SENT).exclude(pk__in=self.sent).select_related(
-            "instalment__card__applicant"
+        for payout in (
+            Payout.objects.filter(status__in=SENT)
+            .exclude(pk__in=self.sent)
+            .select_related("instalment__card__applicant")
         ):
             applicant = payout.instalment.card.applicant
             assert not unreleased_hits(applicant), f"payout {payout.pk} sent to a participant with an unreleased hit"

@@ -74,7 +74,7 @@ def _scheme(**changes: object) -> Callable[[Wave, Applicant], None]:
 
 
 # Lists a member may be on and still be selected, and why.
-NOT_EXCLUDED: dict[str, tuple[Callable[[Wave, Applicant], None], list[str]]] = {
+NOT_EXCLUDED: dict[str, tuple[Callable[[Wave, Applicant], object], list[str]]] = {
     "social aid where the scheme allows it": (
         lambda w, a: (_scheme(exclude_social_aid=False)(w, a), put_on_registry(RegistryKind.SOCIAL_AID, [a])),
         [],
@@ -105,7 +105,7 @@ def test_lists_that_do_not_exclude_leave_the_member_selected(case: str) -> None:
     assert (decision.outcome, decision.reasons) == (Outcome.SELECTED, reasons)
 
 
-def _registry_setup(kind: RegistryKind) -> Callable[[Wave, WaveMember], None]:
+def _registry_setup(kind: RegistryKind) -> Callable[[Wave, WaveMember], object]:
     amount = ABOVE if kind == RegistryKind.WAGE_EARNER else None
     return lambda wave, member: put_on_registry(kind, [member.applicant], source=f"uji-{kind}", amount=amount)
 
@@ -119,7 +119,9 @@ def _identity_not_cleared(wave: Wave, member: WaveMember) -> None:
 
 
 def _blacklisted_by_the_programme(wave: Wave, member: WaveMember) -> None:
-    Blacklisting.objects.create(nik_index=member.applicant.nik_index, applicant=member.applicant, reason="revoked")
+    Blacklisting.objects.create(
+        nik_index=member.applicant.nik_index or "", applicant=member.applicant, reason="revoked"
+    )
 
 
 def _family_full(wave: Wave, member: WaveMember) -> None:
@@ -145,7 +147,7 @@ def _prior_card(wave: Wave, member: WaveMember) -> None:
 
 # Every ineligibility reason, and how a member comes to have it. Registry reasons through each
 # list; the blacklist and prior recipients also through the programme's own records.
-REASON_CASES: list[tuple[Reason, str, Callable[[Wave, WaveMember], None]]] = [
+REASON_CASES: list[tuple[Reason, str, Callable[[Wave, WaveMember], object]]] = [
     *((reason, f"list {kind}", _registry_setup(kind)) for kind, reason in REGISTRY_REASONS.items()),
     (Reason.AGE, "too young on the closing day", _too_young),
     (Reason.IDENTITY_REVIEW, "identity not cleared", _identity_not_cleared),
@@ -161,7 +163,7 @@ def test_every_ineligibility_reason_has_a_case() -> None:
 
 @pytest.mark.parametrize(("reason", "how", "setup"), REASON_CASES, ids=[how for _r, how, _s in REASON_CASES])
 def test_each_ineligibility_reason_makes_a_member_ineligible(
-    reason: Reason, how: str, setup: Callable[[Wave, WaveMember], None]
+    reason: Reason, how: str, setup: Callable[[Wave, WaveMember], object]
 ) -> None:
     # Given a wave of two, one of whom has this reason
     wave = strict_wave()
