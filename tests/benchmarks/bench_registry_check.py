@@ -144,17 +144,19 @@ def test_registry_check_before_a_national_payout_run(report, regions) -> None:
     setup_seconds = time.perf_counter() - started
     run = DisbursementRun.objects.create(day="2026-12-01")
     actor = Actor.system("bench-registry-check")
-    candidates = "SELECT c.applicant_id, c.scheme_id " + _CANDIDATES
+    candidates = _CANDIDATES
     params: dict[str, Any] = {"after": 0, "live": _LIVE}
 
     if os.environ.get("BENCH_EXPLAIN"):
-        from applicants.disbursement.services.registry_check import _HITS, _RUN_PARTICIPANTS
+        from applicants.disbursement.services.registry_check import _HITS, RUN_PAYS
 
         with connection.cursor() as cursor:
-            sql = _HITS.replace("{participants}", f"{candidates} UNION {_RUN_PARTICIPANTS}").replace(
+            paid = f"EXISTS (SELECT 1 {candidates} AND c.applicant_id = l.applicant_id OFFSET 0) OR {RUN_PAYS}"
+            sql = _HITS.replace("{paid}", paid).replace(
                 "CREATE TEMP TABLE registry_hits ON COMMIT DROP AS", "EXPLAIN (ANALYZE, BUFFERS)"
             )
             cursor.execute("SET work_mem = '256MB'")
+            cursor.execute("SET jit = off")
             cursor.execute(sql, params | {"run": run.pk, "imports": sorted(imports.values())})
             print("\n".join(row[0] for row in cursor.fetchall()))
 

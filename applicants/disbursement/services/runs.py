@@ -115,7 +115,7 @@ def _prepare(run: DisbursementRun, *, actor: Actor, chunk: int = CREATE_CHUNK) -
     held, so the candidates below leave them out."""
     registry_check_run_create(
         run_id=run.pk,
-        candidates_sql="SELECT c.applicant_id, c.scheme_id " + _CANDIDATES,
+        candidates_sql=_CANDIDATES,
         candidate_params={"after": 0, "live": _LIVE},
         actor=actor,
     )
