@@ -227,12 +227,13 @@ PARTICIPANT_NAMES = [
     "Bambang Sutrisno",
     "Lina Kusuma",
     "Hendra Wijaya",
+    "Wahyu Nugroho",
 ]
 WAITING_NAMES = ["Joko Susilo", "Maya Sari", "Eko Saputra"]
 
 
 def _demo_waves(context: SeedContext) -> None:
-    """Wave 11, announced (six members, five places: participants with cards and balances), and
+    """Wave 11, announced (seven members, six places: participants with cards and balances), and
     wave 12, open until next month with three members waiting."""
     scheme = Scheme.objects.in_force()
     if scheme is None:
@@ -244,7 +245,7 @@ def _demo_waves(context: SeedContext) -> None:
             "scheme": scheme,
             "opens_at": now - dt.timedelta(days=10),
             "closes_at": now - dt.timedelta(days=3),
-            "national_quota": 5,
+            "national_quota": 6,
             "status": WaveStatus.OPEN,
         },
     )

@@ -1,10 +1,14 @@
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 from django.utils.text import slugify
 
 from partners.models import Listing, Partner, PartnerStatus, Purchase, StatusChange
 from prakerja.core.seeding import SeedContext
+
+if TYPE_CHECKING:
+    from applicants.models import Applicant
 
 # The eight platforms that signed with the PMO on 20 March 2020.
 PLATFORMS_2020 = [
@@ -294,13 +298,14 @@ def seed_purchases(context: SeedContext) -> None:
 
 
 # Incentive states shown by the demo participants of wave 11, in card order.
-INCENTIVE_DEMO = ("paid", "failed", "review", "account", "waiting")
+INCENTIVE_DEMO = ("paid", "failed", "review", "account", "waiting", "registry")
 
 
 def seed_incentives(context: SeedContext) -> None:
     """Participants at each incentive state: paid (with a survey open), transfer failed (asked
-    to change the account), course to review, account to link, and one in a run waiting for a
-    second finance user's approval. Their first course is bought, committed and completed
+    to change the account), course to review, account to link, one in a run waiting for a
+    second finance user's approval, and one held before payout by a wage-registry hit imported
+    after selection (the verifiers' Holds queue). Their first course is bought, committed and completed
     through the services, as a platform and an institution would."""
     from applicants.disbursement.services.runs import disbursement_run_create
     from applicants.disbursement.services.sending import run_send_here
@@ -391,7 +396,7 @@ def seed_incentives(context: SeedContext) -> None:
                 text="Materinya jelas, contoh soalnya sesuai pekerjaan.",
                 platform_id=listing.partner_id,
             )
-        if state in ("paid", "failed"):
+        if state in ("paid", "failed", "registry"):
             account(card, number(1000 + card.pk, fails=state == "failed"))
         if state in ("account", "failed"):
             # An account the sandbox bank knows under this participant's name, to link in the browser.
@@ -399,6 +404,9 @@ def seed_incentives(context: SeedContext) -> None:
             sandbox_account_register(channel="bri", number=good, holder_name=card.applicant.full_name)
             context.note(f"{card.applicant.user.email} can link BRI account {good} (sandbox bank, own name)")
         context.login(role=f"participant, incentive: {state}", email=card.applicant.user.email, url="/dasbor/")
+    if len(cards) > INCENTIVE_DEMO.index("registry"):
+        _registry_hit_after_selection(cards[INCENTIVE_DEMO.index("registry")].applicant)
+        context.note("A wage-earners list imported after selection holds one participant before payout (admin: Holds).")
     first = disbursement_run_create()
     if first is not None:
         run_send_here(run_id=first.pk)
@@ -407,6 +415,32 @@ def seed_incentives(context: SeedContext) -> None:
     waiting = disbursement_run_create()
     if waiting is not None:
         context.note(f"Disbursement run #{waiting.pk} waits for a second finance user's approval (admin).")
+
+
+def _registry_hit_after_selection(applicant: "Applicant") -> None:
+    """The social-security agency's wage list, with this participant above the scheme's threshold,
+    imported through the import service as PMO staff upload it."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from applicants.models import RegistryKind
+    from applicants.waves.services.registries import registry_import_create, registry_import_run
+    from prakerja.accounts.models import User
+    from prakerja.core.actor import Actor
+    from prakerja.core.crypto import decrypt_value
+
+    staff = User.objects.filter(groups__name="pmo_admin").order_by("pk").first()
+    if staff is None or applicant.nik_encrypted is None:
+        return
+    nik = decrypt_value(applicant.nik_encrypted)
+    upload = SimpleUploadedFile("bpjs-upah.csv", f"nik;upah\n{nik};Rp 5.250.000\n".encode(), content_type="text/csv")
+    created = registry_import_create(
+        kind=RegistryKind.WAGE_EARNER,
+        source="BPJS Ketenagakerjaan",
+        upload=upload,
+        actor=Actor.for_user(staff),
+        enqueue=False,
+    )
+    registry_import_run(import_id=created.pk)
 
 
 def _first_schedule(listing: Listing) -> int | None:

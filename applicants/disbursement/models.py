@@ -1,6 +1,7 @@
 """Paying instalments out: disbursement runs, payouts, their chunks and the daily reconciliation."""
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -42,6 +43,12 @@ class DisbursementRun(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     submitted_at = models.DateTimeField(_("sending started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("all sent at"), null=True, blank=True)
+    # The registry imports its participants were checked against before anything was sent; an
+    # import not among them (finished since) is checked before a chunk is sent.
+    registry_imports_checked = ArrayField(
+        models.BigIntegerField(), verbose_name=_("registry imports checked"), default=list, blank=True, editable=False
+    )
+    registry_hits = models.PositiveIntegerField(_("participants held by a registry hit"), default=0)
 
     class Meta:
         verbose_name = _("disbursement run")

@@ -6,6 +6,8 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from applicants.holds.models import Hold
@@ -13,6 +15,9 @@ from applicants.holds.services import hold_release
 from prakerja.core.actor import Actor
 from prakerja.core.admin_actions import action_form_or_page
 from prakerja.core.admin_base import ReadOnlyAdmin, domain_errors_reported
+
+# A hold's source "<prefix>:<id>" opens the admin page of what placed it.
+SOURCE_PAGES = {"registry": "admin:applicants_registryimport_change"}
 
 
 class OpenFilter(admin.SimpleListFilter):
@@ -32,14 +37,14 @@ class OpenFilter(admin.SimpleListFilter):
 
 @admin.register(Hold)
 class HoldAdmin(ReadOnlyAdmin):
-    list_display = ("pk", "applicant_id", "kind", "reason", "source", "placed_at", "released_at")
+    list_display = ("pk", "applicant_id", "kind", "reason", "source_link", "placed_at", "released_at")
     list_filter = (OpenFilter, "kind")
     ordering = ("placed_at",)
     show_full_result_count = False
     fields = (
         "applicant",
         "kind",
-        "source",
+        "source_link",
         "reason",
         "placed_at",
         "placed_by",
@@ -50,6 +55,17 @@ class HoldAdmin(ReadOnlyAdmin):
     readonly_fields = fields
     raw_id_fields = ("applicant",)
     actions = ("release",)
+
+    @admin.display(description=_("placed by"), ordering="source")
+    def source_link(self, obj: Hold) -> str:
+        prefix, _sep, object_id = obj.source.partition(":")
+        page = SOURCE_PAGES.get(prefix)
+        if page is None or not object_id.isdigit():
+            return obj.source
+        try:
+            return format_html('<a href="{}">{}</a>', reverse(page, args=[object_id]), obj.source)
+        except NoReverseMatch:
+            return obj.source
 
     def has_release_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("applicants.release_hold")

@@ -35,6 +35,8 @@ def instalment_words(state: str, instalment: Instalment, payout: Payout | None) 
             else instalment.held_reason
         )
         return _("The transfer failed: %(reason)s Change your account and we will send it again.") % {"reason": reason}
+    if state == "review":
+        return _("Being reviewed by a verifier before it is sent.")
     if state == "reversed":
         return _("The bank returned the transfer. We will send it again; check that your account is still open.")
     return _("Due: it will be sent in the next transfer run.")

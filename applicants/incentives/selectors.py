@@ -6,6 +6,7 @@ from typing import Any
 
 from applicants.disbursement.lifecycle import IN_FLIGHT
 from applicants.disbursement.models import Payout, PayoutStatus
+from applicants.holds.models import Hold, HoldKind
 from applicants.incentives.models import (
     Entitlement,
     Instalment,
@@ -27,9 +28,10 @@ class InstalmentRow:
     action: bool = False  # the participant should change the account
 
 
-def instalment_state(instalment: Instalment, payout: Payout | None) -> tuple[str, bool]:
+def instalment_state(instalment: Instalment, payout: Payout | None, *, in_review: bool = False) -> tuple[str, bool]:
     """Where an instalment stands for its participant, given its latest payout: paid, returned,
-    scheduled, sending, failed, reversed or due; and whether they should change the account."""
+    scheduled, sending, failed, reversed, in review (held before payout) or due; and whether
+    they should change the account."""
     if instalment.status == InstalmentStatus.PAID and payout is not None:
         return "paid", False
     if instalment.status == InstalmentStatus.RETURNED:
@@ -38,6 +40,8 @@ def instalment_state(instalment: Instalment, payout: Payout | None) -> tuple[str
         return "scheduled", False
     if payout is not None and payout.status in IN_FLIGHT:
         return "sending", False
+    if in_review:
+        return "review", False
     if instalment.held_reason:
         return "failed", True
     if payout is not None and payout.status == PayoutStatus.REVERSED:
@@ -45,8 +49,8 @@ def instalment_state(instalment: Instalment, payout: Payout | None) -> tuple[str
     return "due", False
 
 
-def _row(instalment: Instalment, payout: Payout | None) -> InstalmentRow:
-    state, action = instalment_state(instalment, payout)
+def _row(instalment: Instalment, payout: Payout | None, in_review: bool) -> InstalmentRow:
+    state, action = instalment_state(instalment, payout, in_review=in_review)
     return InstalmentRow(instalment, state, instalment_words(state, instalment, payout), action)
 
 
@@ -65,7 +69,9 @@ def incentive_overview(card: Card) -> dict[str, Any]:
     latest: dict[int, Payout] = {}
     for payout in Payout.objects.filter(instalment__in=instalments).order_by("id"):
         latest[payout.instalment_id] = payout
-    rows = [_row(i, latest.get(i.pk)) for i in instalments]
+    # A registry hit before payout: the participant is told only that the payment is reviewed.
+    payment_held = Hold.objects.open().filter(applicant_id=card.applicant_id, kind=HoldKind.REGISTRY).exists()
+    rows = [_row(i, latest.get(i.pk), payment_held) for i in instalments]
     if entitlement is None or entitlement.completed_at is None:
         step = "complete"
     elif entitlement.reviewed_at is None:
@@ -82,4 +88,5 @@ def incentive_overview(card: Card) -> dict[str, Any]:
         "surveys": [r for r in rows if r.instalment.kind == InstalmentKind.SURVEY],
         "survey": survey_next(card=card),
         "needs_new_account": any(r.action for r in rows),
+        "in_review": payment_held,
     }

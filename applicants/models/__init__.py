@@ -74,6 +74,7 @@ from applicants.registration.models import (
     TrainingInterest,
 )
 from applicants.waves.models import (
+    EXCLUDING_REGISTRY_KINDS,
     INELIGIBILITY_REASONS,
     UNFINISHED_WAVE_STATUSES,
     Blacklisting,
@@ -94,6 +95,7 @@ from applicants.waves.models import (
 )
 
 __all__ = [
+    "EXCLUDING_REGISTRY_KINDS",
     "INELIGIBILITY_REASONS",
     "LIVE_CLAWBACK_STATUSES",
     "OPEN_PAYOUT_STATUSES",

@@ -56,6 +56,7 @@ class SchemeAdmin(admin.ModelAdmin[Scheme]):
         "incentive_amount",
         "incentive_count",
         "min_course_hours",
+        "wage_threshold",
         "version",
     )
     readonly_fields = ("version",)

@@ -7,9 +7,12 @@ from django.contrib import admin
 from django.http import (
     HttpRequest,
 )
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
+from applicants.holds.models import Hold, HoldKind
 from applicants.models import (
     ImportStatus,
     RegistryImport,
@@ -21,7 +24,10 @@ from prakerja.core.actor import Actor
 class RegistryImportForm(forms.ModelForm[RegistryImport]):
     file = forms.FileField(
         label=_("CSV file"),
-        help_text=_("One NIK per line in the first column; a name may follow. A header line is allowed."),
+        help_text=_(
+            "One NIK per line in the first column; a name may follow. A header line is allowed. "
+            "Wage earners: the monthly wage in rupiah in the second column."
+        ),
     )
 
     class Meta:
@@ -57,6 +63,7 @@ class RegistryImportAdmin(admin.ModelAdmin[RegistryImport]):
         "rows_accepted",
         "rows_rejected",
         "rejection_table",
+        "holds_placed",
         "error",
         "created_by",
         "created_at",
@@ -101,6 +108,16 @@ class RegistryImportAdmin(admin.ModelAdmin[RegistryImport]):
         if obj.status == ImportStatus.RUNNING:
             return _("%(rows)s rows read") % {"rows": f"{registry_import_progress(obj):,}"}
         return str(obj.get_status_display())
+
+    @admin.display(description=_("held before payout"))
+    def holds_placed(self, obj: RegistryImport) -> str:
+        """The participants this list stopped before a payout run: the verifiers' review items."""
+        source = f"registry:{obj.pk}"
+        count = Hold.objects.filter(kind=HoldKind.REGISTRY, source=source).count()
+        if not count:
+            return "0"
+        url = reverse("admin:applicants_hold_changelist") + "?" + urlencode({"source": source})
+        return format_html('<a href="{}">{}</a>', url, count)
 
     @admin.display(description=_("rejected rows"))
     def rejection_table(self, obj: RegistryImport) -> str:

@@ -37,6 +37,15 @@ class Scheme(models.Model):
     min_course_hours = models.PositiveSmallIntegerField(_("minimum course hours"), default=0)
     # After this day, incentives never paid return to the treasury.
     incentive_deadline = models.DateField(_("incentives paid until"), null=True, blank=True)
+    # A row of the wage registry (the social-security agency's list) counts against a person only
+    # above this monthly wage; empty: the wage registry excludes nobody under this scheme.
+    wage_threshold = models.BigIntegerField(
+        _("monthly wage above which a person is excluded (Rp)"),
+        null=True,
+        blank=True,
+        default=3_500_000,
+        help_text=_("Rows of the wage-earners registry count only above this amount a month; empty: never."),
+    )
     # Raised on every change, and recorded in each selection decision made under the scheme.
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
@@ -51,6 +60,10 @@ class Scheme(models.Model):
             models.CheckConstraint(
                 condition=models.Q(max_age__isnull=True) | models.Q(max_age__gte=models.F("min_age")),
                 name="scheme_age_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(wage_threshold__isnull=True) | models.Q(wage_threshold__gte=0),
+                name="scheme_wage_threshold_not_negative",
             ),
         ]
 
@@ -166,6 +179,8 @@ class Reason(models.TextChoices):
     SOE_DIRECTOR = "soe_director", _("You are registered as a director or commissioner of a state company.")
     STUDENT = "student", _("You are registered as a student in formal education.")
     SOCIAL_AID = "social_aid", _("You already receive other social aid, which this scheme excludes.")
+    WAGE_EARNER = "wage_earner", _("You are registered as earning more than this scheme's monthly wage limit.")
+    DECEASED = "deceased", _("The civil registry records this NIK as belonging to a person who has died.")
     BLACKLISTED = "blacklisted", _("You may no longer take part in the programme.")
     PRIOR_RECIPIENT = "prior_recipient", _("You already received a Kartu Prakerja; it is given once per lifetime.")
     FAMILY_CARD_LIMIT = "family_card_limit", _("The number of recipients allowed per family card (KK) is reached.")
@@ -189,6 +204,8 @@ INELIGIBILITY_REASONS = frozenset(
         Reason.SOE_DIRECTOR,
         Reason.STUDENT,
         Reason.SOCIAL_AID,
+        Reason.WAGE_EARNER,
+        Reason.DECEASED,
         Reason.BLACKLISTED,
         Reason.PRIOR_RECIPIENT,
         Reason.FAMILY_CARD_LIMIT,
@@ -345,9 +362,16 @@ class RegistryKind(models.TextChoices):
     SOE_DIRECTOR = "soe_director", _("Directors and commissioners of state companies")
     STUDENT = "student", _("Students in formal education")
     SOCIAL_AID = "social_aid", _("Recipients of other social aid")
+    WAGE_EARNER = "wage_earner", _("Wage earners (monthly wage per row, e.g. from BPJS Ketenagakerjaan)")
+    DECEASED = "deceased", _("Deceased persons (civil registry)")
     BLACKLIST = "blacklist", _("Blacklist")
     PRIOR_RECIPIENT = "prior_recipient", _("Prior Kartu Prakerja recipients")
     PRIORITY = "priority", _("Priority list (e.g. laid-off workers nominated by a ministry)")
+
+
+# Lists that stop a person's money as well as their selection: checked again before every payout
+# run (the priority list only orders the lottery).
+EXCLUDING_REGISTRY_KINDS = frozenset(kind for kind in RegistryKind if kind != RegistryKind.PRIORITY)
 
 
 class ImportStatus(models.TextChoices):
@@ -407,6 +431,8 @@ class RegistryEntry(models.Model):
         RegistryImport, on_delete=models.PROTECT, related_name="entries", db_constraint=False, db_index=False
     )
     nik_index = models.CharField(max_length=64)
+    # The monthly wage in rupiah on the wage-earners list; empty on every other list.
+    amount = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("registry entry")

@@ -23,15 +23,18 @@ from applicants.privacy.selectors import notice_current
 from prakerja.accounts.models import User
 
 
-def put_on_registry(kind: RegistryKind, applicants: Iterable[Applicant], *, source: str = "Uji") -> RegistryImport:
-    """A finished, current import of `kind` holding these applicants' NIKs."""
+def put_on_registry(
+    kind: RegistryKind, applicants: Iterable[Applicant], *, source: str = "Uji", amount: int | None = None
+) -> RegistryImport:
+    """A finished, current import of `kind` holding these applicants' NIKs (with a monthly wage
+    `amount` on each row, for the wage-earners list)."""
     latest = RegistryImport.objects.filter(kind=kind, source=source).count()
     RegistryImport.objects.filter(kind=kind, source=source).update(is_current=False)
     registry_import = RegistryImport.objects.create(
         kind=kind, source=source, version=latest + 1, status="done", is_current=True
     )
     RegistryEntry.objects.bulk_create(
-        [RegistryEntry(registry_import=registry_import, nik_index=a.nik_index or "") for a in applicants]
+        [RegistryEntry(registry_import=registry_import, nik_index=a.nik_index or "", amount=amount) for a in applicants]
     )
     return registry_import
 

@@ -47,6 +47,10 @@ def test_seed_demo_creates_the_programme_and_prints_logins(demo_settings, capsys
     assert disclosed.count() == 1
     assert disclosed.get().is_active
     assert PlatformOwner.objects.filter(partner__slug="pintaria").count() == 1
+    # and one participant is held before payout by a wage list imported after selection
+    from applicants.holds.models import Hold, HoldKind
+
+    assert Hold.objects.open().filter(kind=HoldKind.REGISTRY).count() == 1
 
     # and the logins work and are printed and written down
     credentials = json.loads(demo_settings.DEMO_CREDENTIALS_PATH.read_text())

@@ -12,6 +12,11 @@ from applicants.disbursement.errors import DisbursementError
 from applicants.disbursement.lifecycle import payout_sources, states
 from applicants.disbursement.models import OPEN_PAYOUT_STATUSES, PayoutStatus
 from applicants.disbursement.services.answers import payout_system_accounts
+from applicants.disbursement.services.registry_check import (
+    payouts_cancel_held,
+    registry_check_run_create,
+    registry_check_run_send,
+)
 from applicants.disbursement.services.sending import run_finish_if_sent, run_queue_sending, run_start_sending
 from applicants.duplicates.services.payouts import duplicates_before_payout
 from applicants.holds.selectors import not_held_sql
@@ -106,7 +111,16 @@ def disbursement_run_create(*, day: dt.date | None = None, actor: Actor = DISBUR
 def _prepare(run: DisbursementRun, *, actor: Actor, chunk: int = CREATE_CHUNK) -> DisbursementRun | None:
     """Create the run's payouts in committed chunks. When the run will not need approval (its
     total is known up front), each chunk is queued for sending as soon as it commits, so the
-    workers send while the rest is still being prepared."""
+    workers send while the rest is still being prepared.
+
+    First, everyone the run would pay is checked against the registries in use now; hits are
+    held, so the candidates below leave them out."""
+    registry_check_run_create(
+        run_id=run.pk,
+        candidates_sql=_CANDIDATES,
+        candidate_params={"after": 0, "live": _LIVE},
+        actor=actor,
+    )
     in_flight, _settled = payout_system_accounts()
     needs_approval = False
     if run.approval_threshold is not None:
@@ -173,7 +187,13 @@ def disbursement_run_approve(*, run_id: int, actor: Actor) -> DisbursementRun:
         run.status = RunStatus.SUBMITTING
         run.save(update_fields=["approved_by", "approved_at", "status"])
         audit_record(actor=actor, action="disbursement.run_approved", target=run)
+        # The run may have waited for days: lists imported meanwhile are checked, and whoever
+        # is held by now is left out of what is sent.
+        registry_check_run_send(run_id=run.pk, actor=actor)
+        payouts_cancel_held(run_id=run.pk)
+        run.refresh_from_db(fields=["registry_imports_checked", "registry_hits"])
         run_start_sending(run)
+        run_finish_if_sent(run.pk)  # every payout cancelled: nothing left to send
     return run
 
 

@@ -11,11 +11,13 @@ from django.utils import timezone
 
 from applicants.disbursement.models import PayoutStatus
 from applicants.disbursement.services.answers import payout_id_of, payouts_apply
+from applicants.disbursement.services.registry_check import payouts_cancel_held, registry_check_run_send
 from applicants.models import (
     DisbursementRun,
     PayoutChunk,
     payout_reference,
 )
+from prakerja.core.actor import Actor
 from prakerja.core.queueing import enqueue_after_commit
 from prakerja.payments.providers import (
     Outcome,
@@ -25,6 +27,8 @@ from prakerja.payments.providers import (
 )
 
 log = logging.getLogger(__name__)
+
+SENDING = Actor.system("disbursement")
 
 
 def _chunk_ranges(run_id: int, chunk: int) -> list[tuple[int, int]]:
@@ -87,6 +91,11 @@ def payout_chunk_submit(*, chunk_id: int) -> Counter[str]:
         if claim is None:  # finished, or another worker has it
             return Counter()
         run_id, first_id, last_id, attempts = claim
+        if attempts == 1:
+            # Nothing of this chunk was handed to the provider yet: lists imported since the
+            # run was checked are checked now, and a participant held by now is not paid.
+            registry_check_run_send(run_id=run_id, actor=SENDING)
+            payouts_cancel_held(run_id=run_id, first_id=first_id, last_id=last_id)
         cursor.execute(
             "SELECT id, channel, account_number, amount FROM applicants_payout "
             "WHERE run_id = %s AND id BETWEEN %s AND %s AND status = %s ORDER BY id",

@@ -1,7 +1,11 @@
 """Importing other agencies' lists. The file is read once, each NIK checked and turned into
 its blind index, and the hashes COPYed into the registry table; the file is then deleted.
 An import becomes the list in use only when it has finished, replacing the previous version
-of the same list from the same source."""
+of the same list from the same source.
+
+The wage-earners list carries each person's monthly wage in its second column (rupiah; "Rp",
+spaces and thousands separators are accepted): selection and the pre-payout check compare it
+with the scheme's threshold. Every other list keeps only the NIK."""
 
 import codecs
 import csv
@@ -10,6 +14,7 @@ import hmac
 import io
 import itertools
 import logging
+import re
 from collections.abc import Iterator
 from typing import IO
 
@@ -73,6 +78,19 @@ def _progress_key(import_id: int) -> str:
 def registry_import_progress(registry_import: RegistryImport) -> int:
     """Rows read so far by a running import."""
     return int(cache.get(_progress_key(registry_import.pk)) or registry_import.rows_total)
+
+
+_CENTS = re.compile(r"[.,]\d{2}$")
+
+
+def wage_amount(cell: str) -> int | None:
+    """A monthly wage as agencies write it ("3500000", "Rp 3.500.000", "3,500,000.00"), or None."""
+    text = cell.strip().removeprefix("Rp").removeprefix("rp").replace(" ", "")
+    text = _CENTS.sub("", text) if len(text) > 3 and text[-3] in ".," else text
+    digits = text.replace(".", "").replace(",", "")
+    if not digits.isdigit() or len(digits) > 15:
+        return None
+    return int(digits)
 
 
 class _Checker:
@@ -150,10 +168,11 @@ def _load(registry_import: RegistryImport) -> None:
     seen: set[int] = set()
     rejections: list[dict[str, object]] = []
     total = accepted = rejected = 0
+    with_amount = registry_import.kind == RegistryKind.WAGE_EARNER
     with registry_import.file.open("rb") as stream, connection.cursor() as cursor:
         buffer = io.StringIO()
         pending = 0
-        suffix = f"\t{registry_import.pk}\n"
+        suffix = f"\t{registry_import.pk}\t\\N\n"
         for line_number, row in enumerate(_rows(stream), start=1):
             if not row or not any(cell.strip() for cell in row):
                 continue
@@ -162,6 +181,11 @@ def _load(registry_import: RegistryImport) -> None:
                 continue  # a header row
             total += 1
             problem = checker.problem(nik)
+            amount = None
+            if problem is None and with_amount:
+                amount = wage_amount(row[1]) if len(row) > 1 else None
+                if amount is None:
+                    problem = _("The monthly wage (second column) is not an amount in rupiah.")
             if problem is None:
                 key = int(nik)
                 if key in seen:
@@ -174,7 +198,10 @@ def _load(registry_import: RegistryImport) -> None:
                     rejections.append({"line": line_number, "reason": problem})
                 continue
             accepted += 1
-            buffer.write(checker.index(nik) + suffix)
+            if with_amount:
+                buffer.write(f"{checker.index(nik)}\t{registry_import.pk}\t{amount}\n")
+            else:
+                buffer.write(checker.index(nik) + suffix)
             pending += 1
             if pending >= COPY_CHUNK:
                 _copy(cursor, buffer)
@@ -209,5 +236,5 @@ def _load(registry_import: RegistryImport) -> None:
 def _copy(cursor: object, buffer: io.StringIO) -> None:
     buffer.seek(0)
     cursor.cursor.copy_expert(  # type: ignore[attr-defined]
-        "COPY applicants_registryentry (nik_index, registry_import_id) FROM STDIN", buffer
+        "COPY applicants_registryentry (nik_index, registry_import_id, amount) FROM STDIN", buffer
     )

@@ -51,7 +51,7 @@ logger = logging.getLogger(__name__)
 
 
 # Raised whenever the statement below changes meaning; recorded in every decision.
-RULES_VERSION = "2026.2"  # 2026.2: suspected duplicates under review are left pending
+RULES_VERSION = "2026.2"  # .2: duplicates under review left pending; wage earners above the threshold, deceased
 
 
 LOCK_NAMESPACE = 4101  # advisory-lock class for wave selections
@@ -64,6 +64,11 @@ REGISTRY_REASONS = {
     RegistryKind.VILLAGE_OFFICIAL: Reason.VILLAGE_OFFICIAL,
     RegistryKind.SOE_DIRECTOR: Reason.SOE_DIRECTOR,
     RegistryKind.STUDENT: Reason.STUDENT,
+    RegistryKind.SOCIAL_AID: Reason.SOCIAL_AID,  # only where the scheme excludes it
+    RegistryKind.WAGE_EARNER: Reason.WAGE_EARNER,  # only above the scheme's monthly threshold
+    RegistryKind.DECEASED: Reason.DECEASED,
+    RegistryKind.BLACKLIST: Reason.BLACKLISTED,
+    RegistryKind.PRIOR_RECIPIENT: Reason.PRIOR_RECIPIENT,
 }
 
 
@@ -72,6 +77,8 @@ WITH reg AS (
     SELECT e.nik_index, array_agg(i.kind) AS kinds
     FROM applicants_registryentry AS e
     JOIN applicants_registryimport AS i ON i.id = e.registry_import_id AND i.is_current
+    -- A wage row counts only above the scheme's monthly threshold (none: never).
+    WHERE i.kind <> 'wage_earner' OR e.amount > %(wage_threshold)s::bigint
     GROUP BY e.nik_index
 ), earlier_family AS (
     SELECT a.kk_index, count(*) AS cards
@@ -97,6 +104,8 @@ WITH reg AS (
             CASE WHEN 'soe_director' = ANY(r.kinds) THEN 'soe_director' END,
             CASE WHEN 'student' = ANY(r.kinds) THEN 'student' END,
             CASE WHEN %(exclude_social_aid)s AND 'social_aid' = ANY(r.kinds) THEN 'social_aid' END,
+            CASE WHEN 'wage_earner' = ANY(r.kinds) THEN 'wage_earner' END,
+            CASE WHEN 'deceased' = ANY(r.kinds) THEN 'deceased' END,
             CASE WHEN 'blacklist' = ANY(r.kinds) OR bl.id IS NOT NULL THEN 'blacklisted' END,
             CASE WHEN 'prior_recipient' = ANY(r.kinds) OR c.id IS NOT NULL THEN 'prior_recipient' END,
             -- a suspected duplicate under review (applicants.duplicates): left pending, below
@@ -219,6 +228,7 @@ def _parameters(wave: Wave, seed: int) -> dict[str, Any]:
         "born_by": _years_before(reference, scheme.min_age),
         "born_after": _years_before(reference, scheme.max_age + 1) if scheme.max_age is not None else None,
         "exclude_social_aid": scheme.exclude_social_aid,
+        "wage_threshold": scheme.wage_threshold,
         "family_limit": scheme.max_recipients_per_family_card,
         "national_quota": wave.national_quota,
     }

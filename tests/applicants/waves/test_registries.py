@@ -93,3 +93,33 @@ def test_running_a_finished_import_again_changes_nothing() -> None:
     again = registry_import_run(import_id=result.pk)
     assert again.status == ImportStatus.DONE
     assert RegistryEntry.objects.filter(registry_import=result).count() == 1
+
+
+def test_a_wage_list_keeps_each_rows_monthly_wage_and_rejects_rows_without_one() -> None:
+    # Given a wage-earners file with amounts written as agencies write them, and one row without
+    text = "\n".join(
+        [
+            "nik;upah",
+            f"{GOOD[0]};3500000",
+            f"{GOOD[1]};Rp 4.750.000",
+            f"{GOOD[2]};5,250,000.00",
+            f"{GOOD[3]};",
+            f"{GOOD[4]};tiga juta",
+        ]
+    )
+    # When it is imported as the wage-earners list
+    result = imported(text, kind=RegistryKind.WAGE_EARNER, source="BPJS Ketenagakerjaan")
+    # Then each accepted row keeps its wage in rupiah, and the rows without one say why
+    amounts = dict(RegistryEntry.objects.filter(registry_import=result).values_list("nik_index", "amount"))
+    assert amounts == {
+        nik_blind_index(GOOD[0]): 3_500_000,
+        nik_blind_index(GOOD[1]): 4_750_000,
+        nik_blind_index(GOOD[2]): 5_250_000,
+    }
+    assert [r["line"] for r in result.rejections] == [5, 6]
+    assert "upah" in result.rejections[0]["reason"].lower() or "wage" in result.rejections[0]["reason"]
+
+
+def test_other_lists_keep_no_amount() -> None:
+    result = imported(f"{GOOD[0]},3500000\n", kind=RegistryKind.DECEASED, source="Dukcapil")
+    assert list(RegistryEntry.objects.filter(registry_import=result).values_list("amount", flat=True)) == [None]
