@@ -9,7 +9,16 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from courses.models import Category, Course, CourseReview, IntegrationCall, Schedule, Trainer, TrainingInstitution
+from courses.models import (
+    Category,
+    Course,
+    CourseReview,
+    CourseSession,
+    IntegrationCall,
+    Schedule,
+    Trainer,
+    TrainingInstitution,
+)
 from courses.models.institutions import InstitutionSigningKey
 from courses.services.curation import (
     course_approve,
@@ -37,6 +46,15 @@ class ScheduleInline(admin.TabularInline[Schedule, Course]):
     extra = 0
 
 
+class CourseSessionInline(admin.TabularInline[CourseSession, Course]):
+    """The session plan: one row per planned session, numbered 1 to the planned number;
+    curation refuses a course whose rows and number disagree."""
+
+    model = CourseSession
+    extra = 0
+    fields = ("sequence", "title", "practice_task_required")
+
+
 @admin.register(Course)
 class CourseAdmin(admin.ModelAdmin[Course]):
     """The curators' queue: filter by status, open a course (revisions show their diff), act."""
@@ -57,7 +75,7 @@ class CourseAdmin(admin.ModelAdmin[Course]):
         "revision_diff",
     )
     exclude = ("search_vector",)
-    inlines = (ScheduleInline,)
+    inlines = (CourseSessionInline, ScheduleInline)
     actions = ("start_review", "approve", "reject", "retire")
     show_full_result_count = False
 

@@ -1,10 +1,20 @@
-from courses.models.catalogue import Category, Course, CourseStatus, LearningMethod, Schedule, Trainer
+from courses.models.catalogue import (
+    Category,
+    Course,
+    CourseSession,
+    CourseStatus,
+    LearningMethod,
+    Schedule,
+    Trainer,
+)
 from courses.models.institutions import InstitutionSigningKey, InstitutionStatus, TrainingInstitution
 from courses.models.redemption import (
     Attendance,
     AttendanceLink,
     IntegrationCall,
     PracticeFeedback,
+    PracticeTask,
+    PracticeTaskStatus,
     RedeemCode,
     RedeemCodeStatus,
 )
@@ -16,12 +26,15 @@ __all__ = [
     "Category",
     "Course",
     "CourseReview",
+    "CourseSession",
     "CourseStatus",
     "InstitutionSigningKey",
     "InstitutionStatus",
     "IntegrationCall",
     "LearningMethod",
     "PracticeFeedback",
+    "PracticeTask",
+    "PracticeTaskStatus",
     "RedeemCode",
     "RedeemCodeStatus",
     "Schedule",

@@ -18,12 +18,12 @@ from django_ratelimit.decorators import ratelimit
 from applicants.complaints.services import ComplaintSubjects, PurchaseChoice
 from applicants.dashboard import Panel
 from applicants.models import Applicant, Card
-from courses.errors import CourseError
 from courses.models import CourseReview
 from courses.services.redemption import RedeemCodeRefused, attendance_link_find, attendance_link_use
 from courses.services.reviews import review_submit
 from partners.models import Partner, PartnerStatus, Purchase, PurchaseStatus
-from partners.purchases.services.purchases import PurchaseError, purchase_confirm, purchase_display_status
+from partners.purchases.services.purchases import purchase_confirm, purchase_display_status
+from prakerja.core.errors import DomainError
 
 
 class ConfirmForm(forms.Form):
@@ -86,7 +86,7 @@ def confirm(request: HttpRequest, purchase_id: str) -> HttpResponse:
         return redirect("applicants:dashboard")
     try:
         purchase_confirm(purchase_id=str(purchase.pk), otp=form.cleaned_data["otp"].strip(), card=card)
-    except PurchaseError as error:
+    except DomainError as error:  # a refused purchase, or the scheme year's last day passed
         messages.error(request, error.message)
     else:
         messages.success(request, _("Purchase confirmed. Your redeem code is on your dashboard."))
@@ -109,7 +109,7 @@ def review(request: HttpRequest, purchase_id: str) -> HttpResponse:
                 text=form.cleaned_data["text"],
                 platform_id=purchase.partner_id,
             )
-        except CourseError as error:
+        except DomainError as error:  # a refused review, or the last day to review passed
             form.add_error(None, error.message)
         else:
             messages.success(request, _("Thank you for your review."))

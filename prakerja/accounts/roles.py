@@ -60,6 +60,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "applicants.applicant": VIEW,
         "applicants.question": ALL,
         "applicants.scheme": EDIT,
+        # The last days of each programme year (buy, complete, review, use the balance).
+        "applicants.schemedeadline": EDIT,
         "courses.course": VIEW,
         "courses.traininginstitution": VIEW,
         # Integration keys are issued and revoked by the PMO, not by the curators who register institutions.
@@ -131,6 +133,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "partners.listing": VIEW,
         "courses.course": EDIT,
         "courses.schedule": ALL,
+        "courses.coursesession": ALL,
         "courses.category": ALL,
         "courses.trainer": ALL,
         "courses.traininginstitution": EDIT,
