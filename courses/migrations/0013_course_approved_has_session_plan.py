@@ -8,6 +8,17 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.AddConstraint(
-            model_name='course',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'approved'), _negated=True), models.Q(('planned_sessions__gte', 1), models.Q(models.Q(('method', 'self_paced'), _negated=True), ('min_duration_hours__gte', 1), _connector='OR')), _connector='OR'), name='course_approved_has_session_plan'),
-        ),    ]
+            model_name="course",
+            constraint=models.CheckConstraint(
+                condition=~models.Q(status="approved")
+                | (
+                    models.Q(planned_sessions__gte=1)
+                    & (
+                        ~models.Q(method="self_paced")
+                        | models.Q(min_duration_hours__isnull=False, min_duration_hours__gte=1)
+                    )
+                ),
+                name="course_approved_has_session_plan",
+            ),
+        ),
+    ]

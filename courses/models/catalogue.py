@@ -171,7 +171,11 @@ class Course(models.Model):
                 condition=~models.Q(status="approved")
                 | (
                     models.Q(planned_sessions__gte=1)
-                    & (~models.Q(method="self_paced") | models.Q(min_duration_hours__gte=1))
+                    # NULL >= 1 is unknown, which a CHECK lets through: say "not null" too.
+                    & (
+                        ~models.Q(method="self_paced")
+                        | models.Q(min_duration_hours__isnull=False, min_duration_hours__gte=1)
+                    )
                 ),
                 name="course_approved_has_session_plan",
             ),

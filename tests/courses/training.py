@@ -13,8 +13,8 @@ from partners.models import Purchase
 def training_done(
     code: RedeemCode, *, sessions: list[int] | None = None, tasks: bool = True, started: dt.datetime | None = None
 ) -> RedeemCode:
-    """Attend `sessions` (default all planned), submit and assess their required tasks
-    (unless `tasks` is False), and move the start back to `started` (default: the course's
+    """Attend `sessions` (default all planned; those already reported are left), submit and
+    assess their required tasks (unless `tasks` is False), and move the start back to `started` (default: the course's
     minimum duration and a minute ago)."""
     code = RedeemCode.objects.select_related("course", "schedule").get(pk=code.pk)
     plan = list(CourseSession.objects.filter(course=code.course).order_by("sequence"))
@@ -22,9 +22,11 @@ def training_done(
     for session in plan:
         if sessions is not None and session.sequence not in sessions:
             continue
-        redeem_code_commit(code=code.code, institution_id=code.institution_id, sequence=session.sequence, now=at)
-        if tasks and session.practice_task_required:
-            for status in ("submitted", "assessed"):
+        if not code.attendances.filter(sequence=session.sequence).exists():
+            redeem_code_commit(code=code.code, institution_id=code.institution_id, sequence=session.sequence, now=at)
+        done = code.practice_tasks.filter(sequence=session.sequence).values_list("status", flat=True).first()
+        if tasks and session.practice_task_required and done != "assessed":
+            for status in ("submitted", "assessed")[1 if done else 0 :]:
                 practice_feedback_record(
                     code=code.code,
                     institution_id=code.institution_id,
