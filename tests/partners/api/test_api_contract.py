@@ -23,8 +23,8 @@ from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
 from applicants.models import CardStatus, OtpPurpose, SchemeDeadline
-from applicants.waves.services.deadlines import card_programme_year
 from applicants.registration.services.otp import detached_code
+from applicants.waves.services.deadlines import card_programme_year
 from courses.models import RedeemCode, RedeemCodeStatus
 from partners.api.errors import ERROR_CODES
 from partners.api.signing import sign

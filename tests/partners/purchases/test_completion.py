@@ -94,8 +94,10 @@ def test_completion_is_refused_with_everything_still_missing_then_accepted(
         ("minimum_duration", None),
     }
     duration = next(p for p in body["problems"] if p["kind"] == "minimum_duration")
-    assert duration["minimum_hours"] == 20 and duration["earliest_completion"]
-    assert body["detail"].startswith(body["detail"].split(":")[0]) and "3" in body["detail"]
+    assert duration["minimum_hours"] == 20
+    assert duration["earliest_completion"]
+    assert body["detail"].startswith(body["detail"].split(":")[0])
+    assert "3" in body["detail"]
     assert Purchase.objects.get(pk=purchase.pk).status == PurchaseStatus.PAID
     assert not Entitlement.objects.filter(card=participant_card).exists()
 
@@ -174,7 +176,7 @@ def test_the_database_refuses_a_completion_written_around_the_service(
     now = timezone.now()
     fields = {"status": "completed", "completed_at": now, "certificate_number": "X-1"}
     # When something writes the completion directly, then the trigger refuses it
-    with pytest.raises(IntegrityError, match="purchase_training_done|planned session"), transaction.atomic():
+    with pytest.raises(IntegrityError, match=r"every planned session"), transaction.atomic():
         Purchase.objects.filter(pk=purchase.pk).update(**fields)
     # and with every session done but no certificate number, the check constraint does
     training_done(purchase.redeem_code)

@@ -105,6 +105,7 @@ def test_no_completion_without_all_sessions_and_tasks(participant_card, training
         missing = expected_problems(training)
 
         # When the platform reports the completion
+        refused: TrainingIncomplete | None = None
         try:
             purchase_complete(
                 purchase_id=str(purchase.pk),
@@ -113,7 +114,9 @@ def test_no_completion_without_all_sessions_and_tasks(participant_card, training
                 certificate_url="https://p.example/s",
                 completed_at=now,
             )
-        except TrainingIncomplete as refused:
+        except TrainingIncomplete as error:
+            refused = error
+        if refused is not None:
             # Then a refusal names exactly what is missing, and the purchase stays paid
             assert missing, refused.details
             assert {(p["kind"], p["session"]) for p in refused.details} == missing

@@ -17,7 +17,9 @@ PURCHASES = "/api/v1/purchases/"
 # statements that are BEGIN/COMMIT in production) and with the request log written per row.
 # Before issue 21's work: 23 and 34.
 CREATE_QUERIES = 17  # +1: the scheme year's deadlines (buy, use the balance)
-CONFIRM_QUERIES = 30  # +1 for the deadlines again at payment; a card's first purchase: the platform's payable account and the card's first-purchase mark
+# A card's first purchase: the platform's payable account and the card's first-purchase mark;
+# +1 for the deadlines again at payment.
+CONFIRM_QUERIES = 30
 CONFIRM_AGAIN_QUERIES = 26  # the same platform and card once more (with the deadlines)
 
 

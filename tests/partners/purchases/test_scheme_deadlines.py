@@ -182,7 +182,8 @@ def test_staff_set_a_years_deadlines_in_the_admin_audited(participant_card):
     }
     # When the days are out of order, then the form says so and nothing is saved
     wrong = client.post(url, {**form, "last_completion_on": "2026-12-10"})
-    assert wrong.status_code == 200 and not SchemeDeadline.objects.exists()
+    assert wrong.status_code == 200
+    assert not SchemeDeadline.objects.exists()
     # When they are in order, then the row is saved and audited
     assert client.post(url, form).status_code == 302
     row = SchemeDeadline.objects.get()
