@@ -13,13 +13,13 @@ def plan(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     course_model = apps.get_model("courses", "Course")
     session_model = apps.get_model("courses", "CourseSession")
     attendance_model = apps.get_model("courses", "Attendance")
-    for course in course_model.objects.filter(planned_sessions=0).iterator():
+    for course in list(course_model.objects.filter(planned_sessions=0)):
         course.planned_sessions = 1
         if course.method == "self_paced" and not course.min_duration_hours:
             course.min_duration_hours = max(1, math.ceil(course.total_hours))
         course.save(update_fields=["planned_sessions", "min_duration_hours"])
         session_model.objects.get_or_create(course=course, sequence=1)
-    for session in session_model.objects.filter(sequence=1).iterator():
+    for session in list(session_model.objects.filter(sequence=1)):
         attendance_model.objects.filter(
             redeem_code__course_id=session.course_id, sequence=1, session__isnull=True
         ).update(session=session)
