@@ -22,6 +22,7 @@ from applicants.models import (
     QuestionCategory,
     Regency,
     Scheme,
+    SchemeDeadline,
     StaffRegion,
     Step,
     TrainingInterest,
@@ -144,6 +145,7 @@ def seed(context: SeedContext) -> None:
     _demo_assisted(context)
     _demo_duplicates(context)
     _demo_integrity(context)
+    _demo_deadlines(context)
 
 
 def _demo_assisted(context: SeedContext) -> None:
@@ -169,6 +171,31 @@ def _demo_assisted(context: SeedContext) -> None:
         actor=Actor.for_user(officer),
     )
     context.note("Assisted registration: Siti Dibantu registered by regional.officer (code not yet entered)")
+
+
+def _demo_deadlines(context: SeedContext) -> None:
+    """This programme year's last days under the scheme in force (admin: Scheme deadlines):
+    buy by mid-December (or in two weeks, whichever is later), complete a week after, review a
+    week after that, use the balance until the last day to buy."""
+    scheme = Scheme.objects.in_force()
+    if scheme is None:
+        return
+    today = timezone.localdate()
+    last_purchase = max(dt.date(today.year, 12, 15), today + dt.timedelta(days=14))
+    deadline, _created = SchemeDeadline.objects.get_or_create(
+        scheme=scheme,
+        year=today.year,
+        defaults={
+            "last_purchase_on": last_purchase,
+            "last_completion_on": last_purchase + dt.timedelta(days=7),
+            "last_review_on": last_purchase + dt.timedelta(days=14),
+            "balance_until": last_purchase,
+        },
+    )
+    context.note(
+        f"Scheme deadlines {deadline}: buy until {deadline.last_purchase_on}, complete until "
+        f"{deadline.last_completion_on}, review until {deadline.last_review_on}"
+    )
 
 
 def _demo_applicant(context: SeedContext, *, local: str, step: Step, name: str, n: int) -> Applicant:
@@ -282,6 +309,24 @@ def _demo_waves(context: SeedContext) -> None:
             WaveMember.objects.create(
                 wave=opened, applicant=applicant, province_id=applicant.province_id or "32", statements_accepted_at=now
             )
+    # Wave 13: one more participant, whom the partners' demo data leaves in the middle of a course.
+    training, created = Wave.objects.get_or_create(
+        number=13,
+        defaults={
+            "scheme": scheme,
+            "opens_at": now - dt.timedelta(days=9),
+            "closes_at": now - dt.timedelta(days=4),
+            "national_quota": 1,
+            "status": WaveStatus.OPEN,
+        },
+    )
+    trainee = _demo_applicant(context, local="peserta.pelatihan", step=Step.READY, name="Wahyu Nugroho", n=30)
+    if created:
+        WaveMember.objects.create(
+            wave=training, applicant=trainee, province_id=trainee.province_id or "32", statements_accepted_at=now
+        )
+        Wave.objects.filter(pk=training.pk).update(status=WaveStatus.CLOSED)
+        wave_selection_run(wave_id=training.pk, seed=2026)
     cards = []
     for applicant in members:
         card = Card.objects.filter(applicant=applicant).first()

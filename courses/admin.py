@@ -15,6 +15,7 @@ from courses.models import (
     Category,
     Course,
     CourseReview,
+    CourseSession,
     InstitutionOwner,
     IntegrationCall,
     Schedule,
@@ -49,6 +50,15 @@ class ScheduleInline(admin.TabularInline[Schedule, Course]):
     extra = 0
 
 
+class CourseSessionInline(admin.TabularInline[CourseSession, Course]):
+    """The session plan: one row per planned session, numbered 1 to the planned number;
+    curation refuses a course whose rows and number disagree."""
+
+    model = CourseSession
+    extra = 0
+    fields = ("sequence", "title", "practice_task_required")
+
+
 @admin.register(Course)
 class CourseAdmin(admin.ModelAdmin[Course]):
     """The curators' queue: filter by status, open a course (revisions show their diff), act."""
@@ -69,7 +79,7 @@ class CourseAdmin(admin.ModelAdmin[Course]):
         "revision_diff",
     )
     exclude = ("search_vector",)
-    inlines = (ScheduleInline,)
+    inlines = (CourseSessionInline, ScheduleInline)
     actions = ("start_review", "approve", "reject", "retire")
     show_full_result_count = False
 

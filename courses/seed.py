@@ -7,7 +7,16 @@ import itertools
 from django.utils import timezone
 from django.utils.text import slugify
 
-from courses.models import Category, Course, CourseStatus, LearningMethod, Schedule, Trainer, TrainingInstitution
+from courses.models import (
+    Category,
+    Course,
+    CourseSession,
+    CourseStatus,
+    LearningMethod,
+    Schedule,
+    Trainer,
+    TrainingInstitution,
+)
 from courses.models.institutions import InstitutionStatus
 from courses.services.institutions import signing_key_issue
 from prakerja.accounts.models import User
@@ -142,6 +151,9 @@ def seed(context: SeedContext) -> None:
                     ),
                     "method": method,
                     "total_hours": 15 + n % 20,
+                    # 3 to 5 sessions; self-paced courses take at least their hours from start to end.
+                    "planned_sessions": 3 + n % 3,
+                    "min_duration_hours": 15 + n % 20 if method == LearningMethod.SELF_PACED else None,
                     "price": price,
                     "outside_price": price + 50_000,
                     "status": status,
@@ -153,6 +165,16 @@ def seed(context: SeedContext) -> None:
             )
             if created:
                 course.trainers.set(institution.trainers.all())
+                # A practice task (tugas unjuk keterampilan) in the middle session and the last.
+                CourseSession.objects.bulk_create(
+                    CourseSession(
+                        course=course,
+                        sequence=k,
+                        title=f"Sesi {k}: {topic}",
+                        practice_task_required=k in (2, course.planned_sessions),
+                    )
+                    for k in range(1, course.planned_sessions + 1)
+                )
                 if method != LearningMethod.SELF_PACED:
                     for day in (7, 14):
                         start = (now + dt.timedelta(days=day)).replace(hour=2, minute=0, second=0, microsecond=0)

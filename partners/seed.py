@@ -30,6 +30,7 @@ def seed(context: SeedContext) -> None:
     seed_api_keys(context)
     seed_purchases(context)
     seed_incentives(context)
+    seed_training_states(context)
     seed_complaints(context)
     seed_evaluation(context)
 
@@ -297,6 +298,78 @@ def seed_purchases(context: SeedContext) -> None:
     context.extra["demo_redeem_codes"] = {"client_code": institution.client_code, "codes": codes}
 
 
+def _train(purchase: Purchase, *, sessions: int | None = None, tasks_assessed: bool = True) -> None:
+    """The institution's reports for a self-paced purchase, through the services its protocol
+    calls: the first `sessions` planned sessions attended (all by default), their practice
+    tasks submitted and (unless told otherwise) assessed; the start moved back by the course's
+    minimum duration, as if the participant had trained since then."""
+    from courses.models import CourseSession, RedeemCode
+    from courses.services.redemption import practice_feedback_record, redeem_code_commit
+
+    code = RedeemCode.objects.select_related("course").get(purchase=purchase)
+    plan = CourseSession.objects.filter(course=code.course).order_by("sequence")
+    for session in plan[:sessions] if sessions is not None else plan:
+        redeem_code_commit(code=code.code, institution_id=code.institution_id, sequence=session.sequence)
+        if session.practice_task_required:
+            statuses = ("submitted", "assessed") if tasks_assessed else ("submitted",)
+            for status in statuses:
+                practice_feedback_record(
+                    code=code.code,
+                    institution_id=code.institution_id,
+                    scope="tpm",
+                    sequence=session.sequence,
+                    notes="Tugas unjuk keterampilan lengkap; contoh kasusnya relevan dengan usaha Anda.",
+                    url_file=f"https://lms.example.id/tugas/{code.code}/{session.sequence}.pdf",
+                    status=status,
+                )
+    started = timezone.now() - dt.timedelta(hours=(code.course.min_duration_hours or 0) + 1)
+    RedeemCode.objects.filter(pk=code.pk).update(used_at=started)
+    Purchase.objects.filter(pk=purchase.pk).update(started_at=started)
+
+
+def seed_training_states(context: SeedContext) -> None:
+    """A participant in the middle of a course (two sessions attended, the second's practice
+    task submitted and waiting for assessment, the rest to come), and the completed ones of
+    seed_incentives with their certificate on the dashboard. Once only."""
+    from applicants.models import Card, CardStatus, OtpPurpose
+    from applicants.registration.services.otp import detached_code
+    from courses.models import LearningMethod
+    from partners.purchases.services.purchases import purchase_confirm, purchase_create
+
+    if Purchase.objects.filter(redeem_code__practice_tasks__status="submitted").exists():
+        return
+    listing = (
+        Listing.objects.filter(
+            is_active=True,
+            partner__status=PartnerStatus.ACTIVE,
+            course__method=LearningMethod.SELF_PACED,
+            course__planned_sessions__gte=3,
+        )
+        .select_related("partner", "course")
+        .order_by("price")
+        .first()
+    )
+    card = (
+        Card.objects.filter(status=CardStatus.ACTIVE, purchases__isnull=True)
+        .select_related("applicant__user")
+        .order_by("pk")
+        .first()
+    )
+    if listing is None or card is None:
+        return
+    purchase = purchase_create(partner=listing.partner, card_number=card.number, listing_id=listing.pk)
+    code, code_hash, _text = detached_code(OtpPurpose.PURCHASE_CONFIRM)
+    Purchase.objects.filter(pk=purchase.pk).update(otp_hash=code_hash)
+    purchase_confirm(purchase_id=str(purchase.pk), otp=code, partner=listing.partner)
+    _train(purchase, sessions=2, tasks_assessed=False)
+    context.login(role="participant, mid-training (task pending)", email=card.applicant.user.email, url="/dasbor/")
+    certified = Purchase.objects.filter(status="completed").select_related("card__applicant__user").first()
+    if certified is not None:
+        context.login(
+            role="participant, certificate on the dashboard", email=certified.card.applicant.user.email, url="/dasbor/"
+        )
+
+
 # Incentive states shown by the demo participants of wave 11, in card order.
 INCENTIVE_DEMO = ("paid", "failed", "review", "account", "waiting", "registry")
 
@@ -321,7 +394,7 @@ def seed_incentives(context: SeedContext) -> None:
         PayoutPolicy,
     )
     from applicants.registration.services.otp import detached_code
-    from courses.models import RedeemCode, RedeemCodeStatus, TrainingInstitution
+    from courses.models import LearningMethod, TrainingInstitution
     from courses.services.reviews import review_submit
     from partners.models import Listing, Purchase
     from partners.purchases.services.purchases import purchase_complete, purchase_confirm, purchase_create
@@ -334,7 +407,9 @@ def seed_incentives(context: SeedContext) -> None:
         TrainingInstitution.objects.filter(client_code__startswith="demo-").order_by("pk").values("pk")[:1]
     )
     listing = (
-        Listing.objects.filter(is_active=True, partner__status=PartnerStatus.ACTIVE)
+        Listing.objects.filter(
+            is_active=True, partner__status=PartnerStatus.ACTIVE, course__method=LearningMethod.SELF_PACED
+        )
         .exclude(course__institution__in=demo_institution)
         .select_related("partner", "course")
         .order_by("price")
@@ -379,8 +454,7 @@ def seed_incentives(context: SeedContext) -> None:
         code, code_hash, _text = detached_code(OtpPurpose.PURCHASE_CONFIRM)
         Purchase.objects.filter(pk=purchase.pk).update(otp_hash=code_hash)
         purchase_confirm(purchase_id=str(purchase.pk), otp=code, partner=listing.partner)
-        RedeemCode.objects.filter(purchase=purchase).update(status=RedeemCodeStatus.USED, used_at=now)
-        Purchase.objects.filter(pk=purchase.pk).update(started_at=now)
+        _train(purchase)
         purchase_complete(
             purchase_id=str(purchase.pk),
             partner=listing.partner,

@@ -22,7 +22,7 @@ from applicants.models import (
 from applicants.privacy.selectors import notice_current
 from applicants.registration.nik import Gender, build_nik
 from applicants.registration.services.identity import kk_blind_index, nik_blind_index
-from courses.models import Category, Course, Schedule, Trainer, TrainingInstitution
+from courses.models import Category, Course, CourseSession, Schedule, Trainer, TrainingInstitution
 from partners.models import Listing, Partner, PartnerStatus
 from prakerja.accounts.models import User
 from prakerja.core.crypto import encrypt_value, mask_identifier
@@ -197,6 +197,20 @@ class CourseFactory(factory.django.DjangoModelFactory[Course]):
     price = 500_000
     outside_price = 600_000
     status = "approved"
+    # One session without a practice task; a self-paced course takes at least its 20 hours.
+    planned_sessions = 1
+    min_duration_hours = factory.LazyAttribute(lambda o: 20 if o.method == "self_paced" else None)
+
+    @factory.post_generation
+    def tasks(obj: Course, create: bool, extracted: list[int] | None, **kwargs: Any) -> None:  # noqa: N805
+        """The session plan, sessions 1 to planned_sessions; `tasks=[1, 3]`: those sessions
+        require a practice task."""
+        if create:
+            required = set(extracted or ())
+            CourseSession.objects.bulk_create(
+                CourseSession(course=obj, sequence=n, title=f"Sesi {n}", practice_task_required=n in required)
+                for n in range(1, obj.planned_sessions + 1)
+            )
 
     @factory.post_generation
     def with_trainer(obj: Course, create: bool, extracted: bool | None, **kwargs: Any) -> None:  # noqa: N805

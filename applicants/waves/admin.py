@@ -23,12 +23,14 @@ from django.utils.translation import gettext_lazy as _
 from applicants.models import (
     Decision,
     Scheme,
+    SchemeDeadline,
     Wave,
     WaveProvinceQuota,
     WaveStatus,
 )
 from applicants.waves.admin_cards import DecisionAdmin
 from applicants.waves.selectors import wave_province_stats
+from applicants.waves.services.deadlines import scheme_deadline_save
 from applicants.waves.services.schemes import scheme_save
 from applicants.waves.services.selection import (
     selection_progress,
@@ -64,6 +66,23 @@ class SchemeAdmin(admin.ModelAdmin[Scheme]):
     def save_model(self, request: HttpRequest, obj: Scheme, form: Any, change: bool) -> None:
         changed = {field: form.cleaned_data.get(field) for field in form.changed_data}
         scheme_save(scheme=obj, changed=changed, actor=Actor.for_request(request))
+
+
+@admin.register(SchemeDeadline)
+class SchemeDeadlineAdmin(admin.ModelAdmin[SchemeDeadline]):
+    """The last days of each programme year per scheme; every change audited, none deleted
+    (the services and the balance sweep read them)."""
+
+    list_display = ("scheme", "year", "last_purchase_on", "last_completion_on", "last_review_on", "balance_until")
+    list_filter = ("scheme", "year")
+
+    def save_model(self, request: HttpRequest, obj: SchemeDeadline, form: Any, change: bool) -> None:
+        changed = {field: form.cleaned_data.get(field) for field in form.changed_data}
+        with domain_errors_reported(self, request, about=obj):
+            scheme_deadline_save(deadline=obj, changed=changed, actor=Actor.for_request(request))
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 class QuotaFormSet(BaseInlineFormSet):

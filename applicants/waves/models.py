@@ -71,6 +71,43 @@ class Scheme(models.Model):
         return self.name
 
 
+class SchemeDeadline(models.Model):
+    """The last days of one programme year under a scheme, in Jakarta dates, each included:
+    to buy a course, to complete the training, to review it, to use the balance. A card is
+    held to the row of its scheme and the year it was issued; the services refuse after them
+    (applicants.waves.services.deadlines) and the balance sweep returns what is left after the
+    last day of use."""
+
+    scheme = models.ForeignKey(Scheme, verbose_name=_("scheme"), on_delete=models.PROTECT, related_name="deadlines")
+    year = models.PositiveSmallIntegerField(_("programme year"))
+    last_purchase_on = models.DateField(_("last day to buy a course"))
+    last_completion_on = models.DateField(_("last day to complete the training"))
+    last_review_on = models.DateField(_("last day to review"))
+    balance_until = models.DateField(_("last day to use the balance"))
+
+    class Meta:
+        verbose_name = _("scheme deadline")
+        verbose_name_plural = _("scheme deadlines")
+        ordering = ("-year", "scheme")
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "year"], name="scheme_deadline_once_a_year"),
+            models.CheckConstraint(
+                condition=models.Q(last_purchase_on__lte=models.F("last_completion_on"))
+                & models.Q(last_completion_on__lte=models.F("last_review_on"))
+                & models.Q(last_purchase_on__lte=models.F("balance_until")),
+                name="scheme_deadline_order",
+                violation_error_message=_(
+                    "The last day to buy must come before the last day to complete, which must come before "
+                    "the last day to review; the balance must be usable until the last day to buy."
+                ),
+            ),
+            models.CheckConstraint(condition=models.Q(year__gte=2020), name="scheme_deadline_year_plausible"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scheme} {self.year}"
+
+
 class WaveStatus(models.TextChoices):
     DRAFT = "draft", _("Draft (scheduled)")
     OPEN = "open", _("Open for joining")

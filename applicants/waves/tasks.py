@@ -6,7 +6,7 @@ from typing import Any
 from celery import shared_task
 
 from applicants.waves.services.announcements import wave_notify_batch, waves_untold
-from applicants.waves.services.cards import cards_revoke_due
+from applicants.waves.services.cards import balances_sweep_due, cards_revoke_due
 from applicants.waves.services.registries import registry_import_run
 from applicants.waves.services.selection import wave_selection_run
 from applicants.waves.services.waves import waves_advance
@@ -52,3 +52,9 @@ def waves_advance_task() -> dict[str, list[int]]:
 @shared_task(name="batch.cards_revoke_due", acks_late=True, soft_time_limit=3600, time_limit=3660)
 def cards_revoke_due_task() -> int:
     return cards_revoke_due()
+
+
+@shared_task(name="batch.balances_sweep_due", acks_late=True, soft_time_limit=3600, time_limit=3660)
+def balances_sweep_due_task() -> int:
+    """Daily: balances of the scheme years whose last day of use is over go to the treasury."""
+    return balances_sweep_due()

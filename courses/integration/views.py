@@ -59,7 +59,11 @@ REFUSAL_STATUS = {
     "expired": 410,
     "other_participant": 403,
     "redirect_not_allowed": 422,
+    "unknown_session": 422,
+    "not_started": 409,
+    "already_assessed": 409,
 }
+PRACTICE_TASK_STATUSES = ("submitted", "assessed")
 
 
 class ProtocolError(Exception):
@@ -365,7 +369,12 @@ def _feedback(institution: TrainingInstitution, data: dict[str, Any]) -> Outcome
             raise ValidationError("too long")
     except ValidationError:
         raise ProtocolError(422, _("url_file must be a web address.")) from None
-    if not notes.strip():
+    # Optional: "submitted" reports the participant's work handed in, not yet assessed; without
+    # it the call is the institution's assessment (what existing clients send).
+    status = data.get("status", "assessed")
+    if status not in PRACTICE_TASK_STATUSES:
+        raise ProtocolError(422, _('status must be "submitted" or "assessed".'))
+    if status == "assessed" and not notes.strip():
         raise ProtocolError(422, _("notes are required."))
     code = practice_feedback_record(
         code=str(data["redeem_code"]),
@@ -374,8 +383,10 @@ def _feedback(institution: TrainingInstitution, data: dict[str, Any]) -> Outcome
         sequence=sequence,
         notes=notes,
         url_file=url_file,
+        status=status,
     )
-    return _("Feedback received."), code, sequence, {}
+    message = _("Practice task submission received.") if status == "submitted" else _("Feedback received.")
+    return message, code, sequence, {"practice_task_status": status}
 
 
 def _protocol(endpoint: str, action: Action) -> Callable[[HttpRequest], JsonResponse]:

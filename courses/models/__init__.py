@@ -1,4 +1,12 @@
-from courses.models.catalogue import Category, Course, CourseStatus, LearningMethod, Schedule, Trainer
+from courses.models.catalogue import (
+    Category,
+    Course,
+    CourseSession,
+    CourseStatus,
+    LearningMethod,
+    Schedule,
+    Trainer,
+)
 from courses.models.institutions import InstitutionSigningKey, InstitutionStatus, TrainingInstitution
 from courses.models.ownership import InstitutionOwner, OwnerKind, OwnerStake
 from courses.models.redemption import (
@@ -6,6 +14,8 @@ from courses.models.redemption import (
     AttendanceLink,
     IntegrationCall,
     PracticeFeedback,
+    PracticeTask,
+    PracticeTaskStatus,
     RedeemCode,
     RedeemCodeStatus,
 )
@@ -17,6 +27,7 @@ __all__ = [
     "Category",
     "Course",
     "CourseReview",
+    "CourseSession",
     "CourseStatus",
     "InstitutionOwner",
     "InstitutionSigningKey",
@@ -26,6 +37,8 @@ __all__ = [
     "OwnerKind",
     "OwnerStake",
     "PracticeFeedback",
+    "PracticeTask",
+    "PracticeTaskStatus",
     "RedeemCode",
     "RedeemCodeStatus",
     "Schedule",

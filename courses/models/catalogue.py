@@ -84,6 +84,13 @@ class Course(models.Model):
     category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="courses")
     method = models.CharField(_("learning method"), max_length=12, choices=LearningMethod.choices)
     total_hours = models.DecimalField(_("total hours"), max_digits=5, decimal_places=1)
+    # The session plan: how many sessions the institution reports attendance of (one
+    # CourseSession row each, saying whether a practice task is required), and for self-paced
+    # courses the least time from the start of the training to its completion.
+    planned_sessions = models.PositiveSmallIntegerField(_("planned sessions"), default=0)
+    min_duration_hours = models.PositiveIntegerField(
+        _("minimum duration from start to completion (hours)"), null=True, blank=True
+    )
     language = models.CharField(_("language"), max_length=20, default="Bahasa Indonesia")
     province = models.ForeignKey(Province, verbose_name=_("province"), on_delete=models.PROTECT, null=True, blank=True)
     regency = models.ForeignKey(
@@ -159,10 +166,46 @@ class Course(models.Model):
                 condition=models.Q(status__in=["draft", "submitted", "in_review"]),
                 name="course_one_open_revision",
             ),
+            # A course on sale has a session plan; a self-paced one also its minimum duration.
+            models.CheckConstraint(
+                condition=~models.Q(status="approved")
+                | (
+                    models.Q(planned_sessions__gte=1)
+                    # NULL >= 1 is unknown, which a CHECK lets through: say "not null" too.
+                    & (
+                        ~models.Q(method="self_paced")
+                        | models.Q(min_duration_hours__isnull=False, min_duration_hours__gte=1)
+                    )
+                ),
+                name="course_approved_has_session_plan",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+
+class CourseSession(models.Model):
+    """One planned session of a course: the institution reports its attendance (the protocol's
+    commit with `sequence`) and, when required, the result of its practice task ("tugas unjuk
+    keterampilan", the protocol's feedback). Completion needs every one of them."""
+
+    course = models.ForeignKey(Course, verbose_name=_("course"), on_delete=models.CASCADE, related_name="sessions")
+    sequence = models.PositiveSmallIntegerField(_("session"))
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    practice_task_required = models.BooleanField(_("practice task required"), default=False)
+
+    class Meta:
+        verbose_name = _("planned session")
+        verbose_name_plural = _("planned sessions")
+        ordering = ("course", "sequence")
+        constraints = [
+            models.UniqueConstraint(fields=["course", "sequence"], name="course_session_once"),
+            models.CheckConstraint(condition=models.Q(sequence__gte=1), name="course_session_sequence_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course_id}#{self.sequence}"
 
 
 class Schedule(models.Model):

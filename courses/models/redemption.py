@@ -3,7 +3,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from courses.models.catalogue import Course, LearningMethod, Schedule
+from courses.models.catalogue import Course, CourseSession, LearningMethod, Schedule
 from courses.models.institutions import TrainingInstitution
 
 
@@ -48,10 +48,19 @@ class RedeemCode(models.Model):
 
 
 class Attendance(models.Model):
-    """A session of a scheduled course attended, as the institution committed it."""
+    """A planned session attended, as the institution committed it (commit with `sequence`)."""
 
     redeem_code = models.ForeignKey(RedeemCode, on_delete=models.PROTECT, related_name="attendances")
     sequence = models.PositiveSmallIntegerField(_("session"))
+    # The planned session (null only for attendance recorded before courses had a plan).
+    session = models.ForeignKey(
+        CourseSession,
+        verbose_name=_("planned session"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     class Meta:
@@ -103,6 +112,45 @@ class PracticeFeedback(models.Model):
         verbose_name = _("practice-task feedback")
         verbose_name_plural = _("practice-task feedback")
         ordering = ("sequence", "created_at")
+
+    def __str__(self) -> str:
+        return f"{self.redeem_code_id}#{self.sequence}"
+
+
+class PracticeTaskStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted, waiting for assessment")
+    ASSESSED = "assessed", _("Assessed")
+
+
+class PracticeTask(models.Model):
+    """The practice task ("tugas unjuk keterampilan") of one session for one participant: the
+    institution reports it submitted (the participant's file) and then assessed (its feedback),
+    both through the protocol's feedback endpoint. One row per code and session; the feedback
+    history stays in PracticeFeedback."""
+
+    redeem_code = models.ForeignKey(RedeemCode, on_delete=models.PROTECT, related_name="practice_tasks")
+    session = models.ForeignKey(
+        CourseSession, verbose_name=_("planned session"), on_delete=models.PROTECT, related_name="+"
+    )
+    sequence = models.PositiveSmallIntegerField(_("session"))
+    status = models.CharField(_("status"), max_length=10, choices=PracticeTaskStatus.choices)
+    url_file = models.URLField(_("submitted file"), max_length=500)
+    notes = models.TextField(_("assessment"), blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"))
+    assessed_at = models.DateTimeField(_("assessed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("practice task")
+        verbose_name_plural = _("practice tasks")
+        ordering = ("sequence",)
+        constraints = [
+            models.UniqueConstraint(fields=["redeem_code", "sequence"], name="practice_task_once_per_session"),
+            models.CheckConstraint(
+                condition=(models.Q(status="submitted") & models.Q(assessed_at__isnull=True))
+                | (models.Q(status="assessed") & models.Q(assessed_at__gte=models.F("submitted_at"))),
+                name="practice_task_assessed_after_submission",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.redeem_code_id}#{self.sequence}"

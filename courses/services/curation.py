@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from applicants.models import Scheme
 from courses.errors import CurationError
 from courses.hooks import CourseDecided, course_decided_tell
-from courses.models import Course, CourseStatus, LearningMethod
+from courses.models import Course, CourseSession, CourseStatus, LearningMethod
 from courses.models.catalogue import SCHEDULED_METHODS
 from prakerja.audit.services import audit_record
 from prakerja.core.actor import Actor
@@ -30,6 +30,8 @@ CONTENT_FIELDS = (
     "outside_price",
     "free_elsewhere",
     "is_bundle",
+    "planned_sessions",
+    "min_duration_hours",
 )
 
 ALLOWED: dict[str, set[str]] = {
@@ -72,7 +74,55 @@ def course_rule_problems(course: Course) -> list[str]:
     trainers_of = course if course.pk and course.trainers.exists() else course.revision_of
     if trainers_of is None or not trainers_of.trainers.exists():
         problems.append(_("At least one trainer is required."))
+    problems.extend(session_plan_problems(course))
     return problems
+
+
+def session_plan_problems(course: Course) -> list[str]:
+    """The session plan: completion later needs every planned session attended and every
+    required practice task assessed, so the plan must say how many sessions there are, number
+    them 1 to N, and a self-paced course must say how long it takes at least."""
+    problems: list[str] = []
+    if course.planned_sessions < 1:
+        problems.append(
+            _(
+                "The course needs a session plan: the number of sessions and, for each session, whether a "
+                "practice task (tugas unjuk keterampilan) is required."
+            )
+        )
+    else:
+        sequences = sorted(CourseSession.objects.filter(course=course).values_list("sequence", flat=True))
+        if sequences != list(range(1, course.planned_sessions + 1)):
+            problems.append(
+                _(
+                    "The course plans %(planned)s sessions but its session plan lists %(listed)s: "
+                    "list sessions 1 to %(planned)s, each once."
+                )
+                % {"planned": course.planned_sessions, "listed": len(sequences)}
+            )
+    hours = course.min_duration_hours
+    if course.method == LearningMethod.SELF_PACED and not hours:
+        problems.append(
+            _("A self-paced course needs a minimum duration: the least number of hours from start to completion.")
+        )
+    elif hours and hours < course.total_hours:
+        problems.append(
+            _("The minimum duration (%(minimum)s hours) is shorter than the course's own %(total)s hours of training.")
+            % {"minimum": hours, "total": course.total_hours}
+        )
+    return problems
+
+
+def _sessions_copy(*, source: Course, target: Course) -> None:
+    """Give `target` the session plan of `source`: sessions updated in place by number (their
+    attendance records point at them), those beyond the plan removed."""
+    for session in CourseSession.objects.filter(course=source):
+        CourseSession.objects.update_or_create(
+            course=target,
+            sequence=session.sequence,
+            defaults={"title": session.title, "practice_task_required": session.practice_task_required},
+        )
+    CourseSession.objects.filter(course=target, sequence__gt=source.planned_sessions).delete()
 
 
 def _transition(*, course: Course, to: str, actor: Actor, reasons: str = "") -> Course:
@@ -130,6 +180,7 @@ def course_approve(*, course: Course, actor: Actor, notes: str = "") -> Course:
     for field in CONTENT_FIELDS:
         setattr(original, field, getattr(course, field))
     original.save()
+    _sessions_copy(source=course, target=original)
     if course.trainers.exists():
         original.trainers.set(course.trainers.all())
     merged = _transition(course=course, to=CourseStatus.MERGED, actor=actor, reasons=notes)
@@ -183,6 +234,7 @@ def course_revision_create(*, course: Course, actor: Actor, **changes: Any) -> C
         setattr(revision, field, value)
     revision.save()
     revision.trainers.set(course.trainers.all())
+    _sessions_copy(source=course, target=revision)
     audit_record(actor=actor, action="course.revision_create", target=revision, payload={"of": course.pk})
     return revision
 

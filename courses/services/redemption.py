@@ -16,8 +16,11 @@ from courses.models import (
     Attendance,
     AttendanceLink,
     Course,
+    CourseSession,
     LearningMethod,
     PracticeFeedback,
+    PracticeTask,
+    PracticeTaskStatus,
     RedeemCode,
     RedeemCodeStatus,
     Schedule,
@@ -116,9 +119,9 @@ def redeem_code_commit(
             if locked.cancel_reason == "transaction":
                 raise RedeemCodeRefused("transaction_cancelled", _("The purchase of this code was cancelled."))
             raise RedeemCodeRefused("cancelled", _("This redeem code was cancelled."))
-        scheduled = locked.method in SCHEDULED_METHODS
-        if sequence is not None and not scheduled:
-            raise RedeemCodeRefused("wrong_course_type", _("Sessions are recorded only for scheduled courses."))
+        session = None
+        if sequence is not None:
+            session = _planned_session(locked, sequence)
         if sequence is None and locked.status == RedeemCodeStatus.USED:
             raise RedeemCodeRefused("already_used", _("This redeem code has already been used."))
         # A webinar code is used by attending its session, so its first use is held to the
@@ -133,7 +136,7 @@ def redeem_code_commit(
         if sequence is not None:
             if Attendance.objects.filter(redeem_code=locked, sequence=sequence).exists():
                 raise RedeemCodeRefused("already_used", _("This session was already recorded for this code."))
-            Attendance.objects.create(redeem_code=locked, sequence=sequence)
+            Attendance.objects.create(redeem_code=locked, sequence=sequence, session=session)
         first_use = locked.status == RedeemCodeStatus.ISSUED
         if first_use:
             locked.status = RedeemCodeStatus.USED
@@ -143,18 +146,69 @@ def redeem_code_commit(
         return locked
 
 
+def _planned_session(code: RedeemCode, sequence: int) -> CourseSession | None:
+    """The planned session `sequence` of the code's course; a number outside the plan is
+    refused (a course without a plan, from before plans existed, takes any number)."""
+    sessions = {s.sequence: s for s in CourseSession.objects.filter(course_id=code.course_id)}
+    if not sessions:
+        return None
+    if sequence not in sessions:
+        raise RedeemCodeRefused(
+            "unknown_session",
+            _("This course has %(count)s planned sessions; session %(sequence)s is not one of them.")
+            % {"count": len(sessions), "sequence": sequence},
+        )
+    return sessions[sequence]
+
+
 def practice_feedback_record(
-    *, code: str, institution_id: int, scope: str, sequence: int, notes: str, url_file: str
+    *,
+    code: str,
+    institution_id: int,
+    scope: str,
+    sequence: int,
+    notes: str,
+    url_file: str,
+    status: str = PracticeTaskStatus.ASSESSED,
+    now: dt.datetime | None = None,
 ) -> RedeemCode:
-    """Store the institution's feedback on a practice task (the participant sees it)."""
+    """The practice task of session `sequence`: submitted by the participant (`status`
+    "submitted", `url_file` the work handed in) or assessed by the institution ("assessed",
+    the default: the endpoint carries the institution's feedback, `notes`). Both are kept on
+    the session's PracticeTask, which completion checks; the feedback is also kept as history
+    and shown to the participant."""
+    now = now or timezone.now()
     with transaction.atomic():
-        found = redeem_code_find(code=code, institution_id=institution_id)
+        found = redeem_code_find(code=code, institution_id=institution_id, for_update=True)
         if found.status == RedeemCodeStatus.CANCELLED:
             raise RedeemCodeRefused("cancelled", _("This redeem code was cancelled."))
-        PracticeFeedback.objects.create(
-            redeem_code=found, scope=scope[:100], sequence=sequence, notes=notes[:5000], url_file=url_file
-        )
+        session = _planned_session(found, sequence)
+        if session is not None:
+            if found.status != RedeemCodeStatus.USED:
+                raise RedeemCodeRefused("not_started", _("The training has not started: commit the redeem code first."))
+            _practice_task_record(code=found, session=session, status=status, notes=notes, url_file=url_file, now=now)
+        if status == PracticeTaskStatus.ASSESSED:
+            PracticeFeedback.objects.create(
+                redeem_code=found, scope=scope[:100], sequence=sequence, notes=notes[:5000], url_file=url_file
+            )
         return found
+
+
+def _practice_task_record(
+    *, code: RedeemCode, session: CourseSession, status: str, notes: str, url_file: str, now: dt.datetime
+) -> PracticeTask:
+    task = PracticeTask.objects.filter(redeem_code=code, sequence=session.sequence).first()
+    if task is None:
+        task = PracticeTask(redeem_code=code, session=session, sequence=session.sequence, submitted_at=now)
+    elif task.status == PracticeTaskStatus.ASSESSED and status == PracticeTaskStatus.SUBMITTED:
+        raise RedeemCodeRefused("already_assessed", _("This session's practice task has already been assessed."))
+    task.url_file = url_file
+    task.status = status
+    if status == PracticeTaskStatus.ASSESSED:
+        task.notes = notes[:5000]
+        task.assessed_at = now
+    task.save()
+    return task
 
 
 ATTENDANCE_LINK_TTL = dt.timedelta(minutes=30)

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from applicants.incentives.services.entitlements import entitlement_course_reviewed
 from applicants.models import Card
+from applicants.waves.services.deadlines import DeadlineStep, deadline_check
 from courses.errors import CourseError
 from courses.models import Course, CourseReview
 
@@ -24,6 +25,7 @@ def review_submit(
 ) -> CourseReview:
     """The caller checks that this card completed this course (the purchase lives above) and
     says on which platform it was bought (`platform_id`, for the platforms' evaluation)."""
+    deadline_check(card=card, step=DeadlineStep.REVIEW)
     if not 1 <= rating <= 5:
         raise CourseError(_("Choose from 1 to 5 stars."))
     text = text.strip()

@@ -58,6 +58,10 @@ ERROR_CODES: dict[str, int] = {
     "training_started": 409,
     "training_not_started": 409,
     "invalid_completion_time": 422,
+    "training_incomplete": 409,
+    "certificate_number_taken": 409,
+    "purchase_deadline_passed": 409,
+    "completion_deadline_passed": 409,
     # Webhooks and the sandbox
     "webhook_endpoint_not_found": 404,
     "webhook_delivery_not_found": 404,
@@ -90,10 +94,14 @@ _AUTH_DETAILS = {
 }
 
 
-def api_error(*, detail: str, code: str, status_code: int, errors: Any = None) -> Response:
+def api_error(
+    *, detail: str, code: str, status_code: int, errors: Any = None, problems: list[dict[str, Any]] | None = None
+) -> Response:
     body: dict[str, Any] = {"detail": detail, "code": code}
     if errors is not None:
         body["errors"] = errors
+    if problems:
+        body["problems"] = problems
     return Response(body, status=status_code)
 
 
@@ -107,8 +115,11 @@ def field_errors(detail: Any) -> dict[str, Any]:
 def domain_error_response(error: DomainError) -> Response:
     """A service's refusal: its stable code (one of ERROR_CODES; a domain error whose code the
     API does not document answers "invalid_state"), its sentence and its HTTP status; a refusal
-    that lists several problems (curation) has them under `errors`."""
+    that lists several problems (curation) has them under `errors`; one that says what is
+    missing as data (`training_incomplete`) has it under `problems`."""
     code = error.code if error.code in ERROR_CODES else "invalid_state"
+    if error.details:
+        return api_error(detail=error.message, code=code, status_code=error.status, problems=error.details)
     if error.problems:
         return api_error(
             detail=" ".join(error.problems),

@@ -65,7 +65,7 @@ OPERATION_ERRORS: dict[str, dict[int, list[str]]] = {
         **POST,
         403: ["partner_not_active"],
         404: ["listing_not_found", "schedule_not_found"],
-        409: ["idempotency_key_reused", "listing_not_on_sale"],
+        409: ["idempotency_key_reused", "listing_not_on_sale", "purchase_deadline_passed"],
         422: ["card_not_usable", "insufficient_balance", "schedule_required"],
         423: ["card_confirmation_locked"],
         429: ["card_purchase_limit"],
@@ -74,7 +74,7 @@ OPERATION_ERRORS: dict[str, dict[int, list[str]]] = {
     "v1_purchases_confirm_create": {
         **POST,
         404: ["purchase_not_found"],
-        409: ["idempotency_key_reused", "invalid_state", "otp_attempts_exceeded"],
+        409: ["idempotency_key_reused", "invalid_state", "otp_attempts_exceeded", "purchase_deadline_passed"],
         410: ["otp_expired"],
         422: ["otp_invalid", "card_not_usable", "insufficient_balance"],
         423: ["card_confirmation_locked"],
@@ -87,7 +87,14 @@ OPERATION_ERRORS: dict[str, dict[int, list[str]]] = {
     "v1_purchases_complete_create": {
         **POST,
         404: ["purchase_not_found"],
-        409: ["idempotency_key_reused", "invalid_state", "training_not_started"],
+        409: [
+            "idempotency_key_reused",
+            "invalid_state",
+            "training_not_started",
+            "training_incomplete",
+            "certificate_number_taken",
+            "completion_deadline_passed",
+        ],
         422: ["invalid_completion_time"],
     },
     "v1_sandbox_purchases_create": {**POST, 403: ["partner_not_active"], 404: ["listing_not_found"]},
@@ -215,6 +222,34 @@ def _error_schema() -> dict[str, Any]:
                 "description": "Per field (`non_field_errors` for the request as a whole): a list of messages, "
                 "or an object for nested fields.",
                 "additionalProperties": True,
+            },
+            "problems": {
+                "type": "array",
+                "description": "With `training_incomplete`: what is still missing, one object per problem.",
+                "items": {
+                    "type": "object",
+                    "required": ["kind", "session", "message"],
+                    "properties": {
+                        "kind": {
+                            "type": "string",
+                            "enum": [
+                                "no_session_plan",
+                                "session_not_attended",
+                                "practice_task_not_submitted",
+                                "practice_task_not_assessed",
+                                "minimum_duration",
+                            ],
+                        },
+                        "session": {"type": ["integer", "null"], "description": "The planned session concerned."},
+                        "message": {"type": "string"},
+                        "minimum_hours": {"type": "integer", "description": "With `minimum_duration`."},
+                        "earliest_completion": {
+                            "type": "string",
+                            "format": "date-time",
+                            "description": "With `minimum_duration`: the first moment it may be completed.",
+                        },
+                    },
+                },
             },
         },
     }

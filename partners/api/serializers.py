@@ -85,6 +85,22 @@ class NewCourseSerializer(serializers.Serializer[Any]):
     trainer_name = serializers.CharField(max_length=150)
     trainer_profile = serializers.CharField(required=False, allow_blank=True, default="")
     sessions = SessionSerializer(many=True, required=False, default=list)
+    session_plan = serializers.ListField(
+        child=serializers.BooleanField(),
+        min_length=1,
+        max_length=100,
+        help_text="The session plan: one entry per planned session, true when that session requires a "
+        "practice task (tugas unjuk keterampilan). Completion needs every session attended and every "
+        "such task assessed.",
+    )
+    min_duration_hours = serializers.IntegerField(
+        min_value=1,
+        max_value=10_000,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Self-paced courses: the least number of hours from the start to completion.",
+    )
 
 
 class ListingSerializer(serializers.ModelSerializer[Listing]):

@@ -228,6 +228,8 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PartnerAP
                     trainer_name=new["trainer_name"],
                     trainer_profile=new["trainer_profile"],
                     sessions=[(s["starts_at"], s["ends_at"]) for s in new["sessions"]],
+                    session_plan=new["session_plan"],
+                    min_duration_hours=new["min_duration_hours"],
                 ),
                 sku=data["sku"],
                 price=data["price"],

@@ -68,6 +68,23 @@ class Purchase(models.Model):
             ),
             models.CheckConstraint(condition=models.Q(price__gt=0), name="purchase_price_positive"),
             models.CheckConstraint(condition=models.Q(commission_rate_bp__lte=1500), name="purchase_commission_capped"),
+            # One certificate number once per course (the participant's proof of the training).
+            models.UniqueConstraint(
+                fields=["course", "certificate_number"],
+                condition=~models.Q(certificate_number=""),
+                name="purchase_certificate_unique_per_course",
+            ),
+            # A completed purchase has started, ended after its start, and has its certificate.
+            # That every planned session and task was done is held by the trigger
+            # purchase_training_done (migration 0016), which reads the courses' tables.
+            models.CheckConstraint(
+                condition=~models.Q(status="completed")
+                | (
+                    models.Q(started_at__isnull=False, completed_at__gte=models.F("started_at"))
+                    & ~models.Q(certificate_number="")
+                ),
+                name="purchase_completed_after_start_with_certificate",
+            ),
         ]
         indexes = [
             models.Index(fields=["partner", "updated_at"], name="purchase_partner_updated_idx"),

@@ -6,12 +6,12 @@ from typing import Any
 from django.contrib import admin
 from django.db import models
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from partners.models import (
-    Purchase,
-)
+from courses.training import training_problems, training_progress
+from partners.models import Purchase, PurchaseStatus
 from prakerja.core.admin_exports import CsvExportMixin
 from prakerja.core.crypto import mask_identifier
 
@@ -50,22 +50,24 @@ class PurchaseAdmin(CsvExportMixin, admin.ModelAdmin[Purchase]):
 
     @admin.display(description=_("sessions attended"))
     def attendance(self, obj: Purchase) -> str:
-        """Attendance as the institution recorded it, with the gaps: the sessions of the course's
-        schedule that have no record."""
+        """The training as the institution reported it, against the course's session plan: when
+        it started, the sessions attended, and what completion still waits for (the rule's own
+        list, courses.training)."""
         if obj.redeem_code is None:
             return "-"
-        attended = sorted(obj.redeem_code.attendances.values_list("sequence", flat=True))
-        highest = max(attended, default=0)
-        gaps = [n for n in range(1, highest + 1) if n not in attended]
+        progress = training_progress(obj.redeem_code)
+        attended = [str(s.sequence) for s in progress.sessions if s.attended]
+        missing = training_problems(progress, at=timezone.now()) if obj.status != PurchaseStatus.COMPLETED else []
         used = obj.redeem_code.used_at
         return format_html(
-            "{}: {} · {}: {} · {}: {}",
+            "{}: {} · {}: {} / {} · {}: {}",
             _("started"),
-            used.strftime("%Y-%m-%d %H:%M") if used else "-",
+            timezone.localtime(used).strftime("%Y-%m-%d %H:%M") if used else "-",
             _("attended"),
-            ", ".join(map(str, attended)) or "-",
+            ", ".join(attended) or "-",
+            len(progress.sessions),
             _("missing"),
-            ", ".join(map(str, gaps)) or "-",
+            " ".join(p.message for p in missing) or "-",
         )
 
     def has_add_permission(self, request: HttpRequest) -> bool:

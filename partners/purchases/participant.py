@@ -18,12 +18,13 @@ from django_ratelimit.decorators import ratelimit
 from applicants.complaints.services import ComplaintSubjects, PurchaseChoice
 from applicants.dashboard import Panel
 from applicants.models import Applicant, Card
-from courses.errors import CourseError
 from courses.models import CourseReview
 from courses.services.redemption import RedeemCodeRefused, attendance_link_find, attendance_link_use
 from courses.services.reviews import review_submit
+from courses.training import training_progress_many
 from partners.models import Partner, PartnerStatus, Purchase, PurchaseStatus
-from partners.purchases.services.purchases import PurchaseError, purchase_confirm, purchase_display_status
+from partners.purchases.services.purchases import purchase_confirm, purchase_display_status
+from prakerja.core.errors import DomainError
 
 
 class ConfirmForm(forms.Form):
@@ -49,7 +50,7 @@ def card_purchases(card: Card) -> QuerySet[Purchase]:
     return (
         Purchase.objects.filter(card=card)
         .exclude(status__in=[PurchaseStatus.EXPIRED, PurchaseStatus.FAILED])
-        .select_related("course", "partner", "redeem_code")
+        .select_related("course", "partner", "redeem_code__course")
         .prefetch_related("redeem_code__feedback")
         .order_by("-created_at")
     )
@@ -63,8 +64,16 @@ def purchases_panel(applicant: Applicant) -> Panel | None:
     if not purchases:
         return None
     reviewed = set(CourseReview.objects.filter(card=card).values_list("course_id", flat=True))
+    # Each course's sessions and practice tasks as the institution reported them (three queries).
+    progress = training_progress_many(p.redeem_code for p in purchases if p.redeem_code is not None)
     rows = [
-        {"purchase": p, "status": purchase_display_status(p), "reviewed": p.course_id in reviewed} for p in purchases
+        {
+            "purchase": p,
+            "status": purchase_display_status(p),
+            "reviewed": p.course_id in reviewed,
+            "progress": progress.get(p.redeem_code_id) if p.redeem_code_id else None,
+        }
+        for p in purchases
     ]
     return Panel(template="partners/_purchases_panel.html", context={"rows": rows, "form": ConfirmForm()}, order=10)
 
@@ -86,7 +95,7 @@ def confirm(request: HttpRequest, purchase_id: str) -> HttpResponse:
         return redirect("applicants:dashboard")
     try:
         purchase_confirm(purchase_id=str(purchase.pk), otp=form.cleaned_data["otp"].strip(), card=card)
-    except PurchaseError as error:
+    except DomainError as error:  # a refused purchase, or the scheme year's last day passed
         messages.error(request, error.message)
     else:
         messages.success(request, _("Purchase confirmed. Your redeem code is on your dashboard."))
@@ -109,7 +118,7 @@ def review(request: HttpRequest, purchase_id: str) -> HttpResponse:
                 text=form.cleaned_data["text"],
                 platform_id=purchase.partner_id,
             )
-        except CourseError as error:
+        except DomainError as error:  # a refused review, or the last day to review passed
             form.add_error(None, error.message)
         else:
             messages.success(request, _("Thank you for your review."))

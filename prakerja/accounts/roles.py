@@ -63,6 +63,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "applicants.applicant": VIEW,
         "applicants.question": ALL,
         "applicants.scheme": EDIT,
+        # The last days of each programme year (buy, complete, review, use the balance).
+        "applicants.schemedeadline": EDIT,
         "courses.course": VIEW,
         "courses.traininginstitution": VIEW,
         "courses.institutionowner": VIEW,
@@ -162,6 +164,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "courses.institutionowner": VIEW,
         "courses.course": EDIT,
         "courses.schedule": ALL,
+        "courses.coursesession": ALL,
         "courses.category": ALL,
         "courses.trainer": ALL,
         "courses.traininginstitution": EDIT,

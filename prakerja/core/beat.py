@@ -22,6 +22,7 @@ SCHEDULED_TASKS = frozenset(
         "batch.opendata_publish",
         "waves.advance",
         "batch.cards_revoke_due",
+        "batch.balances_sweep_due",
         "payouts.disburse",
         "payouts.sweep",
         "payouts.sandbox_callbacks",

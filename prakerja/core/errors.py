@@ -5,12 +5,13 @@ A service raises a `DomainError` subclass (`LifecycleError`, `PurchaseError`, `C
 stable code for machines (`code`, what the partner API answers: every code it may answer is in
 `partners/api/errors.py::ERROR_CODES`), and, when one form field is at fault, that field's name
 (`field`). `problems` lists every rule broken when there are several (curation), so the
-submitter can fix them all at once.
+submitter can fix them all at once; `details` says the same for machines, one object per
+problem (`training_incomplete`: which session, which task), answered by the API as `problems`.
 
 Who shows it: the admin through `prakerja.core.admin_base.domain_errors_reported`, the partner
 API through its exception handler, the public pages next to the form field."""
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django import forms
 from django.utils.functional import Promise
@@ -36,6 +37,7 @@ class DomainError(Exception):
         field: str | None = None,
         status: int | None = None,
         problems: list[str] | None = None,
+        details: list[dict[str, Any]] | None = None,
     ) -> None:
         text = str(message if message is not None else self.default_message)
         super().__init__(text)
@@ -47,6 +49,7 @@ class DomainError(Exception):
         if status is not None:
             self.status = status
         self.problems: list[str] = list(problems) if problems else []
+        self.details: list[dict[str, Any]] = list(details) if details else []
 
     def __str__(self) -> str:
         return str(self.message)

@@ -111,9 +111,10 @@ def test_each_error_case_has_its_own_answer():
     cancelled_code = code_for(lp)
     redeem_code_cancel(redeem_code=cancelled_code, reason="code")
     assert lp.call(COMMIT, {"redeem_code": cancelled_code.code}).json()["data"]["reason"] == "cancelled"
-    self_paced = code_for(lp)
-    wrong = lp.call(COMMIT, {"redeem_code": self_paced.code, "sequence": 1})
-    assert (wrong.status_code, wrong.json()["data"]["reason"]) == (422, "wrong_course_type")
+    # A session outside the course's plan (one session, for the factory's course)
+    planned = code_for(lp)
+    outside = lp.call(COMMIT, {"redeem_code": planned.code, "sequence": 2})
+    assert (outside.status_code, outside.json()["data"]["reason"]) == (422, "unknown_session")
 
 
 def test_webinar_sessions_are_recorded_only_around_their_start(monkeypatch):
@@ -148,7 +149,7 @@ def test_the_webinar_window_edges_in_jakarta_time():
     from courses.services.redemption import RedeemCodeRefused, redeem_code_commit
 
     lp = Institution()
-    course = CourseFactory.create(institution=lp.record, method="webinar")
+    course = CourseFactory.create(institution=lp.record, method="webinar", planned_sessions=3)
     start = timezone.make_aware(dt.datetime(2026, 12, 1, 19, 0))  # 19:00 WIB
     schedule = Schedule.objects.create(
         course=course, code="WEB-E", starts_at=start, ends_at=start + dt.timedelta(hours=2), capacity=10

@@ -22,6 +22,7 @@ from applicants.models import (
     Wave,
 )
 from applicants.waves.services.blacklisting import blacklist_add_bulk
+from applicants.waves.services.deadlines import deadlines_balance_passed
 from prakerja.audit.services import AuditEntry, audit_record, audit_record_bulk
 from prakerja.core.actor import Actor
 from prakerja.ledger.models import AccountKind, Entry, Posting
@@ -252,20 +253,36 @@ def cards_revoke_due(*, now: dt.datetime | None = None, chunk: int | None = None
     return total
 
 
-def balances_sweep_year_end(*, year: int, actor: Actor | None = None) -> int:
+def balances_sweep_year_end(
+    *, year: int, actor: Actor | None = None, scheme_id: int | None = None, today: dt.date | None = None
+) -> int:
     """Return every card's unspent balance to the treasury at the end of a programme year and
-    close the active cards. Keyed by (year, card): running it twice moves nothing twice."""
+    close the active cards. Keyed by (year, card): running it twice moves nothing twice.
+
+    A card whose scheme has deadlines for its year (`SchemeDeadline`) keeps its balance until
+    the last day of use has passed; with `scheme_id`, only that scheme's cards issued in `year`
+    are swept (what `balances_sweep_due` does for each year whose last day is over)."""
     actor = actor or Actor.system("year-end-sweep")
+    today = today or timezone.localdate()
     treasury = account_get_or_create(kind=AccountKind.TREASURY, name="Kas Negara")
+    zone = timezone.get_default_timezone()
+    year_start, next_year = dt.datetime(year, 1, 1, tzinfo=zone), dt.datetime(year + 1, 1, 1, tzinfo=zone)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             """
             SELECT c.id, c.account_id, acc.balance FROM applicants_card AS c
             JOIN ledger_account AS acc ON acc.id = c.account_id
-            WHERE acc.balance > 0 AND c.issued_at < %s
+            WHERE acc.balance > 0 AND c.issued_at < %(next_year)s
+              AND (%(scheme)s::bigint IS NULL OR (c.scheme_id = %(scheme)s AND c.issued_at >= %(year_start)s))
+              AND NOT EXISTS (
+                SELECT 1 FROM applicants_schemedeadline AS d
+                WHERE d.scheme_id = c.scheme_id
+                  AND d.year = EXTRACT(YEAR FROM c.issued_at AT TIME ZONE %(zone)s)
+                  AND d.balance_until >= %(today)s
+              )
             ORDER BY c.id FOR UPDATE OF c
             """,
-            [dt.datetime(year + 1, 1, 1, tzinfo=timezone.get_default_timezone())],
+            {"next_year": next_year, "year_start": year_start, "scheme": scheme_id, "zone": str(zone), "today": today},
         )
         rows = cursor.fetchall()
         result = postings_create_bulk(
@@ -287,6 +304,7 @@ def balances_sweep_year_end(*, year: int, actor: Actor | None = None) -> int:
             action="cards.year_end_sweep",
             payload={
                 "year": year,
+                "scheme": scheme_id,
                 "cards": len(rows),
                 "postings": result.created,
                 "closed": closed,
@@ -382,3 +400,13 @@ def card_reinstate_revoked(*, card: Card, key: str, actor: Actor) -> int:
             payload={"returned": returned, "blacklisting_removed": removed, "posting": key},
         )
     return returned
+
+
+def balances_sweep_due(*, today: dt.date | None = None, actor: Actor | None = None) -> int:
+    """The sweep of every scheme and year whose last day to use the balance is over (daily
+    task `batch.balances_sweep_due`). A year already swept moves nothing again (same keys)."""
+    today = today or timezone.localdate()
+    return sum(
+        balances_sweep_year_end(year=d.year, scheme_id=d.scheme_id, today=today, actor=actor)
+        for d in deadlines_balance_passed(today=today)
+    )

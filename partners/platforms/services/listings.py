@@ -2,7 +2,7 @@
 
 import datetime as dt
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from courses.errors import CurationError
 from courses.hooks import CourseDecided
-from courses.models import Category, Course, CourseStatus, Schedule, Trainer
+from courses.models import Category, Course, CourseSession, CourseStatus, Schedule, Trainer
 from courses.services.curation import course_submit
 from partners.conflicts.services.affiliations import affiliated
 from partners.models import Listing, Partner
@@ -114,6 +114,9 @@ class NewCourse:
     trainer_name: str
     trainer_profile: str
     sessions: list[tuple[dt.datetime, dt.datetime]]
+    # One entry per planned session: whether it requires a practice task.
+    session_plan: list[bool] = field(default_factory=list)
+    min_duration_hours: int | None = None
 
 
 @transaction.atomic
@@ -141,6 +144,12 @@ def listing_create_with_new_course(*, partner: Partner, new: NewCourse, sku: str
         total_hours=new.total_hours,
         price=new.price,
         outside_price=new.outside_price,
+        planned_sessions=len(new.session_plan),
+        min_duration_hours=new.min_duration_hours,
+    )
+    CourseSession.objects.bulk_create(
+        CourseSession(course=course, sequence=n, practice_task_required=task)
+        for n, task in enumerate(new.session_plan, start=1)
     )
     trainer = Trainer.objects.create(institution=institution, name=new.trainer_name, profile=new.trainer_profile)
     course.trainers.add(trainer)

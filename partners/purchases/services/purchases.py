@@ -10,7 +10,7 @@ import datetime as dt
 import secrets
 import uuid
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,9 +19,11 @@ from applicants.incentives.services.entitlements import entitlement_course_compl
 from applicants.models import Card, CardStatus, OtpPurpose
 from applicants.registration.services.otp import detached_code, detached_code_matches
 from applicants.waves.services.cards import card_first_purchase_record
+from applicants.waves.services.deadlines import DeadlineStep, deadline_check
 from courses.models import CourseStatus, InstitutionStatus, RedeemCode, RedeemCodeStatus, Schedule
 from courses.models.catalogue import SCHEDULED_METHODS
 from courses.services.redemption import RedeemCodeUsed, redeem_code_cancel, redeem_code_issue
+from courses.training import TrainingProblem, training_problems, training_progress
 from partners.models import Listing, Partner, Purchase, PurchaseStatus
 from partners.purchases.services.purchase_guard import (
     CardGuardRefusal,
@@ -76,6 +78,11 @@ def _card_usable(card: Card, now: dt.datetime) -> bool:
     return card.first_purchase_at is not None or now < card.purchase_deadline
 
 
+def _within_purchase_deadlines(card: Card, now: dt.datetime) -> None:
+    """The scheme year's last day to buy and to use the balance (applicants.waves deadlines)."""
+    deadline_check(card=card, step=DeadlineStep.PURCHASE, also=(DeadlineStep.BALANCE,), on=now)
+
+
 def _require_active(partner: Partner) -> None:
     if not partner.may_do_new_business:
         raise PurchaseError(
@@ -127,6 +134,7 @@ def purchase_create(*, partner: Partner, card_number: str, listing_id: int, sche
     if card is None or not _card_usable(card, now):
         # One answer for "no such card" and "not usable": the platform learns nothing more.
         raise PurchaseError("card_not_usable", _("This card cannot be used."), status=422)
+    _within_purchase_deadlines(card, now)
     if card.balance < listing.price:
         raise _insufficient()
     code, code_hash, _generic_text = detached_code(OtpPurpose.PURCHASE_CONFIRM)
@@ -239,6 +247,7 @@ def _pay(purchase: Purchase, now: dt.datetime) -> Purchase | PurchaseError:
     card = purchase.card  # locked with the purchase
     if not _card_usable(card, now):
         raise PurchaseError("card_not_usable", _("This card cannot be used."), status=422)
+    _within_purchase_deadlines(card, now)
     payable = account_get_or_create(kind=AccountKind.PLATFORM_PAYABLE, owner_ref=str(purchase.partner_id))
     try:
         with transaction.atomic():
@@ -303,14 +312,29 @@ def purchase_cancel(*, purchase_id: str, partner: Partner) -> Purchase:
         return purchase
 
 
+class TrainingIncomplete(PurchaseError):
+    """Completion refused while the training is not done: `details` lists what is missing
+    (each session not attended, each practice task not submitted or not assessed, the time
+    left), answered by the partner API as `problems`."""
+
+    def __init__(self, problems: list[TrainingProblem]) -> None:
+        super().__init__(
+            "training_incomplete",
+            _("The training is not complete: %(missing)s") % {"missing": " ".join(p.message for p in problems)},
+        )
+        self.details = [p.as_dict() for p in problems]
+
+
 def purchase_complete(
     *, purchase_id: str, partner: Partner, certificate_number: str, certificate_url: str, completed_at: dt.datetime
 ) -> Purchase:
-    """Record completion and the certificate; only once the institution committed the code."""
+    """Record completion and the certificate: only once the institution reported every planned
+    session attended and every required practice task submitted and assessed, the course's
+    minimum duration since the start has passed, and before the scheme year's last day."""
     with transaction.atomic():
         purchase = (
             Purchase.objects.select_for_update(of=("self",))
-            .select_related("redeem_code")
+            .select_related("redeem_code__course", "card")
             .filter(pk=_purchase_pk(purchase_id), partner=partner)
             .first()
         )
@@ -328,11 +352,34 @@ def purchase_complete(
             purchase.redeem_code.used_at and completed_at < purchase.redeem_code.used_at
         ):
             raise PurchaseError("invalid_completion_time", _("The completion time is not plausible."), status=422)
+        if problems := training_problems(training_progress(purchase.redeem_code), at=completed_at):
+            raise TrainingIncomplete(problems)
+        deadline_check(card=purchase.card, step=DeadlineStep.COMPLETION, on=completed_at)
         purchase.status = PurchaseStatus.COMPLETED
         purchase.certificate_number = certificate_number
         purchase.certificate_url = certificate_url
         purchase.completed_at = completed_at
-        purchase.save(update_fields=["status", "certificate_number", "certificate_url", "completed_at", "updated_at"])
+        purchase.started_at = purchase.started_at or purchase.redeem_code.used_at
+        try:
+            with transaction.atomic():
+                purchase.save(
+                    update_fields=[
+                        "status",
+                        "certificate_number",
+                        "certificate_url",
+                        "completed_at",
+                        "started_at",
+                        "updated_at",
+                    ]
+                )
+        except IntegrityError as exc:
+            if "purchase_certificate_unique_per_course" not in str(exc):
+                raise
+            raise PurchaseError(
+                "certificate_number_taken",
+                _("Another participant of this course already has certificate number %(number)s.")
+                % {"number": certificate_number},
+            ) from exc
         audit_record(actor=Actor.partner(partner.slug), action="purchase.completed", target=purchase)
         _event(purchase, "purchase.completed")
         # The lower layer owns incentives; the first completed course starts the entitlement.

@@ -22,8 +22,9 @@ import schemathesis
 from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
-from applicants.models import CardStatus, OtpPurpose
+from applicants.models import CardStatus, OtpPurpose, SchemeDeadline
 from applicants.registration.services.otp import detached_code
+from applicants.waves.services.deadlines import card_programme_year
 from courses.models import RedeemCode, RedeemCodeStatus
 from partners.api.errors import ERROR_CODES
 from partners.api.signing import sign
@@ -31,6 +32,7 @@ from partners.models import IntegrationCheck, PartnerStatus, Purchase, WebhookDe
 from partners.platforms.services.api_keys import api_key_issue
 from partners.webhooks.services.webhooks import webhook_delivery_attempt
 from prakerja.core.actor import Actor
+from tests.courses.training import training_done
 from tests.factories import CourseFactory, ListingFactory, PartnerFactory, ScheduleFactory
 from tests.partners.conftest import new_participant_card
 from tests.server import database_env, gunicorn
@@ -250,8 +252,32 @@ def test_every_documented_answer_comes_from_the_running_server_as_the_schema_say
     api.post(COMPLETE, f"{PURCHASES}{pid}/complete/", too_early)  # invalid_completion_time
     api.post(COMPLETE, f"{PURCHASES}{pid}/complete/", {"certificate_number": "x"})  # invalid
     api.post(COMPLETE, f"{PURCHASES}{uuid.uuid4()}/complete/", certificate)  # purchase_not_found
+    incomplete = api.post(COMPLETE, f"{PURCHASES}{pid}/complete/", certificate)  # training_incomplete
+    assert incomplete.json()["problems"][0]["kind"] == "session_not_attended"
+    training_done(RedeemCode.objects.get(pk=redeem_code_id), started=timezone.now() - dt.timedelta(days=2))
     assert api.post(COMPLETE, f"{PURCHASES}{pid}/complete/", certificate).json()["status"] == "completed"
     api.post(COMPLETE, f"{PURCHASES}{pid}/complete/", certificate)  # invalid_state
+    # The same course bought again (through another platform, for Rp1: the balance below stays as
+    # it was), completed after the last day to complete, then with the same certificate number
+    other = Platform(base, PartnerFactory.create(), answers)
+    again = ListingFactory.create(partner=other.partner, course=listing.course, price=1)
+    second = other.post(PURCHASES, body={"card_number": card, "listing": again.pk}).json()["id"]
+    assert other.post(CONFIRM, f"{PURCHASES}{second}/confirm/", {"otp": known_otp(second)}).json()["status"] == "paid"
+    second_code = RedeemCode.objects.get(purchase__pk=second)
+    training_done(second_code, started=timezone.now() - dt.timedelta(days=2))
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    deadline = SchemeDeadline.objects.create(
+        scheme_id=participant_card.scheme_id,
+        year=card_programme_year(participant_card),
+        last_purchase_on=yesterday,
+        last_completion_on=yesterday,
+        last_review_on=yesterday,
+        balance_until=yesterday,
+    )
+    other.post(COMPLETE, f"{PURCHASES}{second}/complete/", certificate)  # completion_deadline_passed
+    api.post(PURCHASES, body={"card_number": card, "listing": listing.pk})  # purchase_deadline_passed
+    deadline.delete()
+    other.post(COMPLETE, f"{PURCHASES}{second}/complete/", certificate)  # certificate_number_taken
     expiring = api.post(PURCHASES, body={"card_number": card, "listing": listing.pk}).json()["id"]
     Purchase.objects.filter(pk=expiring).update(otp_expires_at=timezone.now() - dt.timedelta(minutes=1))
     api.post(CONFIRM, f"{PURCHASES}{expiring}/confirm/", {"otp": "000000"})  # otp_expired
@@ -263,7 +289,7 @@ def test_every_documented_answer_comes_from_the_running_server_as_the_schema_say
     assert api.post(CANCEL, f"{PURCHASES}{cancelled}/cancel/").json()["status"] == "cancelled"
     api.post(CANCEL, f"{PURCHASES}{cancelled}/cancel/")  # invalid_state
     api.post(CANCEL, f"{PURCHASES}{uuid.uuid4()}/cancel/")  # purchase_not_found
-    # Rp2,500,000 left: two Rp2,000,000 purchases are proposed, the second cannot be paid
+    # Rp2,499,999 left: two Rp2,000,000 purchases are proposed, the second cannot be paid
     first_dear, second_dear = (
         api.post(PURCHASES, body={"card_number": card, "listing": d.pk}).json()["id"] for d in dear
     )
@@ -359,7 +385,7 @@ def test_every_documented_answer_comes_from_the_running_server_as_the_schema_say
         code = code_of(response)
         if code is not None:
             body = response.json()
-            assert set(body) <= {"detail", "code", "errors"}, body
+            assert set(body) <= {"detail", "code", "errors", "problems"}, body
             assert body["detail"]
             seen.add(code)
         if code in OUTSIDE_OPERATIONS:

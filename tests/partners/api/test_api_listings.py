@@ -72,6 +72,9 @@ NEW_COURSE = {
     "outside_price": 350_000,
     "trainer_name": "Rina Kusuma",
     "trainer_profile": "Praktisi pemasaran digital 8 tahun.",
+    # two sessions, a practice task in the second; at least 16 hours from start to completion
+    "session_plan": [False, True],
+    "min_duration_hours": 16,
 }
 
 

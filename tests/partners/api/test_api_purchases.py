@@ -12,6 +12,7 @@ from partners.models import Purchase, PurchaseStatus
 from prakerja.ledger.models import AccountKind, LedgerAccount
 from prakerja.ledger.selectors import ledger_check
 from tests.conftest import run_after_commit_tasks
+from tests.courses.training import training_done
 from tests.factories import ListingFactory, PartnerFactory
 from tests.partners.api import SignedClient, sent_code
 
@@ -198,7 +199,7 @@ def test_cancel_refunds_until_the_training_starts_and_completion_needs_the_start
     early = api.post(f"{PURCHASES}{second['id']}/complete/", completion)
     assert (early.status_code, early.json()["code"]) == (409, "training_not_started")
     redeem = RedeemCode.objects.get(purchase__pk=second["id"])
-    RedeemCode.objects.filter(pk=redeem.pk).update(status="used", used_at=timezone.now() - dt.timedelta(days=2))
+    training_done(redeem, started=timezone.now() - dt.timedelta(days=2))
     assert api.get(f"{PURCHASES}{second['id']}/").json()["status"] == "redeemed"
     assert api.post(f"{PURCHASES}{second['id']}/cancel/").json()["code"] == "training_started"
     done = api.post(f"{PURCHASES}{second['id']}/complete/", completion)
@@ -276,9 +277,7 @@ def test_refused_transitions_leave_purchases_and_money_as_they_were(
     api.post(f"{PURCHASES}{paid['id']}/confirm/", {"otp": code})
     assert api.post(f"{PURCHASES}{paid['id']}/confirm/", {"otp": code}).json()["code"] == "invalid_state"
     # completed: cannot be cancelled or completed again
-    RedeemCode.objects.filter(purchase__pk=paid["id"]).update(
-        status="used", used_at=timezone.now() - dt.timedelta(days=1)
-    )
+    training_done(RedeemCode.objects.get(purchase__pk=paid["id"]), started=timezone.now() - dt.timedelta(days=1))
     assert api.post(f"{PURCHASES}{paid['id']}/complete/", completion).json()["status"] == "completed"
     assert api.post(f"{PURCHASES}{paid['id']}/complete/", completion).json()["code"] == "invalid_state"
     assert api.post(f"{PURCHASES}{paid['id']}/cancel/").json()["code"] == "invalid_state"

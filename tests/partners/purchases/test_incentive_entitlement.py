@@ -20,12 +20,13 @@ from applicants.models import (
     PayoutAccountStatus,
     Survey,
 )
-from courses.models import CourseReview, RedeemCode
+from courses.models import CourseReview
 from partners.models import Purchase
 from prakerja.ledger.models import AccountKind, LedgerAccount
 from prakerja.payments.sandbox import sandbox_account_register
 from tests.applicants.incentive_setups import disburse_here, fund_incentives
 from tests.conftest import run_after_commit_tasks
+from tests.courses.training import training_done
 from tests.factories import ListingFactory, PartnerFactory, SchemeFactory
 from tests.partners.api import SignedClient, sent_code
 
@@ -44,7 +45,8 @@ def complete_a_course(card: Card, django_capture_on_commit_callbacks, *, review:
     client.force_login(card.applicant.user)
     client.post(reverse("catalogue:purchase-confirm", args=[created["id"]]), {"otp": sent_code(card.applicant.phone)})
     purchase = Purchase.objects.get(pk=created["id"])
-    RedeemCode.objects.filter(purchase=purchase).update(status="used", used_at=timezone.now())
+    assert purchase.redeem_code is not None
+    training_done(purchase.redeem_code)
     api.post(
         f"/api/v1/purchases/{purchase.pk}/complete/",
         {

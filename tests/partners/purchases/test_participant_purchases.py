@@ -5,9 +5,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from courses.models import CourseReview, RedeemCode
+from courses.models import CourseReview
 from partners.models import Purchase, PurchaseStatus
 from tests.conftest import run_after_commit_tasks
+from tests.courses.training import training_done
 from tests.factories import ListingFactory, PartnerFactory
 from tests.partners.api import SignedClient, sent_code
 
@@ -37,7 +38,7 @@ def test_the_participant_confirms_on_the_dashboard_then_reviews(participant_card
     assert purchase.redeem_code.code in client.get(dashboard).content.decode()
 
     # When the training is done and reported, they review it, and the course page shows it
-    RedeemCode.objects.filter(purchase=purchase).update(status="used", used_at=timezone.now())
+    training_done(purchase.redeem_code)
     api.post(
         f"/api/v1/purchases/{purchase.pk}/complete/",
         {

@@ -16,9 +16,11 @@ PURCHASES = "/api/v1/purchases/"
 # Counted inside the test's transaction (the idempotency block is a savepoint here, two
 # statements that are BEGIN/COMMIT in production) and with the request log written per row.
 # Before issue 21's work: 23 and 34.
-CREATE_QUERIES = 16
-CONFIRM_QUERIES = 29  # a card's first purchase: the platform's payable account and the card's first-purchase mark
-CONFIRM_AGAIN_QUERIES = 25  # the same platform and card once more
+CREATE_QUERIES = 17  # +1: the scheme year's deadlines (buy, use the balance)
+# A card's first purchase: the platform's payable account and the card's first-purchase mark;
+# +1 for the deadlines again at payment.
+CONFIRM_QUERIES = 30
+CONFIRM_AGAIN_QUERIES = 26  # the same platform and card once more (with the deadlines)
 
 
 @pytest.fixture
