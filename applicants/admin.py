@@ -7,6 +7,7 @@ from applicants.disbursement import admin as disbursement_admin
 from applicants.incentives import admin as incentives_admin
 from applicants.privacy import admin as privacy_admin
 from applicants.registration import admin as registration_admin
+from applicants.verification import admin as verification_admin
 from applicants.waves import admin as waves_admin
 from applicants.waves import admin_cards, admin_registries
 
@@ -20,5 +21,6 @@ __all__ = [
     "incentives_admin",
     "privacy_admin",
     "registration_admin",
+    "verification_admin",
     "waves_admin",
 ]

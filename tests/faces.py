@@ -56,6 +56,7 @@ def _close_eyes(picture: Image.Image) -> Image.Image:
     return closed.filter(ImageFilter.GaussianBlur(0.6))
 
 
+@lru_cache(maxsize=8)
 def selfie(*, eyes: str = "open", size: int = 480) -> bytes:
     return _jpeg(selfie_image(eyes=eyes, size=size))
 
@@ -72,6 +73,7 @@ def no_face_photo() -> bytes:
     return _jpeg(Image.fromarray(data.coffee()))
 
 
+@lru_cache(maxsize=1)
 def registry_photo() -> bytes:
     """The same person as the registry would hold her: another framing, smaller, softer."""
     picture = _astronaut().crop((60, 0, 420, 360)).resize((300, 300), Image.Resampling.BILINEAR)
@@ -85,10 +87,15 @@ def other_person_photo(index: int = 0) -> bytes:
     return _jpeg(Image.fromarray(grey).resize((250, 250), Image.Resampling.BICUBIC).convert("RGB"))
 
 
+@lru_cache(maxsize=4)
+def _burst(blink: bool, frames: int) -> tuple[bytes, ...]:
+    closed = range(frames // 2 - 1, frames // 2 + 1) if blink else range(0)
+    return tuple(
+        _jpeg(selfie_image(eyes="closed" if i in closed else "open", shift=i % 3), quality=85) for i in range(frames)
+    )
+
+
 def burst(*, blink: bool = True, frames: int = 8) -> list[bytes]:
     """A short burst as the browser takes it (about 8 frames in 1.5 s); with `blink`, the
     middle frames have the eyes closed. Each frame moves by a pixel, as a hand-held phone does."""
-    closed = range(frames // 2 - 1, frames // 2 + 1) if blink else range(0)
-    return [
-        _jpeg(selfie_image(eyes="closed" if i in closed else "open", shift=i % 3), quality=85) for i in range(frames)
-    ]
+    return list(_burst(blink, frames))

@@ -15,6 +15,7 @@ from courses.models import Category, Course, Schedule, Trainer, TrainingInstitut
 from partners.models import Listing, Partner, PartnerStatus
 from prakerja.accounts.models import User
 from prakerja.core.crypto import encrypt_value, mask_identifier
+from prakerja.identity.sandbox import sandbox_person_register
 
 DEFAULT_PASSWORD = "Kata-Sandi-Uji-2026"
 
@@ -67,6 +68,11 @@ class ApplicantFactory(factory.django.DjangoModelFactory[Applicant]):
         birth: dt.date = kwargs.pop("birth", dt.date(1995, 5, 17))
         kk: str | None = kwargs.pop("kk", None)
         accepted_notice: bool = kwargs.pop("accepted_notice", True)
+        # Past the identity step: verified against the civil registry unless told otherwise, and
+        # in the sandbox registry's population (its photo given by `registry_photo`).
+        verified: bool = kwargs.pop("verified", True)
+        in_registry: bool = kwargs.pop("in_registry", True)
+        registry_photo: bytes | None = kwargs.pop("registry_photo", None)
         applicant = model_class(**kwargs)
         order = [s.value for s in Step]
         level = order.index(reached)
@@ -90,6 +96,9 @@ class ApplicantFactory(factory.django.DjangoModelFactory[Applicant]):
             applicant.birth_date = applicant.nik_birth_date = birth
             applicant.gender = "M"
             applicant.identity_completed_at = now
+            applicant.birth_place = applicant.birth_place or "Bandung"
+            if verified:
+                applicant.identity_verified_at = now
         if level >= 3:
             applicant.phone = f"+628121{n:07d}"
             applicant.phone_verified_at = now
@@ -108,6 +117,14 @@ class ApplicantFactory(factory.django.DjangoModelFactory[Applicant]):
             applicant.basic_test_completed_at = now
             applicant.basic_test_score = 80
         applicant.save()
+        if level >= 2 and in_registry:
+            sandbox_person_register(
+                nik=nik,
+                full_name=applicant.full_name,
+                birth_date=birth,
+                birth_place=applicant.birth_place,
+                photo=registry_photo,
+            )
         if accepted_notice and (notice := notice_current()) is not None:
             # As registration records it: the notice in force was accepted with the account.
             NoticeAcceptance.objects.create(applicant=applicant, notice=notice, accepted_at=now)

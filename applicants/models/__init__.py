@@ -54,6 +54,13 @@ from applicants.registration.models import (
     TestAttempt,
     TrainingInterest,
 )
+from applicants.verification.models import (
+    VERIFIED_STATUSES,
+    IdentityVerification,
+    ReviewReason,
+    VerificationSource,
+    VerificationStatus,
+)
 from applicants.waves.models import (
     INELIGIBILITY_REASONS,
     UNFINISHED_WAVE_STATUSES,
@@ -79,6 +86,7 @@ __all__ = [
     "LIVE_CLAWBACK_STATUSES",
     "OPEN_PAYOUT_STATUSES",
     "UNFINISHED_WAVE_STATUSES",
+    "VERIFIED_STATUSES",
     "AccessRequest",
     "AccessStatus",
     "AccountMatch",
@@ -105,6 +113,7 @@ __all__ = [
     "EducationLevel",
     "EmploymentStatus",
     "Entitlement",
+    "IdentityVerification",
     "ImportStatus",
     "Instalment",
     "InstalmentKind",
@@ -133,6 +142,7 @@ __all__ = [
     "RegistryImport",
     "RegistryKind",
     "RestrictionRequest",
+    "ReviewReason",
     "ReviewStatus",
     "RunStatus",
     "Scheme",
@@ -142,6 +152,8 @@ __all__ = [
     "SurveyResponse",
     "TestAttempt",
     "TrainingInterest",
+    "VerificationSource",
+    "VerificationStatus",
     "Wave",
     "WaveMember",
     "WaveProvinceQuota",

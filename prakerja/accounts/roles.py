@@ -123,6 +123,10 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "applicants.clawback": ("add", "view"),
         # ... and decide the applicants' data correction requests (issue 23).
         "applicants.correctionrequest": ("view", "change"),
+        # ... and the identity verifications that differ from the civil registry, and the
+        # training sessions' failed face checks (issue 22).
+        "applicants.identityverification": ("view", "change"),
+        "courses.attendancefacecheck": ("view", "change"),
         "applicants.clawbackrepayment": VIEW,
         "partners.cardcodeguard": ("view", "change"),
     },

@@ -253,7 +253,8 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
-DATA_UPLOAD_MAX_NUMBER_FILES = 5
+# The camera's burst for a selfie or a session's face check is 10 frames (at most 12 accepted).
+DATA_UPLOAD_MAX_NUMBER_FILES = 12
 # Photo uploads (KTP, complaint photos) per applicant and per client address (django-ratelimit).
 RATELIMIT_UPLOADS_USER = env.str("RATELIMIT_UPLOADS_USER", default="10/h")
 RATELIMIT_UPLOADS_IP = env.str("RATELIMIT_UPLOADS_IP", default="200/h")
