@@ -1,20 +1,35 @@
 """factory_boy factories shared by every test folder."""
 
 import datetime as dt
+import uuid
 from typing import Any
 
 import factory
 from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from applicants.models import Applicant, NoticeAcceptance, Question, Regency, Scheme, Step, Wave, WaveMember, WaveStatus
+from applicants.models import (
+    Applicant,
+    IdentityVerification,
+    NoticeAcceptance,
+    Question,
+    Regency,
+    Scheme,
+    Step,
+    VerificationSource,
+    VerificationStatus,
+    Wave,
+    WaveMember,
+    WaveStatus,
+)
 from applicants.privacy.selectors import notice_current
 from applicants.registration.nik import Gender, build_nik
 from applicants.registration.services.identity import kk_blind_index, nik_blind_index
 from courses.models import Category, Course, Schedule, Trainer, TrainingInstitution
 from partners.models import Listing, Partner, PartnerStatus
 from prakerja.accounts.models import User
-from prakerja.core.crypto import encrypt_value, mask_identifier
+from prakerja.core.crypto import encrypt_bytes, encrypt_value, mask_identifier
 from prakerja.identity.sandbox import sandbox_person_register
 
 DEFAULT_PASSWORD = "Kata-Sandi-Uji-2026"
@@ -258,3 +273,27 @@ class WaveMemberFactory(factory.django.DjangoModelFactory[WaveMember]):
     applicant = factory.SubFactory(ApplicantFactory, reached=Step.READY)
     province = factory.LazyAttribute(lambda o: o.applicant.province)
     statements_accepted_at = factory.LazyFunction(timezone.now)
+
+
+def verified_selfie_for(applicant: Applicant, photo: bytes | None = None) -> IdentityVerification:
+    """The applicant's verified selfie, as the selfie journey keeps it (encrypted, with its face
+    descriptor): what the face check at every training session compares with."""
+    from prakerja.identity import faces
+    from tests import faces as photos
+
+    picture = photo or photos.selfie()
+    found = faces.analyse(picture, judge=False)
+    assert found.descriptor is not None, found.problem
+    verification = IdentityVerification(
+        applicant=applicant,
+        reference=uuid.uuid4().hex,
+        status=VerificationStatus.VERIFIED,
+        source=VerificationSource.CAMERA,
+        live=True,
+        face_score=85.0,
+        descriptor_encrypted=encrypt_bytes(faces.descriptor_bytes(found.descriptor)),
+    )
+    verification.selfie.save("selfie.bin", ContentFile(encrypt_bytes(picture)), save=False)
+    verification.save()
+    Applicant.objects.filter(pk=applicant.pk).update(identity_verified_at=timezone.now())
+    return verification

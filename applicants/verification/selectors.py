@@ -71,3 +71,16 @@ def verified_face(applicant_id: int) -> np.ndarray | None:
 def selfie_url(*, verification: IdentityVerification) -> str:
     """A signed, expiring link to a selfie (decrypted when served)."""
     return reverse("applicants:selfie-photo", args=[private_file_token(kind="selfie", pk=verification.pk)])
+
+
+def verified_faces(applicant_ids: list[int]) -> dict[int, np.ndarray]:
+    """The verified selfies' face descriptors of these applicants (the newest each)."""
+    rows = (
+        IdentityVerification.objects.filter(
+            applicant_id__in=applicant_ids, status__in=VERIFIED_STATUSES, descriptor_encrypted__isnull=False
+        )
+        .order_by("applicant_id", "-created_at")
+        .distinct("applicant_id")
+        .values_list("applicant_id", "descriptor_encrypted")
+    )
+    return {applicant_id: faces.descriptor_from(decrypt_bytes(token)) for applicant_id, token in rows if token}
