@@ -30,6 +30,7 @@ from applicants.waves.services.selection import wave_selection_run
 from prakerja.accounts.models import User
 from prakerja.core.crypto import encrypt_value, mask_identifier
 from prakerja.core.seeding import SeedContext
+from prakerja.identity.sandbox import sandbox_person_register
 from prakerja.ledger.models import LedgerAccount
 
 QUESTIONS = [
@@ -124,6 +125,23 @@ def _tiny_jpeg() -> bytes:
     return output.getvalue()
 
 
+def _registry_photo(n: int) -> bytes | None:
+    """A photograph of a face for the sandbox registry: scikit-image's astronaut (a development
+    dependency); None where it is not installed or for most demo people."""
+    if n > 1:
+        return None
+    try:
+        import io
+
+        from PIL import Image
+        from skimage import data
+    except ImportError:
+        return None
+    output = io.BytesIO()
+    Image.fromarray(data.astronaut()).crop((60, 0, 420, 360)).save(output, format="JPEG", quality=80)
+    return output.getvalue()
+
+
 def seed(context: SeedContext) -> None:
     if not Province.objects.exists() and (settings.REGIONS_DATA_DIR / "provinces.csv").exists():
         call_command("load_regions", verbosity=0)
@@ -164,6 +182,12 @@ def _demo_applicant(context: SeedContext, *, local: str, step: Step, name: str, 
         applicant.birth_date = applicant.nik_birth_date = birth
         applicant.gender = gender.value
         applicant.identity_completed_at = now
+        applicant.birth_place = "Bandung"
+        # The sandbox civil registry knows every demo person (the first two with a photo, so
+        # the selfie page's face match has something to compare with).
+        sandbox_person_register(
+            nik=nik, full_name=name, birth_date=birth, birth_place="Kota Bandung", photo=_registry_photo(n)
+        )
     if reached >= 3:
         applicant.phone = f"+62812000090{n:02d}"
         applicant.phone_verified_at = now
@@ -182,6 +206,8 @@ def _demo_applicant(context: SeedContext, *, local: str, step: Step, name: str, 
     if reached >= 5:
         applicant.basic_test_completed_at = now
         applicant.basic_test_score = 75
+        # Ready demo people have passed the selfie (selection counts only verified identities).
+        applicant.identity_verified_at = applicant.identity_verified_at or now
     applicant.save()
     return applicant
 

@@ -99,3 +99,31 @@ def burst(*, blink: bool = True, frames: int = 8) -> list[bytes]:
     """A short burst as the browser takes it (about 8 frames in 1.5 s); with `blink`, the
     middle frames have the eyes closed. Each frame moves by a pixel, as a hand-held phone does."""
     return list(_burst(blink, frames))
+
+
+def write_y4m(path: str, *, blink: bool = True, fps: int = 10, size: int = 480) -> str:
+    """A video file for Chromium's fake camera (`--use-file-for-fake-video-capture`), which plays
+    it in a loop: 1.2 s of the astronaut looking at the camera, her eyes closed for 0.3 s of it
+    (frames 7-9) when `blink`. Y4M, 4:2:0 (C420jpeg), written with numpy (BT.601 full range)."""
+    loop = 12
+    closed = range(7, 10) if blink else range(0)
+    pictures = {
+        eyes: np.asarray(selfie_image(eyes=eyes, size=size).convert("RGB"), dtype=np.float32)
+        for eyes in ("open", "closed")
+    }
+    with open(path, "wb") as out:
+        out.write(f"YUV4MPEG2 W{size} H{size} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
+        for n in range(loop):
+            rgb = pictures["closed" if n in closed else "open"]
+            r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+            y = 0.299 * r + 0.587 * g + 0.114 * b
+            u = 128 - 0.168736 * r - 0.331264 * g + 0.5 * b
+            v = 128 + 0.5 * r - 0.418688 * g - 0.081312 * b
+
+            def half(plane: np.ndarray) -> np.ndarray:
+                return plane.reshape(size // 2, 2, size // 2, 2).mean(axis=(1, 3))
+
+            out.write(b"FRAME\n")
+            for plane in (y, half(u), half(v)):
+                out.write(np.clip(np.rint(plane), 0, 255).astype(np.uint8).tobytes())
+    return path

@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='applicant',
             name='birth_place',
-            field=models.CharField(blank=True, max_length=100, verbose_name='birth place'),
+            field=models.CharField(blank=True, db_default='', default='', max_length=100, verbose_name='birth place'),
         ),
         migrations.AddField(
             model_name='applicant',

@@ -134,7 +134,8 @@ class Applicant(models.Model):
     nik_region_known = models.BooleanField(_("NIK region code known"), default=True)
     identity_completed_at = models.DateTimeField(_("identity completed at"), null=True, blank=True)
     # Asked with the selfie (the civil registry matches it); set by applicants.verification.
-    birth_place = models.CharField(_("birth place"), max_length=100, blank=True)
+    # db_default: rows written by raw SQL (bulk loads, benchmarks) need no value.
+    birth_place = models.CharField(_("birth place"), max_length=100, blank=True, default="", db_default="")
     # When the civil registry confirmed the data and the face (or a verifier approved a
     # mismatch): selection counts only verified identities.
     identity_verified_at = models.DateTimeField(_("identity verified at"), null=True, blank=True)
