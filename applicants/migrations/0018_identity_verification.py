@@ -55,7 +55,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'identity verification',
                 'verbose_name_plural': 'identity verifications',
-                'indexes': [models.Index(condition=models.Q(('status', 'review')), fields=['created_at'], name='identityverif_queue'), models.Index(fields=['applicant', 'created_at'], name='identityverif_applicant')],
+                'indexes': [models.Index(condition=models.Q(('status', 'review')), fields=['created_at', 'id'], name='identityverif_queue'), models.Index(fields=['applicant', 'created_at'], name='identityverif_applicant')],
             },
         ),
     ]

@@ -74,7 +74,9 @@ class IdentityVerification(models.Model):
         indexes = [
             # The verifiers' queue, oldest first, and each applicant's tries of the day.
             models.Index(
-                fields=["created_at"], name="identityverif_queue", condition=models.Q(status=VerificationStatus.REVIEW)
+                fields=["created_at", "id"],
+                name="identityverif_queue",
+                condition=models.Q(status=VerificationStatus.REVIEW),
             ),
             models.Index(fields=["applicant", "created_at"], name="identityverif_applicant"),
         ]

@@ -131,6 +131,16 @@ def test_verifier_queue_with_100k_pending_mismatches(report, regions) -> None:
         )
         cursor.execute("VACUUM ANALYZE applicants_identityverification")
         cursor.execute("VACUUM ANALYZE applicants_applicant")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "EXPLAIN (ANALYZE, BUFFERS) SELECT v.*, a.* FROM applicants_identityverification v "
+            "JOIN applicants_applicant a ON a.id = v.applicant_id WHERE v.status = 'review' "
+            "ORDER BY v.created_at, v.id LIMIT 50"
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("EXPLAIN ANALYZE SELECT count(*) FROM applicants_identityverification WHERE status = 'review'")
+        count_plan = "\n".join(row[0] for row in cursor.fetchall())
+    print(plan, count_plan, sep="\n", flush=True)
     client = Client()
     client.force_login(StaffUserFactory.create(group="verifier"))
     url = reverse("admin:applicants_identityverification_changelist")
