@@ -144,7 +144,7 @@ def test_verifier_queue_with_100k_pending_mismatches(report, regions) -> None:
     client = Client()
     client.force_login(StaffUserFactory.create(group="verifier"))
     url = reverse("admin:applicants_identityverification_changelist")
-    for label, query in (("first page", ""), ("page 1000", "?p=1000")):
+    for label, query in (("first page", ""), ("page 200, the last counted", "?p=200")):
         assert client.get(url + query).status_code == 200  # warm
         cpu, wall = _cpu_ms(lambda q=query: client.get(url + q), 7)
         report(

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
 
 from applicants.models import Applicant, IdentityVerification, Step
 from tests import faces as photos
@@ -98,3 +98,52 @@ def test_a_photo_held_to_the_camera_is_asked_to_blink(
     expect(page.locator(".selfie-card[data-state=retake]")).to_be_visible(timeout=60_000)
     expect(page.get_by_text("Kami tidak melihat Anda berkedip")).to_be_visible()
     page.screenshot(path=artifacts_dir / "selfie-retake-360.png", full_page=True)
+
+
+def test_a_participant_passes_the_face_check_of_a_training_session(
+    blinking_camera: Page,
+    portal_url: str,
+    regions: None,
+    training_fund: int,
+    django_capture_on_commit_callbacks: object,
+    artifacts_dir: Path,
+) -> None:
+    # given a participant with a verified selfie, a paid webinar, and the institution's
+    # attendance link for session 1
+    from urllib.parse import parse_qs, urlparse
+
+    from courses.models import Attendance
+    from tests.courses.test_integration_protocol import Institution
+    from tests.factories import verified_selfie_for
+    from tests.partners.conftest import new_participant_card
+    from tests.partners.purchases.test_attendance_face_check import link_for
+    from tests.partners.purchases.test_attendance_links import webinar_purchase
+
+    page = blinking_camera
+    card = new_participant_card()
+    lp = Institution()
+    purchase = webinar_purchase(card, django_capture_on_commit_callbacks, lp)
+    verified_selfie_for(card.applicant)
+    path = link_for(lp, purchase, card)
+    # the institution's page is answered here: nothing leaves the machine
+    returned: list[str] = []
+
+    def institution_page(route: Route) -> None:
+        returned.append(route.request.url)
+        route.fulfill(body="<p>LMS</p>", content_type="text/html")
+
+    page.route("https://lp.example.id/**", institution_page)
+    log_in(page, portal_url, card.applicant.user.email)
+    # when she opens the link and takes the face check with the camera
+    page.goto(portal_url + path)
+    expect(page.get_by_role("heading", name="Pemeriksaan wajah untuk kehadiran")).to_be_visible()
+    shoot = page.get_by_role("button", name="Mulai pemeriksaan wajah")
+    expect(shoot).to_be_enabled(timeout=15_000)
+    page.screenshot(path=artifacts_dir / "session-face-check-360.png", full_page=True)
+    shoot.click()
+    # then she is back at the institution with the result, and attendance is recorded
+    page.wait_for_url("https://lp.example.id/**", timeout=60_000)
+    query = parse_qs(urlparse(returned[-1]).query)
+    assert query["status"] == ["attended"]
+    assert query["face_check"] == ["passed"]
+    assert Attendance.objects.filter(redeem_code=purchase.redeem_code, sequence=1).exists()
