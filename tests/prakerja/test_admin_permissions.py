@@ -115,6 +115,10 @@ PINNED: dict[str, set[str]] = {
         "applicants.change_applicant",
         "applicants.change_complaint",
         "applicants.change_correctionrequest",
+        "applicants.change_identityverification",
+        "applicants.view_identityverification",
+        "courses.change_attendancefacecheck",
+        "courses.view_attendancefacecheck",
         "applicants.reveal_nik",
         "applicants.review_payoutaccount",
         "applicants.view_applicant",
@@ -309,6 +313,10 @@ PINNED: dict[str, set[str]] = {
         "payments.view_sandboxaccount",
         "payments.view_sandboxcallback",
         "payments.view_sandboxtransfer",
+        # issue 22
+        "applicants.view_identityverification",
+        "courses.view_attendancefacecheck",
+        "identity.view_sandboxperson",
     },
 }
 
