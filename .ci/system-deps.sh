@@ -4,6 +4,8 @@
 #                               to compile translations
 #   .ci/system-deps.sh cluster  what `make cluster` needs besides: PgBouncer, HAProxy, curl
 #                               (PostgreSQL, its client tools and Redis are there already)
+# The face engine (dlib-bin's prebuilt wheel, prakerja/identity/faces.py) links only libstdc++,
+# libm and libc, which every Debian has: nothing to install for it.
 set -euo pipefail
 have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]; }
 missing=()

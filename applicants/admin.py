@@ -11,6 +11,7 @@ from applicants.holds import admin as holds_admin
 from applicants.incentives import admin as incentives_admin
 from applicants.privacy import admin as privacy_admin
 from applicants.registration import admin as registration_admin
+from applicants.verification import admin as verification_admin
 from applicants.waves import admin as waves_admin
 from applicants.waves import admin_cards, admin_registries
 
@@ -28,5 +29,6 @@ __all__ = [
     "incentives_admin",
     "privacy_admin",
     "registration_admin",
+    "verification_admin",
     "waves_admin",
 ]

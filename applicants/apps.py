@@ -12,6 +12,7 @@ class ApplicantsConfig(AppConfig):
         from applicants.dashboard import PANELS
         from applicants.disbursement.views import payout_callback_receive
         from applicants.incentives.views import incentives_panel
+        from applicants.verification.panels import identity_panel
         from prakerja.payments.callbacks import register_callback_receiver
 
         # The sandbox provider hands its callbacks to the same function the endpoint uses.
@@ -19,6 +20,7 @@ class ApplicantsConfig(AppConfig):
         PANELS.register("applicants.incentives", incentives_panel)
         PANELS.register("applicants.clawbacks", clawback_panel)
         PANELS.register("applicants.appeals", block_panel)
+        PANELS.register("applicants.verification", identity_panel)
 
         from applicants.programme_figures import register_sections
 

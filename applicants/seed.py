@@ -37,6 +37,7 @@ from prakerja.accounts.models import User
 from prakerja.core.actor import Actor
 from prakerja.core.crypto import encrypt_value, mask_identifier
 from prakerja.core.seeding import SeedContext
+from prakerja.identity.sandbox import sandbox_person_register
 from prakerja.ledger.models import LedgerAccount
 
 QUESTIONS = [
@@ -128,6 +129,23 @@ def _tiny_jpeg() -> bytes:
 
     output = io.BytesIO()
     Image.new("RGB", (640, 400), (200, 210, 230)).save(output, format="JPEG")
+    return output.getvalue()
+
+
+def _registry_photo(n: int) -> bytes | None:
+    """A photograph of a face for the sandbox registry: scikit-image's astronaut (a development
+    dependency); None where it is not installed or for most demo people."""
+    if n > 1:
+        return None
+    try:
+        import io
+
+        from PIL import Image
+        from skimage import data
+    except ImportError:
+        return None
+    output = io.BytesIO()
+    Image.fromarray(data.astronaut()).crop((60, 0, 420, 360)).save(output, format="JPEG", quality=80)
     return output.getvalue()
 
 
@@ -225,6 +243,12 @@ def _demo_applicant(context: SeedContext, *, local: str, step: Step, name: str, 
         applicant.birth_date = applicant.nik_birth_date = birth
         applicant.gender = gender.value
         applicant.identity_completed_at = now
+        applicant.birth_place = "Bandung"
+        # The sandbox civil registry knows every demo person (the first two with a photo, so
+        # the selfie page's face match has something to compare with).
+        sandbox_person_register(
+            nik=nik, full_name=name, birth_date=birth, birth_place="Kota Bandung", photo=_registry_photo(n)
+        )
     if reached >= 3:
         applicant.phone = f"+62812000090{n:02d}"
         applicant.phone_verified_at = now
@@ -243,6 +267,8 @@ def _demo_applicant(context: SeedContext, *, local: str, step: Step, name: str, 
     if reached >= 5:
         applicant.basic_test_completed_at = now
         applicant.basic_test_score = 75
+        # Ready demo people have passed the selfie (selection counts only verified identities).
+        applicant.identity_verified_at = applicant.identity_verified_at or now
     applicant.save()
     return applicant
 

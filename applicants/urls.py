@@ -10,6 +10,7 @@ from applicants.incentives import views as incentives_views
 from applicants.privacy import views as privacy_views
 from applicants.registration import views as registration_views
 from applicants.registration.forms import LoginForm, QueuedPasswordResetForm
+from applicants.verification import views as verification_views
 from applicants.waves import views as waves_views
 
 app_name = "applicants"
@@ -35,6 +36,8 @@ urlpatterns = [
     ),
     path("insentif/survei/<int:number>/", incentives_views.survey, name="survey"),
     path("daftar/", registration_views.register, name="register"),
+    path("identitas/swafoto/", verification_views.selfie, name="selfie"),
+    path("berkas/swafoto/<str:token>/", verification_views.selfie_photo, name="selfie-photo"),
     path("privasi/", privacy_views.notice, name="privacy-notice"),
     path("privasi/setujui/", privacy_views.notice_accept_view, name="privacy-accept"),
     path("akun/privasi/", privacy_views.privacy_settings, name="privacy"),

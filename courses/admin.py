@@ -310,3 +310,6 @@ class CourseReviewAdmin(ReadOnlyAdmin):
     list_select_related = ("course",)
     search_fields = ("=course__code",)
     show_full_result_count = False
+
+
+from courses import admin_face_check  # noqa: E402, F401  (the session face checks' queue)

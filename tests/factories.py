@@ -1,20 +1,25 @@
 """factory_boy factories shared by every test folder."""
 
 import datetime as dt
+import uuid
 from typing import Any
 
 import factory
 from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from applicants.models import (
     Applicant,
     BlockReason,
+    IdentityVerification,
     NoticeAcceptance,
     Question,
     Regency,
     Scheme,
     Step,
+    VerificationSource,
+    VerificationStatus,
     Wave,
     WaveMember,
     WaveStatus,
@@ -25,7 +30,8 @@ from applicants.registration.services.identity import kk_blind_index, nik_blind_
 from courses.models import Category, Course, CourseSession, Schedule, Trainer, TrainingInstitution
 from partners.models import Listing, Partner, PartnerStatus
 from prakerja.accounts.models import User
-from prakerja.core.crypto import encrypt_value, mask_identifier
+from prakerja.core.crypto import encrypt_bytes, encrypt_value, mask_identifier
+from prakerja.identity.sandbox import sandbox_person_register
 
 DEFAULT_PASSWORD = "Kata-Sandi-Uji-2026"
 
@@ -78,6 +84,11 @@ class ApplicantFactory(factory.django.DjangoModelFactory[Applicant]):
         birth: dt.date = kwargs.pop("birth", dt.date(1995, 5, 17))
         kk: str | None = kwargs.pop("kk", None)
         accepted_notice: bool = kwargs.pop("accepted_notice", True)
+        # Past the identity step: verified against the civil registry unless told otherwise, and
+        # in the sandbox registry's population (its photo given by `registry_photo`).
+        verified: bool = kwargs.pop("verified", True)
+        in_registry: bool = kwargs.pop("in_registry", True)
+        registry_photo: bytes | None = kwargs.pop("registry_photo", None)
         applicant = model_class(**kwargs)
         order = [s.value for s in Step]
         level = order.index(reached)
@@ -101,6 +112,9 @@ class ApplicantFactory(factory.django.DjangoModelFactory[Applicant]):
             applicant.birth_date = applicant.nik_birth_date = birth
             applicant.gender = "M"
             applicant.identity_completed_at = now
+            applicant.birth_place = applicant.birth_place or "Bandung"
+            if verified:
+                applicant.identity_verified_at = now
         if level >= 3:
             applicant.phone = f"+628121{n:07d}"
             applicant.phone_verified_at = now
@@ -119,6 +133,14 @@ class ApplicantFactory(factory.django.DjangoModelFactory[Applicant]):
             applicant.basic_test_completed_at = now
             applicant.basic_test_score = 80
         applicant.save()
+        if level >= 2 and in_registry:
+            sandbox_person_register(
+                nik=nik,
+                full_name=applicant.full_name,
+                birth_date=birth,
+                birth_place=applicant.birth_place,
+                photo=registry_photo,
+            )
         if accepted_notice and (notice := notice_current()) is not None:
             # As registration records it: the notice in force was accepted with the account.
             NoticeAcceptance.objects.create(applicant=applicant, notice=notice, accepted_at=now)
@@ -280,3 +302,27 @@ class BlockReasonFactory(factory.django.DjangoModelFactory[BlockReason]):
     label_en = "False or untrue data"
     explanation_id = "Data yang Anda berikan tidak sesuai dengan data resmi."
     explanation_en = "The data you gave does not match official records."
+
+
+def verified_selfie_for(applicant: Applicant, photo: bytes | None = None) -> IdentityVerification:
+    """The applicant's verified selfie, as the selfie journey keeps it (encrypted, with its face
+    descriptor): what the face check at every training session compares with."""
+    from prakerja.identity import faces
+    from tests import faces as photos
+
+    picture = photo or photos.selfie()
+    found = faces.analyse(picture, judge=False)
+    assert found.descriptor is not None, found.problem
+    verification = IdentityVerification(
+        applicant=applicant,
+        reference=uuid.uuid4().hex,
+        status=VerificationStatus.VERIFIED,
+        source=VerificationSource.CAMERA,
+        live=True,
+        face_score=85.0,
+        descriptor_encrypted=encrypt_bytes(faces.descriptor_bytes(found.descriptor)),
+    )
+    verification.selfie.save("selfie.bin", ContentFile(encrypt_bytes(picture)), save=False)
+    verification.save()
+    Applicant.objects.filter(pk=applicant.pk).update(identity_verified_at=timezone.now())
+    return verification

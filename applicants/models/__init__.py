@@ -73,6 +73,13 @@ from applicants.registration.models import (
     TestAttempt,
     TrainingInterest,
 )
+from applicants.verification.models import (
+    VERIFIED_STATUSES,
+    IdentityVerification,
+    ReviewReason,
+    VerificationSource,
+    VerificationStatus,
+)
 from applicants.waves.models import (
     EXCLUDING_REGISTRY_KINDS,
     INELIGIBILITY_REASONS,
@@ -101,6 +108,7 @@ __all__ = [
     "LIVE_CLAWBACK_STATUSES",
     "OPEN_PAYOUT_STATUSES",
     "UNFINISHED_WAVE_STATUSES",
+    "VERIFIED_STATUSES",
     "AccessRequest",
     "AccessStatus",
     "AccountMatch",
@@ -143,6 +151,7 @@ __all__ = [
     "GroupStatus",
     "Hold",
     "HoldKind",
+    "IdentityVerification",
     "ImportStatus",
     "Instalment",
     "InstalmentKind",
@@ -173,6 +182,7 @@ __all__ = [
     "RegistryKind",
     "RestrictionRequest",
     "RestrictionStatus",
+    "ReviewReason",
     "ReviewStatus",
     "RunStatus",
     "ScanStatus",
@@ -185,6 +195,8 @@ __all__ = [
     "SurveyResponse",
     "TestAttempt",
     "TrainingInterest",
+    "VerificationSource",
+    "VerificationStatus",
     "Wave",
     "WaveMember",
     "WaveProvinceQuota",

@@ -1,5 +1,6 @@
 """The retention job: people who never became participants (no card, in no unfinished wave) and
-were inactive for PRIVACY_NON_PARTICIPANT_RETENTION_DAYS lose their KTP photo, and their
+were inactive for PRIVACY_NON_PARTICIPANT_RETENTION_DAYS lose their KTP photo, their selfies
+(and the descriptors of their faces, and the frames of failed session face checks), and their
 identity is anonymised. Participants' records back money movements, so they are kept while the
 card is active and for PRIVACY_FINANCIAL_RETENTION_DAYS after it was closed or revoked (and
 never while a clawback is open); then the same happens to them, and their payout accounts'
@@ -81,6 +82,31 @@ def anonymise_batch_sql(due: str) -> str:
     return f"WITH due AS ({due}{batch})\n{ANONYMISE_UPDATE}"
 
 
+# Their selfies (identity verification) and the descriptors of their faces go with the KTP
+# photo; the rows stay (status, scores, the registry's references: the record of the check).
+# The file paths come back so the files are deleted after commit.
+CLEAR_SELFIES = """
+WITH old AS (
+    SELECT id, selfie FROM applicants_identityverification
+    WHERE applicant_id = ANY(%(ids)s) AND (selfie <> '' OR descriptor_encrypted IS NOT NULL)
+    FOR UPDATE
+)
+UPDATE applicants_identityverification v
+SET selfie = '', descriptor_encrypted = NULL
+FROM old WHERE v.id = old.id
+RETURNING old.selfie
+"""
+# The live frames kept of their failed face checks at training sessions.
+CLEAR_FACE_CHECK_FRAMES = """
+WITH old AS (
+    SELECT id, frame FROM courses_attendancefacecheck
+    WHERE applicant_id = ANY(%(ids)s) AND frame <> ''
+    FOR UPDATE
+)
+UPDATE courses_attendancefacecheck f SET frame = '' FROM old WHERE f.id = old.id
+RETURNING old.frame
+"""
+CLEAR_BIRTH_PLACES = "UPDATE applicants_applicant SET birth_place = '' WHERE id = ANY(%(ids)s) AND birth_place <> ''"
 CLEAR_USER_NAMES = "UPDATE accounts_user SET full_name = '' WHERE id = ANY(%(ids)s) AND full_name <> ''"
 # A participant's payout accounts: the holder's name cleared, the number masked but its last four.
 MASK_PAYOUT_ACCOUNTS = """
@@ -146,7 +172,7 @@ def _delete_files(paths: list[str]) -> None:
             default_storage.delete(path)
         except OSError:
             # The row no longer names it; the storage's own clean-up is the fallback.
-            logger.warning("retention: could not delete a KTP photo from storage")
+            logger.warning("retention: could not delete a KTP photo or selfie from storage")
 
 
 def _anonymise(due: str, params: dict[str, Any], *, participants: bool, delete_files: bool) -> RetentionResult:
@@ -156,14 +182,20 @@ def _anonymise(due: str, params: dict[str, Any], *, participants: bool, delete_f
     params = {**params, "after": 0}
     anonymised = photos = batches = 0
     while True:
+        face_files: list[str] = []
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
             if rows:
                 ids = {"ids": [user_id for _, user_id, _ in rows]}
                 cursor.execute(CLEAR_USER_NAMES, ids)
+                applicant_ids = {"ids": [pk for pk, _, _ in rows]}
+                cursor.execute(CLEAR_BIRTH_PLACES, applicant_ids)
+                cursor.execute(CLEAR_SELFIES, applicant_ids)
+                face_files += [path for (path,) in cursor.fetchall() if path]
+                cursor.execute(CLEAR_FACE_CHECK_FRAMES, applicant_ids)
+                face_files += [path for (path,) in cursor.fetchall() if path]
                 if participants:
-                    applicant_ids = {"ids": [pk for pk, _, _ in rows]}
                     cursor.execute(MASK_PAYOUTS, applicant_ids)
                     cursor.execute(MASK_PAYOUT_ACCOUNTS, applicant_ids)
         if not rows:
@@ -175,7 +207,7 @@ def _anonymise(due: str, params: dict[str, Any], *, participants: bool, delete_f
         paths = [path for _, _, path in rows if path]
         photos += len(paths)
         if delete_files:
-            _delete_files(paths)
+            _delete_files(paths + face_files)
         if len(rows) < size:
             break
     return RetentionResult(anonymised=anonymised, photos_deleted=photos, batches=batches)

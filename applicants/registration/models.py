@@ -133,6 +133,12 @@ class Applicant(models.Model):
     gender = models.CharField(_("gender"), max_length=1, choices=[("M", _("Male")), ("F", _("Female"))], blank=True)
     nik_region_known = models.BooleanField(_("NIK region code known"), default=True)
     identity_completed_at = models.DateTimeField(_("identity completed at"), null=True, blank=True)
+    # Asked with the selfie (the civil registry matches it); set by applicants.verification.
+    # db_default: rows written by raw SQL (bulk loads, benchmarks) need no value.
+    birth_place = models.CharField(_("birth place"), max_length=100, blank=True, default="", db_default="")
+    # When the civil registry confirmed the data and the face (or a verifier approved a
+    # mismatch): selection counts only verified identities.
+    identity_verified_at = models.DateTimeField(_("identity verified at"), null=True, blank=True)
 
     flag_birth_date_mismatch = models.BooleanField(_("birth date differs from the NIK"), default=False)
     review_status = models.CharField(

@@ -35,6 +35,7 @@ from applicants.registration.services.registration import (
     applicant_verify_email,
     email_verification_resend,
 )
+from applicants.verification.panels import identity_panel
 from applicants.waves.selectors import programme_status
 from prakerja.core.errors import domain_error_on_form
 from prakerja.core.uploads import private_file_pk, private_image_response, upload_limited_message, upload_rate_limited
@@ -114,6 +115,9 @@ def dashboard(request: HttpRequest, applicant: Applicant) -> HttpResponse:
     if applicant.has_reached(Step.READY):
         context["programme"] = programme_status(applicant)
         context["panels"] = dashboard_panels(applicant)
+    elif (panel := identity_panel(applicant)) is not None:
+        # Before the wave step the selfie is the one panel that may apply.
+        context["panels"] = [panel]
     return render(request, "applicants/dashboard.html", context)
 
 

@@ -210,6 +210,10 @@ class Reason(models.TextChoices):
 
     AGE = "age", _("Your age is outside the range this wave's scheme allows.")
     IDENTITY_REVIEW = "identity_review", _("Your identity data has not been cleared by a verifier.")
+    IDENTITY_UNVERIFIED = (
+        "identity_unverified",
+        _("Your identity has not been verified against the civil registry with a selfie."),
+    )
     CIVIL_SERVANT = "civil_servant", _("You are registered as a civil servant, soldier or police officer.")
     STATE_OFFICIAL = "state_official", _("You are registered as a state official or member of parliament.")
     VILLAGE_OFFICIAL = "village_official", _("You are registered as a village head or village official.")
@@ -235,6 +239,7 @@ INELIGIBILITY_REASONS = frozenset(
     {
         Reason.AGE,
         Reason.IDENTITY_REVIEW,
+        Reason.IDENTITY_UNVERIFIED,
         Reason.CIVIL_SERVANT,
         Reason.STATE_OFFICIAL,
         Reason.VILLAGE_OFFICIAL,

@@ -7,6 +7,12 @@ from courses.models.catalogue import (
     Schedule,
     Trainer,
 )
+from courses.models.face_check import (
+    AttendanceFaceCheck,
+    FaceCheckOutcome,
+    FaceCheckReview,
+    FaceCheckReviewReason,
+)
 from courses.models.institutions import InstitutionSigningKey, InstitutionStatus, TrainingInstitution
 from courses.models.ownership import InstitutionOwner, OwnerKind, OwnerStake
 from courses.models.redemption import (
@@ -23,12 +29,16 @@ from courses.models.reviews import CourseReview
 
 __all__ = [
     "Attendance",
+    "AttendanceFaceCheck",
     "AttendanceLink",
     "Category",
     "Course",
     "CourseReview",
     "CourseSession",
     "CourseStatus",
+    "FaceCheckOutcome",
+    "FaceCheckReview",
+    "FaceCheckReviewReason",
     "InstitutionOwner",
     "InstitutionSigningKey",
     "InstitutionStatus",

@@ -266,6 +266,35 @@ def attendance_link_find(*, token: str) -> AttendanceLink | None:
     return AttendanceLink.objects.select_related("redeem_code").filter(token_hash=_token_hash(token)).first()
 
 
+def attendance_link_usable(link: AttendanceLink | None, *, email: str, holder: bool) -> AttendanceLink:
+    """The link, if it may still be used by this person; else why not."""
+    if link is None:
+        raise RedeemCodeRefused("not_found", _("This attendance link is not valid."))
+    if link.used_at is not None:
+        raise RedeemCodeRefused("already_used", _("This attendance link has already been used."))
+    if link.expires_at <= timezone.now():
+        raise RedeemCodeRefused("expired", _("This attendance link has expired."))
+    if not holder or email.strip().lower() != link.email:
+        raise RedeemCodeRefused("other_participant", _("This attendance link was made for another participant."))
+    return link
+
+
+def attendance_link_close(*, token: str, email: str, holder: bool) -> AttendanceLink:
+    """Use the link up without recording attendance (the face check failed for good)."""
+    with transaction.atomic():
+        link = attendance_link_usable(
+            AttendanceLink.objects.select_for_update()
+            .select_related("redeem_code")
+            .filter(token_hash=_token_hash(token))
+            .first(),
+            email=email,
+            holder=holder,
+        )
+        link.used_at = timezone.now()
+        link.save(update_fields=["used_at"])
+    return link
+
+
 def attendance_link_use(*, token: str, email: str, holder: bool) -> tuple[AttendanceLink, str]:
     """Confirm attendance through a link: only once, before it expires, by the participant it
     was made for (`email`, and `holder`: the caller checked that this person holds the code).
@@ -277,14 +306,7 @@ def attendance_link_use(*, token: str, email: str, holder: bool) -> tuple[Attend
             .filter(token_hash=_token_hash(token))
             .first()
         )
-        if link is None:
-            raise RedeemCodeRefused("not_found", _("This attendance link is not valid."))
-        if link.used_at is not None:
-            raise RedeemCodeRefused("already_used", _("This attendance link has already been used."))
-        if link.expires_at <= timezone.now():
-            raise RedeemCodeRefused("expired", _("This attendance link has expired."))
-        if not holder or email.strip().lower() != link.email:
-            raise RedeemCodeRefused("other_participant", _("This attendance link was made for another participant."))
+        link = attendance_link_usable(link, email=email, holder=holder)
         link.used_at = timezone.now()
         link.save(update_fields=["used_at"])
         try:

@@ -19,7 +19,8 @@ from applicants.complaints.services import ComplaintSubjects, PurchaseChoice
 from applicants.dashboard import Panel
 from applicants.models import Applicant, Card
 from courses.models import CourseReview
-from courses.services.redemption import RedeemCodeRefused, attendance_link_find, attendance_link_use
+from courses.services.face_check import attendance_face_check, face_check_advice
+from courses.services.redemption import RedeemCodeRefused, attendance_link_find
 from courses.services.reviews import review_submit
 from courses.training import training_progress_many
 from partners.models import Partner, PartnerStatus, Purchase, PurchaseStatus
@@ -128,8 +129,9 @@ def review(request: HttpRequest, purchase_id: str) -> HttpResponse:
 
 @login_required
 def attendance(request: HttpRequest, token: str) -> HttpResponse:
-    """The institution's one-time attendance link: the participant confirms, then returns to
-    the institution's page with the result."""
+    """The institution's one-time attendance link opens the face check: the participant's live
+    burst (camera, with a blink) is matched with their verified selfie before attendance is
+    recorded, then they return to the institution's page with the result."""
     link = attendance_link_find(token=token)
     if link is None:
         return render(
@@ -137,16 +139,41 @@ def attendance(request: HttpRequest, token: str) -> HttpResponse:
         )
     user_id = cast(int, request.user.pk)
     holder = Purchase.objects.filter(card__applicant__user_id=user_id, redeem_code_id=link.redeem_code_id).exists()
+    applicant = Applicant.objects.filter(user_id=user_id).first()
     course = link.redeem_code.course
     context: dict[str, object] = {"link": link, "course": course}
     if request.method == "POST":
+        frames = [frame.read() for frame in request.FILES.getlist("frames")]
         try:
-            used, result = attendance_link_use(token=token, email=request.user.email, holder=holder)  # type: ignore[union-attr]
+            if applicant is None:
+                raise RedeemCodeRefused(
+                    "other_participant", _("This attendance link was made for another participant.")
+                )
+            if not frames:
+                raise RedeemCodeRefused("no_frames", _("Take the face check with the camera first."))
+            result = attendance_face_check(
+                token=token,
+                applicant=applicant,
+                email=request.user.email,  # type: ignore[union-attr]
+                holder=holder,
+                frames=frames,
+            )
         except RedeemCodeRefused as refused:
             context["error"] = refused.message
             return render(request, "partners/attendance.html", context, status=403)
+        if not result.final:
+            context["retry"] = face_check_advice(result.check.reason)
+            return render(request, "partners/attendance.html", context, status=422)
+        used = result.link
         separator = "&" if "?" in used.redirect_uri else "?"
-        query = urlencode({"redeem_code": used.redeem_code.code, "sequence": used.sequence, "status": result})
+        query = urlencode(
+            {
+                "redeem_code": used.redeem_code.code,
+                "sequence": used.sequence,
+                "status": result.status,
+                "face_check": result.check.outcome,
+            }
+        )
         return redirect(f"{used.redirect_uri}{separator}{query}")
     return render(request, "partners/attendance.html", context)
 

@@ -142,6 +142,10 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         # ... and decide the applicants' data correction requests (issue 23).
         "applicants.correctionrequest": ("view", "change"),
         "applicants.restrictionrequest": ("view", "change"),
+        # ... and the identity verifications that differ from the civil registry, and the
+        # training sessions' failed face checks (issue 22).
+        "applicants.identityverification": ("view", "change"),
+        "courses.attendancefacecheck": ("view", "change"),
         "applicants.clawbackrepayment": VIEW,
         "partners.cardcodeguard": ("view", "change"),
         # ... and review the holds on participants' money (registry hits, duplicates, cases).

@@ -32,6 +32,15 @@ def decrypt_value(token: bytes | memoryview) -> str:
     return _current().decrypt(bytes(token)).decode()
 
 
+def encrypt_bytes(value: bytes) -> bytes:
+    """Files kept encrypted at rest (selfies): the same keys and rotation as the fields."""
+    return _current().encrypt(value)
+
+
+def decrypt_bytes(token: bytes | memoryview) -> bytes:
+    return _current().decrypt(bytes(token))
+
+
 def reencrypt_value(token: bytes | memoryview) -> bytes:
     """The same plaintext under the current primary key (for key rotation)."""
     return _current().rotate(bytes(token))

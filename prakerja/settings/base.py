@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "prakerja.ledger",
     "prakerja.messaging",
     "prakerja.payments",
+    "prakerja.identity",
     "prakerja.opendata",
     # django.contrib.admin, whose site also requires the staff second factor.
     "prakerja.accounts.apps.StaffAdminConfig",
@@ -255,7 +256,8 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
-DATA_UPLOAD_MAX_NUMBER_FILES = 5
+# The camera's burst for a selfie or a session's face check is 10 frames (at most 12 accepted).
+DATA_UPLOAD_MAX_NUMBER_FILES = 12
 # Photo uploads (KTP, complaint photos) per applicant and per client address (django-ratelimit).
 RATELIMIT_UPLOADS_USER = env.str("RATELIMIT_UPLOADS_USER", default="10/h")
 RATELIMIT_UPLOADS_IP = env.str("RATELIMIT_UPLOADS_IP", default="200/h")
@@ -305,6 +307,26 @@ SMS_GATEWAY = env.str("SMS_GATEWAY", default="prakerja.messaging.sms.SandboxSmsG
 SANDBOX_LATENCY_MS = env.int("SANDBOX_LATENCY_MS", default=0)
 SANDBOX_FAILURE_RATE = env.float("SANDBOX_FAILURE_RATE", default=0.0)
 SANDBOX_TIMEOUT_RATE = env.float("SANDBOX_TIMEOUT_RATE", default=0.0)
+
+# Identity verification against the civil registry (prakerja/identity): the sandbox is the
+# default; its face match and liveness are real (dlib). docs/architecture.md#identity-verification
+IDENTITY_PROVIDER = env.str("IDENTITY_PROVIDER", default="prakerja.identity.sandbox.SandboxIdentityProvider")
+SANDBOX_IDENTITY_LATENCY_MS = env.int("SANDBOX_IDENTITY_LATENCY_MS", default=0)
+SANDBOX_IDENTITY_OUTAGE_RATE = env.float("SANDBOX_IDENTITY_OUTAGE_RATE", default=0.01)
+SANDBOX_IDENTITY_MISMATCH_RATE = env.float("SANDBOX_IDENTITY_MISMATCH_RATE", default=0.05)
+DUKCAPIL_BASE_URL = env.str("DUKCAPIL_BASE_URL", default="")
+DUKCAPIL_CLIENT_ID = env.str("DUKCAPIL_CLIENT_ID", default="")
+DUKCAPIL_CLIENT_SECRET = env.str("DUKCAPIL_CLIENT_SECRET", default="")
+DUKCAPIL_TIMEOUT_S = env.float("DUKCAPIL_TIMEOUT_S", default=10.0)
+IDENTITY_HTTP_RETRIES = env.int("IDENTITY_HTTP_RETRIES", default=2)
+# The registry's name similarity threshold (0-100) and our face similarity threshold (0-100,
+# 100 * (1 - dlib distance): dlib's 0.6 is 40)
+IDENTITY_NAME_THRESHOLD = env.int("IDENTITY_NAME_THRESHOLD", default=90)
+FACE_MATCH_MIN_SCORE = env.float("FACE_MATCH_MIN_SCORE", default=45.0)
+# Selfie tries per applicant per day (Jakarta), and failed face checks of one training session
+# before it goes to the verifiers' review
+IDENTITY_SELFIE_TRIES_PER_DAY = env.int("IDENTITY_SELFIE_TRIES_PER_DAY", default=5)
+FACE_CHECK_FAILURES_BEFORE_REVIEW = env.int("FACE_CHECK_FAILURES_BEFORE_REVIEW", default=3)
 
 # Incentive payouts: the payment provider behind an adapter (prakerja/payments). The sandbox
 # is the default; its rates are the realistic ones (docs/architecture.md#incentives-and-payouts).

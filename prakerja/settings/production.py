@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import EMAIL_BACKEND, PAYMENT_PROVIDER, SMS_GATEWAY, STORAGES, env
+from .base import EMAIL_BACKEND, IDENTITY_PROVIDER, PAYMENT_PROVIDER, SMS_GATEWAY, STORAGES, env
 
 DEBUG = False
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")
@@ -38,6 +38,7 @@ _SANDBOXES = {
     "payments": ("PAYMENT_PROVIDER", PAYMENT_PROVIDER, "prakerja.payments.sandbox."),
     "sms": ("SMS_GATEWAY", SMS_GATEWAY, "prakerja.messaging.sms.Sandbox"),
     "email": ("EMAIL_BACKEND", EMAIL_BACKEND, "prakerja.messaging.backends.Sandbox"),
+    "identity": ("IDENTITY_PROVIDER", IDENTITY_PROVIDER, "prakerja.identity.sandbox."),
 }
 if unknown := set(PRODUCTION_SANDBOXES) - set(_SANDBOXES):
     raise ImproperlyConfigured(f"PRODUCTION_SANDBOXES: unknown {sorted(unknown)}; use {sorted(_SANDBOXES)}")

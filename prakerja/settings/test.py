@@ -60,3 +60,7 @@ PAYOUT_RESOLVE_AFTER_S = int(PROCESS_ENV.get("PAYOUT_RESOLVE_AFTER_S", 0))
 # The factories' applicants share a birth date and draw names from a small list, so the pass
 # would find "duplicates" among unrelated tests' people; its own tests switch it on.
 DUPLICATES_SCAN_BEFORE_RUNS = env.bool("DUPLICATES_SCAN_BEFORE_RUNS", default=False)
+# The identity sandbox too: no outages, every registry record as the person types it (again
+# only from the process's own environment).
+SANDBOX_IDENTITY_OUTAGE_RATE = float(PROCESS_ENV.get("SANDBOX_IDENTITY_OUTAGE_RATE", 0))
+SANDBOX_IDENTITY_MISMATCH_RATE = float(PROCESS_ENV.get("SANDBOX_IDENTITY_MISMATCH_RATE", 0))

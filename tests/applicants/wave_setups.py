@@ -53,11 +53,13 @@ class Person:
     family: str | None = None
     birth: dt.date = dt.date(1995, 5, 17)
     review: str = "none"
+    verified: bool = True  # identity verified against the civil registry
 
 
 def bulk_members(wave: Wave, people: Sequence[Person], *, tag: str = "m") -> list[WaveMember]:
     """Create ready applicants (users without usable passwords) and their memberships at once;
     far faster than the factories for hundreds of members."""
+    now = timezone.now()
     users = User.objects.bulk_create(
         [User(email=f"{tag}{wave.pk}-{n}@bulk.id", password="!", full_name=f"Peserta {n}") for n in range(len(people))]
     )
@@ -73,12 +75,12 @@ def bulk_members(wave: Wave, people: Sequence[Person], *, tag: str = "m") -> lis
                 nik_birth_date=person.birth,
                 birth_date=person.birth,
                 review_status=person.review,
+                identity_verified_at=now if person.verified else None,
                 province_id=person.province,
             )
             for user, person in zip(users, people, strict=True)
         ]
     )
-    now = timezone.now()
     if (notice := notice_current()) is not None:
         # As registration records it: the notice in force was accepted with the account.
         NoticeAcceptance.objects.bulk_create(

@@ -68,14 +68,14 @@ def _people(count: int, tag: str) -> int:
             user_id, step, nik_index, nik_masked, kk_index, kk_masked, full_name, gender, nik_region_known,
             flag_birth_date_mismatch, review_status, review_reason, phone, address, education,
             marital_status, employment_status, training_interests, ktp_photo, created_at, updated_at,
-            nik_birth_date, birth_date, province_id
+            nik_birth_date, birth_date, province_id, identity_verified_at
         )
         SELECT u.id, 'ready', %(tag)s || 'nik-' || u.id, '3273********0001', %(tag)s || 'kk-' || u.id,
                '3273********0001', u.full_name, 'F', true, false, 'none', '', '+62812' || u.id, 'Jl. Uji',
                'sma', 'single', 'unemployed', '{}', '', now(), now(),
                date '1966-01-01' + ((u.id * 7919) %% 14000)::int,
                date '1966-01-01' + ((u.id * 7919) %% 14000)::int,
-               (%(provinces)s::text[])[1 + (u.id %% 38)]
+               (%(provinces)s::text[])[1 + (u.id %% 38)], now()
         FROM accounts_user AS u WHERE u.email LIKE %(pattern)s ORDER BY u.id
         """,
         {"tag": tag, "provinces": provinces, "pattern": f"{tag}%"},

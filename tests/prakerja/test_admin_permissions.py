@@ -139,6 +139,10 @@ PINNED: dict[str, set[str]] = {
         "applicants.change_restrictionrequest",
         "applicants.decide_duplicategroup",
         "applicants.release_hold",
+        "applicants.change_identityverification",
+        "applicants.view_identityverification",
+        "courses.change_attendancefacecheck",
+        "courses.view_attendancefacecheck",
         "applicants.reveal_nik",
         "applicants.review_payoutaccount",
         "applicants.run_duplicatescan",
@@ -383,6 +387,10 @@ PINNED: dict[str, set[str]] = {
         "payments.view_sandboxaccount",
         "payments.view_sandboxcallback",
         "payments.view_sandboxtransfer",
+        # issue 22
+        "applicants.view_identityverification",
+        "courses.view_attendancefacecheck",
+        "identity.view_sandboxperson",
     },
 }
 

@@ -21,7 +21,7 @@ PRODUCTION_LIKE = {
     "PAYMENT_CALLBACK_SECRET": "production-like-payment-callback-secret",
     "SITE_URL": "https://prakerja.go.id",
     # The sandboxes on purpose (there is no real SMS gateway yet); see the refusal tests below.
-    "PRODUCTION_SANDBOXES": "payments,sms,email",
+    "PRODUCTION_SANDBOXES": "payments,sms,email,identity",
 }
 
 
@@ -104,6 +104,7 @@ def test_time_zone_and_languages():
         ("payments", "SMS_GATEWAY"),
         ("payments,sms", "EMAIL_BACKEND"),
         ("sms,email", "PAYMENT"),
+        ("payments,sms,email", "IDENTITY_PROVIDER"),
     ],
 )
 def test_production_refuses_a_sandbox_nobody_asked_for(sandboxes, refused):
@@ -124,6 +125,7 @@ def test_production_starts_with_real_providers():
         "PRODUCTION_SANDBOXES": "sms",
         "PAYMENT_PROVIDER": "prakerja.payments.snap.SnapPaymentProvider",
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "IDENTITY_PROVIDER": "prakerja.identity.dukcapil.DukcapilIdentityProvider",
     }
     # when Django starts, then it does
     result = _manage("check", database_url="postgres://nobody@127.0.0.1:1/none", **overrides)

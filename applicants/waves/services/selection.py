@@ -98,6 +98,7 @@ WITH reg AS (
                    OR (%(born_after)s::date IS NOT NULL AND a.nik_birth_date <= %(born_after)s::date)
                  THEN 'age' END,
             CASE WHEN a.review_status IN ('pending', 'rejected') THEN 'identity_review' END,
+            CASE WHEN a.identity_verified_at IS NULL THEN 'identity_unverified' END,
             CASE WHEN 'civil_servant' = ANY(r.kinds) THEN 'civil_servant' END,
             CASE WHEN 'state_official' = ANY(r.kinds) THEN 'state_official' END,
             CASE WHEN 'village_official' = ANY(r.kinds) THEN 'village_official' END,

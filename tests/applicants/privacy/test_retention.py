@@ -177,3 +177,31 @@ def test_former_participants_are_anonymised_only_after_the_financial_retention_p
     event = AuditEvent.objects.get(action="privacy.retention_run")
     assert event.payload["participants_anonymised"] == 1
     assert "6789" not in str(event.payload)
+
+
+def test_never_participants_lose_their_selfies_like_their_ktp_photo():
+    # given a never-participant past the period with a verified selfie, and a recent one
+    from applicants.models import IdentityVerification
+    from tests.factories import verified_selfie_for
+
+    gone = ApplicantFactory.create(reached=Step.READY)
+    recent = ApplicantFactory.create(reached=Step.READY)
+    old_selfie = verified_selfie_for(gone)
+    kept_selfie = verified_selfie_for(recent)
+    path = old_selfie.selfie.name
+    backdate(gone)
+    assert default_storage.exists(path)
+    # when the job runs
+    retention_run()
+    # then the selfie file and the face descriptor are gone, the record of the check stays
+    old_selfie.refresh_from_db()
+    assert not old_selfie.selfie
+    assert old_selfie.descriptor_encrypted is None
+    assert not default_storage.exists(path)
+    assert IdentityVerification.objects.filter(pk=old_selfie.pk, status="verified").exists()
+    gone.refresh_from_db()
+    assert gone.birth_place == ""
+    # and the recent applicant's selfie is untouched
+    kept_selfie.refresh_from_db()
+    assert kept_selfie.selfie
+    assert default_storage.exists(kept_selfie.selfie.name)

@@ -4,17 +4,27 @@ import datetime as dt
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
 from courses.models import Attendance, Schedule
 from partners.models import Purchase
+from tests import faces as photos
 from tests.conftest import run_after_commit_tasks
 from tests.courses.test_integration_protocol import Institution
-from tests.factories import ApplicantFactory, CourseFactory, ListingFactory, PartnerFactory
+from tests.factories import ApplicantFactory, CourseFactory, ListingFactory, PartnerFactory, verified_selfie_for
 from tests.partners.api import SignedClient, sent_code
 
 pytestmark = pytest.mark.django_db
+
+
+def burst_files(*, blink: bool = True) -> list[SimpleUploadedFile]:
+    """The camera's burst as the face-check page sends it."""
+    return [
+        SimpleUploadedFile(f"frame-{i}.jpg", frame, "image/jpeg") for i, frame in enumerate(photos.burst(blink=blink))
+    ]
+
 
 URL_GENERATE = "/api/v1/integration/oauth/url-generate"
 FEEDBACK = "/api/v1/integration/tpm/feedback/submission"
@@ -24,7 +34,11 @@ def webinar_purchase(participant_card, django_capture_on_commit_callbacks, lp: I
     course = CourseFactory.create(institution=lp.record, method="webinar", price=300_000, outside_price=350_000)
     start = timezone.now() + dt.timedelta(minutes=30)
     schedule = Schedule.objects.create(
-        course=course, code="WBN-01", starts_at=start, ends_at=start + dt.timedelta(hours=2), capacity=30
+        course=course,
+        code=f"WBN-{Schedule.objects.count() + 1:02d}",
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=2),
+        capacity=30,
     )
     api = SignedClient.for_partner(PartnerFactory.create())
     listing = ListingFactory.create(partner=api.partner, course=course, price=300_000)
@@ -58,18 +72,21 @@ def test_the_participant_confirms_attendance_once_through_the_link(
     ).json()
     assert answer["success"] is True
     path = urlparse(answer["data"]["url"]).path
-    # Then another participant cannot use it
+    # Then another participant cannot use it, even with a live face
     stranger = Client()
     stranger.force_login(ApplicantFactory.create().user)
-    assert stranger.post(path).status_code == 403
-    # and the participant confirms and is sent back with the result
+    assert stranger.post(path, {"frames": burst_files()}).status_code == 403
+    # and the participant passes the face check (her verified selfie, a blink) and is sent
+    # back with the result
+    verified_selfie_for(participant_card.applicant)
     client = Client()
     client.force_login(participant_card.applicant.user)
     assert "sesi 1" in client.get(path).content.decode()
-    back = client.post(path)
+    back = client.post(path, {"frames": burst_files()})
     assert back.status_code == 302
     query = parse_qs(urlparse(back["Location"]).query)
     assert query["status"] == ["attended"]
+    assert query["face_check"] == ["passed"]
     assert Attendance.objects.filter(redeem_code=purchase.redeem_code, sequence=1).exists()
     # and the institution sees it; the link does not work twice
     status = lp.call("/api/v1/integration/payment/redeem-code/status", {"redeem_code": purchase.redeem_code.code})

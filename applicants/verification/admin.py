@@ -1,0 +1,175 @@
+"""The verifiers' queue of identity verifications that differ from the civil registry: both
+photos side by side (the selfie and the KTP photo), the registry's answers per field, approve or
+reject with a reason (applicants.verification.services.identity_review_decide, audited)."""
+
+from typing import Any
+
+from django.contrib import admin
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.utils.functional import cached_property
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from applicants.models import IdentityVerification, ReviewReason, VerificationStatus
+from applicants.registration.selectors import ktp_photo_url
+from applicants.verification.selectors import selfie_url
+from applicants.verification.services import identity_review_decide
+from prakerja.core.actor import Actor
+from prakerja.core.admin_actions import action_form_or_page
+from prakerja.core.admin_base import domain_errors_reported
+
+FIELD_NAMES = {
+    "nik": _("NIK"),
+    "full_name": _("full name"),
+    "birth_date": _("birth date"),
+    "birth_place": _("birth place"),
+}
+
+
+class QueuePaginator(Paginator):
+    """Counts at most `cap` rows: a queue of 100,000 is worked oldest first, and
+    counting all of it on every page costs more than showing the page (docs/benchmarks.md)."""
+
+    cap = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        return int(self.object_list[: self.cap].count())  # type: ignore[attr-defined]
+
+
+class StatusFilter(admin.SimpleListFilter):
+    """The queue by default: only verifications waiting for a verifier."""
+
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> Any:
+        return [*VerificationStatus.choices, ("all", _("All"))]
+
+    def choices(self, changelist: Any) -> Any:
+        current = self.value() or VerificationStatus.REVIEW
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": current == value,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": label,
+            }
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value() or VerificationStatus.REVIEW
+        return queryset if value == "all" else queryset.filter(status=value)
+
+
+@admin.register(IdentityVerification)
+class IdentityVerificationAdmin(admin.ModelAdmin[IdentityVerification]):
+    list_display = ("created_at", "applicant_name", "nik", "status", "reasons", "face_score", "source")
+    list_filter = (StatusFilter, "source")
+    list_select_related = ("applicant",)
+    list_per_page = 50
+    paginator = QueuePaginator
+    # A queue of 100,000 is not counted on every page (docs/benchmarks.md).
+    show_full_result_count = False
+    # Oldest first; the id makes the order total, so the queue's partial index (created_at, id)
+    # serves it without sorting the whole queue (the admin would add "-pk" otherwise).
+    ordering = ("created_at", "id")
+    fields = (
+        "photos",
+        "applicant",
+        "status",
+        "reasons",
+        "data_answers",
+        "face_score",
+        "face_problem",
+        "live",
+        "liveness_reason",
+        "source",
+        "reference",
+        "provider_references",
+        "created_at",
+        "decided_by",
+        "decided_at",
+        "decision_note",
+    )
+    readonly_fields = fields
+    actions = ("approve", "reject")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[IdentityVerification]:
+        return super().get_queryset(request).select_related("applicant")
+
+    @admin.display(description=_("applicant"), ordering="applicant__full_name")
+    def applicant_name(self, obj: IdentityVerification) -> str:
+        return obj.applicant.full_name
+
+    @admin.display(description=_("NIK"))
+    def nik(self, obj: IdentityVerification) -> str:
+        return obj.applicant.nik_masked
+
+    @admin.display(description=_("why"))
+    def reasons(self, obj: IdentityVerification) -> str:
+        return ", ".join(str(ReviewReason(r).label) for r in obj.review_reasons if r in ReviewReason.values)
+
+    @admin.display(description=_("the civil registry's answers"))
+    def data_answers(self, obj: IdentityVerification) -> str:
+        if not obj.data_match.get("found"):
+            return str(_("NIK not found in the civil registry"))
+        rows = (
+            (
+                FIELD_NAMES.get(name, name),
+                _("match") if answer.get("matched") else _("DIFFERS"),
+                f" ({answer['score']})" if answer.get("score") is not None else "",
+            )
+            for name, answer in obj.data_match.get("fields", {}).items()
+        )
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}: <strong>{}</strong>{}</li>", rows))
+
+    @admin.display(description=_("photos"))
+    def photos(self, obj: IdentityVerification) -> str:
+        selfie = (
+            format_html('<img src="{}" alt="" style="max-width:320px">', selfie_url(verification=obj))
+            if obj.selfie
+            else _("(not kept)")
+        )
+        ktp = (
+            format_html('<img src="{}" alt="" style="max-width:320px">', ktp_photo_url(applicant=obj.applicant))
+            if obj.applicant.ktp_photo
+            else _("(no KTP photo yet)")
+        )
+        return format_html(
+            '<div class="photo-pair" style="display:flex;gap:1rem;flex-wrap:wrap">'
+            "<figure>{}<figcaption>{}</figcaption></figure><figure>{}<figcaption>{}</figcaption></figure></div>",
+            selfie,
+            _("Selfie"),
+            ktp,
+            _("KTP photo"),
+        )
+
+    def _decide(self, request: HttpRequest, queryset: QuerySet[IdentityVerification], approve: bool) -> Any:
+        title = _("Approve: the identity is verified") if approve else _("Reject the verification")
+        form = action_form_or_page(request, self, queryset, title=str(title))
+        if isinstance(form, HttpResponse):
+            return form
+        for verification in queryset.filter(status=VerificationStatus.REVIEW):
+            with domain_errors_reported(self, request, about=verification):
+                identity_review_decide(
+                    verification=verification,
+                    approve=approve,
+                    note=form.cleaned_data["reason"],
+                    actor=Actor.for_request(request),
+                )
+        return None
+
+    @admin.action(description=_("Approve: same person, data correct"), permissions=["change"])
+    def approve(self, request: HttpRequest, queryset: QuerySet[IdentityVerification]) -> Any:
+        return self._decide(request, queryset, approve=True)
+
+    @admin.action(description=_("Reject (with a reason the applicant reads)"), permissions=["change"])
+    def reject(self, request: HttpRequest, queryset: QuerySet[IdentityVerification]) -> Any:
+        return self._decide(request, queryset, approve=False)

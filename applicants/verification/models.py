@@ -1,0 +1,85 @@
+"""Identity verification against the civil registry: one row per try (a selfie, or a burst of
+frames from the camera), with the registry's answers, scores and references, and, when the
+answers disagree, the verifiers' decision."""
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from applicants.registration.models import Applicant
+
+
+def selfie_upload_path(instance: Any, filename: str) -> str:
+    # Random name; the content is encrypted (prakerja.core.crypto.encrypt_bytes).
+    return f"private/selfie/{uuid.uuid4().hex}.bin"
+
+
+class VerificationStatus(models.TextChoices):
+    VERIFIED = "verified", _("Verified")
+    RETAKE = "retake", _("Photo to retake")
+    REVIEW = "review", _("Waiting for a verifier")
+    APPROVED = "approved", _("Approved by a verifier")
+    REJECTED = "rejected", _("Rejected by a verifier")
+
+
+# The statuses after which a person's identity counts as verified.
+VERIFIED_STATUSES = (VerificationStatus.VERIFIED, VerificationStatus.APPROVED)
+
+
+class VerificationSource(models.TextChoices):
+    CAMERA = "camera", _("Camera (burst with liveness)")
+    UPLOAD = "upload", _("Uploaded photo (no liveness)")
+
+
+class ReviewReason(models.TextChoices):
+    NOT_FOUND = "not_found", _("NIK not found in the civil registry")
+    DATA_MISMATCH = "data_mismatch", _("Data differs from the civil registry")
+    FACE_MISMATCH = "face_mismatch", _("Face does not match the registry's photo")
+    NO_REFERENCE = "no_reference", _("The registry has no photo")
+    NO_LIVENESS = "no_liveness", _("Uploaded photo: liveness not checked")
+
+
+class IdentityVerification(models.Model):
+    applicant = models.ForeignKey(Applicant, on_delete=models.CASCADE, related_name="identity_verifications")
+    # Our per-call reference, sent to the registry as its transaction id.
+    reference = models.CharField(_("reference"), max_length=32, unique=True)
+    status = models.CharField(_("status"), max_length=10, choices=VerificationStatus.choices)
+    source = models.CharField(_("source"), max_length=8, choices=VerificationSource.choices)
+    review_reasons = models.JSONField(_("review reasons"), default=list, blank=True)
+    # The registry's answers: {"found": bool, "fields": {"full_name": {"matched": bool, "score": 97}, ...}}
+    data_match = models.JSONField(_("data match"), default=dict, blank=True)
+    face_score = models.FloatField(_("face similarity (0-100)"), null=True, blank=True)
+    face_problem = models.CharField(_("photo problem"), max_length=16, blank=True)
+    live = models.BooleanField(_("live"), null=True)
+    liveness_reason = models.CharField(_("liveness problem"), max_length=16, blank=True)
+    # {"data": "...", "face": "...", "liveness": "..."}: the registry's reference of each call.
+    provider_references = models.JSONField(_("registry references"), default=dict, blank=True)
+    # The selfie (JPEG, encrypted) and its face descriptor (encrypted), kept for the face check
+    # at every training session; removed by the retention job with the KTP photo.
+    selfie = models.FileField(_("selfie"), upload_to=selfie_upload_path, blank=True)
+    descriptor_encrypted = models.BinaryField(null=True, editable=False)
+    created_at = models.DateTimeField(_("taken at"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("verifier's note"), blank=True)
+
+    class Meta:
+        verbose_name = _("identity verification")
+        verbose_name_plural = _("identity verifications")
+        indexes = [
+            # The verifiers' queue, oldest first, and each applicant's tries of the day.
+            models.Index(
+                fields=["created_at", "id"],
+                name="identityverif_queue",
+                condition=models.Q(status=VerificationStatus.REVIEW),
+            ),
+            models.Index(fields=["applicant", "created_at"], name="identityverif_applicant"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference

@@ -1,0 +1,32 @@
+"""What the applicant is told after a selfie: the result, and for a photo to retake, why and how."""
+
+from django.utils.translation import gettext_lazy as _
+
+RETAKE_ADVICE = {
+    "no_face": _("No face was found in the photo. Hold the phone at eye level with your whole face in the frame."),
+    "several_faces": _("More than one face is in the photo. Take the selfie alone, with nobody behind you."),
+    "too_dark": _("The photo is too dark. Face a window or a lamp; do not stand with the light behind you."),
+    "blurred": _("The photo is blurred. Hold the phone still, clean the camera lens and try again."),
+    "too_small": _("Your face is too small in the photo. Come closer to the camera."),
+    "unreadable": _("The photo could not be read. Take it again with the camera, or upload a JPG photo."),
+    "too_few_frames": _("Too few pictures arrived. Keep the page open until the camera has finished."),
+    "no_blink": _("We did not see you blink. Look straight at the camera and blink once while the photos are taken."),
+    "face_changed": _("The face changed while the photos were taken. Take them again yourself, without moving away."),
+}
+DEFAULT_ADVICE = _("The photo could not be used. Take it again in good light, looking straight at the camera.")
+
+UNAVAILABLE = _(
+    "The civil registry's verification service is busy right now. Nothing was counted: try again in a few minutes."
+)
+TRIES_USED = _("You have used today's %(tries)s tries. You can take a new selfie tomorrow.")
+
+
+def retake_advice(problem: str) -> str:
+    return str(RETAKE_ADVICE.get(problem, DEFAULT_ADVICE))
+
+
+STEP_FIRST = _("Fill in your identity data (NIK, name and birth date) first.")
+ALREADY_VERIFIED = _("Your identity is already verified.")
+IN_REVIEW = _("Your selfie is being checked by a verifier. You will see the result on your dashboard.")
+ALREADY_DECIDED = _("This verification has already been decided.")
+REASON_NEEDED = _("Write why the verification is rejected; the applicant reads it.")

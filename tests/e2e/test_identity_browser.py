@@ -1,0 +1,149 @@
+"""The selfie and the session face check in a real Chromium whose camera is a video file
+(`--use-fake-device-for-media-stream --use-file-for-fake-video-capture=<y4m>`, generated from
+scikit-image's astronaut, blinking): the page's getUserMedia, the burst, the upload, the
+sandbox registry's real face match and liveness in the gunicorn server, and the result shown,
+on a 360 px phone."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from applicants.models import Applicant, IdentityVerification, Step
+from tests import faces as photos
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
+from tests.factories import DEFAULT_PASSWORD, ApplicantFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+
+def camera_browser(video: str) -> Iterator[Browser]:
+    args = [
+        *CHROMIUM_ARGS,
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}",
+        # The institution's return address resolves to this machine (nothing listens there):
+        # no name is looked up and nothing leaves the machine.
+        "--host-resolver-rules=MAP lp.example.id 127.0.0.1",
+    ]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def blinking_camera(tmp_path: Path) -> Iterator[Page]:
+    """A phone-sized page whose camera shows the astronaut blinking."""
+    for browser in camera_browser(photos.write_y4m(str(tmp_path / "blink.y4m"), blink=True)):
+        context = browser.new_context(viewport=PHONE, locale="id-ID", timezone_id="Asia/Jakarta")
+        context.grant_permissions(["camera"])
+        yield context.new_page()
+        context.close()
+
+
+@pytest.fixture
+def still_camera(tmp_path: Path) -> Iterator[Page]:
+    """The same face, never blinking: a photo held up to the camera."""
+    for browser in camera_browser(photos.write_y4m(str(tmp_path / "still.y4m"), blink=False)):
+        context = browser.new_context(viewport=PHONE, locale="id-ID", timezone_id="Asia/Jakarta")
+        context.grant_permissions(["camera"])
+        yield context.new_page()
+        context.close()
+
+
+def log_in(page: Page, portal_url: str, email: str) -> None:
+    page.goto(portal_url + "/masuk/")
+    page.get_by_label("Alamat email").fill(email)
+    page.get_by_label("Kata sandi").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Masuk").click()
+
+
+def take_selfie(page: Page) -> None:
+    page.get_by_role("link", name="Ambil swafoto").click()
+    page.get_by_label("Tempat lahir (sesuai KTP)").fill("Kota Bandung")
+    shoot = page.get_by_role("button", name="Ambil swafoto")
+    expect(shoot).to_be_enabled(timeout=15_000)  # the camera is streaming
+    shoot.click()
+
+
+def test_an_applicant_verifies_her_identity_with_the_camera(
+    blinking_camera: Page, portal_url: str, regions: None, artifacts_dir: Path
+) -> None:
+    # given an applicant past the phone step whom the sandbox registry knows, photo included
+    page = blinking_camera
+    applicant = ApplicantFactory.create(reached=Step.PERSONAL, verified=False, registry_photo=photos.registry_photo())
+    log_in(page, portal_url, applicant.user.email)
+    expect(page.get_by_role("heading", name="Verifikasi identitas Anda dengan swafoto")).to_be_visible()
+    # when she takes the selfie with the (fake) camera
+    take_selfie(page)
+    page.screenshot(path=artifacts_dir / "selfie-camera-360.png", full_page=True)
+    # then the registry's answer is shown in Indonesian: verified
+    expect(page.locator(".selfie-card[data-state=verified]")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("Identitas Anda terverifikasi dengan data kependudukan")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=artifacts_dir / "selfie-verified-360.png", full_page=True)
+    verification = IdentityVerification.objects.get(applicant=applicant)
+    assert verification.live is True
+    assert (verification.face_score or 0) > 45
+    assert Applicant.objects.get(pk=applicant.pk).identity_verified_at is not None
+
+
+def test_a_photo_held_to_the_camera_is_asked_to_blink(
+    still_camera: Page, portal_url: str, regions: None, artifacts_dir: Path
+) -> None:
+    page = still_camera
+    applicant = ApplicantFactory.create(reached=Step.PERSONAL, verified=False, registry_photo=photos.registry_photo())
+    log_in(page, portal_url, applicant.user.email)
+    take_selfie(page)
+    expect(page.locator(".selfie-card[data-state=retake]")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("Kami tidak melihat Anda berkedip")).to_be_visible()
+    page.screenshot(path=artifacts_dir / "selfie-retake-360.png", full_page=True)
+
+
+def test_a_participant_passes_the_face_check_of_a_training_session(
+    blinking_camera: Page,
+    portal_url: str,
+    regions: None,
+    training_fund: int,
+    django_capture_on_commit_callbacks: object,
+    artifacts_dir: Path,
+) -> None:
+    # given a participant with a verified selfie, a paid webinar, and the institution's
+    # attendance link for session 1
+    from urllib.parse import parse_qs, urlparse
+
+    from django.db import transaction
+
+    from courses.models import Attendance
+    from tests.courses.test_integration_protocol import Institution
+    from tests.factories import verified_selfie_for
+    from tests.partners.conftest import new_participant_card
+    from tests.partners.purchases.test_attendance_face_check import link_for
+    from tests.partners.purchases.test_attendance_links import webinar_purchase
+
+    page = blinking_camera
+    card = new_participant_card()
+    lp = Institution()
+    # One transaction, so the purchase's queued SMS waits to be run here (the suite's way of
+    # running tasks in-process) instead of running at once against the broker.
+    with transaction.atomic():
+        purchase = webinar_purchase(card, django_capture_on_commit_callbacks, lp)
+    verified_selfie_for(card.applicant)
+    path = link_for(lp, purchase, card)
+    log_in(page, portal_url, card.applicant.user.email)
+    # when she opens the link and takes the face check with the camera
+    page.goto(portal_url + path)
+    expect(page.get_by_role("heading", name="Pemeriksaan wajah untuk kehadiran")).to_be_visible()
+    shoot = page.get_by_role("button", name="Mulai pemeriksaan wajah")
+    expect(shoot).to_be_enabled(timeout=15_000)
+    page.screenshot(path=artifacts_dir / "session-face-check-360.png", full_page=True)
+    with page.expect_request(lambda r: r.url.startswith("https://lp.example.id/"), timeout=90_000) as back:
+        shoot.click()
+    # then she is sent back to the institution with the result, and attendance is recorded
+    query = parse_qs(urlparse(back.value.url).query)
+    assert query["status"] == ["attended"]
+    assert query["face_check"] == ["passed"]
+    assert Attendance.objects.filter(redeem_code=purchase.redeem_code, sequence=1).exists()

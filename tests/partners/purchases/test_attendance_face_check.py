@@ -1,0 +1,126 @@
+"""The face check at every training session: the institution's attendance link records
+attendance only after the participant's live burst matches their verified selfie and blinks;
+repeated failures and a face that matches another participant's (possible joki) go back to
+the institution as face_check_failed and wait for a verifier."""
+
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from applicants.models import Card
+from courses.models import Attendance, AttendanceFaceCheck, FaceCheckReview, FaceCheckReviewReason
+from courses.services.face_check import face_check_decide
+from partners.models import Purchase
+from prakerja.audit.models import AuditEvent
+from prakerja.core.actor import Actor
+from tests import faces as photos
+from tests.courses.test_integration_protocol import Institution
+from tests.factories import StaffUserFactory, verified_selfie_for
+from tests.partners.conftest import new_participant_card
+from tests.partners.purchases.test_attendance_links import URL_GENERATE, burst_files, webinar_purchase
+
+pytestmark = pytest.mark.django_db
+
+
+def link_for(lp: Institution, purchase: Purchase, card: Card, sequence: int = 1) -> str:
+    assert purchase.redeem_code is not None
+    answer = lp.call(
+        URL_GENERATE,
+        {
+            "redeem_code": purchase.redeem_code.code,
+            "sequence": sequence,
+            "redirect_uri": "https://lp.example.id/kembali",
+            "email": card.applicant.user.email,
+        },
+    ).json()
+    return urlparse(answer["data"]["url"]).path
+
+
+def client_of(card: Card) -> Client:
+    client = Client()
+    client.force_login(card.applicant.user)
+    return client
+
+
+def test_repeated_failures_go_back_as_failed_and_wait_for_a_verifier(
+    participant_card: Card, django_capture_on_commit_callbacks: object, settings: object, staff_groups: None
+) -> None:
+    # given a participant with a verified selfie and an attendance link
+    lp = Institution()
+    purchase = webinar_purchase(participant_card, django_capture_on_commit_callbacks, lp)
+    verified_selfie_for(participant_card.applicant)
+    path = link_for(lp, purchase, participant_card)
+    client = client_of(participant_card)
+    # when a photo held to the camera (no blink) is tried twice, she is asked to retry
+    for _ in range(2):
+        page = client.post(path, {"frames": burst_files(blink=False)})
+        assert page.status_code == 422
+        assert "berkedip" in page.content.decode() or "blink" in page.content.decode()
+    # and the third failure ends the link: back to the institution, not attended
+    back = client.post(path, {"frames": burst_files(blink=False)})
+    assert back.status_code == 302
+    query = parse_qs(urlparse(back["Location"]).query)
+    assert query["status"] == ["face_check_failed"]
+    assert query["face_check"] == ["failed"]
+    assert not Attendance.objects.exists()
+    last = AttendanceFaceCheck.objects.latest("created_at")
+    assert last.review_status == FaceCheckReview.PENDING
+    assert last.review_reason == FaceCheckReviewReason.REPEATED_FAILURES
+    # then a verifier sees the live frame beside the verified selfie and clears it, audited
+    verifier_user = StaffUserFactory.create(group="verifier")
+    verifier = Client()
+    verifier.force_login(verifier_user)
+    body = verifier.get(reverse("admin:courses_attendancefacecheck_change", args=[last.pk])).content.decode()
+    assert "photo-pair" in body
+    frame = verifier.get(reverse("admin:courses_attendancefacecheck_frame", args=[last.pk]))
+    assert frame.content.startswith(b"\xff\xd8")
+    face_check_decide(check=last, attended=True, note="Kamera buram.", actor=Actor.for_user(verifier_user))
+    assert AuditEvent.objects.filter(action="attendance.face_check_cleared").exists()
+
+
+def test_a_face_that_matches_another_participant_is_a_possible_joki(
+    participant_card: Card, django_capture_on_commit_callbacks: object
+) -> None:
+    # given another participant of the same institution whose verified selfie is this face,
+    # who already did a face check there
+    lp = Institution()
+    other_card = new_participant_card()
+    other_purchase = webinar_purchase(other_card, django_capture_on_commit_callbacks, lp)
+    verified_selfie_for(other_card.applicant)
+    other_path = link_for(lp, other_purchase, other_card)
+    assert client_of(other_card).post(other_path, {"frames": burst_files()}).status_code == 302
+    # when this participant (same face on her account too) takes her own session's check
+    purchase = webinar_purchase(participant_card, django_capture_on_commit_callbacks, lp)
+    verified_selfie_for(participant_card.applicant)
+    back = client_of(participant_card).post(link_for(lp, purchase, participant_card), {"frames": burst_files()})
+    # then the check fails at once, the institution is told, and a verifier reviews it
+    query = parse_qs(urlparse(back["Location"]).query)
+    assert query["status"] == ["face_check_failed"]
+    check = AttendanceFaceCheck.objects.get(applicant=participant_card.applicant)
+    assert check.reason == "other_participant"
+    assert check.matched_applicant_id == other_card.applicant_id
+    assert check.review_reason == FaceCheckReviewReason.OTHER_PARTICIPANT
+
+
+def test_someone_else_in_front_of_the_camera_fails(
+    participant_card: Card, django_capture_on_commit_callbacks: object
+) -> None:
+    # given a participant whose verified selfie is another face than the one at the session
+    lp = Institution()
+    purchase = webinar_purchase(participant_card, django_capture_on_commit_callbacks, lp)
+    verified_selfie_for(participant_card.applicant, photo=photos.other_person_photo(5))
+    page = client_of(participant_card).post(link_for(lp, purchase, participant_card), {"frames": burst_files()})
+    assert page.status_code == 422
+    assert AttendanceFaceCheck.objects.get().reason == "face_mismatch"
+
+
+def test_without_a_verified_selfie_attendance_is_refused(
+    participant_card: Card, django_capture_on_commit_callbacks: object
+) -> None:
+    lp = Institution()
+    purchase = webinar_purchase(participant_card, django_capture_on_commit_callbacks, lp)
+    back = client_of(participant_card).post(link_for(lp, purchase, participant_card), {"frames": burst_files()})
+    assert parse_qs(urlparse(back["Location"]).query)["status"] == ["face_check_failed"]
+    assert AttendanceFaceCheck.objects.get().reason == "no_verified_selfie"
