@@ -40,6 +40,7 @@ def test_status_and_commit_pairs_per_second(report, regions):
         "DJANGO_SETTINGS_MODULE": "prakerja.settings.test",
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "INTEGRATION_RATE": "1000000/m",
+        "INTEGRATION_LOG_BUFFER_ROWS": "200",  # as deployed (the test settings write each row at once)
         "WEB_ACCESS_LOG": "",
     }
 
