@@ -61,7 +61,7 @@ def institution_for(client_code: str, *, reload: bool = False) -> TrainingInstit
         return cached.institution
     # The version first: a change committed after this read bumps it again.
     version = redis_client().get(version_key())
-    institution = TrainingInstitution.objects.filter(client_code=client_code).order_by().first()
+    institution = next(iter(TrainingInstitution.objects.filter(client_code=client_code)[:1]), None)
     if len(_institutions) >= _MAX_CACHED:
         _institutions.clear()
     _institutions[client_code] = _Cached(institution=institution, version=version, read_at=time.monotonic())
