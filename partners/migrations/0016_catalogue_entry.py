@@ -167,6 +167,7 @@ class Migration(migrations.Migration):
             options={
                 "verbose_name": "catalogue entry",
                 "verbose_name_plural": "catalogue entries",
+                "default_permissions": (),
                 "indexes": [
                     django.contrib.postgres.indexes.GinIndex(
                         fields=["search_vector"], name="catalogue_entry_search_idx"

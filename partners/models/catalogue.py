@@ -39,6 +39,8 @@ class CatalogueEntry(models.Model):
     class Meta:
         verbose_name = _("catalogue entry")
         verbose_name_plural = _("catalogue entries")
+        # Internal (no admin screen): no permissions for staff roles to hold.
+        default_permissions = ()
         indexes = [GinIndex(fields=["search_vector"], name="catalogue_entry_search_idx")]
 
     def __str__(self) -> str:
