@@ -3,20 +3,20 @@
 import re
 from dataclasses import dataclass
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
+from django.contrib.postgres.search import SearchQuery, TrigramWordSimilarity
 from django.db.models import F, FloatField, OrderBy, QuerySet, Value
 
-from courses.models import Course
+from courses.models import Course, InstitutionStatus, TrainingInstitution
 from courses.models.catalogue import SEARCH_CONFIG
 
 MAX_QUERY_WORDS = 8
 
 SORTS: dict[str, tuple[str | OrderBy, ...]] = {
-    "relevance": ("-relevance", "id"),
-    "price": ("price", "id"),
-    "-price": ("-price", "id"),
-    "rating": (F("rating_average").desc(nulls_last=True), "id"),
-    "newest": ("-created_at", "-id"),
+    "relevance": ("-relevance", "pk"),
+    "price": ("price", "pk"),
+    "-price": ("-price", "pk"),
+    "rating": (F("rating_average").desc(nulls_last=True), "pk"),
+    "newest": ("-created_at", "-pk"),
 }
 
 
@@ -32,9 +32,29 @@ class CourseFilters:
     sort: str = "relevance"
 
 
+def query_words(q: str) -> list[str]:
+    """The words of a search box, lower-cased, at most MAX_QUERY_WORDS (\\w+ words cannot
+    break the tsquery syntax)."""
+    return re.findall(r"\w+", q.lower())[:MAX_QUERY_WORDS]
+
+
+def words_query(words: list[str], *, all_words: bool) -> SearchQuery:
+    """Full-text query of these words; words of 3+ letters also match as prefixes ("pemrog"
+    finds "pemrograman")."""
+    terms = [f"{word}:*" if len(word) >= 3 else word for word in words]
+    return SearchQuery((" & " if all_words else " | ").join(terms), config=SEARCH_CONFIG, search_type="raw")
+
+
+def institutions_not_selling() -> list[int]:
+    """Institutions whose courses are not on sale (not approved): few, so excluded by id."""
+    return list(TrainingInstitution.objects.exclude(status=InstitutionStatus.APPROVED).values_list("id", flat=True))
+
+
 def courses_on_sale_search(filters: CourseFilters) -> QuerySet[Course]:
-    """Approved courses matching the filters, best first. Full-text search (words, no
-    stemming) or, for misspellings, trigram word similarity on the title."""
+    """Approved courses matching the filters, best first. A text query is matched here by
+    trigram word similarity on the title: the misspelling fallback, asked only when no word of
+    it is known (searching by words reads the catalogue's narrow table, partners.catalogue),
+    as it costs far more than the word index."""
     courses = Course.objects.on_sale()
     if filters.category:
         courses = courses.filter(category__slug=filters.category)
@@ -48,27 +68,16 @@ def courses_on_sale_search(filters: CourseFilters) -> QuerySet[Course]:
         courses = courses.filter(price__lte=filters.price_max)
     if filters.min_rating is not None:
         courses = courses.filter(rating_average__gte=filters.min_rating)
-    words = re.findall(r"\w+", filters.q.lower())[:MAX_QUERY_WORDS]
-    q = " ".join(words)
+    q = " ".join(query_words(filters.q))
     if q:
-        # Any word may match (people type one right word and one wrong one); documents that
-        # match more words, and in the title, rank higher. Words of 3+ letters also match as
-        # prefixes ("pemrog" finds "pemrograman"). \w+ words cannot break the tsquery syntax.
-        raw = " | ".join(f"{word}:*" if len(word) >= 3 else word for word in words)
-        query = SearchQuery(raw, config=SEARCH_CONFIG, search_type="raw")
-        # Whether any word is known at all decides between words and the misspelling fallback;
-        # filters that leave no result must not trigger the fallback.
-        if Course.objects.filter(listable=True, search_vector=query).exists():
-            courses = courses.filter(search_vector=query).annotate(relevance=SearchRank(F("search_vector"), query))
-        else:
-            # No word matched: most likely a misspelling. Trigram word similarity on titles
-            # (GIN-indexed) is only asked then, as it costs far more than the word index.
-            courses = courses.filter(title__trigram_word_similar=q).annotate(
-                relevance=TrigramWordSimilarity(q, "title")
-            )
+        courses = courses.filter(title__trigram_word_similar=q).annotate(relevance=TrigramWordSimilarity(q, "title"))
     else:
         courses = courses.annotate(relevance=Value(0.0, output_field=FloatField()))
-    sort = SORTS.get(filters.sort, SORTS["relevance"])
-    if not q and filters.sort == "relevance":
-        sort = SORTS["newest"]
-    return courses.order_by(*sort)
+    return courses.order_by(*sort_of(filters))
+
+
+def sort_of(filters: CourseFilters) -> tuple[str | OrderBy, ...]:
+    """The order of a search's results; "relevance" without a text query is the newest first."""
+    if not query_words(filters.q) and filters.sort == "relevance":
+        return SORTS["newest"]
+    return SORTS.get(filters.sort, SORTS["relevance"])

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", views.landing, name="landing"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("i18n/language/", views.language_switch, name="language-switch"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/2fa/", two_factor.verify, name="staff-2fa"),
     # Through the admin site's own gate (staff, active, second factor when required).

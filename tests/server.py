@@ -22,6 +22,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+STARTUP_SECONDS = 120
+
+
 @contextmanager
 def gunicorn(
     app: str = "prakerja.wsgi:application",
@@ -43,15 +46,18 @@ def gunicorn(
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        # Workers take seconds each to start on a machine loaded by other work.
+        deadline = time.monotonic() + STARTUP_SECONDS
         while True:
             try:
                 with urllib.request.urlopen(base + ready_path, timeout=1):
                     break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    stderr = process.stderr.read().decode() if process.stderr else ""
-                    raise RuntimeError(f"gunicorn did not start: {stderr}") from None
+                    # Stopped first: reading the error output of a live server never ends.
+                    process.terminate()
+                    _out, stderr = process.communicate(timeout=15)
+                    raise RuntimeError(f"gunicorn did not start: {(stderr or b'').decode()}") from None
                 time.sleep(0.2)
         MASTER_PIDS[base] = process.pid
         yield base

@@ -38,6 +38,7 @@ from applicants.registration.services.registration import (
 from applicants.verification.panels import identity_panel
 from applicants.waves.selectors import programme_status
 from prakerja.core.errors import domain_error_on_form
+from prakerja.core.pagecache import cached_page, page_context
 from prakerja.core.uploads import private_file_pk, private_image_response, upload_limited_message, upload_rate_limited
 
 ApplicantView = Callable[..., HttpResponseBase]
@@ -65,6 +66,13 @@ def registration_rate(group: str, request: HttpRequest) -> str:
     return str(settings.RATELIMIT_REGISTRATION)
 
 
+# The empty registration form is the same for every new visitor but its CSRF token: served from
+# the page cache (prakerja.core.pagecache), the token filled in per visitor. At a launch peak
+# every account creation first loads it; only the POST then does work.
+REGISTRATION_PAGES = "registration"
+
+
+@cached_page(REGISTRATION_PAGES)
 @ratelimit(key="ip", rate=registration_rate, method="POST", block=True)
 @sensitive_post_parameters("password1", "password2")
 def register(request: HttpRequest) -> HttpResponse:
@@ -81,7 +89,7 @@ def register(request: HttpRequest) -> HttpResponse:
         request.session[RESEND_SESSION_KEY] = timezone.now().isoformat()
         messages.success(request, _("Your account is ready. We sent a link to your email: open it to continue."))
         return redirect("applicants:dashboard")
-    return render(request, "applicants/register.html", {"form": form})
+    return render(request, "applicants/register.html", page_context(request, {"form": form}))
 
 
 def verify_email(request: HttpRequest, token: str) -> HttpResponse:

@@ -24,6 +24,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
 
+from courses.integration.call_log import integration_call_log
+from courses.integration.institutions import institution_for, institution_is_fresh, redis_client, version_key
 from courses.integration.signing import body_forms, integration_signature
 from courses.models import InstitutionStatus, IntegrationCall, LearningMethod, RedeemCode, TrainingInstitution
 from courses.services.institutions import signing_keys_valid
@@ -140,7 +142,7 @@ def _authenticate(request: HttpRequest, path: str) -> tuple[TrainingInstitution,
         data, forms = body_forms(request.body)
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise Unauthenticated(400, _("The body must be JSON.")) from None
-    institution = TrainingInstitution.objects.filter(client_code=client_code).first()
+    institution = institution_for(client_code)
     if institution is None or not isinstance(data, dict):
         raise unauthorised
     # The raw body with the cached keys first (what clients sign), then the other forms, then
@@ -152,20 +154,18 @@ def _authenticate(request: HttpRequest, path: str) -> tuple[TrainingInstitution,
         or _signed_by_any(_sign_keys(institution, fresh=True), client_code, timestamp, path, forms, signature)
     ):
         raise unauthorised
-    first_use, throttled = _replay_guard_and_count(signature, institution.pk)
+    first_use, throttled, version = _guards(signature, institution.pk)
+    if not institution_is_fresh(client_code, version):
+        # The institution or its keys changed since this process read them (suspended, keys
+        # revoked): decide on what the database says now.
+        institution = institution_for(client_code, reload=True)
+        if institution is None or not _signed_by_any(
+            _sign_keys(institution, fresh=True), client_code, timestamp, path, forms, signature
+        ):
+            raise unauthorised
     if not first_use:
         raise Unauthenticated(401, _("This request was already received (replayed signature)."))
     return institution, data, throttled
-
-
-_redis: list[Any] = []
-
-
-def _redis_client() -> Any:
-    # One client per process (the cache backend builds one per call; the pool behind is shared).
-    if not _redis:
-        _redis.append(cache._cache.get_client(write=True))  # type: ignore[attr-defined]
-    return _redis[0]
 
 
 _RATE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -178,20 +178,21 @@ def _rate(text: str) -> tuple[int, int]:
     return int(count), multiple * _RATE_UNITS[period[-1]]
 
 
-def _replay_guard_and_count(signature: str, institution_id: int) -> tuple[bool, bool]:
-    """One Redis round trip for the replay guard (the signature's first use) and the
-    institution's call counter this window: (first use, over the limit). A replay gives its
-    count back, so replays cannot spend an institution's allowance."""
+def _guards(signature: str, institution_id: int) -> tuple[bool, bool, bytes | None]:
+    """One Redis round trip for the replay guard (the signature's first use), the institution's
+    call counter this window and the institutions' version: (first use, over the limit,
+    version). A replay gives its count back, so replays cannot spend an institution's allowance."""
     limit, period = _rate(str(settings.INTEGRATION_RATE))
     counter = cache.make_and_validate_key(f"integration-rate:{institution_id}:{int(time.time() // period)}")
-    pipe = _redis_client().pipeline(transaction=False)
+    pipe = redis_client().pipeline(transaction=False)
     pipe.set(cache.make_and_validate_key(f"integration-signature:{signature}"), 1, nx=True, ex=WINDOW_SECONDS * 2 + 60)
     pipe.incr(counter)
     pipe.expire(counter, period + 1, nx=True)
-    first_use, count, _expiry = pipe.execute()
+    pipe.get(version_key())
+    first_use, count, _expiry, version = pipe.execute()
     if not first_use:
-        _redis_client().decr(counter)
-    return bool(first_use), int(count) > limit
+        redis_client().decr(counter)
+    return bool(first_use), int(count) > limit, version
 
 
 def _data(code: RedeemCode, sequence: int | None = None) -> dict[str, Any]:
@@ -288,15 +289,19 @@ def _log_call(
             return
         logger.warning("integration call refused with %s for %s on %s", response.status_code, address or "?", endpoint)
     client_code = request.META.get("HTTP_CLIENT_CODE", "")
-    IntegrationCall.objects.create(
-        institution=institution,
-        client_code=client_code[:64] if CLIENT_CODE_FORMAT.fullmatch(client_code) else "",
-        client_address=address if institution is None and _is_ip(address) else None,
-        endpoint=endpoint,
-        redeem_code=code_text if REDEEM_CODE_FORMAT.fullmatch(code_text) else "",
-        http_status=response.status_code,
-        success=response.status_code == 200,
-        message=str(response.content[:200].decode(errors="replace")),
+    # The row is batched per process (call_log): `institution_id`, not the instance, so a
+    # buffered row holds no reference to a cached institution.
+    integration_call_log(
+        IntegrationCall(
+            institution_id=institution.pk if institution is not None else None,
+            client_code=client_code[:64] if CLIENT_CODE_FORMAT.fullmatch(client_code) else "",
+            client_address=address if institution is None and _is_ip(address) else None,
+            endpoint=endpoint,
+            redeem_code=code_text if REDEEM_CODE_FORMAT.fullmatch(code_text) else "",
+            http_status=response.status_code,
+            success=response.status_code == 200,
+            message=str(response.content[:200].decode(errors="replace")),
+        )
     )
 
 

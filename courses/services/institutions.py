@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from courses.integration.institutions import institutions_changed_now_and_on_commit
 from courses.models import InstitutionSigningKey, InstitutionStatus, TrainingInstitution
 from courses.models.institutions import host_name_validator
 from prakerja.audit.services import audit_record
@@ -83,6 +84,8 @@ def signing_keys_revoke(*, institution: TrainingInstitution, actor: Actor) -> in
         InstitutionSigningKey.objects.filter(pk__in=[k.pk for k in keys]).update(expires_at=now)
     TrainingInstitution.objects.filter(pk=institution.pk).update(signing_keys_changed_at=now)
     institution.signing_keys_changed_at = now
+    # Bulk updates send no signal: the integration's per-process caches are told here.
+    institutions_changed_now_and_on_commit()
     audit_record(
         actor=actor,
         action="institution.signing_keys_revoke",

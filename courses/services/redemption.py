@@ -97,7 +97,8 @@ def redeem_code_find(*, code: str, institution_id: int, for_update: bool = False
     codes = RedeemCode.objects.select_related("course", "schedule")
     if for_update:
         codes = codes.select_for_update(of=("self",))
-    found = codes.filter(code=code.strip().upper()).first()
+    # The code is unique: [:1] rather than first(), whose ORDER BY the ORM compiles on every call.
+    found = next(iter(codes.filter(code=code.strip().upper())[:1]), None)
     if found is None:
         raise RedeemCodeRefused("not_found", _("Redeem code not found."))
     if found.institution_id != institution_id:

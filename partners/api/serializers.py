@@ -141,6 +141,24 @@ class ListingSerializer(serializers.ModelSerializer[Listing]):
         return attrs
 
 
+_created_at = serializers.DateTimeField()
+
+
+def listing_data(listing: Listing) -> dict[str, Any]:
+    """What ListingSerializer shows of a listing (the same keys and formats), without building a
+    serializer: the one listing of a signed GET."""
+    return {
+        "id": listing.pk,
+        "course": listing.course_id,
+        "sku": listing.sku,
+        "price": listing.price,
+        "is_active": listing.is_active,
+        "awaiting_approval": listing.awaiting_approval,
+        "url": listing.url,
+        "created_at": _created_at.to_representation(listing.created_at),
+    }
+
+
 class ListingUpdateSerializer(serializers.Serializer[Listing]):
     sku = serializers.CharField(max_length=64, required=False)
     price = serializers.IntegerField(min_value=1, max_value=MAX_RUPIAH, required=False)

@@ -6,6 +6,7 @@ from partners.models.agreement import (
     StatusChange,
 )
 from partners.models.api import ApiRequestLog, IdempotencyRecord, PartnerAPIKey
+from partners.models.catalogue import CatalogueEntry
 from partners.models.evaluation import (
     FRACTION_KPIS,
     Evaluation,
@@ -30,6 +31,7 @@ __all__ = [
     "ApiRequestLog",
     "ApplicationStatus",
     "CardCodeGuard",
+    "CatalogueEntry",
     "DeliveryStatus",
     "Evaluation",
     "EvaluationDecision",

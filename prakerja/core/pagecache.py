@@ -9,9 +9,17 @@ PAGE_CACHE_SECONDS, which also bounds how stale a page can be after a write that
 nothing (a `QuerySet.update()` or raw SQL, or a replica that lags behind the primary).
 
 Only anonymous requests without a session or pending messages are served from the cache, so
-no page made for one visitor is shown to another. The one per-visitor part of these pages, the
-CSRF token of the header's language form, is stored as a placeholder and filled in for each
-visitor (who gets their own CSRF cookie as on any page)."""
+no page made for one visitor is shown to another. A page with a form that needs a CSRF token is
+stored with a placeholder that each visitor's own token replaces (they get their own CSRF
+cookie as on any page); the header's language switch is a GET for that reason (no token), so
+the catalogue's pages hold nothing per visitor.
+
+For a shared cache in front (a CDN), such an answer to an anonymous visitor says
+`Cache-Control: public, max-age=PAGE_CACHE_PUBLIC_MAX_AGE` and `Vary: Cookie` (beside the
+locale middleware's `Vary: Accept-Language`): a visitor with any cookie (a language chosen, a
+session) is not served another's copy, and a change reaches CDN visitors within max-age (the
+version bump empties only this cache). A page with a visitor's token, and every answer to a
+signed-in visitor, says `private`."""
 
 import functools
 import hashlib
@@ -26,6 +34,7 @@ from django.db.models import Model
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import get_language
 
 View = Callable[..., HttpResponse]
@@ -83,7 +92,9 @@ def cached_page(kind: str) -> Callable[[View], View]:
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not cacheable(request):
-                return view(request, *args, **kwargs)
+                response = view(request, *args, **kwargs)
+                patch_cache_control(response, private=True)
+                return response
             path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
             key = f"page:{kind}:{page_version(kind)}:{get_language()}:{path}"
             stored = cache.get(key)
@@ -91,6 +102,7 @@ def cached_page(kind: str) -> Callable[[View], View]:
                 request.page_cache_csrf = CSRF_PLACEHOLDER  # type: ignore[attr-defined]
                 response = view(request, *args, **kwargs)
                 if response.status_code != 200 or response.streaming or response.cookies:
+                    patch_cache_control(response, private=True)
                     return response
                 content = bytes(response.content)
                 cache.set(key, (response["Content-Type"], content), timeout=settings.PAGE_CACHE_SECONDS)
@@ -101,6 +113,10 @@ def cached_page(kind: str) -> Callable[[View], View]:
                 response["X-Page-Cache"] = "hit"
             if _CSRF_BYTES in content:
                 response.content = content.replace(_CSRF_BYTES, get_token(request).encode())
+                patch_cache_control(response, private=True)
+            elif settings.PAGE_CACHE_PUBLIC_MAX_AGE > 0:
+                patch_cache_control(response, public=True, max_age=settings.PAGE_CACHE_PUBLIC_MAX_AGE)
+                patch_vary_headers(response, ["Cookie"])
             return response
 
         return wrapper

@@ -1,9 +1,12 @@
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
 
 from prakerja.core.actor import Actor
 from prakerja.core.dashboard import dashboard_refresh_queue
@@ -12,6 +15,35 @@ from prakerja.messaging.selectors import sandbox_messages_recent
 
 def landing(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/landing.html")
+
+
+@require_GET
+@never_cache
+def language_switch(request: HttpRequest) -> HttpResponseRedirect:
+    """The header's language choice, by GET: the form then carries no CSRF token, so the public
+    pages that show it are the same for every visitor and a CDN can keep them. Choosing a
+    language is the visitor's own display preference (a cookie, as Django's set_language
+    sets); a link that switches someone's language changes nothing else, so it needs no token.
+    `next` goes back to a page of this site only."""
+    target = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "/"
+    response = HttpResponseRedirect(target)
+    language = request.GET.get("language", "")
+    if language in dict(settings.LANGUAGES) and check_for_language(language):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+    return response
 
 
 def dev_inbox(request: HttpRequest) -> HttpResponse:

@@ -136,6 +136,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Public pages (the catalogue) cached whole for anonymous visitors, seconds (prakerja.core.pagecache);
 # 0 turns the cache off.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=60)
+# Seconds a shared cache (a CDN) may keep such a page for anonymous visitors
+# (Cache-Control: public, max-age): how long a change can take to reach them there. 0: private.
+PAGE_CACHE_PUBLIC_MAX_AGE = env.int("PAGE_CACHE_PUBLIC_MAX_AGE", default=60)
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CACHES = {
     "default": {
@@ -189,6 +192,11 @@ INTEGRATION_RATE = env.str("INTEGRATION_RATE", default="6000/m")
 # Integration calls that fail authentication, per client address, before that address is
 # refused outright for the rest of the period (django-ratelimit syntax).
 INTEGRATION_UNAUTHENTICATED_RATE = env.str("INTEGRATION_UNAUTHENTICATED_RATE", default="60/m")
+# The integration call log is written per server process in batches of this many rows, or when
+# the oldest is this many seconds old (courses/integration/call_log.py); a killed process loses
+# at most its buffer. 0 or 1: every call's row at once.
+INTEGRATION_LOG_BUFFER_ROWS = env.int("INTEGRATION_LOG_BUFFER_ROWS", default=200)
+INTEGRATION_LOG_FLUSH_SECONDS = env.float("INTEGRATION_LOG_FLUSH_SECONDS", default=2.0)
 # Webhook endpoints must be https:// unless this is on (development and tests).
 WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=False)
 SELECTION_CARD_CHUNK = env.int("SELECTION_CARD_CHUNK", default=100_000)

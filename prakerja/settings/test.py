@@ -26,6 +26,7 @@ CACHES = {
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=0)
 # Tests read the request log right after a request: one row at a time unless asked otherwise.
 API_LOG_BUFFER_ROWS = env.int("API_LOG_BUFFER_ROWS", default=0)
+INTEGRATION_LOG_BUFFER_ROWS = env.int("INTEGRATION_LOG_BUFFER_ROWS", default=0)
 CELERY_BROKER_URL = env.str("TEST_CELERY_BROKER_URL", default=f"{_redis}/6")
 CELERY_RESULT_BACKEND = env.str("TEST_CELERY_RESULT_BACKEND", default=f"{_redis}/7")
 STORAGES = {

@@ -58,6 +58,7 @@ QUERIES = [
     {"q": "las", "method": "offline"},
     {"q": "kopi", "page": "3"},
 ]
+TEXT_SEARCHES = [{"q": "barista kopi"}, {"q": "desain grafis pemula"}, {"q": "pemrogaman python"}]
 
 
 def load_catalogue() -> int:
@@ -118,6 +119,17 @@ def test_catalogue_search_latency(report, regions):
         meter = CpuMeter(roots={"gunicorn": MASTER_PIDS[base]})
         # One client: the service time of each page. Four: throughput on the 2 cores.
         run(report, base=base, clients=1, total=600, listings=listings, meter=meter, label="uncached")
+        # The three text searches alone: their latency and CPU per page.
+        run(
+            report,
+            base=base,
+            clients=1,
+            total=300,
+            listings=listings,
+            meter=meter,
+            label="text-search",
+            queries=TEXT_SEARCHES,
+        )
         run(report, base=base, clients=CLIENTS, total=REQUESTS, listings=listings, meter=meter, label="uncached")
     # The cache on, as deployed: the catalogue home, a course page and a filter page.
     with gunicorn(env={**env, "PAGE_CACHE_SECONDS": "60"}, workers=4) as base:
@@ -175,10 +187,11 @@ def run(
     listings: int,
     meter: CpuMeter,
     label: str,
+    queries: list[dict[str, str]] = QUERIES,
 ) -> None:
     def page(n: int, state: tuple[random.Random, Http]) -> list[Result]:
         rng, http = state
-        params = rng.choice(QUERIES)
+        params = rng.choice(queries)
         began = time.perf_counter()
         status, _, _ = http.request("GET", "/pelatihan/?" + urlencode(params))
         elapsed = time.perf_counter() - began

@@ -78,7 +78,7 @@ class Signed:
 def code_for(phone: str, purchase_id: str) -> str:
     # The participant reads the SMS: polled with a growing pause (the polling must not load
     # the database more than the purchases themselves do; its connection is the client's).
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # a loaded machine's worker can take that long
     pause = 0.02
     while time.monotonic() < deadline:
         body = (
@@ -145,7 +145,9 @@ def test_purchases_per_second_through_the_server(report, regions, training_fund,
             meter=meter,
             profile="purchase",
         )
-        bought_cpu = meter.per_operation_ms(PURCHASES)
+        # Per purchase completed (a failed one is reported, not counted as done).
+        completed = len(bought.latencies("whole"))
+        bought_cpu = meter.per_operation_ms(max(1, completed))
 
         def get(n: int, signed: Signed) -> list[Result]:
             began = time.perf_counter()
@@ -156,7 +158,7 @@ def test_purchases_per_second_through_the_server(report, regions, training_fund,
         got = run_load(
             get, operations=GETS, clients=CLIENTS, processes=PROCESSES, setup=client, meter=meter, profile="signed_get"
         )
-        got_cpu = meter.per_operation_ms(GETS)
+        got_cpu = meter.per_operation_ms(max(1, len(got.latencies("get"))))
 
         def health(n: int, http: Http) -> list[Result]:
             began = time.perf_counter()
@@ -175,12 +177,14 @@ def test_purchases_per_second_through_the_server(report, regions, training_fund,
     whole = bought.latencies("whole")
     report(
         "partner_api.purchases_per_second",
-        PURCHASES / bought.wall,
+        len(whole) / bought.wall,
         "purchases/s",
         purchases=PURCHASES,
+        completed=len(whole),
+        failed=bought.failed,
         aim=">= 300 (stretch 500), p99 <= 150 ms",
         p99_ms=round(percentile(whole, 99) * 1000, 1),
-        client_cpu_ms_per_op=round(bought.client_cpu_s / PURCHASES * 1000, 2),
+        client_cpu_ms_per_op=round(bought.client_cpu_s / max(1, len(whole)) * 1000, 2),
         **bought_cpu,
         **common,
     )
@@ -196,9 +200,10 @@ def test_purchases_per_second_through_the_server(report, regions, training_fund,
         report(f"partner_api.{name}_latency_p99", percentile(bought.latencies(name), 99) * 1000, "ms")
     report(
         "partner_api.signed_get_per_second",
-        GETS / got.wall,
+        len(got.latencies("get")) / got.wall,
         "requests/s",
         requests=GETS,
+        failed=got.failed,
         p99_ms=round(percentile(got.latencies("get"), 99) * 1000, 1),
         client_cpu_ms_per_op=round(got.client_cpu_s / GETS * 1000, 2),
         **got_cpu,

@@ -193,6 +193,7 @@ class Result:
     extra: dict[str, float] = field(default_factory=dict)
 
 
+FAILED = "failed"
 Job = Callable[[int, Any], list[Result]]  # (operation number, per-thread state) → results
 
 
@@ -204,6 +205,12 @@ class RunOutcome:
 
     def latencies(self, name: str) -> list[float]:
         return [r.seconds for r in self.results if r.name == name]
+
+    @property
+    def failed(self) -> int:
+        """Operations whose job raised (a refused call, an SMS that never came): before, the
+        client thread died and its share of the run was silently missing from the figures."""
+        return sum(1 for r in self.results if r.name == FAILED)
 
 
 # What the forked client processes run: set before the fork (closures cannot be pickled).
@@ -229,7 +236,10 @@ def _client_process(index: int, start_at: float) -> tuple[list[Result], float]:
                 n = next(pending, None)
             if n is None:
                 break
-            done = job(n, state)
+            try:
+                done = job(n, state)
+            except Exception as error:  # noqa: BLE001 - counted and reported, never a silent dead thread
+                done = [Result(FAILED, 0.0, {"error": hash(type(error).__name__)})]
             with lock:
                 results.extend(done)
         connection.close()

@@ -4,8 +4,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from courses.models import CourseStatus
-from partners.models import PartnerStatus
+from courses.models import Course, CourseStatus, InstitutionStatus
+from courses.selectors import CourseFilters
+from partners.catalogue.selectors import catalogue_page
+from partners.models import CatalogueEntry, Listing, PartnerStatus
 from tests.factories import CategoryFactory, CourseFactory, ListingFactory, PartnerFactory
 
 pytestmark = pytest.mark.django_db
@@ -102,9 +104,9 @@ def test_the_list_page_runs_a_fixed_number_of_queries(catalogue, django_assert_n
     for n in range(10):
         ListingFactory.create(course=CourseFactory.create(title=f"Kursus Tambahan {n}"))
     search(q="kursus")  # fills the cached filter choices
-    # institutions and platforms not selling (2), "does any word match", capped count,
-    # the page's ids, their courses, listings prefetch
-    with django_assert_num_queries(7):
+    # platforms and institutions not selling (2), the page's ids with the number of matches
+    # (one ranked statement), their courses, listings prefetch
+    with django_assert_num_queries(5):
         response = search(q="kursus")
     assert len(titles(response)) == 10
 
@@ -125,3 +127,79 @@ def test_courses_not_on_sale_have_no_page(catalogue):
 
 def test_one_wrong_word_next_to_a_right_one_still_finds_the_course(catalogue):
     assert titles(search(q="kursus pemrograman"))[0] == "Pemrograman Python untuk Pemula"
+
+
+def test_all_the_words_first(catalogue):
+    # given courses with some of the words and one with all of them
+    for title in ("Desain Grafis untuk Pemula", "Desain Grafis Lanjutan", "Fotografi untuk Pemula"):
+        ListingFactory.create(course=CourseFactory.create(title=title, description="Materi praktik."))
+    # when a visitor searches for the three words
+    found = titles(search(q="desain grafis pemula"))
+    # then only the course with all of them is shown
+    assert found == ["Desain Grafis untuk Pemula"]
+
+
+def test_a_word_nobody_uses_next_to_known_ones_falls_back_to_any_word(catalogue):
+    assert titles(search(q="barista kopi latte")) == ["Barista Kopi Profesional"]
+
+
+def test_filters_that_leave_nothing_do_not_lead_to_the_misspelling_fallback(catalogue):
+    # "kopi" is a known word; no offline course has it: nothing, not titles that look alike
+    assert titles(search(q="kopi", method="offline")) == []
+
+
+def test_a_misspelled_query_runs_a_fixed_number_of_queries(catalogue, django_assert_num_queries):
+    search(q="pemrogaman")
+    # platforms, institutions, the ranked word search (nothing), then the trigram fallback:
+    # platforms not selling, institutions, capped count, ids, courses, listings
+    with django_assert_num_queries(9):
+        response = search(q="pemrogaman")
+    assert titles(response)[0] == "Pemrograman Python untuk Pemula"
+
+
+def test_search_rows_follow_every_write_to_courses_and_listings(catalogue):
+    """The narrow search rows are kept by triggers: saves, QuerySet.update() and deletes."""
+    barista = catalogue["barista"]
+    # given a price change written without a save (no signal)
+    Course.objects.filter(pk=barista.pk).update(price=90_000, outside_price=100_000)
+    # then the word search and its price filter see it
+    assert titles(search(q="barista", price_max="100000")) == ["Barista Kopi Profesional"]
+    # when the course is retired, it leaves the search
+    Course.objects.filter(pk=barista.pk).update(status=CourseStatus.RETIRED)
+    assert titles(search(q="barista")) == []
+    assert not CatalogueEntry.objects.filter(pk=barista.pk).exists()
+    # when approved again, it comes back with the platform that lists it
+    Course.objects.filter(pk=barista.pk).update(status=CourseStatus.APPROVED)
+    assert titles(search(q="barista")) == ["Barista Kopi Profesional"]
+    # when its only listing is deactivated, and then deleted, it is not on sale
+    listing = barista.listings.get()
+    Listing.objects.filter(pk=listing.pk).update(is_active=False)
+    assert titles(search(q="barista")) == []
+    Listing.objects.filter(pk=listing.pk).update(is_active=True)
+    assert titles(search(q="barista", platform="pijar-mahir")) == ["Barista Kopi Profesional"]
+    listing.delete()
+    assert titles(search(q="barista")) == []
+    assert CatalogueEntry.objects.get(pk=barista.pk).partner_ids == []
+
+
+def test_word_search_leaves_out_suspended_platforms_and_institutions(catalogue):
+    pijar = catalogue["barista"].listings.get().partner
+    pijar.status = PartnerStatus.SUSPENDED
+    pijar.save()
+    assert titles(search(q="barista")) == []
+    # (the form offers active platforms only: asked of the selector directly)
+    page = catalogue_page(filters=CourseFilters(q="pemrograman"), platform="pijar-mahir", number=1)
+    assert page.object_list == []
+    assert titles(search(q="pemrograman", platform="tokopedia"))[0] == "Pemrograman Python untuk Pemula"
+    institution = catalogue["python"].institution
+    institution.status = InstitutionStatus.SUSPENDED
+    institution.save()
+    assert "Pemrograman Python untuk Pemula" not in titles(search(q="pemrograman"))
+
+
+def test_a_page_past_the_end_of_a_word_search_shows_the_last_page(catalogue):
+    for n in range(25):
+        ListingFactory.create(course=CourseFactory.create(title=f"Kursus Tambahan {n}"))
+    response = search(q="kursus", page="9")
+    assert response.context["page"].number == 2
+    assert len(titles(response)) == 5

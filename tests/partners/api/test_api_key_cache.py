@@ -4,6 +4,8 @@ Redis, read in the same round trip as the replay guard), and what bumps nothing 
 KEY_CACHE_SECONDS later. The signed GET's queries and Redis round trips are pinned, and the request
 log is written in batches."""
 
+import json
+
 import pytest
 from django.core.cache import cache
 from django.db import connection
@@ -140,3 +142,17 @@ def test_a_buffered_row_older_than_the_flush_time_is_written_with_the_next_reque
     # Then both rows are written
     assert api.get(f"/api/v1/listings/{listing.pk}/").status_code == 200
     assert ApiRequestLog.objects.filter(partner_id=api.partner.pk).count() == 2
+
+
+def test_a_listing_read_by_id_shows_what_the_listing_serializer_shows(api):
+    # Given a listing of the platform
+    listing = ListingFactory.create(partner=api.partner, url="https://tokopedia.example/kursus")
+
+    # When the platform reads it by id
+    response = api.get(f"/api/v1/listings/{listing.pk}/")
+
+    # Then the answer is the serializer's representation, key for key
+    from partners.api.serializers import ListingSerializer
+
+    assert response.status_code == 200
+    assert response.json() == json.loads(json.dumps(ListingSerializer(listing).data))
