@@ -206,6 +206,7 @@ def seed_purchases(context: SeedContext) -> None:
         purchase = purchase_create(
             partner=listing.partner,
             card_number=card.number,
+            platform_account=f"demo-{listing.partner.slug}-{card.pk}",
             listing_id=listing.pk,
             schedule_id=_first_schedule(listing),
         )
@@ -297,6 +298,7 @@ def seed_incentives(context: SeedContext) -> None:
         purchase = purchase_create(
             partner=listing.partner,
             card_number=card.number,
+            platform_account=f"demo-{listing.partner.slug}-{card.pk}",
             listing_id=listing.pk,
             schedule_id=_first_schedule(listing),
         )

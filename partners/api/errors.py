@@ -56,6 +56,9 @@ ERROR_CODES: dict[str, int] = {
     "card_purchase_limit": 429,
     "card_confirmation_locked": 423,
     "training_started": 409,
+    "course_in_progress": 409,
+    "platform_account_mismatch": 409,
+    "platform_account_in_use": 409,
     "training_not_started": 409,
     "invalid_completion_time": 422,
     # Webhooks and the sandbox
