@@ -186,7 +186,7 @@ def seed_purchases(context: SeedContext) -> None:
     from applicants.models import Card, CardStatus, OtpPurpose
     from applicants.registration.services.otp import detached_code
     from courses.models import RedeemCodeStatus, TrainingInstitution
-    from partners.models import Listing, Purchase, PurchaseStatus
+    from partners.models import Listing, PlatformAccountBinding, Purchase, PurchaseStatus
     from partners.purchases.services.purchases import purchase_confirm, purchase_create
 
     institution = TrainingInstitution.objects.filter(client_code__startswith="demo-").order_by("pk").first()
@@ -220,6 +220,14 @@ def seed_purchases(context: SeedContext) -> None:
     )
     for code in codes:
         context.note(f"Redeem code {code} (unused) for institution {institution.client_code}: {listing.course.title}")
+    # These cards are bound to their buyer's account on the platform (one platform account per
+    # card) and have a course in progress: the dashboard says a second must wait for it.
+    bound = PlatformAccountBinding.objects.filter(partner=listing.partner).select_related("card__applicant__user")
+    for binding in bound.order_by("card_id")[:3]:
+        context.note(
+            f"{binding.card.applicant.user.email}: course in progress on {listing.partner.name}, card bound to "
+            f"platform account demo-{listing.partner.slug}-{binding.card_id}; another account there is refused"
+        )
     context.extra["demo_redeem_codes"] = {"client_code": institution.client_code, "codes": codes}
 
 

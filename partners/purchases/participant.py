@@ -67,7 +67,7 @@ def purchases_panel(applicant: Applicant) -> Panel | None:
         {"purchase": p, "status": purchase_display_status(p), "reviewed": p.course_id in reviewed} for p in purchases
     ]
     # One course at a time: the course being followed (paid, not completed) blocks the next one.
-    in_progress = next((row for row in rows if row["purchase"].status == PurchaseStatus.PAID), None)
+    in_progress = next((p for p in purchases if p.status == PurchaseStatus.PAID), None)
     return Panel(
         template="partners/_purchases_panel.html",
         context={"rows": rows, "form": ConfirmForm(), "in_progress": in_progress},

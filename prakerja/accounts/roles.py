@@ -102,6 +102,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "courses.coursereview": VIEW,
         # Cards whose purchase confirmations were locked after wrong codes; lifting a lock is audited.
         "partners.cardcodeguard": ("view", "change"),
+        # Which card each platform account uses (one platform account per card, issue 20).
+        "partners.platformaccountbinding": VIEW,
     },
     VERIFIER: {
         "accounts.user": VIEW,
@@ -125,6 +127,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "applicants.correctionrequest": ("view", "change"),
         "applicants.clawbackrepayment": VIEW,
         "partners.cardcodeguard": ("view", "change"),
+        "partners.platformaccountbinding": VIEW,
     },
     CURATOR: {
         "partners.partner": VIEW,
@@ -174,6 +177,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "courses.coursereview": VIEW,
         "applicants.complaint": VIEW,
         "partners.cardcodeguard": VIEW,
+        "partners.platformaccountbinding": VIEW,
     },
     AUDITOR: {},
 }

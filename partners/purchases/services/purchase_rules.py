@@ -114,19 +114,14 @@ def purchase_rules_check_pay(*, purchase: Purchase, now: dt.datetime) -> None:
     course (the purchase itself is not paid yet), the account still the card's on this
     platform; the card's first paid purchase there binds it to the account."""
     account_hash = purchase.platform_account_hash
-    rules = (
+    card = (
         Card.objects.filter(pk=purchase.card_id)
         .annotate(**card_rules_annotations(partner_id=purchase.partner_id, account_hash=account_hash))
-        .values("rule_unfinished", "rule_bound_hash", "rule_account_taken")
+        .only("pk")
         .get()
     )
-    _refuse(
-        unfinished=rules["rule_unfinished"],
-        bound_hash=rules["rule_bound_hash"],
-        account_taken=rules["rule_account_taken"],
-        account_hash=account_hash,
-    )
-    if not account_hash or rules["rule_bound_hash"] is not None:
+    purchase_rules_check_new(card=card, account_hash=account_hash)
+    if not account_hash or card.rule_bound_hash is not None:  # type: ignore[attr-defined]
         return
     # The card is locked, so its own binding cannot appear meanwhile; a conflict is this account
     # bound to another card by a concurrent confirmation (no savepoint needed to find out).

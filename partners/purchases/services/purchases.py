@@ -125,10 +125,8 @@ def purchase_create(
     account_hash = platform_account_hash(partner=partner, account_id=platform_account)
     card = (
         Card.objects.select_related("applicant")
-        .annotate(
-            balance=Subquery(LedgerAccount.objects.filter(pk=OuterRef("account_id")).values("balance")[:1]),
-            **card_rules_annotations(partner_id=partner.pk, account_hash=account_hash),
-        )
+        .annotate(balance=Subquery(LedgerAccount.objects.filter(pk=OuterRef("account_id")).values("balance")[:1]))
+        .annotate(**card_rules_annotations(partner_id=partner.pk, account_hash=account_hash))
         .filter(number=card_number.replace(" ", ""))
         .first()
     )

@@ -277,6 +277,10 @@ def test_every_documented_answer_comes_from_the_running_server_as_the_schema_say
     api.post(COMPLETE, f"{PURCHASES}{uuid.uuid4()}/complete/", certificate)  # purchase_not_found
     assert api.post(COMPLETE, f"{PURCHASES}{pid}/complete/", certificate).json()["status"] == "completed"
     api.post(COMPLETE, f"{PURCHASES}{pid}/complete/", certificate)  # invalid_state
+    # One platform account uses one card: the card was bound to buyer(card) on this platform
+    api.post(
+        PURCHASES, body={"card_number": card, "platform_account_id": "akun-lain", "listing": listing.pk}
+    )  # platform_account_mismatch
     expiring = api.post(
         PURCHASES, body={"card_number": card, "platform_account_id": buyer(card), "listing": listing.pk}
     ).json()["id"]
@@ -309,10 +313,6 @@ def test_every_documented_answer_comes_from_the_running_server_as_the_schema_say
     )  # course_in_progress
     Purchase.objects.filter(pk=first_dear).update(status=PurchaseStatus.COMPLETED)
     api.post(CONFIRM, f"{PURCHASES}{second_dear}/confirm/", {"otp": known_otp(second_dear)})  # insufficient_balance
-    # One platform account uses one card: the card is bound to buyer(card) on this platform
-    api.post(
-        PURCHASES, body={"card_number": card, "platform_account_id": "akun-lain", "listing": listing.pk}
-    )  # platform_account_mismatch
     revoked = api.post(
         PURCHASES,
         body={"card_number": card, "platform_account_id": buyer(card), "listing": webinar.pk, "schedule": schedule.pk},
