@@ -23,8 +23,10 @@ def seed(context: SeedContext) -> None:
     seed_platforms()
     seed_listings()
     seed_api_keys(context)
-    seed_purchases(context)
+    # Incentives first: their participants' first courses are completed there, so the second
+    # courses bought below are allowed (one course at a time) and stay in progress.
     seed_incentives(context)
+    seed_purchases(context)
     seed_complaints(context)
     seed_evaluation(context)
 
@@ -180,9 +182,9 @@ def seed_listings() -> None:
 
 
 def seed_purchases(context: SeedContext) -> None:
-    """Paid purchases of the demo institution's courses for the demo participants, so that the
-    institution has unused redeem codes to try the integration with (as the real programme sends
-    dummy codes for integration testing)."""
+    """Paid purchases of the demo institution's courses for the demo participants (their second
+    course, in progress), so that the institution has unused redeem codes to try the integration
+    with (as the real programme sends dummy codes for integration testing)."""
     from applicants.models import Card, CardStatus, OtpPurpose
     from applicants.registration.services.otp import detached_code
     from courses.models import RedeemCodeStatus, TrainingInstitution
@@ -201,8 +203,8 @@ def seed_purchases(context: SeedContext) -> None:
     if listing is None:
         return
     for card in Card.objects.filter(status=CardStatus.ACTIVE).order_by("pk")[:3]:
-        if Purchase.objects.filter(card=card, listing=listing, status=PurchaseStatus.PAID).exists():
-            continue
+        if Purchase.objects.filter(card=card, status=PurchaseStatus.PAID).exists():
+            continue  # a course in progress already (one at a time)
         purchase = purchase_create(
             partner=listing.partner,
             card_number=card.number,

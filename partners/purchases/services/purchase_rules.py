@@ -20,6 +20,7 @@ from typing import Any
 from django.db import IntegrityError, connection
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 
 from applicants.models import Card
 from partners.models import Partner, PlatformAccountBinding, Purchase, PurchaseStatus
@@ -30,6 +31,7 @@ ONE_UNFINISHED_CONSTRAINT = "purchase_one_unfinished_per_card"
 PLATFORM_ACCOUNT_MAX_LENGTH = 128
 
 
+@sensitive_variables("account_id")
 def platform_account_hash(*, partner: Partner, account_id: str) -> str:
     """The keyed hash stored for a platform's account id: equal ids on one platform hash alike,
     the same id on two platforms does not."""

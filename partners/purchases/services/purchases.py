@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 
 from applicants.incentives.services.entitlements import entitlement_course_completed
 from applicants.models import Card, CardStatus, OtpPurpose
@@ -95,6 +96,7 @@ def _new_invoice() -> str:
     return "INV-" + timezone.localdate().strftime("%Y%m%d") + "-" + secrets.token_hex(5).upper()
 
 
+@sensitive_variables("platform_account")
 def purchase_create(
     *, partner: Partner, card_number: str, platform_account: str, listing_id: int, schedule_id: int | None = None
 ) -> Purchase:
