@@ -72,12 +72,6 @@ def _account_in_use() -> PurchaseError:
     )
 
 
-def card_unfinished_purchase(*, card_id: int) -> Purchase | None:
-    """The card's paid purchase that is neither completed nor cancelled, if any (what the
-    participant's dashboard names)."""
-    return Purchase.objects.filter(card_id=card_id, status=PurchaseStatus.PAID).order_by("confirmed_at").first()
-
-
 def card_rules_annotations(*, partner_id: int, account_hash: str) -> dict[str, Any]:
     """What the rules read about a card, as annotations of a card query (so purchase_create
     adds them to the query it makes anyway, and purchase_confirm reads them in one query)."""
