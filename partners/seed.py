@@ -28,8 +28,10 @@ def seed(context: SeedContext) -> None:
     seed_listings()
     seed_conflicts(context)
     seed_api_keys(context)
-    seed_purchases(context)
+    # Incentives first: their participants' first courses are completed there, so the second
+    # courses bought below are allowed (one course at a time) and stay in progress.
     seed_incentives(context)
+    seed_purchases(context)
     seed_training_states(context)
     seed_complaints(context)
     seed_evaluation(context)
@@ -256,13 +258,13 @@ def seed_conflicts(context: SeedContext) -> None:
 
 
 def seed_purchases(context: SeedContext) -> None:
-    """Paid purchases of the demo institution's courses for the demo participants, so that the
-    institution has unused redeem codes to try the integration with (as the real programme sends
-    dummy codes for integration testing)."""
+    """Paid purchases of the demo institution's courses for the demo participants (their second
+    course, in progress), so that the institution has unused redeem codes to try the integration
+    with (as the real programme sends dummy codes for integration testing)."""
     from applicants.models import Card, CardStatus, OtpPurpose
     from applicants.registration.services.otp import detached_code
     from courses.models import RedeemCodeStatus, TrainingInstitution
-    from partners.models import Listing, Purchase, PurchaseStatus
+    from partners.models import Listing, PlatformAccountBinding, Purchase, PurchaseStatus
     from partners.purchases.services.purchases import purchase_confirm, purchase_create
 
     institution = TrainingInstitution.objects.filter(client_code__startswith="demo-").order_by("pk").first()
@@ -277,11 +279,12 @@ def seed_purchases(context: SeedContext) -> None:
     if listing is None:
         return
     for card in Card.objects.filter(status=CardStatus.ACTIVE).order_by("pk")[:3]:
-        if Purchase.objects.filter(card=card, listing=listing, status=PurchaseStatus.PAID).exists():
-            continue
+        if Purchase.objects.filter(card=card, status=PurchaseStatus.PAID).exists():
+            continue  # a course in progress already (one at a time)
         purchase = purchase_create(
             partner=listing.partner,
             card_number=card.number,
+            platform_account=f"demo-{listing.partner.slug}-{card.pk}",
             listing_id=listing.pk,
             schedule_id=_first_schedule(listing),
         )
@@ -295,6 +298,14 @@ def seed_purchases(context: SeedContext) -> None:
     )
     for code in codes:
         context.note(f"Redeem code {code} (unused) for institution {institution.client_code}: {listing.course.title}")
+    # These cards are bound to their buyer's account on the platform (one platform account per
+    # card) and have a course in progress: the dashboard says a second must wait for it.
+    bound = PlatformAccountBinding.objects.filter(partner=listing.partner).select_related("card__applicant__user")
+    for binding in bound.order_by("card_id")[:3]:
+        context.note(
+            f"{binding.card.applicant.user.email}: course in progress on {listing.partner.name}, card bound to "
+            f"platform account demo-{listing.partner.slug}-{binding.card_id}; another account there is refused"
+        )
     context.extra["demo_redeem_codes"] = {"client_code": institution.client_code, "codes": codes}
 
 
@@ -357,7 +368,12 @@ def seed_training_states(context: SeedContext) -> None:
     )
     if listing is None or card is None:
         return
-    purchase = purchase_create(partner=listing.partner, card_number=card.number, listing_id=listing.pk)
+    purchase = purchase_create(
+        partner=listing.partner,
+        card_number=card.number,
+        platform_account=f"demo-{listing.partner.slug}-{card.pk}",
+        listing_id=listing.pk,
+    )
     code, code_hash, _text = detached_code(OtpPurpose.PURCHASE_CONFIRM)
     Purchase.objects.filter(pk=purchase.pk).update(otp_hash=code_hash)
     purchase_confirm(purchase_id=str(purchase.pk), otp=code, partner=listing.partner)
@@ -448,6 +464,7 @@ def seed_incentives(context: SeedContext) -> None:
         purchase = purchase_create(
             partner=listing.partner,
             card_number=card.number,
+            platform_account=f"demo-{listing.partner.slug}-{card.pk}",
             listing_id=listing.pk,
             schedule_id=_first_schedule(listing),
         )

@@ -1,7 +1,8 @@
 """A minimal partner API client (standard library only): buy a course for a participant.
 
     python docs/examples/partner_client.py --base http://127.0.0.1:8000 \
-        --key <api key> --secret <signing secret> --card <card number> --listing <listing id>
+        --key <api key> --secret <signing secret> --card <card number> \
+        --account <your id of the buyer's account> --listing <listing id>
 
 It creates the purchase, asks for the code the participant received by SMS (in development:
 the sandbox inbox at /dev/inbox/), confirms it and prints the redeem code.
@@ -46,7 +47,8 @@ def call(base: str, key: str, secret: str, method: str, path: str, body: dict | 
 
 
 def sandbox_check(base: str, key: str, secret: str, listing: int) -> None:
-    test = call(base, key, secret, "POST", "/api/v1/sandbox/purchases/", {"listing": listing})
+    body = {"listing": listing, "platform_account_id": "sandbox-test-account"}
+    test = call(base, key, secret, "POST", "/api/v1/sandbox/purchases/", body)
     print(f"Test purchase {test['id']}: {test['status']}")
     path = f"/api/v1/sandbox/purchases/{test['id']}"
     print("Confirmed:", call(base, key, secret, "POST", f"{path}/confirm/", {"otp": test["sandbox_otp"]})["status"])
@@ -67,21 +69,22 @@ def main() -> None:
     for name in ("base", "key", "secret"):
         parser.add_argument(f"--{name}", required=True)
     parser.add_argument("--card")
+    parser.add_argument("--account", help="your own id of the buyer's account (platform_account_id)")
     parser.add_argument("--listing", type=int, required=True)
     parser.add_argument("--sandbox-check", action="store_true")
     args = parser.parse_args()
     if args.sandbox_check:
         sandbox_check(args.base, args.key, args.secret, args.listing)
         return
-    if not args.card:
-        raise SystemExit("--card is required for a purchase")
+    if not args.card or not args.account:
+        raise SystemExit("--card and --account are required for a purchase")
     purchase = call(
         args.base,
         args.key,
         args.secret,
         "POST",
         "/api/v1/purchases/",
-        {"card_number": args.card, "listing": args.listing},
+        {"card_number": args.card, "platform_account_id": args.account, "listing": args.listing},
     )
     print(f"Purchase {purchase['invoice_code']} waits for the participant's code.")
     otp = input("Code from the participant's SMS: ").strip()

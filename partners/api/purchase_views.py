@@ -24,6 +24,7 @@ from partners.api.serializers import (
     PurchaseConfirmSerializer,
     PurchaseCreateSerializer,
     PurchaseSerializer,
+    platform_account_field,
 )
 from partners.api.views import IDEMPOTENT, SIGNED, NewestFirst, PartnerAPIView
 from partners.models import IntegrationCheck, Purchase
@@ -41,7 +42,9 @@ from partners.purchases.services.purchases import (
 )
 
 CREATE_EXAMPLE = OpenApiExample(
-    "Buy a listing", value={"card_number": "5380342687319785", "listing": 12}, request_only=True
+    "Buy a listing",
+    value={"card_number": "5380342687319785", "platform_account_id": "usr_8f3a2c91", "listing": 12},
+    request_only=True,
 )
 
 
@@ -110,6 +113,7 @@ class PurchaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PartnerA
         purchase = purchase_create(
             partner=partner_of(request),
             card_number=data["card_number"],
+            platform_account=data["platform_account_id"],
             listing_id=data["listing"],
             schedule_id=data.get("schedule"),
         )
@@ -146,6 +150,10 @@ class PurchaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PartnerA
 
 class SandboxPurchaseCreateSerializer(serializers.Serializer[Any]):
     listing = serializers.IntegerField()
+    # Required as in production, so the integration proves the platform sends it; not stored.
+    platform_account_id = platform_account_field(
+        help_text="Your id of the test buyer's account, as a real purchase sends it (not stored)."
+    )
 
 
 class SandboxPurchaseSerializer(serializers.Serializer[Any]):

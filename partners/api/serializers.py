@@ -3,11 +3,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import URLValidator
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from courses.models import Course, LearningMethod, Schedule
 from partners.models import Listing, Purchase, PurchaseStatus
+from partners.purchases.services.purchase_rules import PLATFORM_ACCOUNT_MAX_LENGTH
 from partners.purchases.services.purchases import purchase_display_status
 
 
@@ -166,8 +168,24 @@ class ListingUpdateSerializer(serializers.Serializer[Listing]):
     url = serializers.URLField(required=False, allow_blank=True)
 
 
+def platform_account_field(*, help_text: str) -> serializers.RegexField:
+    """The platform's id of the buyer's account: printable ASCII without spaces, so that the
+    same account never arrives in two spellings (partners.purchases.services.purchase_rules)."""
+    return serializers.RegexField(
+        rf"^[\x21-\x7e]{{1,{PLATFORM_ACCOUNT_MAX_LENGTH}}}$",
+        max_length=PLATFORM_ACCOUNT_MAX_LENGTH,
+        help_text=help_text,
+        error_messages={"invalid": gettext_lazy("1 to 128 printable ASCII characters without spaces.")},
+    )
+
+
 class PurchaseCreateSerializer(serializers.Serializer[Any]):
     card_number = serializers.RegexField(r"^[0-9 ]{16,19}$", help_text="The participant's 16-digit card number.")
+    platform_account_id = platform_account_field(
+        help_text="Your own id of the buyer's account on your platform (opaque, 1 to 128 printable ASCII "
+        "characters without spaces; the portal keeps only a keyed hash of it). The card's first paid purchase "
+        "on your platform binds the card to this account: one platform account uses one card."
+    )
     listing = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="Your listing's id.")
     schedule = serializers.IntegerField(
         min_value=1,

@@ -21,7 +21,7 @@ from partners.models.evaluation import (
 from partners.models.integration import IntegrationCheck
 from partners.models.ownership import PlatformOwner
 from partners.models.platform import Listing, Partner, PartnerStatus
-from partners.models.purchase import CardCodeGuard, Purchase, PurchaseStatus
+from partners.models.purchase import CardCodeGuard, PlatformAccountBinding, Purchase, PurchaseStatus
 from partners.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "Partner",
     "PartnerAPIKey",
     "PartnerStatus",
+    "PlatformAccountBinding",
     "PlatformApplication",
     "PlatformOwner",
     "Purchase",

@@ -29,6 +29,9 @@ class Purchase(models.Model):
         Schedule, verbose_name=_("schedule"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     card = models.ForeignKey(Card, verbose_name=_("card"), on_delete=models.PROTECT, related_name="purchases")
+    # The buyer's account on the platform, as a keyed hash (partners.purchases.services.purchase_rules):
+    # the card is bound to it when the purchase is paid. Empty for purchases made before the rule.
+    platform_account_hash = models.CharField(max_length=64, blank=True, editable=False)
     invoice_code = models.CharField(_("invoice"), max_length=24)
     price = models.BigIntegerField(_("price (Rp)"))
     commission_rate_bp = models.PositiveSmallIntegerField(_("commission (basis points)"))
@@ -67,6 +70,11 @@ class Purchase(models.Model):
                 fields=["voucher_code"], condition=~models.Q(voucher_code=""), name="purchase_voucher_unique"
             ),
             models.CheckConstraint(condition=models.Q(price__gt=0), name="purchase_price_positive"),
+            # One course at a time: a card holds at most one paid purchase that is neither completed
+            # nor cancelled (partners.purchases.services.purchase_rules checks it first, with words).
+            models.UniqueConstraint(
+                fields=["card"], condition=models.Q(status="paid"), name="purchase_one_unfinished_per_card"
+            ),
             models.CheckConstraint(condition=models.Q(commission_rate_bp__lte=1500), name="purchase_commission_capped"),
             # One certificate number once per course (the participant's proof of the training).
             models.UniqueConstraint(
@@ -95,6 +103,32 @@ class Purchase(models.Model):
 
     def __str__(self) -> str:
         return self.invoice_code
+
+
+class PlatformAccountBinding(models.Model):
+    """One platform account uses one card: on a card's first paid purchase on a platform, the
+    card is bound to the buyer's account there (the platform's own id, kept only as a keyed
+    hash); another account on that platform is refused, and so is this account with another card."""
+
+    card = models.ForeignKey(Card, verbose_name=_("card"), on_delete=models.PROTECT, related_name="+")
+    partner = models.ForeignKey(Partner, verbose_name=_("platform"), on_delete=models.PROTECT, related_name="+")
+    account_hash = models.CharField(_("platform account (keyed hash)"), max_length=64, editable=False)
+    purchase = models.ForeignKey(
+        Purchase, verbose_name=_("bound by purchase"), on_delete=models.PROTECT, related_name="+"
+    )
+    bound_at = models.DateTimeField(_("bound at"))
+
+    class Meta:
+        verbose_name = _("platform account binding")
+        verbose_name_plural = _("platform account bindings")
+        constraints = [
+            models.UniqueConstraint(fields=["card", "partner"], name="platform_account_one_per_card"),
+            models.UniqueConstraint(fields=["partner", "account_hash"], name="platform_account_one_card"),
+        ]
+
+    def __str__(self) -> str:
+        # Never the card number nor the account: this text lands in the audit trail.
+        return f"card {self.card_id} @ platform {self.partner_id}"
 
 
 class CardCodeGuard(models.Model):

@@ -80,4 +80,7 @@ class PurchaseAdmin(CsvExportMixin, admin.ModelAdmin[Purchase]):
         return False
 
 
-from partners.purchases import admin_guard  # noqa: E402, F401  (registers its screen)
+from partners.purchases import (  # noqa: E402
+    admin_guard,  # noqa: F401  (registers its screen)
+    admin_rules,  # noqa: F401  (registers its screen)
+)

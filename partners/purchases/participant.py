@@ -76,7 +76,30 @@ def purchases_panel(applicant: Applicant) -> Panel | None:
         }
         for p in purchases
     ]
-    return Panel(template="partners/_purchases_panel.html", context={"rows": rows, "form": ConfirmForm()}, order=10)
+    # One course at a time: the course being followed (paid, not completed) blocks the next one.
+    in_progress = next((p for p in purchases if p.status == PurchaseStatus.PAID), None)
+    return Panel(
+        template="partners/_purchases_panel.html",
+        context={"rows": rows, "form": ConfirmForm(), "in_progress": in_progress},
+        order=10,
+    )
+
+
+# The rules' refusals as the participant reads them on the dashboard (the platform's wording
+# speaks of "the participant").
+PARTICIPANT_WORDS = {
+    "course_in_progress": gettext_lazy(
+        "You have a course in progress. You can buy the next course only after finishing it "
+        "(or after it was cancelled before the training started)."
+    ),
+    "platform_account_mismatch": gettext_lazy(
+        "Your card is already used with another account on this platform. One platform account uses one card: "
+        "buy with the account you used the first time."
+    ),
+    "platform_account_in_use": gettext_lazy(
+        "This platform account already uses another Kartu Prakerja. One platform account uses one card."
+    ),
+}
 
 
 def _own_purchase(request: HttpRequest, purchase_id: str) -> tuple[Card, Purchase]:
@@ -97,7 +120,7 @@ def confirm(request: HttpRequest, purchase_id: str) -> HttpResponse:
     try:
         purchase_confirm(purchase_id=str(purchase.pk), otp=form.cleaned_data["otp"].strip(), card=card)
     except DomainError as error:  # a refused purchase, or the scheme year's last day passed
-        messages.error(request, error.message)
+        messages.error(request, str(PARTICIPANT_WORDS.get(error.code, error.message)))
     else:
         messages.success(request, _("Purchase confirmed. Your redeem code is on your dashboard."))
     return redirect("applicants:dashboard")

@@ -120,6 +120,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "courses.coursereview": VIEW,
         # Cards whose purchase confirmations were locked after wrong codes; lifting a lock is audited.
         "partners.cardcodeguard": ("view", "change"),
+        # Which card each platform account uses (one platform account per card, issue 20).
+        "partners.platformaccountbinding": VIEW,
     },
     VERIFIER: {
         "accounts.user": VIEW,
@@ -158,6 +160,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "applicants.blockreason": VIEW,
         "applicants.block": ("add", "view"),
         "applicants.appeal": ("view", "=decide_appeal"),
+        "partners.platformaccountbinding": VIEW,
     },
     CURATOR: {
         "partners.partner": VIEW,
@@ -218,6 +221,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "courses.coursereview": VIEW,
         "applicants.complaint": VIEW,
         "partners.cardcodeguard": VIEW,
+        "partners.platformaccountbinding": VIEW,
     },
     REGIONAL_OFFICER: {
         "applicants.assistedregistration": ("add", "view", "=assist_registration"),

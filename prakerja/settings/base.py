@@ -421,7 +421,7 @@ API_LOG_FLUSH_SECONDS = env.float("API_LOG_FLUSH_SECONDS", default=2.0)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Kartu Prakerja Partner API",
-    "VERSION": "1.1.0",  # docs/partner-api.md, "Versioning and changelog"
+    "VERSION": "1.2.0",  # docs/partner-api.md, "Versioning and changelog"
     "SERVE_INCLUDE_SCHEMA": False,
     # Every operation's error answers, headers and the API's description (partners/api/schema.py).
     "POSTPROCESSING_HOOKS": [

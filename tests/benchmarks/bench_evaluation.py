@@ -10,6 +10,7 @@ The data are written set-based with the tables' secondary indexes dropped and re
 import datetime as dt
 import os
 import time
+from collections.abc import Iterator
 
 import pytest
 from django.db import connection
@@ -261,11 +262,30 @@ BIG_TABLES = [
 ]
 
 
-def test_evaluate_a_month_of_ten_million_purchases(report):
+ONE_COURSE_INDEX = "purchase_one_unfinished_per_card"
+
+
+@pytest.fixture
+def one_course_rule_suspended(transactional_db: None) -> Iterator[None]:
+    """The generated month spreads 10 million purchases over 1,000 cards: far more unfinished
+    paid purchases per card than the one-course rule's unique index allows (the evaluation reads
+    no card). The index is left out while the month is loaded and comes back once its rows are
+    gone (this teardown runs before the database is flushed)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s", [ONE_COURSE_INDEX])
+        (definition,) = cursor.fetchone()
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE partners_purchase CASCADE")
+        cursor.execute(f'DROP INDEX IF EXISTS "{ONE_COURSE_INDEX}"')
+        cursor.execute(definition)
+
+
+def test_evaluate_a_month_of_ten_million_purchases(report, one_course_rule_suspended):
     # given a month of purchases for 8 platforms, and what goes with them
     started = time.monotonic()
     ids = _load()
-    definitions = _without_indexes(BIG_TABLES)
+    definitions = [d for d in _without_indexes(BIG_TABLES) if ONE_COURSE_INDEX not in d]
     _execute("SET session_replication_role = replica")  # no FK triggers while loading
     try:
         purchases_load(ids, count=PURCHASES, cards=CARDS, month_start=OCTOBER)

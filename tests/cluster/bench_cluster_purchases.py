@@ -15,10 +15,12 @@ from prakerja.messaging.models import SandboxMessage
 from tests.benchmarks.bench_registration import percentile
 from tests.cluster.test_topology import Partner, cards, portal
 from tests.factories import ListingFactory
+from tests.partners.api import buyer
 
 CLIENTS = 32
 PURCHASES = int(os.environ.get("BENCH_PURCHASES", "3000"))
-CARDS = 400
+# One card per purchase: a card holds one unfinished course at a time (course_in_progress).
+CARDS = PURCHASES
 
 
 def test_purchases_per_second_through_the_cluster():
@@ -56,7 +58,11 @@ def test_purchases_per_second_through_the_cluster():
                     return
                 number, phone = numbers[n % CARDS]
                 began = time.perf_counter()
-                created = me.call("POST", "/api/v1/purchases/", {"card_number": number, "listing": listing.pk})
+                created = me.call(
+                    "POST",
+                    "/api/v1/purchases/",
+                    {"card_number": number, "platform_account_id": buyer(number), "listing": listing.pk},
+                )
                 assert created.status_code == 201, created.text
                 otp = code_for(phone, created.json()["id"])
                 confirmed = me.call("POST", f"/api/v1/purchases/{created.json()['id']}/confirm/", {"otp": otp})

@@ -57,6 +57,7 @@ from tests.factories import (
     UserFactory,
     WaveFactory,
 )
+from tests.partners.api import buyer
 
 SYSTEM = Actor.system("cluster-tests")
 RUN = uuid.uuid4().hex[:6]
@@ -190,7 +191,11 @@ def test_a_purchase_flows_through_haproxy_both_web_instances_and_pgbouncer(recei
     served_by = set()
     for card in selected:
         # when the platform creates a purchase through HAProxy
-        created = platform.call("POST", "/api/v1/purchases/", {"card_number": card.number, "listing": listing.pk})
+        created = platform.call(
+            "POST",
+            "/api/v1/purchases/",
+            {"card_number": card.number, "platform_account_id": buyer(card.number), "listing": listing.pk},
+        )
         assert created.status_code == 201, created.text
         served_by.add(created.headers.get("X-Served-By"))
         # and confirms it with the code the participant received by SMS (worker, broker)
@@ -304,8 +309,18 @@ def test_a_broker_outage_loses_no_message(receiver):
         # when the purchase is created while Redis is down (and replayed by the platform)
         broker_down()
         key = str(uuid.uuid4())
-        created = platform.call("POST", "/api/v1/purchases/", {"card_number": card.number, "listing": listing.pk}, key)
-        replay = platform.call("POST", "/api/v1/purchases/", {"card_number": card.number, "listing": listing.pk}, key)
+        created = platform.call(
+            "POST",
+            "/api/v1/purchases/",
+            {"card_number": card.number, "platform_account_id": buyer(card.number), "listing": listing.pk},
+            key,
+        )
+        replay = platform.call(
+            "POST",
+            "/api/v1/purchases/",
+            {"card_number": card.number, "platform_account_id": buyer(card.number), "listing": listing.pk},
+            key,
+        )
         assert created.status_code == 201, created.text
         assert replay.json()["id"] == created.json()["id"]
         purchase_id = created.json()["id"]
@@ -505,7 +520,11 @@ def test_with_the_replica_stopped_readers_fall_back_and_writers_go_on():
         export = requests.get(portal() + "/admin/applicants/complaint/export.csv", headers={"Cookie": cookie},
                               timeout=60)  # fmt: skip
         assert export.status_code == 200
-        created = platform.call("POST", "/api/v1/purchases/", {"card_number": card.number, "listing": listing.pk})
+        created = platform.call(
+            "POST",
+            "/api/v1/purchases/",
+            {"card_number": card.number, "platform_account_id": buyer(card.number), "listing": listing.pk},
+        )
         assert created.status_code == 201, created.text
     finally:
         log = str(STATE / "pg" / "log/pg-replica.log")

@@ -30,7 +30,9 @@ def test_progress_then_certificate_on_a_phone(page: Page, portal_url, regions, t
         course__price=450_000,
         course__outside_price=500_000,
     )
-    purchase = purchase_create(partner=listing.partner, card_number=card.number, listing_id=listing.pk)
+    purchase = purchase_create(
+        partner=listing.partner, card_number=card.number, platform_account=f"akun-{card.pk}", listing_id=listing.pk
+    )
     otp, otp_hash, _text = detached_code(OtpPurpose.PURCHASE_CONFIRM)
     Purchase.objects.filter(pk=purchase.pk).update(otp_hash=otp_hash)
     purchase = purchase_confirm(purchase_id=str(purchase.pk), otp=otp, partner=listing.partner)

@@ -152,6 +152,7 @@ LISTING_FIELDS = {
 }
 PURCHASE_FIELDS = {
     "card_number": st.one_of(st.just("5380342687319785"), st.text(max_size=20)),
+    "platform_account_id": st.one_of(st.just("akun-1"), st.text(max_size=140)),
     "listing": huge,
     "schedule": huge,
 }

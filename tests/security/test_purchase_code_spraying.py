@@ -16,7 +16,7 @@ from prakerja.audit.models import AuditEvent
 from tests.applicants.wave_setups import close
 from tests.conftest import run_after_commit_tasks
 from tests.factories import ListingFactory, PartnerFactory, StaffUserFactory, WaveFactory, WaveMemberFactory
-from tests.partners.api import SignedClient, sent_code
+from tests.partners.api import SignedClient, buyer, sent_code
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,9 @@ def participant_card(training_fund: int, regions: None) -> Card:
 
 def create(api: SignedClient, card, listing, callbacks_capture):
     with callbacks_capture() as callbacks:
-        response = api.post(PURCHASES, {"card_number": card.number, "listing": listing.pk})
+        response = api.post(
+            PURCHASES, {"card_number": card.number, "platform_account_id": buyer(card.number), "listing": listing.pk}
+        )
     run_after_commit_tasks(callbacks)
     return response
 
@@ -177,7 +179,14 @@ def test_parallel_purchases_on_one_card_respect_the_open_limit(participant_card,
     def create_one(_: int) -> int:
         try:
             client = SignedClient(api.partner, api.key, api.secret, Client())
-            return client.post(PURCHASES, {"card_number": participant_card.number, "listing": listing.pk}).status_code
+            return client.post(
+                PURCHASES,
+                {
+                    "card_number": participant_card.number,
+                    "platform_account_id": buyer(participant_card.number),
+                    "listing": listing.pk,
+                },
+            ).status_code
         finally:
             connection.close()
 

@@ -11,7 +11,7 @@ from courses.models import InstitutionStatus, RedeemCode, RedeemCodeStatus
 from courses.services.redemption import redeem_code_issue
 from partners.models import Purchase
 from tests.factories import ListingFactory, PartnerFactory, ScheduleFactory
-from tests.partners.api import SignedClient
+from tests.partners.api import SignedClient, buyer
 from tests.partners.conftest import participant_card  # noqa: F401 (a fixture)
 from tests.security.protocols import COMMIT, SignedInstitution
 
@@ -32,7 +32,14 @@ def test_a_suspended_institutions_approved_course_is_not_sold(participant_card):
     institution.save(update_fields=["status"])
 
     # when: the platform starts a purchase of it
-    response = api.post("/api/v1/purchases/", {"card_number": participant_card.number, "listing": listing.pk})
+    response = api.post(
+        "/api/v1/purchases/",
+        {
+            "card_number": participant_card.number,
+            "platform_account_id": buyer(participant_card.number),
+            "listing": listing.pk,
+        },
+    )
 
     # then: refused as not on sale, and nothing was created
     assert response.status_code == 409, response.json()

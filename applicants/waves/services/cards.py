@@ -163,6 +163,28 @@ def card_first_purchase_record(*, card: Card, at: dt.datetime) -> None:
     Card.objects.filter(pk=card.pk, first_purchase_at__isnull=True).update(first_purchase_at=at)
 
 
+def card_first_purchase_reset(*, card: Card, first_purchase_at: dt.datetime | None, reason: str, actor: Actor) -> None:
+    """Called by the purchase flow, with the card locked, when a paid purchase is cancelled: the
+    card's first purchase is now the earliest that still stands (`first_purchase_at`), or none.
+    With none, the card is again awaiting its first purchase: the revocation sweep revokes it at
+    its deadline (at once, on the next run, if that has passed), so buying and cancelling does
+    not keep a card out of revocation. Audited."""
+    was = card.first_purchase_at
+    Card.objects.filter(pk=card.pk).update(first_purchase_at=first_purchase_at)
+    card.first_purchase_at = first_purchase_at
+    audit_record(
+        actor=actor,
+        action="card.first_purchase_reset",
+        target=None,  # the card's number is its text: never in the audit trail
+        payload={
+            "card": card.pk,
+            "reason": reason,
+            "was": was.isoformat() if was else None,
+            "now": first_purchase_at.isoformat() if first_purchase_at else None,
+        },
+    )
+
+
 @dataclass(frozen=True)
 class _Due:
     card_id: int

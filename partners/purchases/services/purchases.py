@@ -14,17 +14,19 @@ from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 
 from applicants.incentives.services.entitlements import entitlement_course_completed
 from applicants.models import Card, CardStatus, OtpPurpose
 from applicants.registration.services.otp import detached_code, detached_code_matches
-from applicants.waves.services.cards import card_first_purchase_record
+from applicants.waves.services.cards import card_first_purchase_record, card_first_purchase_reset
 from applicants.waves.services.deadlines import DeadlineStep, deadline_check
 from courses.models import CourseStatus, InstitutionStatus, RedeemCode, RedeemCodeStatus, Schedule
 from courses.models.catalogue import SCHEDULED_METHODS
 from courses.services.redemption import RedeemCodeUsed, redeem_code_cancel, redeem_code_issue
 from courses.training import TrainingProblem, training_problems, training_progress
 from partners.models import Listing, Partner, Purchase, PurchaseStatus
+from partners.purchases.errors import PurchaseError
 from partners.purchases.services.purchase_guard import (
     CardGuardRefusal,
     card_code_failure_record,
@@ -32,10 +34,17 @@ from partners.purchases.services.purchase_guard import (
     card_confirmation_allowed,
     card_purchase_allowed,
 )
+from partners.purchases.services.purchase_rules import (
+    card_rules_annotations,
+    platform_account_hash,
+    purchase_paid_save,
+    purchase_rules_check_new,
+    purchase_rules_check_pay,
+    training_started,
+)
 from partners.webhooks.services.webhooks import webhook_event_record
 from prakerja.audit.services import audit_record
 from prakerja.core.actor import Actor
-from prakerja.core.errors import DomainError
 from prakerja.core.formatting import rupiah
 from prakerja.ledger.errors import InsufficientBalance
 from prakerja.ledger.models import AccountKind, LedgerAccount, Posting
@@ -45,13 +54,6 @@ from prakerja.messaging.services import sms_send_after_commit
 OTP_TTL = dt.timedelta(minutes=15)
 OTP_ATTEMPTS = 3
 VOUCHER_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-
-
-class PurchaseError(DomainError):
-    """A refused purchase action. `code` is stable for API clients; `message` is for people."""
-
-    def __init__(self, code: str, message: str, *, status: int | None = None) -> None:
-        super().__init__(message, code=code, status=status)
 
 
 def _refused(refusal: CardGuardRefusal) -> PurchaseError:
@@ -101,8 +103,12 @@ def _new_invoice() -> str:
     return "INV-" + timezone.localdate().strftime("%Y%m%d") + "-" + secrets.token_hex(5).upper()
 
 
-def purchase_create(*, partner: Partner, card_number: str, listing_id: int, schedule_id: int | None = None) -> Purchase:
-    """A purchase awaiting the participant's confirmation; the code goes to their phone."""
+@sensitive_variables("platform_account")
+def purchase_create(
+    *, partner: Partner, card_number: str, platform_account: str, listing_id: int, schedule_id: int | None = None
+) -> Purchase:
+    """A purchase awaiting the participant's confirmation; the code goes to their phone.
+    `platform_account` is the platform's own id of the buyer's account (purchase_rules)."""
     _require_active(partner)
     now = timezone.now()
     listing = Listing.objects.select_related("course__institution").filter(pk=listing_id, partner=partner).first()
@@ -125,9 +131,11 @@ def purchase_create(*, partner: Partner, card_number: str, listing_id: int, sche
         raise PurchaseError("schedule_required", _("Choose a schedule for this course."), status=422)
     # The card, its holder's phone and its balance in one query (the balance is read again,
     # locked, by the posting at confirmation; this is only the early answer).
+    account_hash = platform_account_hash(partner=partner, account_id=platform_account)
     card = (
         Card.objects.select_related("applicant")
         .annotate(balance=Subquery(LedgerAccount.objects.filter(pk=OuterRef("account_id")).values("balance")[:1]))
+        .annotate(**card_rules_annotations(partner_id=partner.pk, account_hash=account_hash))
         .filter(number=card_number.replace(" ", ""))
         .first()
     )
@@ -137,6 +145,7 @@ def purchase_create(*, partner: Partner, card_number: str, listing_id: int, sche
     _within_purchase_deadlines(card, now)
     if card.balance < listing.price:
         raise _insufficient()
+    purchase_rules_check_new(card=card, account_hash=account_hash)
     code, code_hash, _generic_text = detached_code(OtpPurpose.PURCHASE_CONFIRM)
     sms = purchase_sms_text(code=code, course_title=listing.course.title, platform=partner.name, price=listing.price)
     commission = listing.price * partner.commission_rate_bp // 10_000
@@ -151,6 +160,7 @@ def purchase_create(*, partner: Partner, card_number: str, listing_id: int, sche
             course=listing.course,
             schedule=schedule,
             card=card,
+            platform_account_hash=account_hash,
             invoice_code=_new_invoice(),
             price=listing.price,
             commission_rate_bp=partner.commission_rate_bp,
@@ -248,6 +258,7 @@ def _pay(purchase: Purchase, now: dt.datetime) -> Purchase | PurchaseError:
     if not _card_usable(card, now):
         raise PurchaseError("card_not_usable", _("This card cannot be used."), status=422)
     _within_purchase_deadlines(card, now)
+    purchase_rules_check_pay(purchase=purchase, now=now)  # one course at a time, one account per card
     payable = account_get_or_create(kind=AccountKind.PLATFORM_PAYABLE, owner_ref=str(purchase.partner_id))
     try:
         with transaction.atomic():
@@ -276,7 +287,7 @@ def _pay(purchase: Purchase, now: dt.datetime) -> Purchase | PurchaseError:
     purchase.voucher_code = "".join(secrets.choice(VOUCHER_ALPHABET) for _ in range(12))
     purchase.status = PurchaseStatus.PAID
     purchase.confirmed_at = now
-    purchase.save(update_fields=["redeem_code", "voucher_code", "status", "confirmed_at", "updated_at"])
+    purchase_paid_save(purchase, update_fields=["redeem_code", "voucher_code", "status", "confirmed_at", "updated_at"])
     audit_record(
         actor=Actor.partner(purchase.partner.slug) if purchase.partner_id else Actor.system("purchase"),
         action="purchase.paid",
@@ -288,20 +299,33 @@ def _pay(purchase: Purchase, now: dt.datetime) -> Purchase | PurchaseError:
 
 
 def purchase_cancel(*, purchase_id: str, partner: Partner) -> Purchase:
-    """Cancel before the training starts; a paid purchase is refunded by a reversing posting."""
+    """Cancel before the training starts; a paid purchase is refunded by a reversing posting.
+    A purchase whose training started (the institution committed the code or recorded a first
+    attendance) is never cancelled, so never swapped for another course either. When the
+    cancelled purchase was the card's only one, the card is back under its first-purchase
+    deadline (card_first_purchase_reset): buy-then-cancel does not escape revocation."""
     with transaction.atomic():
-        purchase = Purchase.objects.select_for_update().filter(pk=_purchase_pk(purchase_id), partner=partner).first()
+        # The purchase and its card locked, in that order, as purchase_confirm does.
+        purchase = (
+            Purchase.objects.select_for_update(of=("self", "card"))
+            .select_related("card")
+            .filter(pk=_purchase_pk(purchase_id), partner=partner)
+            .first()
+        )
         if purchase is None:
             raise _not_found("purchase")
         if purchase.status == PurchaseStatus.AWAITING_CONFIRMATION:
             pass
         elif purchase.status == PurchaseStatus.PAID and purchase.redeem_code is not None:
+            if purchase.started_at is not None:
+                raise training_started()
             try:
                 redeem_code_cancel(redeem_code=purchase.redeem_code)
             except RedeemCodeUsed as exc:
-                raise PurchaseError("training_started", _("The training has started: it cannot be cancelled.")) from exc
+                raise training_started() from exc
             paid = Posting.objects.get(idempotency_key=f"purchase:{purchase.pk}")
             posting_reverse(posting=paid, idempotency_key=f"purchase-refund:{purchase.pk}", memo=purchase.invoice_code)
+            _first_purchase_recompute(purchase, actor=Actor.partner(partner.slug))
         else:
             raise PurchaseError("invalid_state", _("This purchase cannot be cancelled."))
         purchase.status = PurchaseStatus.CANCELLED
@@ -323,6 +347,27 @@ class TrainingIncomplete(PurchaseError):
             _("The training is not complete: %(missing)s") % {"missing": " ".join(p.message for p in problems)},
         )
         self.details = [p.as_dict() for p in problems]
+
+
+def _first_purchase_recompute(cancelled: Purchase, *, actor: Actor) -> None:
+    """The card's first purchase is its earliest paid one that still stands (paid or completed);
+    none left puts the card back under its deadline."""
+    if cancelled.card.first_purchase_at is None:
+        return
+    earliest = (
+        Purchase.objects.filter(card_id=cancelled.card_id, status__in=[PurchaseStatus.PAID, PurchaseStatus.COMPLETED])
+        .exclude(pk=cancelled.pk)
+        .order_by("confirmed_at")
+        .values_list("confirmed_at", flat=True)
+        .first()
+    )
+    if earliest != cancelled.card.first_purchase_at:
+        card_first_purchase_reset(
+            card=cancelled.card,
+            first_purchase_at=earliest,
+            reason="purchase.cancelled",
+            actor=actor,
+        )
 
 
 def purchase_complete(

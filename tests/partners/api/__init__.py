@@ -47,10 +47,13 @@ class SignedClient:
         timestamp: int | None = None,
         signature: str | None = None,
         raw: bytes | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Any:
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else b"")
         stamp = str(timestamp if timestamp is not None else _next_millis())
+        extra = headers or {}
         headers = {
+            **extra,
             "Authorization": f"Api-Key {self.key}",
             "X-Timestamp": stamp,
             "X-Signature": signature or sign(secret=self.secret, method=method, path=path, timestamp=stamp, body=data),
@@ -73,3 +76,9 @@ def sent_code(phone: str) -> str:
     found = re.search(r"\b(\d{6})\b", message.body)
     assert found is not None
     return found.group(1)
+
+
+def buyer(card_number: str) -> str:
+    """The platform's id of the buyer's account for a card in tests: one stable account per card
+    (one platform account uses one card)."""
+    return "akun-" + card_number[-8:]

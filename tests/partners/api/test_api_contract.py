@@ -28,12 +28,13 @@ from applicants.waves.services.deadlines import card_programme_year
 from courses.models import RedeemCode, RedeemCodeStatus
 from partners.api.errors import ERROR_CODES
 from partners.api.signing import sign
-from partners.models import IntegrationCheck, PartnerStatus, Purchase, WebhookDelivery
+from partners.models import IntegrationCheck, PartnerStatus, Purchase, PurchaseStatus, WebhookDelivery
 from partners.platforms.services.api_keys import api_key_issue
 from partners.webhooks.services.webhooks import webhook_delivery_attempt
 from prakerja.core.actor import Actor
 from tests.courses.training import training_done
 from tests.factories import CourseFactory, ListingFactory, PartnerFactory, ScheduleFactory
+from tests.partners.api import buyer
 from tests.partners.conftest import new_participant_card
 from tests.server import database_env, gunicorn
 
@@ -209,21 +210,41 @@ def test_every_documented_answer_comes_from_the_running_server_as_the_schema_say
     api.get(PURCHASES, f"{PURCHASES}?status=bogus")  # invalid
     api.get(PURCHASES, f"{PURCHASES}?cursor=bogus")  # invalid_cursor
     refused_key = str(uuid.uuid4())
-    unknown_card = {"card_number": "5380000000000000", "listing": listing.pk}
+    unknown_card = {"card_number": "5380000000000000", "platform_account_id": "akun-tak-dikenal", "listing": listing.pk}
     refused = api.post(PURCHASES, body=unknown_card, idempotency_key=refused_key)  # card_not_usable
     # A refusal is stored like a success: the same request with the same key gets it again
     refused_again = api.post(PURCHASES, body=unknown_card, idempotency_key=refused_key)
     assert (refused_again.status_code, refused_again.json()) == (refused.status_code, refused.json())
     assert refused_again.headers["Idempotent-Replayed"] == "true"
-    api.post(PURCHASES, body={"card_number": card, "listing": too_dear.pk})  # insufficient_balance
-    api.post(PURCHASES, body={"card_number": card, "listing": off_sale.pk})  # listing_not_on_sale
-    api.post(PURCHASES, body={"card_number": card, "listing": 999999})  # listing_not_found
-    api.post(PURCHASES, body={"card_number": card, "listing": webinar.pk})  # schedule_required
-    api.post(PURCHASES, body={"card_number": card, "listing": webinar.pk, "schedule": 999999})  # schedule_not_found
-    api.post(PURCHASES, body={"card_number": card, "listing": webinar.pk, "schedule": schedule.pk})
-    suspended.post(PURCHASES, body={"card_number": card, "listing": listing.pk})  # partner_not_active
+    api.post(
+        PURCHASES, body={"card_number": card, "platform_account_id": buyer(card), "listing": too_dear.pk}
+    )  # insufficient_balance
+    api.post(
+        PURCHASES, body={"card_number": card, "platform_account_id": buyer(card), "listing": off_sale.pk}
+    )  # listing_not_on_sale
+    api.post(
+        PURCHASES, body={"card_number": card, "platform_account_id": buyer(card), "listing": 999999}
+    )  # listing_not_found
+    api.post(
+        PURCHASES, body={"card_number": card, "platform_account_id": buyer(card), "listing": webinar.pk}
+    )  # schedule_required
+    api.post(
+        PURCHASES,
+        body={"card_number": card, "platform_account_id": buyer(card), "listing": webinar.pk, "schedule": 999999},
+    )  # schedule_not_found
+    api.post(
+        PURCHASES,
+        body={"card_number": card, "platform_account_id": buyer(card), "listing": webinar.pk, "schedule": schedule.pk},
+    )
+    suspended.post(
+        PURCHASES, body={"card_number": card, "platform_account_id": buyer(card), "listing": listing.pk}
+    )  # partner_not_active
     bought_key = str(uuid.uuid4())
-    bought = api.post(PURCHASES, body={"card_number": card, "listing": listing.pk}, idempotency_key=bought_key).json()
+    bought = api.post(
+        PURCHASES,
+        body={"card_number": card, "platform_account_id": buyer(card), "listing": listing.pk},
+        idempotency_key=bought_key,
+    ).json()
     pid = bought["id"]
     api.get(PURCHASE, f"{PURCHASES}{pid}/")
     api.get(PURCHASE, f"{PURCHASES}not-a-uuid/")  # purchase_not_found
@@ -232,7 +253,11 @@ def test_every_documented_answer_comes_from_the_running_server_as_the_schema_say
     api.post(CONFIRM, f"{PURCHASES}{uuid.uuid4()}/confirm/", {"otp": "000000"})  # purchase_not_found
     assert api.post(CONFIRM, f"{PURCHASES}{pid}/confirm/", {"otp": known_otp(pid)}).json()["status"] == "paid"
     # A replay is the state stored at the time, not the current one
-    replayed = api.post(PURCHASES, body={"card_number": card, "listing": listing.pk}, idempotency_key=bought_key)
+    replayed = api.post(
+        PURCHASES,
+        body={"card_number": card, "platform_account_id": buyer(card), "listing": listing.pk},
+        idempotency_key=bought_key,
+    )
     assert replayed.json() == bought
     assert replayed.json()["status"] == "awaiting_confirmation"
     api.post(CONFIRM, f"{PURCHASES}{pid}/confirm/", {"otp": "000000"})  # invalid_state
@@ -261,56 +286,97 @@ def test_every_documented_answer_comes_from_the_running_server_as_the_schema_say
     # it was), completed after the last day to complete, then with the same certificate number
     other = Platform(base, PartnerFactory.create(), answers)
     again = ListingFactory.create(partner=other.partner, course=listing.course, price=1)
-    second = other.post(PURCHASES, body={"card_number": card, "listing": again.pk}).json()["id"]
+    second = other.post(
+        PURCHASES, body={"card_number": card, "platform_account_id": buyer(card), "listing": again.pk}
+    ).json()["id"]
     assert other.post(CONFIRM, f"{PURCHASES}{second}/confirm/", {"otp": known_otp(second)}).json()["status"] == "paid"
     second_code = RedeemCode.objects.get(purchase__pk=second)
     training_done(second_code, started=timezone.now() - dt.timedelta(days=2))
     yesterday = timezone.localdate() - dt.timedelta(days=1)
-    deadline = SchemeDeadline.objects.create(
-        scheme_id=participant_card.scheme_id,
-        year=card_programme_year(participant_card),
-        last_purchase_on=yesterday,
-        last_completion_on=yesterday,
-        last_review_on=yesterday,
-        balance_until=yesterday,
-    )
+    past = {
+        "scheme_id": participant_card.scheme_id,
+        "year": card_programme_year(participant_card),
+        "last_purchase_on": yesterday,
+        "last_completion_on": yesterday,
+        "last_review_on": yesterday,
+        "balance_until": yesterday,
+    }
+    deadline = SchemeDeadline.objects.create(**past)
     other.post(COMPLETE, f"{PURCHASES}{second}/complete/", certificate)  # completion_deadline_passed
-    api.post(PURCHASES, body={"card_number": card, "listing": listing.pk})  # purchase_deadline_passed
     deadline.delete()
     other.post(COMPLETE, f"{PURCHASES}{second}/complete/", certificate)  # certificate_number_taken
-    expiring = api.post(PURCHASES, body={"card_number": card, "listing": listing.pk}).json()["id"]
+    finished = other.post(COMPLETE, f"{PURCHASES}{second}/complete/", {**certificate, "certificate_number": "SERT-2"})
+    assert finished.json()["status"] == "completed"
+    deadline = SchemeDeadline.objects.create(**past)
+    api.post(
+        PURCHASES, body={"card_number": card, "platform_account_id": buyer(card), "listing": listing.pk}
+    )  # purchase_deadline_passed
+    deadline.delete()
+    # One platform account uses one card: the card was bound to buyer(card) on this platform
+    api.post(
+        PURCHASES, body={"card_number": card, "platform_account_id": "akun-lain", "listing": listing.pk}
+    )  # platform_account_mismatch
+    expiring = api.post(
+        PURCHASES, body={"card_number": card, "platform_account_id": buyer(card), "listing": listing.pk}
+    ).json()["id"]
     Purchase.objects.filter(pk=expiring).update(otp_expires_at=timezone.now() - dt.timedelta(minutes=1))
     api.post(CONFIRM, f"{PURCHASES}{expiring}/confirm/", {"otp": "000000"})  # otp_expired
-    guessed = api.post(PURCHASES, body={"card_number": card, "listing": listing.pk}).json()["id"]
+    guessed = api.post(
+        PURCHASES, body={"card_number": card, "platform_account_id": buyer(card), "listing": listing.pk}
+    ).json()["id"]
     for _ in range(3):
         last = api.post(CONFIRM, f"{PURCHASES}{guessed}/confirm/", {"otp": "000000"})
     assert code_of(last) == "otp_attempts_exceeded"
-    cancelled = api.post(PURCHASES, body={"card_number": card, "listing": listing.pk}).json()["id"]
+    cancelled = api.post(
+        PURCHASES, body={"card_number": card, "platform_account_id": buyer(card), "listing": listing.pk}
+    ).json()["id"]
     assert api.post(CANCEL, f"{PURCHASES}{cancelled}/cancel/").json()["status"] == "cancelled"
     api.post(CANCEL, f"{PURCHASES}{cancelled}/cancel/")  # invalid_state
     api.post(CANCEL, f"{PURCHASES}{uuid.uuid4()}/cancel/")  # purchase_not_found
-    # Rp2,499,999 left: two Rp2,000,000 purchases are proposed, the second cannot be paid
+    # Rp2,499,999 left: two Rp2,000,000 purchases are proposed; while the first is not finished
+    # the second is refused (one course at a time), and once it is, the second cannot be paid
     first_dear, second_dear = (
-        api.post(PURCHASES, body={"card_number": card, "listing": d.pk}).json()["id"] for d in dear
+        api.post(PURCHASES, body={"card_number": card, "platform_account_id": buyer(card), "listing": d.pk}).json()[
+            "id"
+        ]
+        for d in dear
     )
     api.post(CONFIRM, f"{PURCHASES}{first_dear}/confirm/", {"otp": known_otp(first_dear)})
+    api.post(CONFIRM, f"{PURCHASES}{second_dear}/confirm/", {"otp": known_otp(second_dear)})  # course_in_progress
+    api.post(
+        PURCHASES, body={"card_number": card, "platform_account_id": buyer(card), "listing": listing.pk}
+    )  # course_in_progress
+    Purchase.objects.filter(pk=first_dear).update(status=PurchaseStatus.COMPLETED)
     api.post(CONFIRM, f"{PURCHASES}{second_dear}/confirm/", {"otp": known_otp(second_dear)})  # insufficient_balance
-    revoked = api.post(PURCHASES, body={"card_number": card, "listing": webinar.pk, "schedule": schedule.pk}).json()[
-        "id"
-    ]
+    revoked = api.post(
+        PURCHASES,
+        body={"card_number": card, "platform_account_id": buyer(card), "listing": webinar.pk, "schedule": schedule.pk},
+    ).json()["id"]
     type(participant_card).objects.filter(pk=participant_card.pk).update(status=CardStatus.REVOKED)
     api.post(CONFIRM, f"{PURCHASES}{revoked}/confirm/", {"otp": known_otp(revoked)})  # card_not_usable
 
     # Limits per card (another participant's): three purchases open at most, and five wrong
     # codes across its purchases lock its confirmations, even with the right code
     guarded = new_participant_card().number
-    waiting = [api.post(PURCHASES, body={"card_number": guarded, "listing": listing.pk}).json()["id"] for _ in range(3)]
-    api.post(PURCHASES, body={"card_number": guarded, "listing": listing.pk})  # card_purchase_limit
+    api.post(
+        PURCHASES, body={"card_number": guarded, "platform_account_id": buyer(card), "listing": listing.pk}
+    )  # platform_account_in_use
+    waiting = [
+        api.post(
+            PURCHASES, body={"card_number": guarded, "platform_account_id": buyer(guarded), "listing": listing.pk}
+        ).json()["id"]
+        for _ in range(3)
+    ]
+    api.post(
+        PURCHASES, body={"card_number": guarded, "platform_account_id": buyer(guarded), "listing": listing.pk}
+    )  # card_purchase_limit
     for wrong in [*[waiting[0]] * 3, *[waiting[1]] * 2]:
         api.post(CONFIRM, f"{PURCHASES}{wrong}/confirm/", {"otp": "000000"})
     locked = api.post(CONFIRM, f"{PURCHASES}{waiting[2]}/confirm/", {"otp": known_otp(waiting[2])})
     assert code_of(locked) == "card_confirmation_locked"
-    api.post(PURCHASES, body={"card_number": guarded, "listing": listing.pk})  # card_confirmation_locked
+    api.post(
+        PURCHASES, body={"card_number": guarded, "platform_account_id": buyer(guarded), "listing": listing.pk}
+    )  # card_confirmation_locked
 
     # Webhooks
     api.post(ENDPOINTS, body={"url": "not a url"})  # webhook_url_invalid
@@ -351,9 +417,13 @@ def test_every_documented_answer_comes_from_the_running_server_as_the_schema_say
     api.post(f"{DELIVERY}redeliver/", f"{DELIVERIES}999999/redeliver/")  # webhook_delivery_not_found
 
     # The sandbox check
-    suspended.post(SANDBOX, body={"listing": sandbox_listing.pk})  # partner_not_active
-    onboarding.post(SANDBOX, body={"listing": 999999})  # listing_not_found
-    test_purchase = onboarding.post(SANDBOX, body={"listing": sandbox_listing.pk}).json()
+    suspended.post(
+        SANDBOX, body={"listing": sandbox_listing.pk, "platform_account_id": "akun-uji"}
+    )  # partner_not_active
+    onboarding.post(SANDBOX, body={"listing": 999999, "platform_account_id": "akun-uji"})  # listing_not_found
+    test_purchase = onboarding.post(
+        SANDBOX, body={"listing": sandbox_listing.pk, "platform_account_id": "akun-uji"}
+    ).json()
     tid, otp = test_purchase["id"], test_purchase["sandbox_otp"]
     onboarding.post(SANDBOX_CONFIRM, f"{SANDBOX}{tid}/confirm/", {"otp": "000000"})  # otp_invalid
     onboarding.post(SANDBOX_CONFIRM, f"{SANDBOX}{tid}/confirm/", {"otp": otp})  # webhook_endpoint_required
@@ -366,7 +436,9 @@ def test_every_documented_answer_comes_from_the_running_server_as_the_schema_say
     webhook_delivery_attempt(delivery_id=WebhookDelivery.objects.get(event_id=check.webhook_event_id).pk)
     assert onboarding.post(SANDBOX_COMPLETE, f"{SANDBOX}{tid}/complete/").json()["status"] == "completed"
     onboarding.post(SANDBOX_COMPLETE, f"{SANDBOX}{uuid.uuid4()}/complete/")  # purchase_not_found
-    fresh = onboarding.post(SANDBOX, body={"listing": sandbox_listing.pk}).json()["id"]
+    fresh = onboarding.post(SANDBOX, body={"listing": sandbox_listing.pk, "platform_account_id": "akun-uji"}).json()[
+        "id"
+    ]
     onboarding.post(SANDBOX_COMPLETE, f"{SANDBOX}{fresh}/complete/")  # invalid_state
 
     # Rate limits: on a server allowing 2 requests a minute, the third in a minute is throttled

@@ -14,7 +14,7 @@ from prakerja.ledger.selectors import ledger_check
 from tests.conftest import run_after_commit_tasks
 from tests.courses.training import training_done
 from tests.factories import ListingFactory, PartnerFactory
-from tests.partners.api import SignedClient, sent_code
+from tests.partners.api import SignedClient, buyer, sent_code
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +35,9 @@ def start_purchase(api: SignedClient, card: Card, django_capture_on_commit_callb
         partner=api.partner, course__price=price, course__outside_price=price + 100_000, price=price
     )
     with django_capture_on_commit_callbacks() as callbacks:
-        response = api.post(PURCHASES, {"card_number": card.number, "listing": listing.pk})
+        response = api.post(
+            PURCHASES, {"card_number": card.number, "platform_account_id": buyer(card.number), "listing": listing.pk}
+        )
     run_after_commit_tasks(callbacks)
     assert response.status_code == 201, response.json()
     return response.json(), sent_code(card.applicant.phone)
@@ -73,7 +75,14 @@ def test_the_balance_is_never_revealed_when_it_is_short(api, participant_card):
     listing = ListingFactory.create(
         partner=api.partner, course__price=4_000_000, course__outside_price=4_000_000 + 100_000, price=4_000_000
     )
-    response = api.post(PURCHASES, {"card_number": participant_card.number, "listing": listing.pk})
+    response = api.post(
+        PURCHASES,
+        {
+            "card_number": participant_card.number,
+            "platform_account_id": buyer(participant_card.number),
+            "listing": listing.pk,
+        },
+    )
     assert response.status_code == 422
     assert response.json()["code"] == "insufficient_balance"
     assert "3.500.000" not in response.content.decode()
@@ -117,7 +126,11 @@ def test_the_same_idempotency_key_replays_and_a_different_body_conflicts(api, pa
     listing = ListingFactory.create(
         partner=api.partner, course__price=1_000_000, course__outside_price=1_000_000 + 100_000, price=1_000_000
     )
-    body = {"card_number": participant_card.number, "listing": listing.pk}
+    body = {
+        "card_number": participant_card.number,
+        "platform_account_id": buyer(participant_card.number),
+        "listing": listing.pk,
+    }
     first = api.post(PURCHASES, body, idempotency_key="beli-001")
     again = api.post(PURCHASES, body, idempotency_key="beli-001")
     assert (first.status_code, again.status_code) == (201, 201)
@@ -152,7 +165,14 @@ def test_a_partner_cannot_see_or_touch_another_partners_purchase(
     assert other.get(PURCHASES).json()["results"] == []
     # and B cannot buy through A's listing
     listing_of_a = Purchase.objects.get().listing_id
-    refused = other.post(PURCHASES, {"card_number": participant_card.number, "listing": listing_of_a})
+    refused = other.post(
+        PURCHASES,
+        {
+            "card_number": participant_card.number,
+            "platform_account_id": buyer(participant_card.number),
+            "listing": listing_of_a,
+        },
+    )
     assert refused.status_code == 404
     purchase = Purchase.objects.get()
     assert purchase.status == PurchaseStatus.AWAITING_CONFIRMATION
@@ -217,7 +237,14 @@ def test_a_suspended_platform_starts_nothing_new_but_finishes_what_is_in_flight(
     listing = ListingFactory.create(
         partner=api.partner, course__price=500_000, course__outside_price=500_000 + 100_000, price=500_000
     )
-    refused = api.post(PURCHASES, {"card_number": participant_card.number, "listing": listing.pk})
+    refused = api.post(
+        PURCHASES,
+        {
+            "card_number": participant_card.number,
+            "platform_account_id": buyer(participant_card.number),
+            "listing": listing.pk,
+        },
+    )
     assert (refused.status_code, refused.json()["code"]) == (403, "partner_not_active")
     assert api.post(f"{PURCHASES}{created['id']}/confirm/", {"otp": code}).json()["status"] == "paid"
 

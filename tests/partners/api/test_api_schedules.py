@@ -9,7 +9,7 @@ from django.utils import timezone
 from applicants.models import Regency
 from tests.conftest import run_after_commit_tasks
 from tests.factories import CourseFactory, ListingFactory, PartnerFactory, ScheduleFactory
-from tests.partners.api import SignedClient
+from tests.partners.api import SignedClient, buyer
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +53,14 @@ def test_a_scheduled_course_is_bought_for_a_session_and_never_without_one(
     schedule = ScheduleFactory.create(course__method=method)
     listing = ListingFactory.create(partner=api.partner, course=schedule.course)
     # When the platform proposes a purchase without a schedule
-    refused = api.post("/api/v1/purchases/", {"card_number": participant_card.number, "listing": listing.pk})
+    refused = api.post(
+        "/api/v1/purchases/",
+        {
+            "card_number": participant_card.number,
+            "platform_account_id": buyer(participant_card.number),
+            "listing": listing.pk,
+        },
+    )
     # Then it is refused with a code
     assert refused.status_code == 422
     assert refused.json()["code"] == "schedule_required"
@@ -61,7 +68,12 @@ def test_a_scheduled_course_is_bought_for_a_session_and_never_without_one(
     with django_capture_on_commit_callbacks() as callbacks:
         created = api.post(
             "/api/v1/purchases/",
-            {"card_number": participant_card.number, "listing": listing.pk, "schedule": schedule.pk},
+            {
+                "card_number": participant_card.number,
+                "platform_account_id": buyer(participant_card.number),
+                "listing": listing.pk,
+                "schedule": schedule.pk,
+            },
         )
     run_after_commit_tasks(callbacks)
     assert created.status_code == 201, created.json()
@@ -69,6 +81,12 @@ def test_a_scheduled_course_is_bought_for_a_session_and_never_without_one(
     # And another course's schedule is not found
     other = ScheduleFactory.create()
     wrong = api.post(
-        "/api/v1/purchases/", {"card_number": participant_card.number, "listing": listing.pk, "schedule": other.pk}
+        "/api/v1/purchases/",
+        {
+            "card_number": participant_card.number,
+            "platform_account_id": buyer(participant_card.number),
+            "listing": listing.pk,
+            "schedule": other.pk,
+        },
     )
     assert wrong.json()["code"] == "schedule_not_found"

@@ -23,7 +23,7 @@ from prakerja.audit.models import AuditEvent
 from prakerja.core.actor import Actor
 from tests.conftest import run_after_commit_tasks
 from tests.factories import ListingFactory, PartnerFactory, StaffUserFactory
-from tests.partners.api import SignedClient, sent_code
+from tests.partners.api import SignedClient, buyer, sent_code
 
 pytestmark = pytest.mark.django_db
 
@@ -207,7 +207,7 @@ def test_the_sandbox_check_needs_an_endpoint_and_the_webhook_answered(
     state, url = receiver
     api = SignedClient.for_partner(PartnerFactory.create(status=PartnerStatus.ONBOARDING))
     listing = ListingFactory.create(partner=api.partner)
-    check = api.post("/api/v1/sandbox/purchases/", {"listing": listing.pk}).json()
+    check = api.post("/api/v1/sandbox/purchases/", {"listing": listing.pk, "platform_account_id": "akun-uji"}).json()
     # When it confirms the test purchase
     refused = api.post(f"/api/v1/sandbox/purchases/{check['id']}/confirm/", {"otp": check["sandbox_otp"]})
     # Then it is told to register an endpoint first
@@ -249,7 +249,14 @@ def test_the_bodies_sent_match_the_event_catalogue(
     listing = ListingFactory.create(partner=api.partner)
     with django_capture_on_commit_callbacks() as callbacks:
         for _ in range(2):
-            api.post("/api/v1/purchases/", {"card_number": participant_card.number, "listing": listing.pk})
+            api.post(
+                "/api/v1/purchases/",
+                {
+                    "card_number": participant_card.number,
+                    "platform_account_id": buyer(participant_card.number),
+                    "listing": listing.pk,
+                },
+            )
     run_after_commit_tasks(callbacks)
     cancelled, paid = Purchase.objects.order_by("created_at")  # the latest SMS is the second's code
     with django_capture_on_commit_callbacks() as callbacks:

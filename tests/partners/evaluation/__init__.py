@@ -23,6 +23,7 @@ from partners.models import (
 from partners.models.evaluation import DEFAULT_RULES
 from prakerja.core.actor import Actor
 from tests.factories import CourseFactory
+from tests.partners.conftest import new_participant_card
 
 WIB = ZoneInfo("Asia/Jakarta")
 
@@ -43,6 +44,10 @@ def purchase(
     price: int | None = None,
 ) -> Purchase:
     price = price or listing.price
+    if status == PurchaseStatus.PAID and Purchase.objects.filter(card=card, status=PurchaseStatus.PAID).exists():
+        # One course at a time: a card holds one unfinished paid purchase. The evaluation reads
+        # no card, so another participant's card carries this one.
+        card = new_participant_card()
     rate = commission_bp if commission_bp is not None else listing.partner.commission_rate_bp
     completed = status == PurchaseStatus.COMPLETED
     row = Purchase.objects.create(

@@ -284,7 +284,10 @@ def test_a_partner_managers_decision_runs_the_lifecycle(fixture, participant_car
     assert not catalogue_search(filters=CourseFilters(), platform=a.slug).exists()
     with pytest.raises(PurchaseError) as refused:
         purchase_create(
-            partner=a, card_number=participant_card.number, listing_id=Listing.objects.filter(partner=a)[0].pk
+            partner=a,
+            card_number=participant_card.number,
+            platform_account="akun-1",
+            listing_id=Listing.objects.filter(partner=a)[0].pk,
         )
     assert refused.value.code == "partner_not_active"
     # and a result is decided once

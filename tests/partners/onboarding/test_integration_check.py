@@ -51,7 +51,7 @@ def test_an_onboarding_platform_passes_the_sandbox_check_and_a_manager_makes_it_
     assert "belum lulus uji integrasi" in activate(partner, manager)
 
     # when the platform's script makes a test purchase (the sandbox returns the SMS code)
-    created = api.post("/api/v1/sandbox/purchases/", {"listing": listing.pk})
+    created = api.post("/api/v1/sandbox/purchases/", {"listing": listing.pk, "platform_account_id": "akun-uji"})
     assert created.status_code == 201, created.content
     body = created.json()
     assert body["status"] == "awaiting_confirmation"
@@ -92,7 +92,7 @@ def test_a_check_is_not_passed_until_the_webhook_arrives(staff_groups):
     partner = PartnerFactory.create(status=PartnerStatus.ONBOARDING)
     api = SignedClient.for_partner(partner)
     listing = ListingFactory.create(partner=partner)
-    body = api.post("/api/v1/sandbox/purchases/", {"listing": listing.pk}).json()
+    body = api.post("/api/v1/sandbox/purchases/", {"listing": listing.pk, "platform_account_id": "akun-uji"}).json()
     api.post(f"/api/v1/sandbox/purchases/{body['id']}/confirm/", {"otp": body["sandbox_otp"]})
     api.post(f"/api/v1/sandbox/purchases/{body['id']}/complete/")
 
@@ -107,6 +107,9 @@ def test_the_sandbox_is_closed_to_a_terminated_platform_and_to_other_platforms_l
     active = SignedClient.for_partner(PartnerFactory.create())
 
     # then the terminated one may not start a check, and nobody may use another platform's listing
-    refused = terminated.post("/api/v1/sandbox/purchases/", {"listing": other.pk})
+    refused = terminated.post("/api/v1/sandbox/purchases/", {"listing": other.pk, "platform_account_id": "akun-uji"})
     assert refused.status_code == 403
-    assert active.post("/api/v1/sandbox/purchases/", {"listing": other.pk}).status_code == 404
+    assert (
+        active.post("/api/v1/sandbox/purchases/", {"listing": other.pk, "platform_account_id": "akun-uji"}).status_code
+        == 404
+    )

@@ -13,7 +13,7 @@ from prakerja.audit.models import AuditEvent
 from prakerja.core.actor import Actor
 from tests.conftest import run_after_commit_tasks
 from tests.factories import ListingFactory, PartnerFactory, StaffUserFactory
-from tests.partners.api import SignedClient, sent_code
+from tests.partners.api import SignedClient, buyer, sent_code
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +58,14 @@ def test_a_committed_redeem_code_tells_the_platform(participant_card, django_cap
         partner=api.partner, course__price=200_000, course__outside_price=250_000, price=200_000
     )
     with django_capture_on_commit_callbacks() as callbacks:
-        created = api.post("/api/v1/purchases/", {"card_number": participant_card.number, "listing": listing.pk}).json()
+        created = api.post(
+            "/api/v1/purchases/",
+            {
+                "card_number": participant_card.number,
+                "platform_account_id": buyer(participant_card.number),
+                "listing": listing.pk,
+            },
+        ).json()
     run_after_commit_tasks(callbacks)
     api.post(f"/api/v1/purchases/{created['id']}/confirm/", {"otp": sent_code(participant_card.applicant.phone)})
     code = Purchase.objects.get().redeem_code

@@ -14,7 +14,7 @@ from tests import faces as photos
 from tests.conftest import run_after_commit_tasks
 from tests.courses.test_integration_protocol import Institution
 from tests.factories import ApplicantFactory, CourseFactory, ListingFactory, PartnerFactory, verified_selfie_for
-from tests.partners.api import SignedClient, sent_code
+from tests.partners.api import SignedClient, buyer, sent_code
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,12 @@ def webinar_purchase(participant_card, django_capture_on_commit_callbacks, lp: I
     with django_capture_on_commit_callbacks() as callbacks:
         created = api.post(
             "/api/v1/purchases/",
-            {"card_number": participant_card.number, "listing": listing.pk, "schedule": schedule.pk},
+            {
+                "card_number": participant_card.number,
+                "platform_account_id": buyer(participant_card.number),
+                "listing": listing.pk,
+                "schedule": schedule.pk,
+            },
         ).json()
     run_after_commit_tasks(callbacks)
     api.post(f"/api/v1/purchases/{created['id']}/confirm/", {"otp": sent_code(participant_card.applicant.phone)})

@@ -8,7 +8,7 @@ from django.urls import reverse
 from applicants.models import Complaint
 from partners.models import Purchase
 from tests.factories import ApplicantFactory, ListingFactory, PartnerFactory
-from tests.partners.api import SignedClient
+from tests.partners.api import SignedClient, buyer
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +17,14 @@ def test_a_complaint_about_a_purchase_carries_its_platform(participant_card):
     # given a purchase a platform started for the participant
     api = SignedClient.for_partner(PartnerFactory.create(name="Pijar Mahir"))
     listing = ListingFactory.create(partner=api.partner, course__price=500_000, course__outside_price=600_000)
-    api.post("/api/v1/purchases/", {"card_number": participant_card.number, "listing": listing.pk})
+    api.post(
+        "/api/v1/purchases/",
+        {
+            "card_number": participant_card.number,
+            "platform_account_id": buyer(participant_card.number),
+            "listing": listing.pk,
+        },
+    )
     purchase = Purchase.objects.get()
     client = Client()
     client.force_login(participant_card.applicant.user)
@@ -40,7 +47,14 @@ def test_another_persons_purchase_cannot_be_named(participant_card):
     # given someone else's purchase
     api = SignedClient.for_partner(PartnerFactory.create())
     listing = ListingFactory.create(partner=api.partner, course__price=500_000, course__outside_price=600_000)
-    api.post("/api/v1/purchases/", {"card_number": participant_card.number, "listing": listing.pk})
+    api.post(
+        "/api/v1/purchases/",
+        {
+            "card_number": participant_card.number,
+            "platform_account_id": buyer(participant_card.number),
+            "listing": listing.pk,
+        },
+    )
     purchase = Purchase.objects.get()
     stranger = ApplicantFactory.create(reached="ready")
     client = Client()

@@ -15,7 +15,7 @@ from partners.models import Purchase, PurchaseStatus
 from tests.conftest import run_after_commit_tasks
 from tests.courses.training import training_done
 from tests.factories import ListingFactory, PartnerFactory
-from tests.partners.api import SignedClient, sent_code
+from tests.partners.api import SignedClient, buyer, sent_code
 from tests.partners.conftest import new_participant_card
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +39,9 @@ def paid_purchase(api: SignedClient, card: Card, capture, **course) -> Purchase:
         **{f"course__{name}": value for name, value in course.items()},
     )
     with capture() as callbacks:
-        created = api.post(PURCHASES, {"card_number": card.number, "listing": listing.pk}).json()
+        created = api.post(
+            PURCHASES, {"card_number": card.number, "platform_account_id": buyer(card.number), "listing": listing.pk}
+        ).json()
     run_after_commit_tasks(callbacks)
     confirmed = api.post(f"{PURCHASES}{created['id']}/confirm/", {"otp": sent_code(card.applicant.phone)})
     assert confirmed.status_code == 200, confirmed.json()
@@ -137,7 +139,14 @@ def test_a_certificate_number_is_unique_per_course(api, participant_card, django
     first = paid_purchase(api, participant_card, django_capture_on_commit_callbacks, planned_sessions=1, tasks=[])
     other_card = new_participant_card()
     with django_capture_on_commit_callbacks() as callbacks:
-        created = api.post(PURCHASES, {"card_number": other_card.number, "listing": first.listing_id}).json()
+        created = api.post(
+            PURCHASES,
+            {
+                "card_number": other_card.number,
+                "platform_account_id": buyer(other_card.number),
+                "listing": first.listing_id,
+            },
+        ).json()
     run_after_commit_tasks(callbacks)
     api.post(f"{PURCHASES}{created['id']}/confirm/", {"otp": sent_code(other_card.applicant.phone)})
     second = Purchase.objects.select_related("redeem_code").get(pk=created["id"])

@@ -28,7 +28,7 @@ from tests.applicants.incentive_setups import disburse_here, fund_incentives
 from tests.conftest import run_after_commit_tasks
 from tests.courses.training import training_done
 from tests.factories import ListingFactory, PartnerFactory, SchemeFactory
-from tests.partners.api import SignedClient, sent_code
+from tests.partners.api import SignedClient, buyer, sent_code
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +39,10 @@ def complete_a_course(card: Card, django_capture_on_commit_callbacks, *, review:
         partner=api.partner, course__price=300_000, course__outside_price=300_000, price=300_000
     )
     with django_capture_on_commit_callbacks() as callbacks:
-        created = api.post("/api/v1/purchases/", {"card_number": card.number, "listing": listing.pk}).json()
+        created = api.post(
+            "/api/v1/purchases/",
+            {"card_number": card.number, "platform_account_id": buyer(card.number), "listing": listing.pk},
+        ).json()
     run_after_commit_tasks(callbacks)
     client = Client()
     client.force_login(card.applicant.user)

@@ -10,7 +10,7 @@ from partners.models import Purchase, PurchaseStatus
 from tests.conftest import run_after_commit_tasks
 from tests.courses.training import training_done
 from tests.factories import ListingFactory, PartnerFactory
-from tests.partners.api import SignedClient, sent_code
+from tests.partners.api import SignedClient, buyer, sent_code
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,14 @@ def test_the_participant_confirms_on_the_dashboard_then_reviews(participant_card
         partner=api.partner, course__price=500_000, course__outside_price=600_000, price=500_000
     )
     with django_capture_on_commit_callbacks() as callbacks:
-        created = api.post("/api/v1/purchases/", {"card_number": participant_card.number, "listing": listing.pk}).json()
+        created = api.post(
+            "/api/v1/purchases/",
+            {
+                "card_number": participant_card.number,
+                "platform_account_id": buyer(participant_card.number),
+                "listing": listing.pk,
+            },
+        ).json()
     run_after_commit_tasks(callbacks)
     code = sent_code(participant_card.applicant.phone)
     client = Client()
@@ -64,7 +71,14 @@ def test_another_participant_cannot_confirm_a_purchase(participant_card, django_
     listing = ListingFactory.create(
         partner=api.partner, course__price=500_000, course__outside_price=600_000, price=500_000
     )
-    created = api.post("/api/v1/purchases/", {"card_number": participant_card.number, "listing": listing.pk}).json()
+    created = api.post(
+        "/api/v1/purchases/",
+        {
+            "card_number": participant_card.number,
+            "platform_account_id": buyer(participant_card.number),
+            "listing": listing.pk,
+        },
+    ).json()
     stranger = Client()
     stranger.force_login(ApplicantFactory.create().user)
     response = stranger.post(reverse("catalogue:purchase-confirm", args=[created["id"]]), {"otp": "123456"})

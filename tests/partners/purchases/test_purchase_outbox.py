@@ -12,7 +12,7 @@ from prakerja.messaging.models import OutboxMessage, SandboxMessage
 from prakerja.messaging.services import outbox_sweep
 from prakerja.messaging.tasks import sms_send
 from tests.factories import ListingFactory, PartnerFactory
-from tests.partners.api import SignedClient, sent_code
+from tests.partners.api import SignedClient, buyer, sent_code
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,14 @@ def test_the_code_of_a_purchase_whose_task_was_lost_is_still_sent(
     api = SignedClient.for_partner(PartnerFactory.create())
     listing = ListingFactory.create(partner=api.partner, course__price=500_000, price=500_000)
     with django_capture_on_commit_callbacks():  # captured, never run: the task is lost
-        created = api.post("/api/v1/purchases/", {"card_number": participant_card.number, "listing": listing.pk})
+        created = api.post(
+            "/api/v1/purchases/",
+            {
+                "card_number": participant_card.number,
+                "platform_account_id": buyer(participant_card.number),
+                "listing": listing.pk,
+            },
+        )
     assert created.status_code == 201
     purchase = Purchase.objects.get()
     assert not SandboxMessage.objects.exists()

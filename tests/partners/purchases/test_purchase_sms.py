@@ -6,7 +6,7 @@ import pytest
 from prakerja.messaging.models import SandboxMessage
 from tests.conftest import run_after_commit_tasks
 from tests.factories import ListingFactory, PartnerFactory
-from tests.partners.api import SignedClient
+from tests.partners.api import SignedClient, buyer
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,14 @@ def test_the_purchase_code_sms_names_the_course_the_platform_and_the_amount(
     )
     # When it proposes a purchase
     with django_capture_on_commit_callbacks() as callbacks:
-        response = api.post("/api/v1/purchases/", {"card_number": participant_card.number, "listing": listing.pk})
+        response = api.post(
+            "/api/v1/purchases/",
+            {
+                "card_number": participant_card.number,
+                "platform_account_id": buyer(participant_card.number),
+                "listing": listing.pk,
+            },
+        )
     run_after_commit_tasks(callbacks)
     assert response.status_code == 201, response.json()
     # Then the participant's SMS, in Indonesian, tells what the code approves and for how long

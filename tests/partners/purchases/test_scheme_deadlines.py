@@ -18,7 +18,7 @@ from prakerja.ledger.models import LedgerAccount
 from tests.conftest import run_after_commit_tasks
 from tests.courses.training import training_done
 from tests.factories import ListingFactory, PartnerFactory, StaffUserFactory
-from tests.partners.api import SignedClient, sent_code
+from tests.partners.api import SignedClient, buyer, sent_code
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +50,9 @@ def create(api: SignedClient, card: Card, capture, **course):
         partner=api.partner, price=500_000, course__planned_sessions=1, **{f"course__{k}": v for k, v in course.items()}
     )
     with capture() as callbacks:
-        response = api.post(PURCHASES, {"card_number": card.number, "listing": listing.pk})
+        response = api.post(
+            PURCHASES, {"card_number": card.number, "platform_account_id": buyer(card.number), "listing": listing.pk}
+        )
     run_after_commit_tasks(callbacks)
     return response
 

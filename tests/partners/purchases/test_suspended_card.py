@@ -14,7 +14,7 @@ from prakerja.core.actor import Actor
 from prakerja.ledger.models import LedgerAccount
 from tests.conftest import run_after_commit_tasks
 from tests.factories import BlockReasonFactory, ListingFactory, PartnerFactory, StaffUserFactory
-from tests.partners.api import SignedClient, sent_code
+from tests.partners.api import SignedClient, buyer, sent_code
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +28,14 @@ def test_a_suspended_card_buys_nothing_more_and_a_paid_course_still_completes(
         partner=api.partner, course__price=400_000, course__outside_price=500_000, price=400_000
     )
     with django_capture_on_commit_callbacks() as callbacks:
-        paid = api.post("/api/v1/purchases/", {"card_number": participant_card.number, "listing": listing.pk}).json()
+        paid = api.post(
+            "/api/v1/purchases/",
+            {
+                "card_number": participant_card.number,
+                "platform_account_id": buyer(participant_card.number),
+                "listing": listing.pk,
+            },
+        ).json()
     run_after_commit_tasks(callbacks)
     api.post(f"/api/v1/purchases/{paid['id']}/confirm/", {"otp": sent_code(participant_card.applicant.phone)})
     assert Purchase.objects.get(pk=paid["id"]).status == PurchaseStatus.PAID
@@ -39,7 +46,14 @@ def test_a_suspended_card_buys_nothing_more_and_a_paid_course_still_completes(
         status=PurchaseStatus.COMPLETED
     )  # the one-course rule is not tested here
     with django_capture_on_commit_callbacks() as callbacks:
-        waiting = api.post("/api/v1/purchases/", {"card_number": participant_card.number, "listing": other.pk}).json()
+        waiting = api.post(
+            "/api/v1/purchases/",
+            {
+                "card_number": participant_card.number,
+                "platform_account_id": buyer(participant_card.number),
+                "listing": other.pk,
+            },
+        ).json()
     run_after_commit_tasks(callbacks)
     code = sent_code(participant_card.applicant.phone)
     Purchase.objects.filter(pk=paid["id"]).update(status=PurchaseStatus.PAID)
@@ -57,7 +71,14 @@ def test_a_suspended_card_buys_nothing_more_and_a_paid_course_still_completes(
     # Then the waiting purchase cannot be confirmed and no new one can start; no money moves
     refused = api.post(f"/api/v1/purchases/{waiting['id']}/confirm/", {"otp": code})
     assert (refused.status_code, refused.json()["code"]) == (422, "card_not_usable")
-    again = api.post("/api/v1/purchases/", {"card_number": participant_card.number, "listing": other.pk})
+    again = api.post(
+        "/api/v1/purchases/",
+        {
+            "card_number": participant_card.number,
+            "platform_account_id": buyer(participant_card.number),
+            "listing": other.pk,
+        },
+    )
     assert (again.status_code, again.json()["code"]) == (422, "card_not_usable")
     assert LedgerAccount.objects.get(pk=participant_card.account_id).balance == balance
     # And the course already paid is completed as reported

@@ -17,7 +17,7 @@ from tests.applicants.incentive_setups import fund_incentives
 from tests.conftest import run_after_commit_tasks
 from tests.courses.test_integration_protocol import COMMIT, Institution
 from tests.factories import CourseFactory, ListingFactory, PartnerFactory
-from tests.partners.api import SignedClient, sent_code
+from tests.partners.api import SignedClient, buyer, sent_code
 from tests.partners.purchases.test_incentive_entitlement import link_account
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +38,14 @@ def test_purchase_attendance_task_completion_review_incentive(participant_card, 
 
     # When the platform creates the purchase and the participant confirms it with the SMS code
     with django_capture_on_commit_callbacks() as callbacks:
-        created = platform.post(PURCHASES, {"card_number": participant_card.number, "listing": listing.pk})
+        created = platform.post(
+            PURCHASES,
+            {
+                "card_number": participant_card.number,
+                "platform_account_id": buyer(participant_card.number),
+                "listing": listing.pk,
+            },
+        )
     run_after_commit_tasks(callbacks)
     assert created.status_code == 201, created.json()
     purchase_id = created.json()["id"]

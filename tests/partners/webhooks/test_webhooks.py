@@ -14,7 +14,7 @@ from partners.webhooks.services.webhooks import (
 from prakerja.core.actor import Actor
 from tests.conftest import run_after_commit_tasks
 from tests.factories import ListingFactory, PartnerFactory
-from tests.partners.api import SignedClient, sent_code
+from tests.partners.api import SignedClient, buyer, sent_code
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,14 @@ def test_a_confirmed_purchase_is_announced_with_a_verifiable_signature(
         partner=api.partner, course__price=500_000, course__outside_price=600_000, price=500_000
     )
     with django_capture_on_commit_callbacks() as callbacks:
-        created = api.post("/api/v1/purchases/", {"card_number": participant_card.number, "listing": listing.pk}).json()
+        created = api.post(
+            "/api/v1/purchases/",
+            {
+                "card_number": participant_card.number,
+                "platform_account_id": buyer(participant_card.number),
+                "listing": listing.pk,
+            },
+        ).json()
     run_after_commit_tasks(callbacks)
     # When the purchase is confirmed, and the queued deliveries run
     with django_capture_on_commit_callbacks() as callbacks:
