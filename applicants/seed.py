@@ -373,7 +373,7 @@ def _demo_duplicates(context: SeedContext) -> None:
     waiting = Applicant.objects.filter(user__email="menunggu.1@demo.prakerja.go.id").first()
     if waiting is None:
         return
-    second = _demo_applicant(context, local="akun.kedua", step=Step.READY, name="Jaka Susila", n=30)
+    second = _demo_applicant(context, local="akun.kedua", step=Step.READY, name="Jaka Susila", n=32)
     Applicant.objects.filter(pk=second.pk).update(phone=waiting.phone)
     duplicates_scan(actor=Actor.system("seed_demo"), trigger="seed_demo")  # finds the same group on a re-run
     group = DuplicateGroup.objects.filter(signal="phone", members__applicant=second).first()
@@ -419,7 +419,7 @@ def _demo_integrity(context: SeedContext) -> None:
             "status": WaveStatus.OPEN,
         },
     )
-    blocked = _demo_applicant(context, local="diblokir.1", step=Step.READY, name="Taufik Ramadhan", n=30)
+    blocked = _demo_applicant(context, local="diblokir.1", step=Step.READY, name="Taufik Ramadhan", n=33)
     owing = _demo_applicant(context, local="klawback.1", step=Step.READY, name="Wahyu Nugroho", n=31)
     context.login(role="participant blocked, appeal pending (wave 13)", email=blocked.user.email, url="/masuk/")
     context.login(role="participant with a clawback case (wave 13)", email=owing.user.email, url="/masuk/")

@@ -255,7 +255,11 @@ def _error_schema() -> dict[str, Any]:
                                 "minimum_duration",
                             ],
                         },
-                        "session": {"type": ["integer", "null"], "description": "The planned session concerned."},
+                        "session": {
+                            "type": "integer",
+                            "nullable": True,
+                            "description": "The planned session concerned.",
+                        },
                         "message": {"type": "string"},
                         "minimum_hours": {"type": "integer", "description": "With `minimum_duration`."},
                         "earliest_completion": {

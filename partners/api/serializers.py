@@ -156,6 +156,8 @@ def listing_data(listing: Listing) -> dict[str, Any]:
         "price": listing.price,
         "is_active": listing.is_active,
         "awaiting_approval": listing.awaiting_approval,
+        "affiliated": listing.affiliated,
+        "withheld_for_disclosure": listing.withheld_for_disclosure,
         "url": listing.url,
         "created_at": _created_at.to_representation(listing.created_at),
     }

@@ -14,6 +14,18 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def demo_settings(settings, tmp_path):
+    # The schemes are seeded by a migration; a transactional test elsewhere in this process may
+    # have flushed them (and the privacy notice), which the demo data build on.
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from applicants.models import PrivacyNotice, Scheme
+
+    if not Scheme.objects.exists():
+        import_module("applicants.migrations.0003_seed_schemes").seed(apps, None)
+    if not PrivacyNotice.objects.exists():
+        import_module("applicants.migrations.0014_seed_privacy_notice").seed(apps, None)
     settings.DEBUG = True
     settings.DEMO_CREDENTIALS_PATH = tmp_path / "demo-credentials.json"
     return settings

@@ -145,12 +145,17 @@ def _prior_card(wave: Wave, member: WaveMember) -> None:
     )  # fmt: skip
 
 
+def _identity_unverified(wave: Wave, member: WaveMember) -> None:
+    Applicant.objects.filter(pk=member.applicant_id).update(identity_verified_at=None)
+
+
 # Every ineligibility reason, and how a member comes to have it. Registry reasons through each
 # list; the blacklist and prior recipients also through the programme's own records.
 REASON_CASES: list[tuple[Reason, str, Callable[[Wave, WaveMember], object]]] = [
     *((reason, f"list {kind}", _registry_setup(kind)) for kind, reason in REGISTRY_REASONS.items()),
     (Reason.AGE, "too young on the closing day", _too_young),
     (Reason.IDENTITY_REVIEW, "identity not cleared", _identity_not_cleared),
+    (Reason.IDENTITY_UNVERIFIED, "no selfie verified with the civil registry", _identity_unverified),
     (Reason.BLACKLISTED, "revoked by the programme", _blacklisted_by_the_programme),
     (Reason.PRIOR_RECIPIENT, "a card from an earlier wave", _prior_card),
     (Reason.FAMILY_CARD_LIMIT, "two earlier cards on the family card", _family_full),

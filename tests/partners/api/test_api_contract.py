@@ -28,7 +28,7 @@ from applicants.waves.services.deadlines import card_programme_year
 from courses.models import RedeemCode, RedeemCodeStatus
 from partners.api.errors import ERROR_CODES
 from partners.api.signing import sign
-from partners.models import IntegrationCheck, PartnerStatus, Purchase, PurchaseStatus, WebhookDelivery
+from partners.models import IntegrationCheck, PartnerStatus, Purchase, WebhookDelivery
 from partners.platforms.services.api_keys import api_key_issue
 from partners.webhooks.services.webhooks import webhook_delivery_attempt
 from prakerja.core.actor import Actor
@@ -346,7 +346,7 @@ def test_every_documented_answer_comes_from_the_running_server_as_the_schema_say
     api.post(
         PURCHASES, body={"card_number": card, "platform_account_id": buyer(card), "listing": listing.pk}
     )  # course_in_progress
-    Purchase.objects.filter(pk=first_dear).update(status=PurchaseStatus.COMPLETED)
+    finished(first_dear)
     api.post(CONFIRM, f"{PURCHASES}{second_dear}/confirm/", {"otp": known_otp(second_dear)})  # insufficient_balance
     revoked = api.post(
         PURCHASES,

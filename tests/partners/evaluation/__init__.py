@@ -44,7 +44,8 @@ def purchase(
     price: int | None = None,
 ) -> Purchase:
     price = price or listing.price
-    if status == PurchaseStatus.PAID and Purchase.objects.filter(card=card, status=PurchaseStatus.PAID).exists():
+    unfinished = status in (PurchaseStatus.PAID, PurchaseStatus.COMPLETED)  # a completed row is paid first
+    if unfinished and Purchase.objects.filter(card=card, status=PurchaseStatus.PAID).exists():
         # One course at a time: a card holds one unfinished paid purchase. The evaluation reads
         # no card, so another participant's card carries this one.
         card = new_participant_card()

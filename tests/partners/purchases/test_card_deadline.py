@@ -15,6 +15,7 @@ from partners.models import Purchase, PurchaseStatus
 from prakerja.audit.models import AuditEvent
 from prakerja.ledger.models import AccountKind, LedgerAccount, Posting
 from prakerja.ledger.selectors import account_balance, ledger_check
+from tests.courses.training import finished
 from tests.factories import PartnerFactory
 from tests.partners.api import SignedClient
 from tests.partners.purchases.test_purchase_rules import bought, confirm, create, listing_of
@@ -67,7 +68,7 @@ def test_a_card_past_its_deadline_without_a_purchase_cannot_buy(api, participant
 def test_a_card_that_bought_before_its_deadline_still_buys_after_it(api, participant_card):
     # Given a card whose first course was bought in time and completed, and whose deadline passed
     first = bought(api, participant_card, listing_of(api))
-    Purchase.objects.filter(pk=first).update(status=PurchaseStatus.COMPLETED)
+    finished(first)
     past_deadline(participant_card)
 
     # When it buys its next course
@@ -191,7 +192,7 @@ def test_cancelling_after_the_deadline_leaves_the_card_to_the_next_sweep(api, pa
 def test_cancelling_a_later_purchase_keeps_the_first_one_as_the_cards_first_purchase(api, participant_card):
     # Given a first course completed and a second one paid
     first = bought(api, participant_card, listing_of(api, PRICE))
-    Purchase.objects.filter(pk=first).update(status=PurchaseStatus.COMPLETED)
+    finished(first)
     marked = Card.objects.get(pk=participant_card.pk).first_purchase_at
     second = bought(api, participant_card, listing_of(api, PRICE))
 

@@ -5,8 +5,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from partners.models import Purchase, PurchaseStatus
 from tests.conftest import run_after_commit_tasks
+from tests.courses.training import finished
 from tests.factories import ListingFactory, PartnerFactory
 from tests.partners.api import SignedClient, buyer, sent_code
 
@@ -55,7 +55,7 @@ def test_create_and_confirm_make_the_pinned_number_of_queries(
     api.get("/api/v1/listings/")  # the key is read once per process
     # When the card buys the first listing, completes it, then buys the second
     _c, first, first_create, first_confirm = buy(api, participant_card, listings[0], django_capture_on_commit_callbacks)
-    Purchase.objects.filter(pk=first["id"]).update(status=PurchaseStatus.COMPLETED)  # one course at a time
+    finished(first["id"])  # one course at a time
     _c, _p, again_create, again_confirm = buy(api, participant_card, listings[1], django_capture_on_commit_callbacks)
     # Then each call makes the pinned number of queries
     assert (first_create, first_confirm) == (CREATE_QUERIES, CONFIRM_QUERIES)

@@ -13,6 +13,7 @@ from prakerja.accounts.roles import VERIFIER
 from prakerja.core.actor import Actor
 from prakerja.ledger.models import LedgerAccount
 from tests.conftest import run_after_commit_tasks
+from tests.courses.training import finished, training_done
 from tests.factories import BlockReasonFactory, ListingFactory, PartnerFactory, StaffUserFactory
 from tests.partners.api import SignedClient, buyer, sent_code
 
@@ -42,9 +43,7 @@ def test_a_suspended_card_buys_nothing_more_and_a_paid_course_still_completes(
     other = ListingFactory.create(
         partner=api.partner, course__price=300_000, course__outside_price=300_000, price=300_000
     )
-    Purchase.objects.filter(pk=paid["id"]).update(
-        status=PurchaseStatus.COMPLETED
-    )  # the one-course rule is not tested here
+    finished(paid["id"])  # the one-course rule is not tested here
     with django_capture_on_commit_callbacks() as callbacks:
         waiting = api.post(
             "/api/v1/purchases/",
@@ -83,6 +82,7 @@ def test_a_suspended_card_buys_nothing_more_and_a_paid_course_still_completes(
     assert LedgerAccount.objects.get(pk=participant_card.account_id).balance == balance
     # And the course already paid is completed as reported
     RedeemCode.objects.filter(purchase__pk=paid["id"]).update(status="used", used_at=timezone.now())
+    training_done(RedeemCode.objects.get(purchase__pk=paid["id"]))
     done = api.post(
         f"/api/v1/purchases/{paid['id']}/complete/",
         {
