@@ -32,7 +32,7 @@ from partners.models import IntegrationCheck, PartnerStatus, Purchase, WebhookDe
 from partners.platforms.services.api_keys import api_key_issue
 from partners.webhooks.services.webhooks import webhook_delivery_attempt
 from prakerja.core.actor import Actor
-from tests.courses.training import training_done
+from tests.courses.training import finished, training_done
 from tests.factories import CourseFactory, ListingFactory, PartnerFactory, ScheduleFactory
 from tests.partners.api import buyer
 from tests.partners.conftest import new_participant_card
@@ -305,8 +305,10 @@ def test_every_documented_answer_comes_from_the_running_server_as_the_schema_say
     other.post(COMPLETE, f"{PURCHASES}{second}/complete/", certificate)  # completion_deadline_passed
     deadline.delete()
     other.post(COMPLETE, f"{PURCHASES}{second}/complete/", certificate)  # certificate_number_taken
-    finished = other.post(COMPLETE, f"{PURCHASES}{second}/complete/", {**certificate, "certificate_number": "SERT-2"})
-    assert finished.json()["status"] == "completed"
+    second_done = other.post(
+        COMPLETE, f"{PURCHASES}{second}/complete/", {**certificate, "certificate_number": "SERT-2"}
+    )
+    assert second_done.json()["status"] == "completed"
     deadline = SchemeDeadline.objects.create(**past)
     api.post(
         PURCHASES, body={"card_number": card, "platform_account_id": buyer(card), "listing": listing.pk}

@@ -111,7 +111,9 @@ def test_the_next_course_can_be_bought_once_the_first_is_completed(api, particip
     # Given a first course followed to the end
     first = bought(api, participant_card, listing_of(api))
     training_started(first)
-    training_done(Purchase.objects.get(pk=first).redeem_code)  # every session, long enough ago
+    code = Purchase.objects.get(pk=first).redeem_code
+    assert code is not None
+    training_done(code)  # every session, long enough ago
     assert complete(api, first).status_code == 200
 
     # When a second course is bought
