@@ -70,7 +70,8 @@ def load_catalogue() -> int:
             """
             INSERT INTO courses_course (institution_id, code, title, description, learning_outcomes, category_id,
                 method, total_hours, language, province_id, regency_id, price, outside_price, free_elsewhere,
-                is_bundle, status, decision_reasons, rating_average, rating_count, created_at, updated_at)
+                is_bundle, status, decision_reasons, rating_average, rating_count, created_at, updated_at,
+                planned_sessions, min_duration_hours)
             SELECT (%(institutions)s::bigint[])[1 + g %% 50], 'B-' || g,
                    (%(topics)s::text[])[1 + g %% 15] || ' '
                        || (%(levels)s::text[])[1 + (g / 15) %% 7] || ' ' || g,
@@ -81,7 +82,8 @@ def load_catalogue() -> int:
                    'Bahasa Indonesia',
                    CASE WHEN g %% 5 IN (3, 4) THEN '32' END, CASE WHEN g %% 5 IN (3, 4) THEN '3273' END,
                    100000 + (g %% 14) * 100000, 200000 + (g %% 14) * 100000, false, false, 'approved', '',
-                   CASE WHEN g %% 4 = 0 THEN NULL ELSE 3 + (g %% 20) / 10.0 END, g %% 500, now(), now()
+                   CASE WHEN g %% 4 = 0 THEN NULL ELSE 3 + (g %% 20) / 10.0 END, g %% 500, now(), now(),
+                   1 + g %% 4, 10
             FROM generate_series(1, %(n)s) AS g
             """,
             {"institutions": institutions, "topics": TOPICS, "levels": LEVELS, "categories": categories, "n": COURSES},

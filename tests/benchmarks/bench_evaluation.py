@@ -98,9 +98,9 @@ def catalogue(first_partner: int) -> dict[str, int]:
         """
         INSERT INTO courses_course (code, title, description, learning_outcomes, method, total_hours, language,
             price, outside_price, free_elsewhere, is_bundle, status, decision_reasons, rating_count, created_at,
-            updated_at, institution_id, category_id)
+            updated_at, institution_id, category_id, planned_sessions, min_duration_hours)
         SELECT 'EVL-' || g, 'Pelatihan ' || g, 'x', 'y', 'self_paced', 10, 'Bahasa Indonesia',
-               100000 + (g %% 30) * 50000, 2000000, false, false, 'approved', '', 0, now(), now(), %s, %s
+               100000 + (g %% 30) * 50000, 2000000, false, false, 'approved', '', 0, now(), now(), %s, %s, 1, 10
         FROM generate_series(0, %s) AS g ORDER BY g
         """,
         [institution.pk, category.pk, COURSES - 1],
