@@ -6,6 +6,12 @@ from .process_env import PROCESS_ENV  # before .base reads .env
 from .base import *  # noqa: F403
 from .base import env
 
+# What .env added to this process's environment is taken back out: a subprocess a test starts
+# (a Celery worker, gunicorn) reads .env for itself, and would otherwise see the developer's
+# sandbox failure rates as if a test had asked for them.
+for _key in set(os.environ) - set(PROCESS_ENV):
+    del os.environ[_key]
+
 DEBUG = False
 # Each parallel test process (pytest-xdist gw0, gw1, ...) gets its own Redis database, so a
 # test may clear the cache (rate-limit counters) without touching another process's.
@@ -23,10 +29,10 @@ CACHES = {
 }
 # Tests share a Redis database and roll their transactions back (no on-commit bump): pages are
 # cached only in the tests of the cache itself and when a benchmark's server asks for it.
-PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=0)
+PAGE_CACHE_SECONDS = int(PROCESS_ENV.get("PAGE_CACHE_SECONDS", 0))
 # Tests read the request log right after a request: one row at a time unless asked otherwise.
-API_LOG_BUFFER_ROWS = env.int("API_LOG_BUFFER_ROWS", default=0)
-INTEGRATION_LOG_BUFFER_ROWS = env.int("INTEGRATION_LOG_BUFFER_ROWS", default=0)
+API_LOG_BUFFER_ROWS = int(PROCESS_ENV.get("API_LOG_BUFFER_ROWS", 0))
+INTEGRATION_LOG_BUFFER_ROWS = int(PROCESS_ENV.get("INTEGRATION_LOG_BUFFER_ROWS", 0))
 CELERY_BROKER_URL = env.str("TEST_CELERY_BROKER_URL", default=f"{_redis}/6")
 CELERY_RESULT_BACKEND = env.str("TEST_CELERY_RESULT_BACKEND", default=f"{_redis}/7")
 STORAGES = {
@@ -60,7 +66,7 @@ SANDBOX_PAYMENT_CALLBACKS = PROCESS_ENV.get("SANDBOX_PAYMENT_CALLBACKS", "false"
 PAYOUT_RESOLVE_AFTER_S = int(PROCESS_ENV.get("PAYOUT_RESOLVE_AFTER_S", 0))
 # The factories' applicants share a birth date and draw names from a small list, so the pass
 # would find "duplicates" among unrelated tests' people; its own tests switch it on.
-DUPLICATES_SCAN_BEFORE_RUNS = env.bool("DUPLICATES_SCAN_BEFORE_RUNS", default=False)
+DUPLICATES_SCAN_BEFORE_RUNS = PROCESS_ENV.get("DUPLICATES_SCAN_BEFORE_RUNS", "false").lower() in ("1", "true", "yes")
 # The identity sandbox too: no outages, every registry record as the person types it (again
 # only from the process's own environment).
 SANDBOX_IDENTITY_OUTAGE_RATE = float(PROCESS_ENV.get("SANDBOX_IDENTITY_OUTAGE_RATE", 0))
