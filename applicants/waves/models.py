@@ -223,6 +223,7 @@ class Reason(models.TextChoices):
     WAGE_EARNER = "wage_earner", _("You are registered as earning more than this scheme's monthly wage limit.")
     DECEASED = "deceased", _("The civil registry records this NIK as belonging to a person who has died.")
     BLACKLISTED = "blacklisted", _("You may no longer take part in the programme.")
+    BLOCKED = "blocked", _("Your participation is blocked; you may appeal from your dashboard.")
     PRIOR_RECIPIENT = "prior_recipient", _("You already received a Kartu Prakerja; it is given once per lifetime.")
     FAMILY_CARD_LIMIT = "family_card_limit", _("The number of recipients allowed per family card (KK) is reached.")
     PRIORITY = "priority", _("You were on a priority list and were considered first.")
@@ -249,6 +250,7 @@ INELIGIBILITY_REASONS = frozenset(
         Reason.WAGE_EARNER,
         Reason.DECEASED,
         Reason.BLACKLISTED,
+        Reason.BLOCKED,
         Reason.PRIOR_RECIPIENT,
         Reason.FAMILY_CARD_LIMIT,
     }

@@ -22,7 +22,7 @@ from applicants.models import (
     Wave,
 )
 from applicants.waves.services.blacklisting import blacklist_add_bulk
-from applicants.waves.services.deadlines import deadlines_balance_passed
+from applicants.waves.services.deadlines import card_deadlines, deadlines_balance_passed
 from prakerja.audit.services import AuditEntry, audit_record, audit_record_bulk
 from prakerja.core.actor import Actor
 from prakerja.ledger.models import AccountKind, Entry, Posting
@@ -375,12 +375,20 @@ def card_unsuspend_if_free(*, card_id: int, actor: Actor, why: str) -> bool:
 
 
 def programme_year_open(card: Card, *, today: dt.date | None = None) -> bool:
-    """The card's programme year still runs (the year it was issued, Jakarta time) and its
-    balance was not swept at year end: only then can a reinstated card get its balance back."""
+    """The card's programme year still runs and its balance was not swept at year end: only
+    then can a reinstated card get its balance back. The year runs until its scheme deadline's
+    last day to use the balance (`SchemeDeadline.balance_until`, which may fall in the next
+    calendar year); without deadlines for its year, until the end of the year it was issued
+    (Jakarta time)."""
     today = today or timezone.localdate()
     year = timezone.localtime(card.issued_at).year
     swept = Posting.objects.filter(idempotency_key=f"year-end:{year}:{card.pk}").exists()
-    return today.year == year and not swept
+    if swept:
+        return False
+    deadlines = card_deadlines(card)
+    if deadlines is not None:
+        return today <= deadlines.balance_until
+    return today.year == year
 
 
 def card_reinstate_revoked(*, card: Card, key: str, actor: Actor) -> int:

@@ -108,6 +108,10 @@ WITH reg AS (
             CASE WHEN 'wage_earner' = ANY(r.kinds) THEN 'wage_earner' END,
             CASE WHEN 'deceased' = ANY(r.kinds) THEN 'deceased' END,
             CASE WHEN 'blacklist' = ANY(r.kinds) OR bl.id IS NOT NULL THEN 'blacklisted' END,
+            -- blocked after joining the wave (applicants.appeals): out until an appeal is upheld
+            CASE WHEN m.applicant_id IN (
+                SELECT b.applicant_id FROM applicants_block AS b WHERE b.status = 'active'
+            ) THEN 'blocked' END,
             CASE WHEN 'prior_recipient' = ANY(r.kinds) OR c.id IS NOT NULL THEN 'prior_recipient' END,
             -- a suspected duplicate under review (applicants.duplicates): left pending, below
             CASE WHEN m.applicant_id IN (

@@ -22,19 +22,25 @@ from applicants.models import (
     BlockStatus,
     Card,
     CardStatus,
+    Decision,
     Hold,
     HoldKind,
+    Reason,
+    SchemeDeadline,
     Step,
 )
 from applicants.waves.selectors import applicant_blocked_reason
-from applicants.waves.services.cards import cards_revoke_due
+from applicants.waves.services.cards import cards_revoke_due, programme_year_open
+from applicants.waves.services.deadlines import card_programme_year
+from applicants.waves.services.selection import wave_selection_run
 from prakerja.accounts.roles import FINANCE, VERIFIER
 from prakerja.audit.models import AuditEvent
 from prakerja.core.actor import Actor
 from prakerja.ledger.models import LedgerAccount, Posting
 from prakerja.ledger.selectors import ledger_check
 from tests.applicants.incentive_setups import participants
-from tests.factories import ApplicantFactory, BlockReasonFactory, StaffUserFactory
+from tests.applicants.wave_setups import Person, bulk_members, close
+from tests.factories import ApplicantFactory, BlockReasonFactory, StaffUserFactory, WaveFactory
 from tests.images import jpeg
 
 pytestmark = pytest.mark.django_db
@@ -151,6 +157,44 @@ def test_once_the_programme_year_is_over_the_balance_stays_in_the_treasury() -> 
     assert not Posting.objects.filter(idempotency_key=f"appeal-reinstate:{appeal.pk}").exists()
 
 
+def _balance_until(card: Card, day: dt.date) -> None:
+    SchemeDeadline.objects.create(
+        scheme_id=card.scheme_id,
+        year=card_programme_year(card),
+        last_purchase_on=min(day, timezone.localdate()),
+        last_completion_on=min(day, timezone.localdate()),
+        last_review_on=min(day, timezone.localdate()),
+        balance_until=day,
+    )
+
+
+def test_a_scheme_whose_balance_runs_into_the_next_year_still_reinstates_the_balance() -> None:
+    # Given a card issued last calendar year, whose scheme lets the balance be used until next month
+    card = participants(1)[0]
+    issued = balance(card)
+    cards_revoke_due(now=card.purchase_deadline)
+    Card.objects.filter(pk=card.pk).update(issued_at=timezone.now() - dt.timedelta(days=400))
+    card.refresh_from_db()
+    _balance_until(card, timezone.localdate() + dt.timedelta(days=30))
+    block_place(applicant=card.applicant, reason=BlockReasonFactory.create(), note="x", actor=verifier())
+    appeal = appeal_submit(applicant=card.applicant, statement=STATEMENT, **evidence())
+    # When the appeal is upheld
+    decided = appeal_decide(appeal=appeal, upheld=True, reason="Pembelian tercatat", actor=verifier())
+    # Then the programme year is the scheme's, not the calendar's: the balance comes back
+    assert decided.reinstated_amount == issued
+    assert Card.objects.get(pk=card.pk).status == CardStatus.ACTIVE
+
+
+def test_a_programme_year_ends_on_its_last_day_to_use_the_balance() -> None:
+    # Given a card issued this year whose scheme's last day to use the balance was yesterday
+    card = participants(1)[0]
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    _balance_until(card, yesterday)
+    # Then its programme year is over, though the calendar year is not; the day before, it ran
+    assert not programme_year_open(card)
+    assert programme_year_open(card, today=yesterday)
+
+
 def test_a_rejected_appeal_keeps_the_block_and_only_a_verifier_decides() -> None:
     card = participants(1)[0]
     block_place(applicant=card.applicant, reason=BlockReasonFactory.create(), note="x", actor=verifier())
@@ -179,6 +223,22 @@ def test_a_blocked_applicant_may_not_join_a_wave_until_the_appeal_is_upheld() ->
     appeal = appeal_submit(applicant=applicant, statement=STATEMENT, **evidence())
     appeal_decide(appeal=appeal, upheld=True, reason="Satu akun, perangkat bersama di balai desa", actor=verifier())
     assert applicant_blocked_reason(Applicant.objects.get(pk=applicant.pk)) is None
+
+
+def test_a_member_blocked_after_joining_a_wave_is_left_out_of_its_selection() -> None:
+    # Given a closed wave of two members, one blocked after she joined
+    wave = close(WaveFactory.create(national_quota=5))
+    members = bulk_members(wave, [Person(), Person()])
+    blocked = Applicant.objects.get(pk=members[0].applicant_id)
+    block_place(applicant=blocked, reason=BlockReasonFactory.create(), note="Foto KTP orang lain", actor=verifier())
+    # When the selection runs
+    wave_selection_run(wave_id=wave.pk, seed=1)
+    # Then the blocked member is ineligible, with the reason she can act on, and gets no card
+    decisions = dict(Decision.objects.values_list("member__applicant_id", "reasons"))
+    assert decisions[blocked.pk] == [Reason.BLOCKED]
+    assert decisions[members[1].applicant_id] == []
+    assert not Card.objects.filter(applicant=blocked).exists()
+    assert Card.objects.filter(applicant_id=members[1].applicant_id).exists()
 
 
 def test_the_appeal_queue_flags_overdue_appeals_and_filters_in_a_few_queries(
