@@ -22,6 +22,10 @@ class HoldKind(models.TextChoices):
 # suspend the card and stop new instalments and survey incentives, and a verifier's release
 # from the holds queue does not lift them.
 CASE_KINDS = (HoldKind.CLAWBACK, HoldKind.BLOCK)
+# A confirmed duplicate account is held like a case too (its card suspended, no new instalment
+# or survey incentive); a verifier may still release it from the holds queue, e.g. after the
+# person showed the accounts are two people.
+CONFIRMED_DUPLICATE_SUFFIX = ":confirmed"
 
 
 class HoldQuerySet(models.QuerySet["Hold"]):
@@ -29,7 +33,10 @@ class HoldQuerySet(models.QuerySet["Hold"]):
         return self.filter(released_at__isnull=True)
 
     def of_cases(self) -> "HoldQuerySet":
-        return self.filter(kind__in=CASE_KINDS)
+        return self.filter(
+            models.Q(kind__in=CASE_KINDS)
+            | models.Q(kind=HoldKind.DUPLICATE, source__endswith=CONFIRMED_DUPLICATE_SUFFIX)
+        )
 
 
 class Hold(models.Model):

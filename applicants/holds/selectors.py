@@ -17,14 +17,16 @@ def applicant_open_holds(applicant_id: int) -> list[Hold]:
 
 
 def applicant_held_by_case(applicant_id: int) -> bool:
-    """A clawback case or a block is open: the card is suspended, no new instalment or survey incentive."""
+    """A clawback case, a block or a confirmed duplicate account holds them: the card is
+    suspended, no new instalment or survey incentive."""
     return Hold.objects.open().of_cases().filter(applicant_id=applicant_id).exists()
 
 
 # Appended to a WHERE whose applicant id is `{applicant}`: true when no clawback case or block holds them.
 NOT_HELD_BY_CASE_SQL = (
     "NOT EXISTS (SELECT 1 FROM applicants_hold AS hc WHERE hc.applicant_id = {applicant} "
-    "AND hc.released_at IS NULL AND hc.kind IN ('clawback', 'block'))"
+    "AND hc.released_at IS NULL AND (hc.kind IN ('clawback', 'block') "
+    "OR (hc.kind = 'duplicate' AND hc.source LIKE '%%:confirmed')))"
 )
 
 

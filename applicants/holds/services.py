@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applicants.errors import ApplicantError
-from applicants.holds.models import CASE_KINDS, Hold, HoldKind
+from applicants.holds.models import CASE_KINDS, CONFIRMED_DUPLICATE_SUFFIX, Hold, HoldKind
 from prakerja.audit.services import AuditEntry, audit_record, audit_record_bulk
 from prakerja.core.actor import Actor
 
@@ -102,7 +102,18 @@ def hold_release(*, hold: Hold, reason: str, actor: Actor) -> Hold:
             target=locked,
             payload={"kind": locked.kind, "source": locked.source, "reason": locked.release_reason},
         )
+        if locked.kind == HoldKind.DUPLICATE and locked.source.endswith(CONFIRMED_DUPLICATE_SUFFIX):
+            _card_unsuspend(locked, actor)
     return locked
+
+
+def _card_unsuspend(hold: Hold, actor: Actor) -> None:
+    """A released confirmed-duplicate hold gives the card back, unless another case holds it."""
+    from applicants.models import Card
+    from applicants.waves.services.cards import card_unsuspend_if_free
+
+    for card_id in Card.objects.filter(applicant_id=hold.applicant_id).values_list("pk", flat=True):
+        card_unsuspend_if_free(card_id=card_id, actor=actor, why=hold.source)
 
 
 def holds_release_for_source(*, kind: HoldKind, source: str, reason: str, actor: Actor) -> int:

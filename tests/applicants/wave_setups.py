@@ -73,7 +73,10 @@ def bulk_members(wave: Wave, people: Sequence[Person], *, tag: str = "m") -> lis
     far faster than the factories for hundreds of members."""
     now = timezone.now()
     users = User.objects.bulk_create(
-        [User(email=f"{tag}{wave.pk}-{n}@bulk.id", password="!", full_name=f"Peserta {_spelled(n)}") for n in range(len(people))]
+        [
+            User(email=f"{tag}{wave.pk}-{n}@bulk.id", password="!", full_name=f"Peserta {_spelled(n)}")
+            for n in range(len(people))
+        ]
     )
     applicants = Applicant.objects.bulk_create(
         [

@@ -4,9 +4,10 @@
 - cleared (different people): the group's holds are released and its members' pending
   selection decisions settled, unless another open group still holds them;
 - confirmed (one person, several accounts): the verifier names the account to keep; the others
-  are blacklisted (so every later selection finds them ineligible) and held with a source of
-  their own (`duplicates:<id>:confirmed`, released only by a verifier, e.g. after an appeal);
-  the kept account is treated as if cleared."""
+  are blacklisted (so every later selection finds them ineligible), held with a source of
+  their own (`duplicates:<id>:confirmed`, released only by a verifier, e.g. after an appeal),
+  and their active cards suspended (the hold counts as a case: no purchase, no new instalment
+  or survey incentive until it is released); the kept account is treated as if cleared."""
 
 from django.db import transaction
 from django.utils import timezone
@@ -15,9 +16,11 @@ from django.utils.translation import gettext as _
 from applicants.duplicates.models import DuplicateGroup, DuplicateMember, GroupStatus, MemberRole
 from applicants.duplicates.services.payouts import hold_source
 from applicants.errors import ApplicantError
-from applicants.holds.models import HoldKind
+from applicants.holds.models import CONFIRMED_DUPLICATE_SUFFIX, HoldKind
 from applicants.holds.services import holds_place, holds_release_for_source
+from applicants.models import Card, CardStatus
 from applicants.waves.services.blacklisting import blacklist_add_bulk
+from applicants.waves.services.cards import card_suspend
 from applicants.waves.services.pending import decisions_pending_settle
 from prakerja.audit.services import audit_record
 from prakerja.core.actor import Actor
@@ -103,11 +106,16 @@ def duplicate_group_confirm(
         )
         holds_place(
             kind=HoldKind.DUPLICATE,
-            source=f"{hold_source(locked.pk)}:confirmed",
+            source=f"{hold_source(locked.pk)}{CONFIRMED_DUPLICATE_SUFFIX}",
             reason=_("Confirmed duplicate account: no payments to this account."),
             actor=actor,
             applicant_ids=extras,
         )
+        suspended = [
+            card.pk
+            for card in Card.objects.select_for_update().filter(applicant_id__in=extras, status=CardStatus.ACTIVE)
+            if card_suspend(card=card, actor=actor, why=f"{hold_source(locked.pk)}{CONFIRMED_DUPLICATE_SUFFIX}")
+        ]
         released = holds_release_for_source(
             kind=HoldKind.DUPLICATE, source=hold_source(locked.pk), reason=locked.decision_reason, actor=actor
         )
@@ -124,6 +132,7 @@ def duplicate_group_confirm(
                 "kept": keep_applicant_id,
                 "extras": extras,
                 "blacklisted": blacklisted,
+                "cards_suspended": suspended,
                 "holds_released": released,
                 "decisions_settled": settled,
                 "reason": locked.decision_reason,

@@ -15,7 +15,19 @@ from applicants.duplicates.services.review import (
 )
 from applicants.duplicates.services.scan import duplicates_scan
 from applicants.holds.models import Hold, HoldKind
-from applicants.models import Applicant, Blacklisting, Card, Decision, Outcome, Payout, Reason, WaveMember
+from applicants.holds.selectors import applicant_held_by_case
+from applicants.holds.services import hold_release
+from applicants.models import (
+    Applicant,
+    Blacklisting,
+    Card,
+    CardStatus,
+    Decision,
+    Outcome,
+    Payout,
+    Reason,
+    WaveMember,
+)
 from applicants.waves.selectors import programme_status
 from applicants.waves.services.selection import wave_selection_run
 from prakerja.accounts.roles import PMO_ADMIN, VERIFIER
@@ -171,6 +183,31 @@ def test_confirming_a_duplicate_keeps_one_account_and_blocks_the_others() -> Non
     )
     wave_selection_run(wave_id=wave_id, seed=1)
     assert [outcome(m) for m in members] == [(Outcome.INELIGIBLE, [Reason.BLACKLISTED])] * 2
+
+
+def test_a_confirmed_extra_accounts_card_is_suspended_until_a_verifier_releases_it() -> None:
+    # Given two participants' accounts found to share one phone
+    cards = participants(2)
+    Applicant.objects.filter(pk__in=[c.applicant_id for c in cards]).update(phone=SHARED_PHONE)
+    duplicates_scan(actor=Actor.system("test"))
+    duplicates_hold_open(actor=Actor.system("test"))
+    group = DuplicateGroup.objects.get(signal="phone")
+    # When a verifier confirms one person holds both, keeping the first
+    duplicate_group_confirm(
+        group=group, keep_applicant_id=cards[0].applicant_id, reason="Satu orang, dua akun", actor=verifier()
+    )
+    # Then the extra account's card can no longer be spent, and counts as held by a case
+    statuses = dict(Card.objects.values_list("pk", "status"))
+    assert statuses == {cards[0].pk: CardStatus.ACTIVE, cards[1].pk: CardStatus.SUSPENDED}
+    assert applicant_held_by_case(cards[1].applicant_id)
+    event = AuditEvent.objects.get(action="duplicates.group_confirmed")
+    assert event.payload["cards_suspended"] == [cards[1].pk]
+    # When a verifier later releases the extra's hold (two people after all)
+    hold = Hold.objects.open().get(applicant_id=cards[1].applicant_id)
+    hold_release(hold=hold, reason="Kakak beradik, terbukti dua orang", actor=verifier())
+    # Then the card is usable again
+    assert Card.objects.get(pk=cards[1].pk).status == CardStatus.ACTIVE
+    assert not applicant_held_by_case(cards[1].applicant_id)
 
 
 def test_only_a_verifier_decides_and_only_once() -> None:
