@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
@@ -21,8 +20,8 @@ from applicants.appeals.selectors import appeal_queue
 from applicants.appeals.services import appeal_decide, block_place
 from applicants.models import Appeal, AppealStatus, Applicant, Block, BlockReason, Card
 from prakerja.core.actor import Actor
-from prakerja.core.admin_actions import action_form_or_page
-from prakerja.core.admin_base import domain_errors_reported
+from prakerja.core.admin_actions import decide_each
+from prakerja.core.admin_base import ServiceAddMixin
 from prakerja.core.crypto import mask_identifier
 from prakerja.core.uploads import private_file_pk, private_file_token, private_image_response
 
@@ -63,7 +62,7 @@ class BlockForm(forms.Form):
 
 
 @admin.register(Block)
-class BlockAdmin(admin.ModelAdmin[Block]):
+class BlockAdmin(ServiceAddMixin, admin.ModelAdmin[Block]):
     list_display = ("__str__", "reason", "status", "masked_card", "placed_at", "placed_by", "lifted_at")
     list_filter = ("status", "reason")
     list_select_related = ("reason", "card", "placed_by")
@@ -92,38 +91,27 @@ class BlockAdmin(admin.ModelAdmin[Block]):
     def masked_card(self, obj: Block) -> str:
         return mask_identifier(obj.card.number) if obj.card else "—"
 
-    def add_view(
-        self, request: HttpRequest, form_url: str = "", extra_context: dict[str, Any] | None = None
-    ) -> HttpResponse:
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        form = BlockForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            if data.get("card_number"):
-                card = Card.objects.filter(number=data["card_number"].strip()).select_related("applicant__user").first()
-                applicant = card.applicant if card else None
-            else:
-                applicant = Applicant.objects.select_related("user").filter(pk=data["applicant_id"]).first()
-            if applicant is None:
-                form.add_error(None, _("No such participant or applicant."))
-            else:
-                with domain_errors_reported(self, request, form=form) as outcome:
-                    block = block_place(
-                        applicant=applicant, reason=data["reason"], note=data["note"], actor=Actor.for_request(request)
-                    )
-                if outcome.ok:
-                    self.message_user(
-                        request, _("%(block)s placed; the person is told.") % {"block": block}, messages.SUCCESS
-                    )
-                    return HttpResponseRedirect(reverse("admin:applicants_block_change", args=[block.pk]))
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Block a participant or applicant"),
-            "form": form,
-            "opts": self.model._meta,
-        }
-        return TemplateResponse(request, "admin/applicants/block/place.html", context)
+    add_title = gettext_lazy("Block a participant or applicant")
+    add_template = "admin/applicants/block/place.html"
+
+    def add_form(self, request: HttpRequest) -> BlockForm:
+        return BlockForm(request.POST or None)
+
+    def add_perform(self, request: HttpRequest, form: BlockForm) -> HttpResponse | None:
+        data = form.cleaned_data
+        if data.get("card_number"):
+            card = Card.objects.filter(number=data["card_number"].strip()).select_related("applicant__user").first()
+            applicant = card.applicant if card else None
+        else:
+            applicant = Applicant.objects.select_related("user").filter(pk=data["applicant_id"]).first()
+        if applicant is None:
+            form.add_error(None, _("No such participant or applicant."))
+            return None
+        block = block_place(
+            applicant=applicant, reason=data["reason"], note=data["note"], actor=Actor.for_request(request)
+        )
+        self.message_user(request, _("%(block)s placed; the person is told.") % {"block": block}, messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:applicants_block_change", args=[block.pk]))
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -234,18 +222,19 @@ class AppealAdmin(admin.ModelAdmin[Appeal]):
         return private_image_response(photo)
 
     def _decide(self, request: HttpRequest, queryset: QuerySet[Appeal], *, upheld: bool) -> HttpResponse | None:
-        title = _("Uphold the appeals (lift the blocks)") if upheld else _("Reject the appeals (the blocks stay)")
-        form = action_form_or_page(request, self, queryset, title=title, form_class=DecisionForm)
-        if isinstance(form, HttpResponse):
-            return form
-        for appeal in queryset:
-            with domain_errors_reported(self, request, about=appeal) as outcome:
-                appeal_decide(
-                    appeal=appeal, upheld=upheld, reason=form.cleaned_data["reason"], actor=Actor.for_request(request)
-                )
-            if outcome.ok:
-                self.message_user(request, _("%(appeal)s decided.") % {"appeal": appeal}, messages.SUCCESS)
-        return None
+        return decide_each(
+            self,
+            request,
+            queryset,
+            title=_("Uphold the appeals (lift the blocks)") if upheld else _("Reject the appeals (the blocks stay)"),
+            form_class=DecisionForm,
+            decide=lambda appeal, reason, actor: appeal_decide(
+                appeal=appeal, upheld=upheld, reason=reason, actor=actor
+            ),
+            then=lambda appeal, _result: self.message_user(
+                request, _("%(appeal)s decided.") % {"appeal": appeal}, messages.SUCCESS
+            ),
+        )
 
     @admin.action(description=gettext_lazy("Uphold (lift the block, reinstate), with a reason"), permissions=["decide"])
     def uphold(self, request: HttpRequest, queryset: QuerySet[Appeal]) -> HttpResponse | None:

@@ -7,10 +7,8 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -27,7 +25,7 @@ from applicants.assisted.services import (
 from applicants.registration.models import Regency
 from prakerja.core.actor import Actor
 from prakerja.core.admin_actions import action_form_or_page
-from prakerja.core.admin_base import ReadOnlyAdmin, domain_errors_reported
+from prakerja.core.admin_base import ReadOnlyAdmin, ServiceAddMixin, domain_errors_reported
 
 
 class PersonForm(forms.Form):
@@ -91,7 +89,7 @@ class OwnProvinceMixin:
 
 
 @admin.register(AssistedRegistration)
-class AssistedRegistrationAdmin(OwnProvinceMixin, ReadOnlyAdmin):
+class AssistedRegistrationAdmin(ServiceAddMixin, OwnProvinceMixin, ReadOnlyAdmin):
     list_display = ("pk", "nik", "office", "status", "created_at", "completed_at")
     list_filter = ("status",)
     list_select_related = ("applicant",)
@@ -110,46 +108,42 @@ class AssistedRegistrationAdmin(OwnProvinceMixin, ReadOnlyAdmin):
     def has_assist_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("applicants.assist_registration")
 
-    def add_view(
-        self, request: HttpRequest, form_url: str = "", extra_context: dict[str, Any] | None = None
-    ) -> HttpResponse:
-        """Registering is a service call (the person's identity and phone), not a model form."""
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        region = StaffRegion.objects.filter(user_id=cast(int, request.user.pk)).first()
-        form = PersonForm(request.POST or None, province_id=region.province_id if region else None)
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            with domain_errors_reported(self, request, form=form) as outcome:
-                registration = assisted_register(
-                    person=Person(
-                        email=data["email"],
-                        nik=data["nik"],
-                        kk_number=data["kk_number"],
-                        full_name=data["full_name"],
-                        birth_date=data["birth_date"],
-                        phone=data["phone"],
-                        regency_code=data["regency"].code,
-                        consent_reference=data["consent_reference"],
-                    ),
-                    actor=Actor.for_request(request),
-                )
-            if outcome.ok:
-                self.message_user(
-                    request,
-                    _("Registered. A code was sent to the person's phone: enter it when they read it to you."),
-                    messages.SUCCESS,
-                )
-                url = reverse("admin:applicants_assistedregistration_changelist")
-                return HttpResponseRedirect(f"{url}?status=awaiting_code&highlight={registration.pk}")
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Register a person with their consent"),
-            "form": form,
-            "opts": self.model._meta,
-            "region": region,
-        }
-        return TemplateResponse(request, "admin/applicants/assisted/register.html", context)
+    # Registering is a service call (the person's identity and phone), not a model form.
+    add_title = gettext_lazy("Register a person with their consent")
+    add_template = "admin/applicants/assisted/register.html"
+
+    def _region(self, request: HttpRequest) -> StaffRegion | None:
+        return StaffRegion.objects.filter(user_id=cast(int, request.user.pk)).first()
+
+    def add_form(self, request: HttpRequest) -> PersonForm:
+        region = self._region(request)
+        return PersonForm(request.POST or None, province_id=region.province_id if region else None)
+
+    def add_context(self, request: HttpRequest) -> dict[str, Any]:
+        return {"region": self._region(request)}
+
+    def add_perform(self, request: HttpRequest, form: PersonForm) -> HttpResponse:
+        data = form.cleaned_data
+        registration = assisted_register(
+            person=Person(
+                email=data["email"],
+                nik=data["nik"],
+                kk_number=data["kk_number"],
+                full_name=data["full_name"],
+                birth_date=data["birth_date"],
+                phone=data["phone"],
+                regency_code=data["regency"].code,
+                consent_reference=data["consent_reference"],
+            ),
+            actor=Actor.for_request(request),
+        )
+        self.message_user(
+            request,
+            _("Registered. A code was sent to the person's phone: enter it when they read it to you."),
+            messages.SUCCESS,
+        )
+        url = reverse("admin:applicants_assistedregistration_changelist")
+        return HttpResponseRedirect(f"{url}?status=awaiting_code&highlight={registration.pk}")
 
     @admin.action(description=gettext_lazy("Enter the code the person read from their phone"), permissions=["assist"])
     def confirm_code(self, request: HttpRequest, queryset: QuerySet[AssistedRegistration]) -> Any:
@@ -178,7 +172,7 @@ class AssistedRegistrationAdmin(OwnProvinceMixin, ReadOnlyAdmin):
 
 
 @admin.register(AssistedBatch)
-class AssistedBatchAdmin(OwnProvinceMixin, ReadOnlyAdmin):
+class AssistedBatchAdmin(ServiceAddMixin, OwnProvinceMixin, ReadOnlyAdmin):
     list_display = ("pk", "created_at", "status", "progress", "registered", "refused")
     list_filter = ("status",)
     fields = ("status", "rows", "processed", "registered", "problems", "created_at", "finished_at")
@@ -195,26 +189,17 @@ class AssistedBatchAdmin(OwnProvinceMixin, ReadOnlyAdmin):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.has_perm("applicants.add_assistedbatch")
 
-    def add_view(
-        self, request: HttpRequest, form_url: str = "", extra_context: dict[str, Any] | None = None
-    ) -> HttpResponse:
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        form = BatchForm(request.POST or None, request.FILES or None)
-        if request.method == "POST" and form.is_valid():
-            with domain_errors_reported(self, request, form=form) as outcome:
-                batch = assisted_batch_upload(file=form.cleaned_data["file"], actor=Actor.for_request(request))
-            if outcome.ok:
-                self.message_user(
-                    request,
-                    _("%(rows)s people are being registered; this page shows the progress.") % {"rows": batch.rows},
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(reverse("admin:applicants_assistedbatch_change", args=[batch.pk]))
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Register a group from a CSV file"),
-            "form": form,
-            "opts": self.model._meta,
-        }
-        return TemplateResponse(request, "admin/applicants/assisted/register.html", context)
+    add_title = gettext_lazy("Register a group from a CSV file")
+    add_template = "admin/applicants/assisted/register.html"
+
+    def add_form(self, request: HttpRequest) -> BatchForm:
+        return BatchForm(request.POST or None, request.FILES or None)
+
+    def add_perform(self, request: HttpRequest, form: BatchForm) -> HttpResponse:
+        batch = assisted_batch_upload(file=form.cleaned_data["file"], actor=Actor.for_request(request))
+        self.message_user(
+            request,
+            _("%(rows)s people are being registered; this page shows the progress.") % {"rows": batch.rows},
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:applicants_assistedbatch_change", args=[batch.pk]))

@@ -11,7 +11,6 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -22,7 +21,7 @@ from applicants.clawbacks.services import clawback_cancel, clawback_open, clawba
 from applicants.models import Card, Clawback, ClawbackRepayment, ClawbackStatus
 from prakerja.core.actor import Actor
 from prakerja.core.admin_actions import action_form_or_page
-from prakerja.core.admin_base import domain_errors_reported
+from prakerja.core.admin_base import ServiceAddMixin, domain_errors_reported
 from prakerja.core.admin_exports import CsvExportMixin
 from prakerja.core.crypto import mask_identifier
 from prakerja.core.formatting import rupiah
@@ -64,7 +63,7 @@ class RepaymentInline(admin.TabularInline[ClawbackRepayment, Clawback]):
 
 
 @admin.register(Clawback)
-class ClawbackAdmin(CsvExportMixin, admin.ModelAdmin[Clawback]):
+class ClawbackAdmin(ServiceAddMixin, CsvExportMixin, admin.ModelAdmin[Clawback]):
     list_display = ("reference", "masked_card", "status", "amount_shown", "repaid_shown", "due_on", "overdue")
     list_filter = ("status", "due_on")
     list_select_related = ("card",)
@@ -166,42 +165,33 @@ class ClawbackAdmin(CsvExportMixin, admin.ModelAdmin[Clawback]):
             raise Http404
         return private_image_response(clawback.evidence)
 
-    def add_view(
-        self, request: HttpRequest, form_url: str = "", extra_context: dict[str, Any] | None = None
-    ) -> HttpResponse:
-        """Opening a case is a service call, not a model form."""
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        form = OpenClawbackForm(request.POST or None, request.FILES or None)
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            card = Card.objects.select_related("applicant__user").filter(number=data["card_number"].strip()).first()
-            if card is None:
-                form.add_error("card_number", _("No card has this number."))
-            else:
-                with domain_errors_reported(self, request, form=form) as outcome:
-                    clawback = clawback_open(
-                        card=card,
-                        reason=data["reason"],
-                        evidence=data["evidence"],
-                        amount=data.get("amount"),
-                        actor=Actor.for_request(request),
-                    )
-                if outcome.ok:
-                    self.message_user(
-                        request,
-                        _("Case %(ref)s opened: %(amount)s to repay by %(due)s; the participant is told.")
-                        % {"ref": clawback.reference, "amount": rupiah(clawback.amount), "due": clawback.due_on},
-                        messages.SUCCESS,
-                    )
-                    return HttpResponseRedirect(reverse("admin:applicants_clawback_change", args=[clawback.pk]))
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Open a clawback case"),
-            "form": form,
-            "opts": self.model._meta,
-        }
-        return TemplateResponse(request, "admin/applicants/clawback/open.html", context)
+    # Opening a case is a service call, not a model form.
+    add_title = gettext_lazy("Open a clawback case")
+    add_template = "admin/applicants/clawback/open.html"
+
+    def add_form(self, request: HttpRequest) -> OpenClawbackForm:
+        return OpenClawbackForm(request.POST or None, request.FILES or None)
+
+    def add_perform(self, request: HttpRequest, form: OpenClawbackForm) -> HttpResponse | None:
+        data = form.cleaned_data
+        card = Card.objects.select_related("applicant__user").filter(number=data["card_number"].strip()).first()
+        if card is None:
+            form.add_error("card_number", _("No card has this number."))
+            return None
+        clawback = clawback_open(
+            card=card,
+            reason=data["reason"],
+            evidence=data["evidence"],
+            amount=data.get("amount"),
+            actor=Actor.for_request(request),
+        )
+        self.message_user(
+            request,
+            _("Case %(ref)s opened: %(amount)s to repay by %(due)s; the participant is told.")
+            % {"ref": clawback.reference, "amount": rupiah(clawback.amount), "due": clawback.due_on},
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:applicants_clawback_change", args=[clawback.pk]))
 
     @admin.action(description=gettext_lazy("Record a repayment (from the bank statement)"), permissions=["record"])
     def record_repayment(self, request: HttpRequest, queryset: QuerySet[Clawback]) -> HttpResponse | None:

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, reverse
@@ -30,7 +30,7 @@ from applicants.data_rights.services import (
     restriction_decide,
 )
 from prakerja.core.actor import Actor
-from prakerja.core.admin_actions import action_form_or_page
+from prakerja.core.admin_actions import decide_each
 from prakerja.core.admin_base import ReadOnlyAdmin, domain_errors_reported, screen_path
 from prakerja.core.uploads import private_image_response
 
@@ -62,19 +62,15 @@ class RestrictionRequestAdmin(admin.ModelAdmin[RestrictionRequest]):
         return False
 
     def _decide(self, request: HttpRequest, queryset: QuerySet[RestrictionRequest], grant: bool) -> Any:
-        title = _("Grant the restriction") if grant else _("Refuse the restriction")
-        form = action_form_or_page(request, self, queryset, title=str(title))
-        if isinstance(form, HttpResponse):
-            return form
-        for restriction in queryset.filter(status=RestrictionStatus.PENDING):
-            with domain_errors_reported(self, request, about=restriction):
-                restriction_decide(
-                    restriction_id=restriction.pk,
-                    grant=grant,
-                    reason=form.cleaned_data["reason"],
-                    actor=Actor.for_request(request),
-                )
-        return None
+        return decide_each(
+            self,
+            request,
+            queryset.filter(status=RestrictionStatus.PENDING),
+            title=str(_("Grant the restriction") if grant else _("Refuse the restriction")),
+            decide=lambda restriction, reason, actor: restriction_decide(
+                restriction_id=restriction.pk, grant=grant, reason=reason, actor=actor
+            ),
+        )
 
     @admin.action(description=_("Grant: restrict processing to the programme's duties"), permissions=["change"])
     def grant(self, request: HttpRequest, queryset: QuerySet[RestrictionRequest]) -> Any:
@@ -164,19 +160,15 @@ class CorrectionRequestAdmin(admin.ModelAdmin[CorrectionRequest]):
         return format_html('<a href="{}" target="_blank"><img src="{}" alt="" style="max-width:320px"></a>', url, url)
 
     def _decide(self, request: HttpRequest, queryset: QuerySet[CorrectionRequest], approve: bool) -> Any:
-        title = _("Approve and apply the corrections") if approve else _("Reject the corrections")
-        form = action_form_or_page(request, self, queryset, title=str(title))
-        if isinstance(form, HttpResponse):
-            return form
-        for correction in queryset.filter(status=CorrectionStatus.PENDING):
-            with domain_errors_reported(self, request, about=correction):
-                correction_decide(
-                    correction_id=correction.pk,
-                    approve=approve,
-                    reason=form.cleaned_data["reason"],
-                    actor=Actor.for_request(request),
-                )
-        return None
+        return decide_each(
+            self,
+            request,
+            queryset.filter(status=CorrectionStatus.PENDING),
+            title=str(_("Approve and apply the corrections") if approve else _("Reject the corrections")),
+            decide=lambda correction, reason, actor: correction_decide(
+                correction_id=correction.pk, approve=approve, reason=reason, actor=actor
+            ),
+        )
 
     @admin.action(description=_("Approve: apply the correction"), permissions=["change"])
     def approve(self, request: HttpRequest, queryset: QuerySet[CorrectionRequest]) -> Any:

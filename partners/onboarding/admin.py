@@ -5,7 +5,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -16,9 +16,8 @@ from partners.models import (
 )
 from partners.onboarding.services.applications import application_decide
 from partners.onboarding.services.integration_check import integration_check_steps
-from prakerja.core.actor import Actor
-from prakerja.core.admin_actions import action_form_or_page
-from prakerja.core.admin_base import domain_errors_reported, secret_shown_once
+from prakerja.core.admin_actions import decide_each
+from prakerja.core.admin_base import secret_shown_once
 
 
 class IntegrationCheckInline(admin.TabularInline[IntegrationCheck, Partner]):
@@ -92,26 +91,26 @@ class PlatformApplicationAdmin(admin.ModelAdmin[PlatformApplication]):
         return ", ".join(obj.provinces.order_by("name").values_list("name", flat=True))
 
     def _decide(self, request: HttpRequest, queryset: QuerySet[PlatformApplication], approve: bool) -> Any:
-        title = _("Approve applications") if approve else _("Reject applications")
-        form = action_form_or_page(request, self, queryset, title=str(title))
-        if isinstance(form, HttpResponse):
-            return form
-        for application in queryset:
-            with domain_errors_reported(self, request, about=application) as outcome:
-                decided, issued = application_decide(
-                    application_id=application.pk,
-                    approve=approve,
-                    reason=form.cleaned_data["reason"],
-                    actor=Actor.for_request(request),
-                )
-            if outcome.ok and issued is not None:
+        def show_keys(_application: PlatformApplication, result: Any) -> None:
+            decided, issued = result
+            if issued is not None:
                 secret_shown_once(
                     self,
                     request,
                     about=decided.platform_name,
                     secrets=[("API key", issued.key), ("signing secret", issued.signing_secret)],
                 )
-        return None
+
+        return decide_each(
+            self,
+            request,
+            queryset,
+            title=str(_("Approve applications") if approve else _("Reject applications")),
+            decide=lambda application, reason, actor: application_decide(
+                application_id=application.pk, approve=approve, reason=reason, actor=actor
+            ),
+            then=show_keys,
+        )
 
     @admin.action(description=_("Approve: take the platform to onboarding"), permissions=["change"])
     def approve(self, request: HttpRequest, queryset: QuerySet[PlatformApplication]) -> Any:

@@ -4,16 +4,19 @@
 - `domain_errors_reported`: runs a service call and tells the admin user the `DomainError` it
   raised (a message, or an error on the form), instead of an `except ...Error` block per screen.
 - `secret_shown_once`: shows a new credential (API key, signing secret, signing key) in the
-  confirmation message, the only time the portal can show it."""
+  confirmation message, the only time the portal can show it.
+- `ServiceAddMixin`: an "add" page that calls a service rather than saving a model form."""
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
@@ -102,3 +105,45 @@ def screen_path(modeladmin: admin.ModelAdmin[Any], route: str, view: Callable[..
     login and named like Django's own: `admin:<app>_<model>_<suffix>`."""
     opts = modeladmin.opts
     return path(route, modeladmin.admin_site.admin_view(view), name=f"{opts.app_label}_{opts.model_name}_{suffix}")
+
+
+class ServiceAddMixin:
+    """An admin "add" page that calls a service instead of saving a model form: the form
+    (`add_form`), its page (`add_template`, titled `add_title`), the add permission checked, the
+    form's errors and the service's refusals shown on it. `add_perform(request, form)` calls the
+    service and returns the answer on success (usually a redirect), or None to show the form
+    again; a `DomainError` it raises lands on the form's fields."""
+
+    add_title: Any = ""
+    add_template = ""
+
+    def add_form(self, request: HttpRequest) -> forms.Form:
+        raise NotImplementedError
+
+    def add_perform(self, request: HttpRequest, form: Any) -> HttpResponse | None:
+        raise NotImplementedError
+
+    def add_context(self, request: HttpRequest) -> dict[str, Any]:
+        return {}
+
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        model_admin = cast("admin.ModelAdmin[Any]", self)
+        if not model_admin.has_add_permission(request):
+            raise PermissionDenied
+        form = self.add_form(request)
+        if request.method == "POST" and form.is_valid():
+            answer: HttpResponse | None = None
+            with domain_errors_reported(model_admin, request, form=form):
+                answer = self.add_perform(request, form)
+            if answer is not None:
+                return answer
+        context = {
+            **model_admin.admin_site.each_context(request),
+            "title": self.add_title,
+            "form": form,
+            "opts": model_admin.model._meta,
+            **self.add_context(request),
+        }
+        return TemplateResponse(request, self.add_template, context)
