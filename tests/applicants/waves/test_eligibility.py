@@ -11,6 +11,7 @@ from applicants.models import (
     INELIGIBILITY_REASONS,
     Applicant,
     Blacklisting,
+    Block,
     Outcome,
     Reason,
     RegistryKind,
@@ -20,7 +21,7 @@ from applicants.models import (
 )
 from applicants.waves.services.selection import REGISTRY_REASONS, DecisionRow, selection_compute
 from tests.applicants.wave_setups import Person, bulk_members, close, earlier_cards, put_on_registry
-from tests.factories import SchemeFactory, WaveFactory
+from tests.factories import BlockReasonFactory, SchemeFactory, StaffUserFactory, WaveFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -124,6 +125,12 @@ def _blacklisted_by_the_programme(wave: Wave, member: WaveMember) -> None:
     )
 
 
+def _blocked_after_joining(wave: Wave, member: WaveMember) -> None:
+    Block.objects.create(
+        applicant=member.applicant, reason=BlockReasonFactory.create(), note="joki", placed_by=StaffUserFactory.create()
+    )
+
+
 def _family_full(wave: Wave, member: WaveMember) -> None:
     family = "kk-penuh"
     Applicant.objects.filter(pk=member.applicant_id).update(kk_index=family)
@@ -157,6 +164,7 @@ REASON_CASES: list[tuple[Reason, str, Callable[[Wave, WaveMember], object]]] = [
     (Reason.IDENTITY_REVIEW, "identity not cleared", _identity_not_cleared),
     (Reason.IDENTITY_UNVERIFIED, "no selfie verified with the civil registry", _identity_unverified),
     (Reason.BLACKLISTED, "revoked by the programme", _blacklisted_by_the_programme),
+    (Reason.BLOCKED, "blocked after joining the wave", _blocked_after_joining),
     (Reason.PRIOR_RECIPIENT, "a card from an earlier wave", _prior_card),
     (Reason.FAMILY_CARD_LIMIT, "two earlier cards on the family card", _family_full),
 ]
