@@ -110,8 +110,11 @@ def redeem_code_commit(
     *, code: str, institution_id: int, sequence: int | None = None, now: dt.datetime | None = None
 ) -> RedeemCode:
     """The institution declares the code used (the participant started the course), or records
-    attendance of session `sequence` of a scheduled course: webinar codes (with a sequence or
-    without) only from one hour before to one hour after their session's start. The purchase
+    attendance of session `sequence` of a scheduled course. A webinar's first session (a commit
+    without a sequence, or sequence 1) is recorded only from one hour before to one hour after
+    the schedule's start; a later session of a multi-session webinar anywhere from one hour
+    before the schedule's start to one hour after its end (a schedule holds no time per session).
+    The purchase
     above learns of the first use through the `courses.hooks.REDEEM_CODE_USED` registry, in this transaction."""
     now = now or timezone.now()
     with transaction.atomic():
@@ -129,10 +132,14 @@ def redeem_code_commit(
         # session's window as well, with or without a sequence.
         if locked.method == LearningMethod.WEBINAR and locked.schedule is not None:
             start = locked.schedule.starts_at
-            if not start - SESSION_WINDOW <= now <= start + SESSION_WINDOW:
+            later_session = sequence is not None and sequence > 1
+            end = locked.schedule.ends_at if later_session else start
+            if not start - SESSION_WINDOW <= now <= end + SESSION_WINDOW:
                 raise RedeemCodeRefused(
                     "outside_window",
-                    _("Attendance can be recorded from one hour before to one hour after the session starts."),
+                    _("Attendance can be recorded from one hour before to one hour after the session starts.")
+                    if not later_session
+                    else _("Attendance of this webinar's sessions can be recorded only while its schedule runs."),
                 )
         if sequence is not None:
             if Attendance.objects.filter(redeem_code=locked, sequence=sequence).exists():

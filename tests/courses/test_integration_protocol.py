@@ -155,11 +155,17 @@ def test_the_webinar_window_edges_in_jakarta_time():
         course=course, code="WEB-E", starts_at=start, ends_at=start + dt.timedelta(hours=2), capacity=10
     )
     hour, second = dt.timedelta(hours=1), dt.timedelta(seconds=1)
+    end = schedule.ends_at
+    # The first session: its start +/- an hour; later sessions: while the schedule runs (+/- an hour)
     for sequence, moment, allowed in [
         (1, start - hour - second, False),
         (1, start - hour, True),
+        (1, start + hour + second, False),
+        (2, start - hour - second, False),
         (2, start + hour, True),
-        (3, start + hour + second, False),
+        (3, start + hour + second, True),
+        (3, end + hour, True),
+        (3, end + hour + second, False),
     ]:
         code = redeem_code_issue(course=course, schedule=schedule)
         if allowed:
