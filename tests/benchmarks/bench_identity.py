@@ -2,9 +2,10 @@
 - the face match of one selfie (decode, detect, 68 landmarks, the ResNet descriptor, the
   distance), CPU ms per check and checks per second on one core;
 - the liveness check of one burst: 10 frames of 480 x 480 with a blink (the reading of the
-  frames: the face searched for at 320 px in the first and every 4th frame, tracked from the
-  landmarks in between, landmarks and judgement in each; the descriptors of the first and last
-  frontal open-eyed frames), and the 18 frames of a challenge (left, blink, right);
+  frames: the whole frame searched for the face in the first (full size) and every 4th frame
+  (320 px), a crop around the previous face in between, landmarks and judgement in each; the
+  descriptors of the first frontal and the last open-eyed frames), and the 18 frames of a
+  challenge (left, blink, right);
 - the whole selfie check through the sandbox provider (the challenge used, liveness, data
   match, face match against the registry photo, our descriptor);
 - the verifiers' queue in the admin with 100,000 pending mismatches (list page, target <= 300 ms)."""

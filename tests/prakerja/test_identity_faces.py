@@ -146,7 +146,7 @@ def test_a_challenge_needs_one_blink() -> None:
         faces.liveness_check(photos.burst(), steps=("left", "right"))
 
 
-def test_quality_refusals_hold_in_a_tracked_burst() -> None:
+def test_quality_refusals_hold_when_frames_are_searched_near_the_last_face() -> None:
     # given a burst whose middle frames are dark, blurred or without a face
     frames = photos.challenge_burst(LEFT_BLINK_RIGHT)
     spoiled = [*frames[:2], photos.dark_selfie(), photos.blurred_selfie(), photos.no_face_photo(), *frames[5:]]

@@ -57,6 +57,7 @@
 
   button.addEventListener("click", async function () {
     button.disabled = true;
+    status.textContent = "";  // the step to do now is shown large instead
     var canvas = document.createElement("canvas");
     var scale = Math.min(1, 640 / Math.max(video.videoWidth, video.videoHeight));
     canvas.width = Math.round(video.videoWidth * scale);
