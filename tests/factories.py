@@ -2,6 +2,7 @@
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import factory
@@ -326,3 +327,22 @@ def verified_selfie_for(applicant: Applicant, photo: bytes | None = None) -> Ide
     verification.save()
     Applicant.objects.filter(pk=applicant.pk).update(identity_verified_at=timezone.now())
     return verification
+
+
+def liveness_challenge_for(user: User, *, steps: Sequence[str], purpose: str = "selfie", subject: str = "") -> str:
+    """A pending liveness challenge with these steps, so the page shows that order (a browser
+    test's fake camera follows it): the page shows a pending challenge again. Its token."""
+    from prakerja.identity.challenges import token_hash
+    from prakerja.identity.models import LivenessChallenge
+
+    token = uuid.uuid4().hex
+    LivenessChallenge.objects.filter(user=user, purpose=purpose).delete()
+    LivenessChallenge.objects.create(
+        user=user,
+        purpose=purpose,
+        subject=subject,
+        token_hash=token_hash(token),
+        steps=list(steps),
+        expires_at=timezone.now() + dt.timedelta(minutes=2),
+    )
+    return token

@@ -10,13 +10,29 @@ RETAKE_ADVICE = {
     "too_small": _("Your face is too small in the photo. Come closer to the camera."),
     "unreadable": _("The photo could not be read. Take it again with the camera, or upload a JPG photo."),
     "too_few_frames": _("Too few pictures arrived. Keep the page open until the camera has finished."),
-    "no_blink": _("We did not see you blink. Look straight at the camera and blink once while the photos are taken."),
+    "no_blink": _("We did not see you blink when asked. Look at the camera and blink once when the screen says so."),
+    "no_turn_left": _(
+        "We did not see you turn your head to the left. Turn your head to your own left when the screen says "
+        "so, then look back at the camera."
+    ),
+    "no_turn_right": _(
+        "We did not see you turn your head to the right. Turn your head to your own right when the screen says "
+        "so, then look back at the camera."
+    ),
+    "wrong_order": _(
+        "Your movements did not follow the order shown. Take the photos again and do each step when it appears "
+        "on the screen, one at a time."
+    ),
     "face_changed": _("The face changed while the photos were taken. Take them again yourself, without moving away."),
 }
 DEFAULT_ADVICE = _("The photo could not be used. Take it again in good light, looking straight at the camera.")
 
 UNAVAILABLE = _(
     "The civil registry's verification service is busy right now. Nothing was counted: try again in a few minutes."
+)
+CHALLENGE_STALE = _(
+    "The instructions on this page have expired or were already used. Take the photos again, following the "
+    "new instructions."
 )
 TRIES_USED = _("You have used today's %(tries)s tries. You can take a new selfie tomorrow.")
 

@@ -1,9 +1,12 @@
 """Identity verification: the selfie journey's one write, and the verifiers' decision.
 
 `identity_verify` asks the civil registry (through `prakerja.identity`) three things: is the
-burst live (a blink), does the typed data match the registry's record field by field, does the
-selfie's face match the registry's photo. Then:
-- a photo problem (dark, blurred, no face...) or no blink: `retake`, with advice; a try used;
+burst live (it follows the challenge the page showed: head turns and a blink in the order
+asked, `prakerja.identity.challenges`; the challenge is used up first, and a burst without a
+usable one is refused before anything else, no try counted), does the typed data match the
+registry's record field by field, does the selfie's face match the registry's photo. Then:
+- a photo problem (dark, blurred, no face...) or the challenge not followed (no turn, the
+  wrong order, no blink): `retake`, with advice; a try used;
 - everything matches and the burst was live: `verified`, the applicant's identity counts;
 - the data or the face differs, the registry has no photo, or the photo was uploaded (no
   liveness): `review`, the verifiers' queue.
@@ -40,9 +43,10 @@ from prakerja.audit.services import audit_record
 from prakerja.core.actor import Actor
 from prakerja.core.crypto import decrypt_value, encrypt_bytes
 from prakerja.identity import faces
+from prakerja.identity.challenges import SELFIE, ChallengeRefused, IssuedChallenge, challenge_issue, challenge_use
 from prakerja.identity.provider import IdentityClaim, IdentityProviderUnavailable, Liveness, identity_provider
 
-MAX_FRAMES = 12
+MAX_FRAMES = 20  # the page sends 18: one before the challenge, 5 a step, 2 after
 MAX_FRAME_BYTES = 2 * 1024 * 1024
 
 
@@ -96,10 +100,25 @@ def _checked_frames(selfie: Selfie) -> list[bytes]:
     return frames
 
 
-def identity_verify(*, applicant: Applicant, birth_place: str, selfie: Selfie) -> IdentityVerification:
+def selfie_challenge(applicant: Applicant) -> IssuedChallenge:
+    """The challenge the selfie page shows (and its form sends back with the burst)."""
+    return challenge_issue(user_id=applicant.user_id, purpose=SELFIE)
+
+
+def _challenge_steps(applicant: Applicant, challenge: str) -> tuple[str, ...]:
+    try:
+        return challenge_use(token=challenge, user_id=applicant.user_id, purpose=SELFIE)
+    except ChallengeRefused as exc:
+        raise VerificationError(notices.CHALLENGE_STALE, field="photo") from exc
+
+
+def identity_verify(*, applicant: Applicant, birth_place: str, selfie: Selfie, challenge: str) -> IdentityVerification:
+    """`challenge`: the token of the challenge the page showed (`selfie_challenge`); not needed
+    for an uploaded photo."""
     _refuse_unless_open(applicant)
     frames = _checked_frames(selfie)
     camera = selfie.source == VerificationSource.CAMERA
+    steps = _challenge_steps(applicant, challenge) if camera else ()
     provider = identity_provider()
     reference = secrets.token_hex(16)
     claim = IdentityClaim(
@@ -110,7 +129,7 @@ def identity_verify(*, applicant: Applicant, birth_place: str, selfie: Selfie) -
     )
     kept = _reencoded(frames[0])
     try:
-        liveness = provider.liveness(reference=f"{reference}-l", frames=frames) if camera else None
+        liveness = provider.liveness(reference=f"{reference}-l", frames=frames, challenge=steps) if camera else None
         data = provider.data_match(reference=f"{reference}-d", claim=claim)
         face = provider.face_match(reference=f"{reference}-f", nik=claim.nik, selfie=kept)
     except IdentityProviderUnavailable as exc:

@@ -14,7 +14,7 @@ from applicants.registration.selectors import ktp_photo_visible_to
 from applicants.registration.views import applicant_required
 from applicants.verification.forms import SelfieForm
 from applicants.verification.selectors import verification_state
-from applicants.verification.services import Selfie, VerificationError, identity_verify
+from applicants.verification.services import Selfie, VerificationError, identity_verify, selfie_challenge
 from prakerja.core.crypto import decrypt_bytes
 from prakerja.core.errors import domain_error_on_form
 from prakerja.core.uploads import private_file_pk, upload_limited_message, upload_rate_limited
@@ -43,6 +43,7 @@ def selfie(request: HttpRequest, applicant: Applicant) -> HttpResponse:
                         applicant=applicant,
                         birth_place=form.cleaned_data["birth_place"],
                         selfie=Selfie(source=source, frames=data),
+                        challenge=request.POST.get("challenge", ""),
                     )
                 except VerificationError as error:
                     domain_error_on_form(form, error, fallback="photo")
@@ -52,10 +53,12 @@ def selfie(request: HttpRequest, applicant: Applicant) -> HttpResponse:
                     return redirect("applicants:selfie")
             else:
                 form.add_error("photo", _("Take a selfie with the camera, or choose a photo."))
+    # A retry (or the first try) is shown with the challenge its burst must follow.
+    challenge = selfie_challenge(applicant) if may_try else None
     return render(
         request,
         "applicants/verification/selfie.html",
-        {"form": form, "state": state, "may_try": may_try, "applicant": applicant},
+        {"form": form, "state": state, "may_try": may_try, "applicant": applicant, "challenge": challenge},
     )
 
 

@@ -3,7 +3,11 @@
 The institution's attendance link opens a face-check page; the participant's live burst is
 checked here, with the portal's own face engine (`prakerja.identity.faces`, dlib), against the
 verified selfie of the identity verification:
-- liveness first (a blink in the burst), then the similarity to the verified selfie;
+- the challenge the page showed is used up first (`prakerja.identity.challenges`, bound to the
+  participant and this link): a burst without a usable one is refused (`ChallengeStale`, the
+  page shows a new one) before any face work, and counts no failure;
+- liveness (the burst follows the challenge: head turns and a blink in the order asked), then
+  the similarity to the verified selfie;
 - the live face is also compared with the verified faces of the other participants who did face
   checks at the same institution: one face on several accounts ("joki") fails at once and waits
   for a verifier;
@@ -48,10 +52,24 @@ from prakerja.audit.services import audit_record
 from prakerja.core.actor import Actor
 from prakerja.core.crypto import encrypt_bytes
 from prakerja.identity import faces
+from prakerja.identity.challenges import FACE_CHECK, ChallengeRefused, IssuedChallenge, challenge_issue, challenge_use
 
 # Other participants compared with, at most (the institution's most recent).
 JOKI_CANDIDATES = 2000
-MAX_FRAMES = 12
+MAX_FRAMES = 20  # the page sends 18: one before the challenge, 5 a step, 2 after
+
+
+class ChallengeStale(RedeemCodeRefused):
+    """The burst came without a usable challenge (none, expired, used, another link's)."""
+
+
+def _subject(link: AttendanceLink) -> str:
+    return f"link:{link.pk}"
+
+
+def face_check_challenge(*, link: AttendanceLink, user_id: int) -> IssuedChallenge:
+    """The challenge the face-check page of this link shows (its form sends it back)."""
+    return challenge_issue(user_id=user_id, purpose=FACE_CHECK, subject=_subject(link))
 
 
 @dataclass(frozen=True)
@@ -83,9 +101,14 @@ def _kept_frame(frame: bytes) -> bytes:
 
 
 def attendance_face_check(
-    *, token: str, applicant: Applicant, email: str, holder: bool, frames: Sequence[bytes]
+    *, token: str, applicant: Applicant, email: str, holder: bool, frames: Sequence[bytes], challenge: str
 ) -> FaceCheckResult:
+    """`challenge`: the token of the challenge the page showed (`face_check_challenge`)."""
     link = attendance_link_usable(attendance_link_find(token=token), email=email, holder=holder)
+    try:
+        steps = challenge_use(token=challenge, user_id=applicant.user_id, purpose=FACE_CHECK, subject=_subject(link))
+    except ChallengeRefused as exc:
+        raise ChallengeStale(exc.reason, str(ADVICE["challenge_stale"])) from exc
     frames = list(frames)[:MAX_FRAMES]
     reason, score, other = "", None, None
     verified = verified_face(applicant.pk)
@@ -93,7 +116,7 @@ def attendance_face_check(
         reason = "no_verified_selfie"
     else:
         try:
-            live = faces.liveness_check(frames)
+            live = faces.liveness_check(frames, steps=steps)
         except ValueError:
             live = faces.LivenessCheck(False, "unreadable")
         if not live.live or live.descriptor is None:
@@ -143,7 +166,25 @@ ADVICE = {
     "face_mismatch": gettext_lazy(
         "The face does not match your verified selfie. Take the check yourself, facing the camera in good light."
     ),
-    "no_blink": gettext_lazy("We did not see you blink. Look at the camera and blink once while the photos are taken."),
+    "no_blink": gettext_lazy(
+        "We did not see you blink when asked. Look at the camera and blink once when the screen says so."
+    ),
+    "no_turn_left": gettext_lazy(
+        "We did not see you turn your head to the left. Turn your head to your own left when the screen says "
+        "so, then look back at the camera."
+    ),
+    "no_turn_right": gettext_lazy(
+        "We did not see you turn your head to the right. Turn your head to your own right when the screen says "
+        "so, then look back at the camera."
+    ),
+    "wrong_order": gettext_lazy(
+        "Your movements did not follow the order shown. Take the photos again and do each step when it appears "
+        "on the screen, one at a time."
+    ),
+    "challenge_stale": gettext_lazy(
+        "The instructions on this page have expired or were already used. Take the photos again, following the "
+        "new instructions."
+    ),
     "no_face": gettext_lazy("No face was found. Hold the phone at eye level with your whole face in the frame."),
     "too_few_frames": gettext_lazy("Too few pictures arrived. Keep the page open until the camera has finished."),
     "face_changed": gettext_lazy("The face changed while the photos were taken. Take them again yourself."),

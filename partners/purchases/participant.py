@@ -19,7 +19,12 @@ from applicants.complaints.services import ComplaintSubjects, PurchaseChoice
 from applicants.dashboard import Panel
 from applicants.models import Applicant, Card
 from courses.models import CourseReview
-from courses.services.face_check import attendance_face_check, face_check_advice
+from courses.services.face_check import (
+    ChallengeStale,
+    attendance_face_check,
+    face_check_advice,
+    face_check_challenge,
+)
 from courses.services.redemption import RedeemCodeRefused, attendance_link_find
 from courses.services.reviews import review_submit
 from courses.training import training_progress_many
@@ -165,6 +170,12 @@ def attendance(request: HttpRequest, token: str) -> HttpResponse:
     applicant = Applicant.objects.filter(user_id=user_id).first()
     course = link.redeem_code.course
     context: dict[str, object] = {"link": link, "course": course}
+
+    def page(status: int = 200) -> HttpResponse:
+        # Every showing of the camera (the first, a retry) carries the challenge to follow.
+        context["challenge"] = face_check_challenge(link=link, user_id=user_id)
+        return render(request, "partners/attendance.html", context, status=status)
+
     if request.method == "POST":
         frames = [frame.read() for frame in request.FILES.getlist("frames")]
         try:
@@ -180,13 +191,17 @@ def attendance(request: HttpRequest, token: str) -> HttpResponse:
                 email=request.user.email,  # type: ignore[union-attr]
                 holder=holder,
                 frames=frames,
+                challenge=request.POST.get("challenge", ""),
             )
+        except ChallengeStale as stale:
+            context["retry"] = stale.message
+            return page(status=422)
         except RedeemCodeRefused as refused:
             context["error"] = refused.message
             return render(request, "partners/attendance.html", context, status=403)
         if not result.final:
             context["retry"] = face_check_advice(result.check.reason)
-            return render(request, "partners/attendance.html", context, status=422)
+            return page(status=422)
         used = result.link
         separator = "&" if "?" in used.redirect_uri else "?"
         query = urlencode(
@@ -198,7 +213,7 @@ def attendance(request: HttpRequest, token: str) -> HttpResponse:
             }
         )
         return redirect(f"{used.redirect_uri}{separator}{query}")
-    return render(request, "partners/attendance.html", context)
+    return page()
 
 
 def complaint_subjects_for(applicant: Applicant) -> ComplaintSubjects:

@@ -7,7 +7,10 @@ Shaped on the registry's verification web service for partner institutions:
   NIK answers responseCode `11` ("Data Tidak Ditemukan").
 - face match: `POST /api/v1/verifikasi/wajah` with `nik`, `threshold` and the selfie as
   Base64 JPEG; answers `matchScore` (0-100) or an image problem code.
-- liveness: `POST /api/v1/verifikasi/liveness` with the burst's frames as Base64 JPEGs.
+- liveness: `POST /api/v1/verifikasi/liveness` with the burst's frames as Base64 JPEGs. The
+  registry's liveness knows nothing of our challenge, so the burst is first checked against it
+  here, with our face engine (`faces.liveness_check`); a burst that does not follow it is not
+  sent (not live, the reason ours, no registry reference).
 Every request: `X-CLIENT-ID`, `X-TIMESTAMP` (ISO 8601, +07:00), `X-REQUEST-ID` (our per-call
 reference, also `transactionId` in the body: the registry answers a repeated id with the
 first answer, so a retry is safe) and `X-SIGNATURE` = hex(HMAC-SHA256(client secret,
@@ -33,6 +36,7 @@ from zoneinfo import ZoneInfo
 import requests
 from django.conf import settings
 
+from prakerja.identity import faces
 from prakerja.identity.provider import (
     DataMatch,
     FaceMatch,
@@ -177,7 +181,10 @@ class DukcapilIdentityProvider:
             raise IdentityProviderUnavailable(f"registry answered {code}")
         return FaceMatch("", score=float(data["matchScore"]), provider_reference=provider_reference)
 
-    def liveness(self, *, reference: str, frames: Sequence[bytes]) -> Liveness:
+    def liveness(self, *, reference: str, frames: Sequence[bytes], challenge: Sequence[str]) -> Liveness:
+        ours = faces.liveness_check(frames, steps=challenge)
+        if not ours.live:
+            return Liveness(False, ours.reason)
         data = self._post(
             PATHS["liveness"], reference, {"images": [base64.b64encode(frame).decode() for frame in frames]}
         )

@@ -4,7 +4,10 @@ Three services, as a civil-registry verification service answers them:
 - data match: NIK, full name, birth date and birth place, each answered "match" or "mismatch"
   (the name with a similarity score), or the NIK not found at all;
 - face match: a selfie against the registry's photo of that NIK, a similarity score 0-100;
-- liveness: whether a short burst of frames shows a live person (a blink), not a photo.
+- liveness: whether a short burst of frames shows a live person following the challenge the
+  page showed (head turns and a blink in the order asked: `challenges.py`), not a photo or a
+  replayed video. An adapter whose registry cannot check a challenge checks it itself with
+  our face engine before asking the registry (`dukcapil.py`).
 Every call carries our per-call reference (the provider's transaction id, also its
 idempotency key) and answers with the provider's own reference, which is stored with the
 result. A timeout, an outage or a 5xx after the retries is `IdentityProviderUnavailable`: the
@@ -74,7 +77,9 @@ class FaceMatch:
 @dataclass(frozen=True)
 class Liveness:
     live: bool
-    reason: str = ""  # why not: too_few_frames, no_face, no_blink, face_changed
+    # why not: too_few_frames, no_face, no_turn_left, no_turn_right, wrong_order, no_blink,
+    # face_changed
+    reason: str = ""
     provider_reference: str = ""
 
 
@@ -83,7 +88,7 @@ class IdentityProvider(Protocol):
 
     def face_match(self, *, reference: str, nik: str, selfie: bytes) -> FaceMatch: ...
 
-    def liveness(self, *, reference: str, frames: Sequence[bytes]) -> Liveness: ...
+    def liveness(self, *, reference: str, frames: Sequence[bytes], challenge: Sequence[str]) -> Liveness: ...
 
 
 def identity_provider() -> IdentityProvider:

@@ -7,7 +7,8 @@ It answers like the civil registry's verification service, from a synthetic popu
   punctuation and spaces, with a similarity score (a typo still scores high but mismatches);
 - face match that is real: the selfie's face against the registry photo's, by dlib
   (`faces.py`); a person without a photo answers `no_reference`;
-- liveness that is real too: a blink in the burst of frames;
+- liveness that is real too: the burst follows the challenge (head turns and a blink in the
+  order asked, `faces.liveness_check`);
 - latency per call (SANDBOX_IDENTITY_LATENCY_MS) and outages (SANDBOX_IDENTITY_OUTAGE_RATE:
   the call fails as a timeout would);
 - a share of the population whose registry record differs from what the person will type
@@ -143,7 +144,7 @@ class SandboxIdentityProvider:
             provider_reference=provider_reference,
         )
 
-    def liveness(self, *, reference: str, frames: Sequence[bytes]) -> Liveness:
+    def liveness(self, *, reference: str, frames: Sequence[bytes], challenge: Sequence[str]) -> Liveness:
         provider_reference = _call()
-        check = faces.liveness_check(frames)
+        check = faces.liveness_check(frames, steps=challenge)
         return Liveness(check.live, check.reason, provider_reference=provider_reference)

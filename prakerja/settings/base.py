@@ -264,8 +264,9 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
-# The camera's burst for a selfie or a session's face check is 10 frames (at most 12 accepted).
-DATA_UPLOAD_MAX_NUMBER_FILES = 12
+# The camera's burst for a selfie or a session's face check is 18 frames (a liveness challenge:
+# one frame, 5 a step, 2 after; at most 20 accepted).
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
 # Photo uploads (KTP, complaint photos) per applicant and per client address (django-ratelimit).
 RATELIMIT_UPLOADS_USER = env.str("RATELIMIT_UPLOADS_USER", default="10/h")
 RATELIMIT_UPLOADS_IP = env.str("RATELIMIT_UPLOADS_IP", default="200/h")
@@ -335,6 +336,8 @@ FACE_MATCH_MIN_SCORE = env.float("FACE_MATCH_MIN_SCORE", default=45.0)
 # before it goes to the verifiers' review
 IDENTITY_SELFIE_TRIES_PER_DAY = env.int("IDENTITY_SELFIE_TRIES_PER_DAY", default=5)
 FACE_CHECK_FAILURES_BEFORE_REVIEW = env.int("FACE_CHECK_FAILURES_BEFORE_REVIEW", default=3)
+# Seconds a liveness challenge (the steps shown while the burst is taken) may be used, once
+LIVENESS_CHALLENGE_TTL_S = env.int("LIVENESS_CHALLENGE_TTL_S", default=120)
 
 # Incentive payouts: the payment provider behind an adapter (prakerja/payments). The sandbox
 # is the default; its rates are the realistic ones (docs/architecture.md#incentives-and-payouts).

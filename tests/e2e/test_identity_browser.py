@@ -1,8 +1,11 @@
 """The selfie and the session face check in a real Chromium whose camera is a video file
 (`--use-fake-device-for-media-stream --use-file-for-fake-video-capture=<y4m>`, generated from
-scikit-image's astronaut, blinking): the page's getUserMedia, the burst, the upload, the
-sandbox registry's real face match and liveness in the gunicorn server, and the result shown,
-on a 360 px phone."""
+scikit-image's astronaut following a liveness challenge): the page's challenge shown, its
+getUserMedia, the burst, the upload, the sandbox registry's real face match and liveness in the
+gunicorn server, and the result shown, on a 360 px phone. The test fixes the challenge (a
+pending one is shown again) so the video can follow it, and presses the button when the video's
+marker says she is about to start (`tests/faces.py::write_y4m`). A video of her blinking, the
+old liveness's proof, is refused."""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +16,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from applicants.models import Applicant, IdentityVerification, Step
 from tests import faces as photos
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
-from tests.factories import DEFAULT_PASSWORD, ApplicantFactory
+from tests.factories import DEFAULT_PASSWORD, ApplicantFactory, liveness_challenge_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -34,10 +37,34 @@ def camera_browser(video: str) -> Iterator[Browser]:
         browser.close()
 
 
+# The challenge the tests fix; the video follows it.
+STEPS = ("left", "blink", "right")
+
+# Presses the page's button when the fake camera's marker appears (the video's lead-in): the
+# burst then starts as the video's person starts to follow the steps.
+PRESS_ON_MARKER = """
+() => new Promise((resolve) => {
+  const video = document.querySelector("[data-camera] video");
+  const button = document.querySelector("[data-camera] [data-shoot]");
+  const canvas = document.createElement("canvas");
+  canvas.width = 4; canvas.height = 4;
+  const context = canvas.getContext("2d", { willReadFrequently: true });
+  let dark = false;
+  (function tick() {
+    context.drawImage(video, 4, 4, 12, 12, 0, 0, 4, 4);
+    const level = context.getImageData(2, 2, 1, 1).data[0];
+    if (level < 60) dark = true;
+    if (dark && level > 200) { button.click(); resolve(true); return; }
+    setTimeout(tick, 10);
+  })();
+})
+"""
+
+
 @pytest.fixture
-def blinking_camera(tmp_path: Path) -> Iterator[Page]:
-    """A phone-sized page whose camera shows the astronaut blinking."""
-    for browser in camera_browser(photos.write_y4m(str(tmp_path / "blink.y4m"), blink=True)):
+def challenge_camera(tmp_path: Path) -> Iterator[Page]:
+    """A phone-sized page whose camera shows the astronaut following STEPS."""
+    for browser in camera_browser(photos.write_y4m(str(tmp_path / "challenge.y4m"), steps=STEPS)):
         context = browser.new_context(viewport=PHONE, locale="id-ID", timezone_id="Asia/Jakarta")
         context.grant_permissions(["camera"])
         yield context.new_page()
@@ -45,9 +72,9 @@ def blinking_camera(tmp_path: Path) -> Iterator[Page]:
 
 
 @pytest.fixture
-def still_camera(tmp_path: Path) -> Iterator[Page]:
-    """The same face, never blinking: a photo held up to the camera."""
-    for browser in camera_browser(photos.write_y4m(str(tmp_path / "still.y4m"), blink=False)):
+def blinking_camera(tmp_path: Path) -> Iterator[Page]:
+    """A replayed video of the astronaut blinking at the camera (no challenge followed)."""
+    for browser in camera_browser(photos.write_y4m(str(tmp_path / "blink.y4m"), blink=True)):
         context = browser.new_context(viewport=PHONE, locale="id-ID", timezone_id="Asia/Jakarta")
         context.grant_permissions(["camera"])
         yield context.new_page()
@@ -61,25 +88,39 @@ def log_in(page: Page, portal_url: str, email: str) -> None:
     page.get_by_role("button", name="Masuk").click()
 
 
-def take_selfie(page: Page) -> None:
-    page.get_by_role("link", name="Ambil swafoto").click()
+def take_selfie(page: Page, *, on_marker: bool = True) -> None:
+    """On the selfie page (from the dashboard's link): the birth place, then the burst."""
+    if not page.get_by_label("Tempat lahir (sesuai KTP)").count():
+        page.get_by_role("link", name="Ambil swafoto").click()
     page.get_by_label("Tempat lahir (sesuai KTP)").fill("Kota Bandung")
     shoot = page.get_by_role("button", name="Ambil swafoto")
     expect(shoot).to_be_enabled(timeout=15_000)  # the camera is streaming
-    shoot.click()
+    if on_marker:
+        page.evaluate(PRESS_ON_MARKER)
+    else:
+        shoot.click()
 
 
 def test_an_applicant_verifies_her_identity_with_the_camera(
-    blinking_camera: Page, portal_url: str, regions: None, artifacts_dir: Path
+    challenge_camera: Page, portal_url: str, regions: None, artifacts_dir: Path
 ) -> None:
-    # given an applicant past the phone step whom the sandbox registry knows, photo included
-    page = blinking_camera
+    # given an applicant past the phone step whom the sandbox registry knows, photo included,
+    # and the challenge her page will show (left, blink, right)
+    page = challenge_camera
     applicant = ApplicantFactory.create(reached=Step.PERSONAL, verified=False, registry_photo=photos.registry_photo())
+    liveness_challenge_for(applicant.user, steps=STEPS)
     log_in(page, portal_url, applicant.user.email)
     expect(page.get_by_role("heading", name="Verifikasi identitas Anda dengan swafoto")).to_be_visible()
-    # when she takes the selfie with the (fake) camera
+    # when she opens the selfie page, the steps are listed in order, in Indonesian
+    page.get_by_role("link", name="Ambil swafoto").click()
+    steps = page.locator("[data-challenge] li")
+    expect(steps).to_have_text(
+        ["Tolehkan kepala ke kiri", "Lihat ke kamera dan berkedip sekali", "Tolehkan kepala ke kanan"]
+    )
+    # and she takes the selfie with the (fake) camera following them
     take_selfie(page)
-    page.screenshot(path=artifacts_dir / "selfie-camera-360.png", full_page=True)
+    expect(page.locator("[data-challenge-now]")).to_be_visible()
+    page.screenshot(path=artifacts_dir / "selfie-challenge-360.png", full_page=True)
     # then the registry's answer is shown in Indonesian: verified
     expect(page.locator(".selfie-card[data-state=verified]")).to_be_visible(timeout=60_000)
     expect(page.get_by_text("Identitas Anda terverifikasi dengan data kependudukan")).to_be_visible()
@@ -91,20 +132,23 @@ def test_an_applicant_verifies_her_identity_with_the_camera(
     assert Applicant.objects.get(pk=applicant.pk).identity_verified_at is not None
 
 
-def test_a_photo_held_to_the_camera_is_asked_to_blink(
-    still_camera: Page, portal_url: str, regions: None, artifacts_dir: Path
+def test_a_replayed_video_of_her_blinking_is_asked_to_follow_the_steps(
+    blinking_camera: Page, portal_url: str, regions: None, artifacts_dir: Path
 ) -> None:
-    page = still_camera
+    # given a video of the applicant blinking at the camera, played as the camera
+    page = blinking_camera
     applicant = ApplicantFactory.create(reached=Step.PERSONAL, verified=False, registry_photo=photos.registry_photo())
+    liveness_challenge_for(applicant.user, steps=STEPS)
     log_in(page, portal_url, applicant.user.email)
-    take_selfie(page)
+    take_selfie(page, on_marker=False)
+    # then it is not live: the head never turned left as asked
     expect(page.locator(".selfie-card[data-state=retake]")).to_be_visible(timeout=60_000)
-    expect(page.get_by_text("Kami tidak melihat Anda berkedip")).to_be_visible()
+    expect(page.get_by_text("Kami tidak melihat Anda menoleh ke kiri")).to_be_visible()
     page.screenshot(path=artifacts_dir / "selfie-retake-360.png", full_page=True)
 
 
 def test_a_participant_passes_the_face_check_of_a_training_session(
-    blinking_camera: Page,
+    challenge_camera: Page,
     portal_url: str,
     regions: None,
     training_fund: int,
@@ -118,13 +162,14 @@ def test_a_participant_passes_the_face_check_of_a_training_session(
     from django.db import transaction
 
     from courses.models import Attendance
+    from courses.services.redemption import attendance_link_find
     from tests.courses.test_integration_protocol import Institution
     from tests.factories import verified_selfie_for
     from tests.partners.conftest import new_participant_card
     from tests.partners.purchases.test_attendance_face_check import link_for
     from tests.partners.purchases.test_attendance_links import webinar_purchase
 
-    page = blinking_camera
+    page = challenge_camera
     card = new_participant_card()
     lp = Institution()
     # One transaction, so the purchase's queued SMS waits to be run here (the suite's way of
@@ -133,6 +178,9 @@ def test_a_participant_passes_the_face_check_of_a_training_session(
         purchase = webinar_purchase(card, django_capture_on_commit_callbacks, lp)
     verified_selfie_for(card.applicant)
     path = link_for(lp, purchase, card)
+    link = attendance_link_find(token=path.rstrip("/").rsplit("/", 1)[-1])
+    assert link is not None
+    liveness_challenge_for(card.applicant.user, steps=STEPS, purpose="face_check", subject=f"link:{link.pk}")
     log_in(page, portal_url, card.applicant.user.email)
     # when she opens the link and takes the face check with the camera
     page.goto(portal_url + path)
@@ -141,7 +189,7 @@ def test_a_participant_passes_the_face_check_of_a_training_session(
     expect(shoot).to_be_enabled(timeout=15_000)
     page.screenshot(path=artifacts_dir / "session-face-check-360.png", full_page=True)
     with page.expect_request(lambda r: r.url.startswith("https://lp.example.id/"), timeout=90_000) as back:
-        shoot.click()
+        page.evaluate(PRESS_ON_MARKER)
     # then she is sent back to the institution with the result, and attendance is recorded
     query = parse_qs(urlparse(back.value.url).query)
     assert query["status"] == ["attended"]

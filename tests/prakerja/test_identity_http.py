@@ -13,12 +13,15 @@ from typing import Any
 
 import pytest
 
+from prakerja.identity import faces
 from prakerja.identity.dukcapil import DukcapilIdentityProvider
 from prakerja.identity.provider import IdentityClaim, IdentityProviderUnavailable
+from tests import faces as photos
 
 CLIENT_ID = "prakerja-test"
 SECRET = "registry-client-secret"
 NIK = "3273011705950001"
+STEPS = ("left", "blink", "right")
 
 
 class FakeRegistry:
@@ -156,12 +159,16 @@ def test_5xx_is_retried_under_the_same_reference(registry: tuple[FakeRegistry, s
     assert [call["transactionId"] for call in fake.calls] == ["ref-4"] * 3
 
 
-def test_timeouts_exhaust_the_retries_as_unavailable(registry: tuple[FakeRegistry, str]) -> None:
+def test_timeouts_exhaust_the_retries_as_unavailable(
+    registry: tuple[FakeRegistry, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     fake, base = registry
     fake.stall_next = 3
+    # (our own check of the challenge passes: this test times the registry's calls only)
+    monkeypatch.setattr(faces, "liveness_check", lambda frames, steps: faces.LivenessCheck(True))
     started = time.monotonic()
     with pytest.raises(IdentityProviderUnavailable):
-        _provider(base).liveness(reference="ref-5", frames=[b"a", b"b", b"c"])
+        _provider(base).liveness(reference="ref-5", frames=[b"a", b"b", b"c"], challenge=STEPS)
     # three tries of 0.3 s each, not the registry's stall of 0.6 s each
     assert time.monotonic() - started < 1.6
     assert len(fake.calls) == 3
@@ -183,5 +190,17 @@ def test_image_problems_are_reported(registry: tuple[FakeRegistry, str]) -> None
 
 
 def test_liveness_answer(registry: tuple[FakeRegistry, str]) -> None:
-    _fake, base = registry
-    assert _provider(base).liveness(reference="ref-8", frames=[b"a", b"b", b"c"]).live
+    fake, base = registry
+    # given a burst that follows the challenge: the registry is asked, and answers live
+    assert _provider(base).liveness(reference="ref-8", frames=photos.challenge_burst(STEPS), challenge=STEPS).live
+    assert len(fake.calls) == 1
+
+
+def test_a_burst_that_does_not_follow_the_challenge_is_not_sent(registry: tuple[FakeRegistry, str]) -> None:
+    # given a video of the person blinking (the registry's own liveness might pass it)
+    fake, base = registry
+    answer = _provider(base).liveness(reference="ref-9", frames=photos.burst(blink=True), challenge=STEPS)
+    # then our check of the challenge refuses it, and the registry is not asked
+    assert not answer.live
+    assert answer.reason == "no_turn_left"
+    assert fake.calls == []

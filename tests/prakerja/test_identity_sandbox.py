@@ -86,8 +86,9 @@ def test_face_match_reports_a_bad_selfie_and_a_missing_reference() -> None:
 
 def test_liveness_is_real() -> None:
     provider = SandboxIdentityProvider()
-    assert provider.liveness(reference="r8", frames=photos.burst(blink=True)).live
-    assert not provider.liveness(reference="r9", frames=photos.burst(blink=False)).live
+    steps = ("right", "left", "blink")
+    assert provider.liveness(reference="r8", frames=photos.challenge_burst(steps), challenge=steps).live
+    assert not provider.liveness(reference="r9", frames=photos.burst(blink=True), challenge=steps).live
 
 
 def test_outages_and_latency(settings: SettingsWrapper) -> None:

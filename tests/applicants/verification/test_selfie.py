@@ -21,6 +21,7 @@ from applicants.models import (
     VerificationSource,
     VerificationStatus,
 )
+from applicants.verification.notices import retake_advice
 from applicants.verification.selectors import verified_face
 from applicants.verification.services import (
     RegistryUnavailable,
@@ -28,6 +29,7 @@ from applicants.verification.services import (
     VerificationError,
     identity_review_decide,
     identity_verify,
+    selfie_challenge,
 )
 from applicants.waves.services.selection import wave_selection_run
 from prakerja.audit.models import AuditEvent
@@ -57,15 +59,22 @@ def unverified(**kwargs: object) -> Applicant:
     return ApplicantFactory.create(**options)
 
 
-def camera(*, blink: bool = True) -> Selfie:
-    return Selfie(source=VerificationSource.CAMERA, frames=photos.burst(blink=blink))
+def verify(applicant: Applicant, birth_place: str = "Bandung", *, blink: bool = True) -> IdentityVerification:
+    """A camera attempt as the page makes it: the challenge shown, her burst following it."""
+    challenge = selfie_challenge(applicant)
+    return identity_verify(
+        applicant=applicant,
+        birth_place=birth_place,
+        selfie=Selfie(source=VerificationSource.CAMERA, frames=photos.challenge_burst(challenge.steps, blink=blink)),
+        challenge=challenge.token,
+    )
 
 
 def test_a_live_matching_selfie_verifies_the_identity() -> None:
     # given an applicant whose data and face are the registry's
     applicant = unverified()
     # when her blinking burst is checked
-    done = identity_verify(applicant=applicant, birth_place="Kota Bandung", selfie=camera())
+    done = verify(applicant, "Kota Bandung")
     # then she is verified, with the scores and the registry's references stored
     assert done.status == VerificationStatus.VERIFIED
     assert done.live is True
@@ -87,7 +96,7 @@ def test_a_live_matching_selfie_verifies_the_identity() -> None:
 
 def test_no_blink_asks_for_a_retake_and_uses_a_try() -> None:
     applicant = unverified()
-    done = identity_verify(applicant=applicant, birth_place="Bandung", selfie=camera(blink=False))
+    done = verify(applicant, "Bandung", blink=False)
     assert done.status == VerificationStatus.RETAKE
     assert done.liveness_reason == "no_blink"
     assert not done.selfie
@@ -95,11 +104,57 @@ def test_no_blink_asks_for_a_retake_and_uses_a_try() -> None:
     assert applicant.identity_verified_at is None
 
 
+def test_turning_the_wrong_way_asks_for_a_retake_with_advice() -> None:
+    # given the challenge shown, and a burst that turns the other way round
+    applicant = unverified()
+    challenge = selfie_challenge(applicant)
+    turns = [step for step in challenge.steps if step != "blink"]
+    wrong = [{"left": "right", "right": "left"}.get(step, step) for step in challenge.steps]
+    done = identity_verify(
+        applicant=applicant,
+        birth_place="Bandung",
+        selfie=Selfie(source=VerificationSource.CAMERA, frames=photos.challenge_burst(wrong)),
+        challenge=challenge.token,
+    )
+    # then a retake, with the reason and advice in Indonesian
+    assert done.status == VerificationStatus.RETAKE
+    assert done.liveness_reason == "wrong_order"
+    assert turns != [step for step in wrong if step != "blink"]
+    assert "urutan" in retake_advice("wrong_order")
+    assert "menoleh ke kiri" in retake_advice("no_turn_left")
+
+
+def test_a_burst_without_a_usable_challenge_is_refused_and_counts_no_try() -> None:
+    applicant = unverified()
+    frames = photos.challenge_burst(("left", "blink", "right"))
+    issued = selfie_challenge(applicant)
+    for token in ("", "made-up"):
+        with pytest.raises(VerificationError, match="kedaluwarsa"):
+            identity_verify(
+                applicant=applicant,
+                birth_place="Bandung",
+                selfie=Selfie(source=VerificationSource.CAMERA, frames=frames),
+                challenge=token,
+            )
+    assert not IdentityVerification.objects.exists()
+    # and the page's own challenge still works afterwards
+    done = identity_verify(
+        applicant=applicant,
+        birth_place="Bandung",
+        selfie=Selfie(source=VerificationSource.CAMERA, frames=photos.challenge_burst(issued.steps)),
+        challenge=issued.token,
+    )
+    assert done.status == VerificationStatus.VERIFIED
+
+
 def test_a_dark_photo_asks_for_a_retake() -> None:
     applicant = unverified()
     frames = [photos.dark_selfie()] * 4
     done = identity_verify(
-        applicant=applicant, birth_place="Bandung", selfie=Selfie(source=VerificationSource.CAMERA, frames=frames)
+        applicant=applicant,
+        birth_place="Bandung",
+        selfie=Selfie(source=VerificationSource.CAMERA, frames=frames),
+        challenge=selfie_challenge(applicant).token,
     )
     assert done.status == VerificationStatus.RETAKE
     assert done.face_problem == "too_dark"
@@ -108,7 +163,7 @@ def test_a_dark_photo_asks_for_a_retake() -> None:
 def test_another_face_than_the_registry_photo_goes_to_review() -> None:
     # given a registry whose photo of this NIK is somebody else
     applicant = unverified(registry_photo=photos.other_person_photo(11))
-    done = identity_verify(applicant=applicant, birth_place="Bandung", selfie=camera())
+    done = verify(applicant, "Bandung")
     assert done.status == VerificationStatus.REVIEW
     assert done.review_reasons == [ReviewReason.FACE_MISMATCH]
     assert done.face_score is not None
@@ -117,7 +172,7 @@ def test_another_face_than_the_registry_photo_goes_to_review() -> None:
 
 def test_a_differing_birth_place_goes_to_review() -> None:
     applicant = unverified()
-    done = identity_verify(applicant=applicant, birth_place="Medan", selfie=camera())
+    done = verify(applicant, "Medan")
     assert done.status == VerificationStatus.REVIEW
     assert done.review_reasons == [ReviewReason.DATA_MISMATCH]
     assert done.data_match["fields"]["birth_place"]["matched"] is False
@@ -129,6 +184,7 @@ def test_an_uploaded_photo_is_reviewed_as_liveness_was_not_checked() -> None:
         applicant=applicant,
         birth_place="Bandung",
         selfie=Selfie(source=VerificationSource.UPLOAD, frames=[photos.selfie()]),
+        challenge="",
     )
     assert done.status == VerificationStatus.REVIEW
     assert done.review_reasons == [ReviewReason.NO_LIVENESS]
@@ -138,7 +194,7 @@ def test_an_outage_writes_nothing_and_counts_no_try(settings: SettingsWrapper) -
     settings.SANDBOX_IDENTITY_OUTAGE_RATE = 1.0
     applicant = unverified()
     with pytest.raises(RegistryUnavailable):
-        identity_verify(applicant=applicant, birth_place="Bandung", selfie=camera())
+        verify(applicant, "Bandung")
     assert not IdentityVerification.objects.exists()
 
 
@@ -146,14 +202,14 @@ def test_tries_are_limited_per_day(settings: SettingsWrapper) -> None:
     settings.IDENTITY_SELFIE_TRIES_PER_DAY = 2
     applicant = unverified()
     for _ in range(2):
-        identity_verify(applicant=applicant, birth_place="Bandung", selfie=camera(blink=False))
+        verify(applicant, "Bandung", blink=False)
     with pytest.raises(VerificationError, match=r"tomorrow|besok"):
-        identity_verify(applicant=applicant, birth_place="Bandung", selfie=camera())
+        verify(applicant, "Bandung")
 
 
 def test_a_verifier_approves_a_mismatch_after_comparing_the_photos() -> None:
     applicant = unverified()
-    done = identity_verify(applicant=applicant, birth_place="Medan", selfie=camera())
+    done = verify(applicant, "Medan")
     verifier = StaffUserFactory.create(group="verifier")
     identity_review_decide(verification=done, approve=True, note="", actor=Actor.for_user(verifier))
     applicant.refresh_from_db()
@@ -164,12 +220,12 @@ def test_a_verifier_approves_a_mismatch_after_comparing_the_photos() -> None:
 
 def test_a_rejection_needs_a_reason_and_lets_the_applicant_try_again() -> None:
     applicant = unverified()
-    done = identity_verify(applicant=applicant, birth_place="Medan", selfie=camera())
+    done = verify(applicant, "Medan")
     actor = Actor.for_user(StaffUserFactory.create(group="verifier"))
     with pytest.raises(VerificationError):
         identity_review_decide(verification=done, approve=False, note=" ", actor=actor)
     identity_review_decide(verification=done, approve=False, note="Tempat lahir tidak sesuai KTP.", actor=actor)
-    again = identity_verify(applicant=applicant, birth_place="Bandung", selfie=camera())
+    again = verify(applicant, "Bandung")
     assert again.status == VerificationStatus.VERIFIED
 
 
@@ -185,14 +241,34 @@ def _client(applicant: Applicant) -> Client:
 def test_the_page_sends_the_burst_and_shows_the_result_in_indonesian() -> None:
     applicant = unverified()
     client = _client(applicant)
-    page = client.get(reverse("applicants:selfie"))
-    assert "Verifikasi identitas" in page.content.decode() or "swafoto" in page.content.decode().lower()
-    frames = [SimpleUploadedFile(f"f{i}.jpg", f, "image/jpeg") for i, f in enumerate(photos.burst(blink=False))]
-    answer = client.post(reverse("applicants:selfie"), {"birth_place": "Bandung", "frames": frames}, follow=True)
+    page = client.get(reverse("applicants:selfie")).content.decode()
+    assert "Verifikasi identitas" in page or "swafoto" in page.lower()
+    # the page shows the challenge's steps in Indonesian, in the order the server chose
+    token, steps = photos.challenge_on_page(page)
+    assert "Tolehkan kepala ke kiri" in page
+    assert "berkedip sekali" in page
+    # when the burst follows the steps but the eyes never close
+    burst = photos.challenge_burst(steps, blink=False)
+    frames = [SimpleUploadedFile(f"f{i}.jpg", f, "image/jpeg") for i, f in enumerate(burst)]
+    answer = client.post(
+        reverse("applicants:selfie"), {"birth_place": "Bandung", "frames": frames, "challenge": token}, follow=True
+    )
     body = answer.content.decode()
-    # then a retake, with the advice in Indonesian and the tries left
+    # then a retake, with the advice in Indonesian and the tries left, and a new challenge
     assert 'data-state="retake"' in body
     assert "berkedip" in body
+    assert photos.challenge_on_page(body)[0] != token
+
+
+def test_the_page_verifies_a_burst_that_follows_its_challenge() -> None:
+    applicant = unverified()
+    client = _client(applicant)
+    token, steps = photos.challenge_on_page(client.get(reverse("applicants:selfie")).content.decode())
+    frames = [SimpleUploadedFile(f"f{i}.jpg", f, "image/jpeg") for i, f in enumerate(photos.challenge_burst(steps))]
+    answer = client.post(
+        reverse("applicants:selfie"), {"birth_place": "Bandung", "frames": frames, "challenge": token}, follow=True
+    )
+    assert 'data-state="verified"' in answer.content.decode()
 
 
 def test_the_upload_fallback_goes_to_review() -> None:
@@ -211,7 +287,7 @@ def test_the_dashboard_asks_for_the_selfie() -> None:
 
 def test_the_review_queue_shows_both_photos_and_only_staff_see_the_selfie() -> None:
     applicant = unverified()
-    done = identity_verify(applicant=applicant, birth_place="Medan", selfie=camera())
+    done = verify(applicant, "Medan")
     verifier = Client()
     verifier.force_login(StaffUserFactory.create(group="verifier"))
     listing = verifier.get(reverse("admin:applicants_identityverification_changelist"))

@@ -1,6 +1,7 @@
 """The institution's attendance URL and practice-task feedback, seen from the participant's side."""
 
 import datetime as dt
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -19,11 +20,19 @@ from tests.partners.api import SignedClient, buyer, sent_code
 pytestmark = pytest.mark.django_db
 
 
-def burst_files(*, blink: bool = True) -> list[SimpleUploadedFile]:
-    """The camera's burst as the face-check page sends it."""
-    return [
-        SimpleUploadedFile(f"frame-{i}.jpg", frame, "image/jpeg") for i, frame in enumerate(photos.burst(blink=blink))
-    ]
+def burst_files(*, blink: bool = True, steps: tuple[str, ...] = ()) -> list[SimpleUploadedFile]:
+    """The camera's burst as the face-check page sends it: following the challenge `steps`, or
+    without them the person blinking, facing the camera (no challenge followed)."""
+    frames = photos.challenge_burst(steps, blink=blink) if steps else photos.burst(blink=blink)
+    return [SimpleUploadedFile(f"frame-{i}.jpg", frame, "image/jpeg") for i, frame in enumerate(frames)]
+
+
+def face_check_post(client: Client, path: str, *, blink: bool = True, follow: bool = True) -> Any:
+    """The face check as the page takes it: the page's challenge read, the burst following it
+    (`follow`) or not, sent with the challenge's token."""
+    token, steps = photos.challenge_on_page(client.get(path).content.decode())
+    frames = burst_files(blink=blink, steps=steps if follow else ())
+    return client.post(path, {"frames": frames, "challenge": token})
 
 
 URL_GENERATE = "/api/v1/integration/oauth/url-generate"
@@ -87,7 +96,7 @@ def test_the_participant_confirms_attendance_once_through_the_link(
     client = Client()
     client.force_login(participant_card.applicant.user)
     assert "sesi 1" in client.get(path).content.decode()
-    back = client.post(path, {"frames": burst_files()})
+    back = face_check_post(client, path)
     assert back.status_code == 302
     query = parse_qs(urlparse(back["Location"]).query)
     assert query["status"] == ["attended"]
