@@ -310,3 +310,21 @@ def test_a_refusal_for_an_unverified_identity_says_what_to_do(training_fund: int
     # then the dashboard says she can join the next wave
     assert "Identitas Anda kini sudah terverifikasi" in body
     assert 'data-testid="identity-call"' not in body
+
+
+def test_the_wave_result_message_says_what_to_do_after_an_unverified_refusal(
+    training_fund: int, django_capture_on_commit_callbacks: object
+) -> None:
+    from applicants.waves.services.announcements import wave_notify_batch
+
+    # given a wave whose selection refused an unverified identity
+    wave = WaveFactory.create()
+    member = WaveMemberFactory.create(wave=wave)
+    Applicant.objects.filter(pk=member.applicant_id).update(identity_verified_at=None)
+    wave_selection_run(wave_id=close(wave).pk, seed=1)
+    # when the result is told
+    with django_capture_on_commit_callbacks():  # type: ignore[operator]
+        wave_notify_batch(wave_id=wave.pk)
+    # then the message (Indonesian) tells the person to verify with the selfie and join the next wave
+    sms = OutboxMessage.objects.get(channel=Channel.SMS, to=member.applicant.phone)
+    assert "Verifikasi identitas Anda dengan swafoto di dasbor" in sms.body
