@@ -41,6 +41,8 @@ ROLLOUT_EMAIL_BODY = _(
     "It takes about a minute: log in, open your dashboard and take the selfie with your "
     "phone's front camera, looking straight at it and blinking once.\n\n"
     "%(link)s\n\n"
+    "Already a participant? You need it too: every training session starts with a face check "
+    "against this selfie.\n\n"
     "Kartu Prakerja never asks for your password or a code by email, SMS or phone."
 )
 ROLLOUT_SMS = _(

@@ -14,7 +14,9 @@ last notice is older than `IDENTITY_ROLLOUT_REMIND_AFTER_DAYS` (and fewer than
 unique. Two workers on the same pass take turns batch by batch (the pass's row is locked).
 
 Left out: applicants already verified, waiting for a verifier (a selfie in review), anonymised,
-restricted (no new wave for them), or whose account is closed.
+restricted (no new wave for them), blacklisted by the programme (a revoked card: no wave ever
+again), or whose account is closed. Participants holding a card are asked too: every training
+session starts with a face check against the verified selfie.
 """
 
 import datetime as dt
@@ -65,6 +67,7 @@ WITH due AS (
           SELECT 1 FROM applicants_identityverification AS v
           WHERE v.applicant_id = a.id AND v.status = 'review'
       )
+      AND NOT EXISTS (SELECT 1 FROM applicants_blacklisting AS b WHERE b.nik_index = a.nik_index)
 ), told AS (
     INSERT INTO applicants_verificationrequest AS r (
         applicant_id, first_notified_at, last_notified_at, notices, rollout_id

@@ -17,6 +17,7 @@ from pytest_django.fixtures import SettingsWrapper
 
 from applicants.models import (
     Applicant,
+    Blacklisting,
     IdentityVerification,
     RolloutStatus,
     Step,
@@ -88,6 +89,8 @@ def test_everyone_past_the_identity_step_and_unverified_is_asked_once_by_email_a
     closed = old_registrant()
     closed.user.is_active = False
     closed.user.save(update_fields=["is_active"])
+    blacklisted = old_registrant()
+    Blacklisting.objects.create(nik_index=blacklisted.nik_index or "", applicant=blacklisted, reason="kartu dicabut")
 
     # when the command runs, two applicants per batch
     call_command("request_identity_verification", batch_size=2, verbosity=0)
@@ -100,11 +103,12 @@ def test_everyone_past_the_identity_step_and_unverified_is_asked_once_by_email_a
     assert "swafoto" in email.body
     assert reverse("applicants:selfie") in email.body
     assert "selfie" in email.body  # the English version follows the Indonesian one
+    assert "pemeriksaan wajah" in email.body  # participants need it for every training session
     rollout = VerificationRollout.objects.get()
     assert rollout.status == RolloutStatus.DONE
     assert (rollout.requested, rollout.reminded, rollout.emails, rollout.sms) == (2, 0, 2, 1)
     assert rollout.last_applicant_id == rollout.until_applicant_id
-    for left_alone in (verified, before_identity, in_review, anonymised, restricted, closed):
+    for left_alone in (verified, before_identity, in_review, anonymised, restricted, closed, blacklisted):
         assert not VerificationRequest.objects.filter(applicant=left_alone).exists()
 
     # when it runs again at once
