@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
@@ -209,7 +210,6 @@ class VerificationRolloutAdmin(ReadOnlyAdmin):
         "finished_at",
     )
     readonly_fields = fields
-    list_select_related = ("requested_by",)
     change_list_template = "admin/applicants/verificationrollout/change_list.html"
     change_form_template = "admin/applicants/verificationrollout/change_form.html"
 
@@ -253,8 +253,9 @@ class VerificationRolloutAdmin(ReadOnlyAdmin):
     def resume_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         if request.method != "POST" or not request.user.has_perm(ROLLOUT_PERMISSION):
             return HttpResponse(status=403 if request.method == "POST" else 405)
-        with domain_errors_reported(self, request, about=_("Identity verification rollout")) as outcome:
-            verification_rollout_resume(rollout_id=pk, actor=Actor.for_request(request))
+        rollout = get_object_or_404(VerificationRollout, pk=pk)
+        with domain_errors_reported(self, request, about=rollout) as outcome:
+            verification_rollout_resume(rollout_id=rollout.pk, actor=Actor.for_request(request))
         if outcome.ok:
             self.message_user(request, _("The rollout was queued again from its last batch."), messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:applicants_verificationrollout_change", args=[pk]))
