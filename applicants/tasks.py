@@ -8,6 +8,7 @@ from applicants.disbursement import tasks as disbursement_tasks
 from applicants.duplicates import tasks as duplicates_tasks
 from applicants.incentives import tasks as incentives_tasks
 from applicants.privacy import tasks as privacy_tasks
+from applicants.verification import tasks as verification_tasks
 from applicants.waves import tasks as waves_tasks
 
 __all__ = [
@@ -18,5 +19,6 @@ __all__ = [
     "duplicates_tasks",
     "incentives_tasks",
     "privacy_tasks",
+    "verification_tasks",
     "waves_tasks",
 ]

@@ -1,24 +1,34 @@
 """The verifiers' queue of identity verifications that differ from the civil registry: both
 photos side by side (the selfie and the KTP photo), the registry's answers per field, approve or
-reject with a reason (applicants.verification.services.identity_review_decide, audited)."""
+reject with a reason (applicants.verification.services.identity_review_decide, audited). And the
+PMO's screen of the rollout to applicants registered before the selfie journey."""
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import URLPattern, reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from applicants.models import IdentityVerification, ReviewReason, VerificationStatus
+from applicants.models import (
+    IdentityVerification,
+    ReviewReason,
+    RolloutStatus,
+    VerificationRollout,
+    VerificationStatus,
+)
 from applicants.registration.selectors import ktp_photo_url
-from applicants.verification.selectors import selfie_url
+from applicants.verification.rollout import verification_rollout_resume, verification_rollout_start
+from applicants.verification.selectors import rollout_progress, selfie_url
 from applicants.verification.services import identity_review_decide
 from prakerja.core.actor import Actor
 from prakerja.core.admin_actions import action_form_or_page
-from prakerja.core.admin_base import domain_errors_reported
+from prakerja.core.admin_base import ReadOnlyAdmin, domain_errors_reported, screen_path
 
 FIELD_NAMES = {
     "nik": _("NIK"),
@@ -173,3 +183,79 @@ class IdentityVerificationAdmin(admin.ModelAdmin[IdentityVerification]):
     @admin.action(description=_("Reject (with a reason the applicant reads)"), permissions=["change"])
     def reject(self, request: HttpRequest, queryset: QuerySet[IdentityVerification]) -> Any:
         return self._decide(request, queryset, approve=False)
+
+
+ROLLOUT_PERMISSION = "applicants.run_verificationrollout"
+
+
+@admin.register(VerificationRollout)
+class VerificationRolloutAdmin(ReadOnlyAdmin):
+    """The rollout to applicants registered before the selfie journey: where the people asked
+    are now (counts), each pass's progress, and Start / Resume for staff with
+    `run_verificationrollout` (audited by the services)."""
+
+    list_display = ("pk", "trigger", "status", "progress", "requested", "reminded", "emails", "sms", "started_at")
+    list_filter = ("status",)
+    fields = (
+        "trigger",
+        "status",
+        "requested_by",
+        "progress",
+        "requested",
+        "reminded",
+        "emails",
+        "sms",
+        "batches",
+        "started_at",
+        "finished_at",
+    )
+    readonly_fields = fields
+    change_list_template = "admin/applicants/verificationrollout/change_list.html"
+    change_form_template = "admin/applicants/verificationrollout/change_form.html"
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            screen_path(self, "start/", self.start_view, "start"),
+            screen_path(self, "<int:pk>/resume/", self.resume_view, "resume"),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description=_("progress"))
+    def progress(self, obj: VerificationRollout) -> str:
+        total = obj.until_applicant_id or 0
+        share = 100 if obj.status == RolloutStatus.DONE or not total else min(100, 100 * obj.last_applicant_id // total)
+        return format_html("{}%", share)
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        extra = {
+            "can_start": request.user.has_perm(ROLLOUT_PERMISSION),
+            "progress": rollout_progress(),
+            **(extra_context or {}),
+        }
+        return super().changelist_view(request, extra)
+
+    def changeform_view(
+        self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: Any = None
+    ) -> Any:
+        extra = {"can_start": request.user.has_perm(ROLLOUT_PERMISSION), **(extra_context or {})}
+        return super().changeform_view(request, object_id, form_url, extra)
+
+    def start_view(self, request: HttpRequest) -> HttpResponse:
+        if request.method != "POST" or not request.user.has_perm(ROLLOUT_PERMISSION):
+            return HttpResponse(status=403 if request.method == "POST" else 405)
+        with domain_errors_reported(self, request, about=_("Identity verification rollout")) as outcome:
+            rollout = verification_rollout_start(actor=Actor.for_request(request))
+        if outcome.ok:
+            self.message_user(request, _("The rollout was queued; its progress shows here."), messages.SUCCESS)
+            return HttpResponseRedirect(reverse("admin:applicants_verificationrollout_change", args=[rollout.pk]))
+        return HttpResponseRedirect(reverse("admin:applicants_verificationrollout_changelist"))
+
+    def resume_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if request.method != "POST" or not request.user.has_perm(ROLLOUT_PERMISSION):
+            return HttpResponse(status=403 if request.method == "POST" else 405)
+        rollout = get_object_or_404(VerificationRollout, pk=pk)
+        with domain_errors_reported(self, request, about=rollout) as outcome:
+            verification_rollout_resume(rollout_id=rollout.pk, actor=Actor.for_request(request))
+        if outcome.ok:
+            self.message_user(request, _("The rollout was queued again from its last batch."), messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:applicants_verificationrollout_change", args=[pk]))

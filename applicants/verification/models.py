@@ -83,3 +83,73 @@ class IdentityVerification(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+
+class RolloutStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+
+
+class VerificationRollout(models.Model):
+    """One pass asking the applicants who registered before the selfie journey existed (past the
+    identity step, never verified) to verify their identity. Applicants are taken in id order, a
+    batch per transaction; `last_applicant_id` is committed with each batch's notices, so a pass
+    killed at any point goes on from there (applicants.verification.rollout)."""
+
+    trigger = models.CharField(_("started by"), max_length=40)
+    status = models.CharField(_("status"), max_length=8, choices=RolloutStatus.choices, default=RolloutStatus.RUNNING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # The highest applicant id when the pass started (people registering later meet the
+    # selfie on their own dashboard), and how far the pass has come.
+    until_applicant_id = models.BigIntegerField(_("last applicant id to examine"), default=0)
+    last_applicant_id = models.BigIntegerField(_("examined up to applicant id"), default=0)
+    batches = models.PositiveIntegerField(_("batches done"), default=0)
+    # Counts only, never who.
+    requested = models.PositiveIntegerField(_("first requests sent"), default=0)
+    reminded = models.PositiveIntegerField(_("reminders sent"), default=0)
+    emails = models.PositiveIntegerField(_("emails written"), default=0)
+    sms = models.PositiveIntegerField(_("SMS written"), default=0)
+
+    class Meta:
+        verbose_name = _("identity verification rollout")
+        verbose_name_plural = _("identity verification rollouts")
+        ordering = ("-started_at",)
+        permissions = [("run_verificationrollout", _("Can start the identity verification rollout"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status"], condition=models.Q(status="running"), name="verificationrollout_one_running"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M} {self.status}"
+
+
+class VerificationRequest(models.Model):
+    """The applicant was asked (by email and SMS) to verify their identity with a selfie: once,
+    then reminded at most every IDENTITY_ROLLOUT_REMIND_AFTER_DAYS, IDENTITY_ROLLOUT_MAX_NOTICES
+    times in all. One row per person: the rollout's idempotency."""
+
+    applicant = models.OneToOneField(
+        Applicant, on_delete=models.CASCADE, primary_key=True, related_name="verification_request"
+    )
+    first_notified_at = models.DateTimeField(_("first asked at"))
+    last_notified_at = models.DateTimeField(_("last asked at"))
+    notices = models.PositiveSmallIntegerField(_("notices sent"), default=1)
+    rollout = models.ForeignKey(VerificationRollout, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("identity verification request")
+        verbose_name_plural = _("identity verification requests")
+
+    def __str__(self) -> str:
+        return f"applicant #{self.applicant_id}: {self.notices}"

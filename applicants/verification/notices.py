@@ -46,3 +46,24 @@ ALREADY_VERIFIED = _("Your identity is already verified.")
 IN_REVIEW = _("Your selfie is being checked by a verifier. You will see the result on your dashboard.")
 ALREADY_DECIDED = _("This verification has already been decided.")
 REASON_NEEDED = _("Write why the verification is rejected; the applicant reads it.")
+
+# The rollout's notice to applicants who registered before the selfie journey existed.
+ROLLOUT_EMAIL_SUBJECT = _("Kartu Prakerja: verify your identity before the next wave")
+ROLLOUT_EMAIL_BODY = _(
+    "Hello,\n\n"
+    "From now on, only applicants whose identity is verified against the civil registry "
+    "(Dukcapil) with a selfie can be selected in a wave. Your identity is not verified yet: "
+    "without it, you will not be selected at your next wave.\n\n"
+    "It takes about a minute: log in, open your dashboard and take the selfie with your "
+    "phone's front camera, looking straight at it and blinking once.\n\n"
+    "%(link)s\n\n"
+    "Already a participant? You need it too: every training session starts with a face check "
+    "against this selfie.\n\n"
+    "Kartu Prakerja never asks for your password or a code by email, SMS or phone."
+)
+ROLLOUT_SMS = _(
+    "Kartu Prakerja: verify your identity with a selfie before the next wave, or you cannot be selected. "
+    "Log in at %(link)s"
+)
+ROLLOUT_BUSY = _("A rollout is already running; resume it instead of starting another.")
+ROLLOUT_NOT_RUNNING = _("This rollout has ended.")

@@ -108,6 +108,11 @@ class ProgrammeStatus:
     open_waves: tuple[Wave, ...] = ()
     blocked_reason: str | None = None
 
+    @property
+    def refused_unverified(self) -> bool:
+        """The wave's result was refused because the identity was not verified with a selfie."""
+        return self.decision is not None and Reason.IDENTITY_UNVERIFIED in self.decision.reasons
+
 
 def programme_status(applicant: Applicant) -> ProgrammeStatus:
     card = Card.objects.filter(applicant=applicant).select_related("wave", "scheme").first()

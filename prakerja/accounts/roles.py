@@ -111,6 +111,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         # The duplicate queue is the verifiers'; the PMO follows it and may start a pass.
         "applicants.duplicategroup": VIEW,
         "applicants.duplicatescan": ("view", "=run_duplicatescan"),
+        # The rollout asking applicants registered before the selfie journey to verify (issue 22).
+        "applicants.verificationrollout": ("view", "=run_verificationrollout"),
         # The PMO sets the evaluation's rules; partner managers apply them.
         "partners.scorecard": EDIT,
         "partners.scorecardrule": ALL,

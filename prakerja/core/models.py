@@ -33,3 +33,28 @@ class DashboardSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} @ {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class KeyRotationCheckpoint(models.Model):
+    """How far `rotate_field_keys` has come in one kind of encrypted data (a model's columns or
+    files) towards one primary key: a run killed part-way goes on from here. No secret: the key
+    is named by a fingerprint only (prakerja.core.crypto.primary_key_fingerprint)."""
+
+    key_fingerprint = models.CharField(_("primary key fingerprint"), max_length=16)
+    target = models.CharField(_("encrypted data"), max_length=100)
+    # The last primary key done, as text (the partner API keys' ids are strings); "" = none yet.
+    last_pk = models.CharField(_("done up to id"), max_length=150, blank=True, default="")
+    rows = models.BigIntegerField(_("rows re-encrypted"), default=0)
+    missing = models.BigIntegerField(_("files missing from storage"), default=0)
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("key rotation checkpoint")
+        verbose_name_plural = _("key rotation checkpoints")
+        constraints = [
+            models.UniqueConstraint(fields=["key_fingerprint", "target"], name="keyrotation_checkpoint_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target} -> {self.key_fingerprint}: {self.last_pk}"

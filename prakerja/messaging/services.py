@@ -4,11 +4,11 @@ cannot lose its message to a broker outage (the sweeper re-queues what is still 
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -78,6 +78,54 @@ def emails_send_bulk_after_commit(messages: Iterable[Email]) -> int:
     for start in range(0, len(references), EMAIL_BATCH):
         enqueue_after_commit("messaging.email_send_batch", references=references[start : start + EMAIL_BATCH])
     return len(rows)
+
+
+# One task sends this many SMS (the gateway has no connection to share, but one task per
+# message would flood the broker with a million tasks).
+SMS_BATCH = 200
+
+_NOTICE_INSERT = """
+    INSERT INTO messaging_outboxmessage (
+        channel, reference, "to", subject, body, status, created_at, queued_at, queued_count
+    )
+    SELECT %(channel)s, m.reference, m.recipient, %(subject)s, %(body)s, 'pending', now(), now(), 1
+    FROM unnest(%(references)s::text[], %(recipients)s::text[]) AS m(reference, recipient)
+    ON CONFLICT (channel, reference) DO NOTHING
+"""
+
+
+def notices_send_bulk_after_commit(
+    *, channel: str, recipients: Sequence[tuple[str, str]], subject: str = "", body: str
+) -> int:
+    """The same words to many people (a programme notice): `recipients` are (address or E.164
+    number, reference) pairs. The outbox rows are written by one INSERT from two arrays (no row
+    object per person), then one task per EMAIL_BATCH / SMS_BATCH references after the commit.
+    The same guarantees as one message: nothing sent if the transaction rolls back, a reference
+    already in the outbox is not written again (nor sent twice), a lost task is re-queued by
+    the sweeper. Returns the rows written."""
+    if not recipients:
+        return 0
+    references = [reference for _to, reference in recipients]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _NOTICE_INSERT,
+            {
+                "channel": channel,
+                "subject": subject if channel == Channel.EMAIL else "",
+                "body": body,
+                "references": references,
+                "recipients": [to for to, _reference in recipients],
+            },
+        )
+        written = cursor.rowcount
+    task, size = (
+        ("messaging.email_send_batch", EMAIL_BATCH)
+        if channel == Channel.EMAIL
+        else ("messaging.sms_send_batch", SMS_BATCH)
+    )
+    for start in range(0, len(references), size):
+        enqueue_after_commit(task, references=references[start : start + size])
+    return written
 
 
 def outbox_sweep(*, now: dt.datetime | None = None, limit: int = 1000) -> int:

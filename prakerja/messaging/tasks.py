@@ -77,6 +77,30 @@ def email_send_batch(*, references: list[str]) -> int:
     return len(sent)
 
 
+@shared_task(name="messaging.sms_send_batch", **PROVIDER_RETRY)
+def sms_send_batch(*, references: list[str]) -> int:
+    """Send the outbox's pending SMS with these references (a programme notice to many). A
+    failure part-way marks what was sent and retries the rest; the gateway deduplicates on the
+    reference, so a retried message is delivered once."""
+    pending = list(
+        OutboxMessage.objects.filter(channel=Channel.SMS, reference__in=references, status=OutboxStatus.PENDING)
+        .order_by("pk")
+        .only("to", "body", "reference")
+    )
+    gateway = sms_gateway()
+    sent: list[str] = []
+    try:
+        for message in pending:
+            gateway.send(to=message.to, text=message.body, reference=message.reference)
+            sent.append(message.reference)
+    finally:
+        if sent:
+            OutboxMessage.objects.filter(channel=Channel.SMS, reference__in=sent, status=OutboxStatus.PENDING).update(
+                status=OutboxStatus.SENT, sent_at=timezone.now(), body=""
+            )
+    return len(sent)
+
+
 @shared_task(name="messaging.outbox_sweep", acks_late=True)
 def outbox_sweep() -> int:
     """Relay what a broker outage or a dead worker left in the outbox (beat, every minute)."""

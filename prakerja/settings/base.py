@@ -338,6 +338,15 @@ IDENTITY_SELFIE_TRIES_PER_DAY = env.int("IDENTITY_SELFIE_TRIES_PER_DAY", default
 FACE_CHECK_FAILURES_BEFORE_REVIEW = env.int("FACE_CHECK_FAILURES_BEFORE_REVIEW", default=3)
 # Seconds a liveness challenge (the steps shown while the burst is taken) may be used, once
 LIVENESS_CHALLENGE_TTL_S = env.int("LIVENESS_CHALLENGE_TTL_S", default=120)
+# The rollout asking applicants registered before the selfie journey to verify: days before a
+# person asked once is reminded, notices at most per person (the first included), channels
+# (email, sms), applicants examined per batch (one transaction each)
+IDENTITY_ROLLOUT_REMIND_AFTER_DAYS = env.int("IDENTITY_ROLLOUT_REMIND_AFTER_DAYS", default=14)
+IDENTITY_ROLLOUT_MAX_NOTICES = env.int("IDENTITY_ROLLOUT_MAX_NOTICES", default=3)
+IDENTITY_ROLLOUT_CHANNELS = env.list("IDENTITY_ROLLOUT_CHANNELS", default=["email", "sms"])
+IDENTITY_ROLLOUT_BATCH = env.int("IDENTITY_ROLLOUT_BATCH", default=5000)
+# Files and columns re-encrypted per transaction by `manage.py rotate_field_keys`
+KEY_ROTATION_BATCH = env.int("KEY_ROTATION_BATCH", default=500)
 
 # Incentive payouts: the payment provider behind an adapter (prakerja/payments). The sandbox
 # is the default; its rates are the realistic ones (docs/architecture.md#incentives-and-payouts).

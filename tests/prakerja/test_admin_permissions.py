@@ -58,6 +58,7 @@ PINNED: dict[str, set[str]] = {
         "applicants.notify_breach",
         "applicants.run_duplicatescan",
         "applicants.run_selection",
+        "applicants.run_verificationrollout",
         "applicants.view_appeal",
         "applicants.view_applicant",
         "applicants.view_blacklisting",
@@ -88,6 +89,7 @@ PINNED: dict[str, set[str]] = {
         "applicants.view_surveyresponse",
         "applicants.view_testattempt",
         "applicants.view_wave",
+        "applicants.view_verificationrollout",
         "applicants.view_wavemember",
         "applicants.view_waveprovincequota",
         "audit.view_auditevent",
@@ -395,6 +397,10 @@ PINNED: dict[str, set[str]] = {
         "applicants.view_identityverification",
         "courses.view_attendancefacecheck",
         "identity.view_sandboxperson",
+        # issue 22's rollout and key rotation
+        "applicants.view_verificationrequest",
+        "applicants.view_verificationrollout",
+        "core.view_keyrotationcheckpoint",
     },
 }
 
@@ -470,6 +476,8 @@ def test_the_rules_in_words(staff_groups):
     # only verifiers decide suspected duplicates (the PMO may start a pass, not decide)
     assert _holders("applicants.decide_duplicategroup") == {"verifier"}
     assert _holders("applicants.run_duplicatescan") == {"verifier", "pmo_admin"}
+    # only the PMO administrators start the identity verification rollout (email and SMS to millions)
+    assert _holders("applicants.run_verificationrollout") == {"pmo_admin"}
     # only curators curate
     assert _holders("courses.add_course", "courses.change_course", "courses.delete_course") == {"curator"}
     # no group holds a credential model's permissions (superusers only); keys are issued by a

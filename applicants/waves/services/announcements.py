@@ -25,10 +25,13 @@ def _text(*, outcome: str, reasons: list[str], number: str | None, wave: int, ba
             "We will tell you the result when the check is done."
         ) % {"wave": wave, "reasons": explained}
     if outcome == "ineligible":
-        return _("Kartu Prakerja wave %(wave)s: you are not eligible. %(reasons)s") % {
+        text = _("Kartu Prakerja wave %(wave)s: you are not eligible. %(reasons)s") % {
             "wave": wave,
             "reasons": explained,
         }
+        if Reason.IDENTITY_UNVERIFIED in reasons:  # the one reason the person can fix at once
+            text += " " + _("Verify your identity with a selfie on your dashboard, then join the next wave.")
+        return text
     return _(
         "Kartu Prakerja wave %(wave)s: you were not selected this time. %(reasons)s "
         "You may join the next wave without filling in your data again."
