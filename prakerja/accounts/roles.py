@@ -40,6 +40,8 @@ CREDENTIAL_MODELS: tuple[str, ...] = (
     "messaging.sandboxmessage",
     # messages waiting to be sent hold the same codes until they are (issue 17's outbox)
     "messaging.outboxmessage",
+    # single-use liveness challenges: the steps a replay would need to know (issue 22)
+    "identity.livenesschallenge",
 )
 MODEL_ACTIONS = ("add", "change", "delete", "view")
 
