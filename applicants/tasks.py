@@ -1,5 +1,6 @@
 """Celery's autodiscovery imports `applicants.tasks`; the tasks live in their domains' tasks
-modules (names unchanged: batch.*, waves.advance, payouts.*), registered by importing them here."""
+modules (names unchanged: batch.*, waves.advance, payouts.*, identity.selfie_check), registered
+by importing them here."""
 
 from applicants.assisted import tasks as assisted_tasks
 from applicants.clawbacks import tasks as clawbacks_tasks
@@ -8,6 +9,7 @@ from applicants.disbursement import tasks as disbursement_tasks
 from applicants.duplicates import tasks as duplicates_tasks
 from applicants.incentives import tasks as incentives_tasks
 from applicants.privacy import tasks as privacy_tasks
+from applicants.verification import tasks as verification_tasks
 from applicants.waves import tasks as waves_tasks
 
 __all__ = [
@@ -18,5 +20,6 @@ __all__ = [
     "duplicates_tasks",
     "incentives_tasks",
     "privacy_tasks",
+    "verification_tasks",
     "waves_tasks",
 ]

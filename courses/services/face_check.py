@@ -12,6 +12,7 @@ verified selfie of the identity verification:
   case waits for a verifier;
 - passed: attendance is recorded through `attendance_link_use`, exactly as before.
 The live frame of a failed check is kept encrypted for the verifier; a passed check keeps none.
+The page does not run it: an `identity` worker does (courses.services.face_check_queue).
 """
 
 import contextlib
@@ -83,7 +84,7 @@ def _kept_frame(frame: bytes) -> bytes:
 
 
 def attendance_face_check(
-    *, token: str, applicant: Applicant, email: str, holder: bool, frames: Sequence[bytes]
+    *, token: str, applicant: Applicant, email: str, holder: bool, frames: Sequence[bytes], reference: str = ""
 ) -> FaceCheckResult:
     link = attendance_link_usable(attendance_link_find(token=token), email=email, holder=holder)
     frames = list(frames)[:MAX_FRAMES]
@@ -117,6 +118,7 @@ def attendance_face_check(
             reason=reason,
             score=score,
             matched_applicant_id=other,
+            reference=reference,  # the queued job's (courses.services.face_check_queue)
         )
         final = passed or reason == "no_verified_selfie"
         if other is not None:

@@ -335,6 +335,16 @@ FACE_MATCH_MIN_SCORE = env.float("FACE_MATCH_MIN_SCORE", default=45.0)
 # before it goes to the verifiers' review
 IDENTITY_SELFIE_TRIES_PER_DAY = env.int("IDENTITY_SELFIE_TRIES_PER_DAY", default=5)
 FACE_CHECK_FAILURES_BEFORE_REVIEW = env.int("FACE_CHECK_FAILURES_BEFORE_REVIEW", default=3)
+# The face checks run on the `identity` queue (prakerja.identity.services): a registry outage
+# is retried after these many seconds, then the person is asked to try later (no try counted).
+IDENTITY_REGISTRY_RETRY_S = env.list("IDENTITY_REGISTRY_RETRY_S", cast=int, default=[5, 20, 60])
+# The sweep queues a job again when it has been `checking` this long (its worker died) or
+# `pending` this long (its message was lost), and gives up on it after IDENTITY_JOB_GIVE_UP_S
+# or IDENTITY_JOB_MAX_ATTEMPTS runs.
+IDENTITY_JOB_STALE_S = env.int("IDENTITY_JOB_STALE_S", default=120)
+IDENTITY_JOB_RESEND_S = env.int("IDENTITY_JOB_RESEND_S", default=300)
+IDENTITY_JOB_GIVE_UP_S = env.int("IDENTITY_JOB_GIVE_UP_S", default=900)
+IDENTITY_JOB_MAX_ATTEMPTS = env.int("IDENTITY_JOB_MAX_ATTEMPTS", default=4)
 
 # Incentive payouts: the payment provider behind an adapter (prakerja/payments). The sandbox
 # is the default; its rates are the realistic ones (docs/architecture.md#incentives-and-payouts).
@@ -375,11 +385,13 @@ CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = "Asia/Jakarta"
 CELERY_ENABLE_UTC = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_QUEUES = [Queue("default"), Queue("batch"), Queue("payouts"), Queue("webhooks")]
+CELERY_TASK_QUEUES = [Queue("default"), Queue("batch"), Queue("payouts"), Queue("webhooks"), Queue("identity")]
 CELERY_TASK_ROUTES = {
     "batch.*": {"queue": "batch"},
     "payouts.*": {"queue": "payouts"},
     "webhooks.*": {"queue": "webhooks"},
+    # The face checks (dlib, CPU-bound): a worker pool of their own, one process per core.
+    "identity.*": {"queue": "identity"},
 }
 # Tasks are idempotent by design (state lives in rows guarded by constraints), so a message is
 # acknowledged only after the task ran, and redelivered if the worker died under it.

@@ -1,0 +1,22 @@
+"""The selfie check on the `identity` queue: takes the job's id, calls one service, safe to run
+twice (the job's reference finds the first run's verification)."""
+
+from typing import Any
+
+from celery import shared_task
+from django.conf import settings
+
+from applicants.verification import services
+
+
+# Short limits: a check takes seconds; one that hangs frees its worker for the next person.
+@shared_task(
+    name="identity.selfie_check", bind=True, acks_late=True, max_retries=None, soft_time_limit=90, time_limit=120
+)
+def selfie_check(self: Any, job_id: str) -> str:
+    """A registry outage is retried after IDENTITY_REGISTRY_RETRY_S seconds, one after another."""
+    backoff = settings.IDENTITY_REGISTRY_RETRY_S
+    outcome = services.selfie_check_run(job_id=job_id, may_retry=self.request.retries < len(backoff))
+    if outcome == "retry":
+        raise self.retry(countdown=backoff[self.request.retries])
+    return outcome
