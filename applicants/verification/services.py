@@ -243,13 +243,13 @@ def identity_verify_queue(*, applicant: Applicant, birth_place: str, selfie: Sel
         )
 
 
-def selfie_check_run(*, job_id: str, may_retry: bool) -> str:
+def selfie_check_run(*, job_id: str, may_retry: bool, task_id: str = "") -> str:
     """An `identity` worker's run of a queued selfie: `identity_verify` with the job's reference,
     so a second run (a duplicate message, a retry after a dead worker) finds the first run's
     verification instead of counting another try. A registry outage releases the job for a
     retry (`"retry"`), or, the retries spent, ends it as `unavailable`: nothing counted, the
     person asked to try later. Returns what happened."""
-    claimed = face_job_claim(job_id=job_id)
+    claimed = face_job_claim(job_id=job_id, task_id=task_id)
     if claimed is None:
         return "skipped"
     job = claimed.job

@@ -16,7 +16,9 @@ from applicants.verification import services
 def selfie_check(self: Any, job_id: str) -> str:
     """A registry outage is retried after IDENTITY_REGISTRY_RETRY_S seconds, one after another."""
     backoff = settings.IDENTITY_REGISTRY_RETRY_S
-    outcome = services.selfie_check_run(job_id=job_id, may_retry=self.request.retries < len(backoff))
+    outcome = services.selfie_check_run(
+        job_id=job_id, may_retry=self.request.retries < len(backoff), task_id=self.request.id or ""
+    )
     if outcome == "retry":
         raise self.retry(countdown=backoff[self.request.retries])
     return outcome

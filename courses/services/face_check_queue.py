@@ -88,9 +88,9 @@ def _resumed(check: AttendanceFaceCheck, *, token: str, email: str, holder: bool
     return FaceCheckResult(check=check, link=link, final=True, status="attended" if attended else "already_used")
 
 
-def session_check_run(*, job_id: str) -> str:
+def session_check_run(*, job_id: str, task_id: str = "") -> str:
     """An `identity` worker's run of a queued session face check. Returns what happened."""
-    claimed = face_job_claim(job_id=job_id)
+    claimed = face_job_claim(job_id=job_id, task_id=task_id)
     if claimed is None:
         return "skipped"
     job = claimed.job

@@ -66,6 +66,9 @@ class FaceJob(models.Model):
     # or why it was not checked ({"error": "unavailable"} or {"error": "refused", "message": ...}).
     result = models.JSONField(_("result"), default=dict, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # The Celery task id of the run that claimed it: the same message delivered again (its
+    # worker process died under it) takes the job over at once; another message waits.
+    claimed_by = models.CharField(_("claimed by"), max_length=64, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -89,19 +89,24 @@ class ClaimedJob:
     frames: list[bytes]
 
 
-def face_job_claim(*, job_id: str) -> ClaimedJob | None:
-    """Take the job for this run, with its frames; None when it is finished (a duplicate
-    message), unknown (another database's message), or being checked by a live worker."""
+def face_job_claim(*, job_id: str, task_id: str = "") -> ClaimedJob | None:
+    """Take the job for this run (`task_id`: the Celery message's id), with its frames; None
+    when it is finished (a duplicate message), unknown (another database's message), or being
+    checked by another message's run that may be alive (claimed less than
+    IDENTITY_JOB_STALE_S ago). The same message again means its first delivery's process died
+    (acks late: redelivered only then), so it takes the job over at once."""
     stale = timezone.now() - dt.timedelta(seconds=settings.IDENTITY_JOB_STALE_S)
     with transaction.atomic():
         job = FaceJob.objects.select_for_update().filter(pk=job_id).first()
         if job is None or job.finished or job.payload_encrypted is None:
             return None
-        if job.status == FaceJobStatus.CHECKING and job.updated_at > stale:
+        redelivered = bool(task_id) and job.claimed_by == task_id
+        if job.status == FaceJobStatus.CHECKING and job.updated_at > stale and not redelivered:
             return None
         job.status = FaceJobStatus.CHECKING
         job.attempts += 1
-        job.save(update_fields=["status", "attempts", "updated_at"])
+        job.claimed_by = task_id
+        job.save(update_fields=["status", "attempts", "claimed_by", "updated_at"])
     parts = _unpack(decrypt_bytes(job.payload_encrypted))
     return ClaimedJob(job=job, private=json.loads(parts[0] or b"{}"), frames=parts[1:])
 

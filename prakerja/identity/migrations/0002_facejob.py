@@ -64,6 +64,7 @@ class Migration(migrations.Migration):
                 ("language", models.CharField(blank=True, max_length=8, verbose_name="language")),
                 ("result", models.JSONField(blank=True, default=dict, verbose_name="result")),
                 ("attempts", models.PositiveSmallIntegerField(default=0, verbose_name="attempts")),
+                ("claimed_by", models.CharField(blank=True, max_length=64, verbose_name="claimed by")),
                 ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
                 ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
                 (

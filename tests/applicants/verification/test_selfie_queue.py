@@ -273,3 +273,18 @@ def test_only_the_owner_sees_the_status(django_capture_on_commit_callbacks: Any)
     assert owner.get(status_url).json() == {"state": "done"}
     result = owner.get(reverse("applicants:selfie-checking", args=[job.pk]), follow=True).content.decode()
     assert 'data-state="verified"' in result
+
+
+def test_the_same_message_delivered_again_takes_the_job_over_at_once(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    # given a job claimed by a message whose worker process died (acks late: it comes back)
+    applicant = unverified()
+    job, _ = queued(applicant, django_capture_on_commit_callbacks)
+    assert face_job_claim(job_id=str(job.pk), task_id="message-1") is not None
+    # then another message waits for the claim to go stale, the same one takes it over
+    assert face_job_claim(job_id=str(job.pk), task_id="message-2") is None
+    assert selfie_check_run(job_id=str(job.pk), may_retry=True, task_id="message-1") == "verified"
+    job.refresh_from_db()
+    assert job.attempts == 2
+    assert tries_today(applicant) == 1
