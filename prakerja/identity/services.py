@@ -29,12 +29,13 @@ from django.utils import timezone, translation
 
 from prakerja.core.crypto import decrypt_bytes, encrypt_bytes
 from prakerja.core.queueing import enqueue_after_commit
-from prakerja.identity.models import FaceJob, FaceJobKind, FaceJobStatus
+from prakerja.identity.models import FACE_JOB_FINISHED, FaceJob, FaceJobKind, FaceJobStatus
 
 # Each kind's task, on the `identity` queue (CELERY_TASK_ROUTES: identity.*).
 TASKS = {FaceJobKind.SELFIE: "identity.selfie_check", FaceJobKind.SESSION: "identity.session_check"}
 UNFINISHED = (FaceJobStatus.PENDING, FaceJobStatus.CHECKING)
 SWEEP_BATCH = 500
+PRUNE_BATCH = 10_000
 
 
 def _pack(parts: Sequence[bytes]) -> bytes:
@@ -136,7 +137,8 @@ def face_job_sweep() -> int:
     """Jobs left behind: checking with no news for IDENTITY_JOB_STALE_S (its worker died), or
     pending for IDENTITY_JOB_RESEND_S (the message was lost), are queued again; those older
     than IDENTITY_JOB_GIVE_UP_S or tried IDENTITY_JOB_MAX_ATTEMPTS times end as `unavailable`
-    (the person is asked to try later; no try or failure counted). How many were handled."""
+    (the person is asked to try later; no try or failure counted); finished jobs older than
+    IDENTITY_JOB_KEEP_DAYS are removed. How many unfinished jobs were handled."""
     now = timezone.now()
     checking_stale = now - dt.timedelta(seconds=settings.IDENTITY_JOB_STALE_S)
     pending_stale = now - dt.timedelta(seconds=settings.IDENTITY_JOB_RESEND_S)
@@ -144,6 +146,12 @@ def face_job_sweep() -> int:
     left = Q(status=FaceJobStatus.CHECKING, updated_at__lt=checking_stale) | Q(
         status=FaceJobStatus.PENDING, updated_at__lt=pending_stale
     )
+    # Finished jobs are kept a few days (the checking page of an old link still answers), then
+    # removed, a batch a minute: the rows they wrote (verifications, face checks) are the record.
+    expired = FaceJob.objects.filter(
+        status__in=FACE_JOB_FINISHED, updated_at__lt=now - dt.timedelta(days=settings.IDENTITY_JOB_KEEP_DAYS)
+    ).values("pk")[:PRUNE_BATCH]
+    FaceJob.objects.filter(pk__in=expired).delete()
     handled = 0
     for job in FaceJob.objects.filter(left).order_by("updated_at").defer("payload_encrypted")[:SWEEP_BATCH]:
         if job.created_at < give_up or job.attempts >= settings.IDENTITY_JOB_MAX_ATTEMPTS:

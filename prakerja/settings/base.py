@@ -345,6 +345,8 @@ IDENTITY_JOB_STALE_S = env.int("IDENTITY_JOB_STALE_S", default=120)
 IDENTITY_JOB_RESEND_S = env.int("IDENTITY_JOB_RESEND_S", default=300)
 IDENTITY_JOB_GIVE_UP_S = env.int("IDENTITY_JOB_GIVE_UP_S", default=900)
 IDENTITY_JOB_MAX_ATTEMPTS = env.int("IDENTITY_JOB_MAX_ATTEMPTS", default=4)
+# Finished jobs (status and outcome only, the frames long gone) are removed after these days.
+IDENTITY_JOB_KEEP_DAYS = env.int("IDENTITY_JOB_KEEP_DAYS", default=7)
 
 # Incentive payouts: the payment provider behind an adapter (prakerja/payments). The sandbox
 # is the default; its rates are the realistic ones (docs/architecture.md#incentives-and-payouts).

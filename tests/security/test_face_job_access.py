@@ -50,7 +50,9 @@ def test_another_persons_selfie_job_is_a_404(regions: None, django_capture_on_co
     assert logged_in(owner.user).get(reverse("face-job-status", args=[uuid.uuid4()])).status_code == 404
 
 
-def test_another_participants_session_job_is_a_404(training_fund: int, django_capture_on_commit_callbacks: Any) -> None:
+def test_another_participants_session_job_is_a_404(
+    regions: None, training_fund: int, django_capture_on_commit_callbacks: Any
+) -> None:
     # given her session face check, queued
     participant_card = new_participant_card()
     lp = Institution()

@@ -288,3 +288,19 @@ def test_the_same_message_delivered_again_takes_the_job_over_at_once(
     job.refresh_from_db()
     assert job.attempts == 2
     assert tries_today(applicant) == 1
+
+
+def test_the_sweep_removes_finished_jobs_after_some_days(
+    django_capture_on_commit_callbacks: Any, settings: SettingsWrapper
+) -> None:
+    applicant = unverified()
+    old, callbacks = queued(applicant, django_capture_on_commit_callbacks, blink=False)
+    run_after_commit_tasks(callbacks)
+    FaceJob.objects.filter(pk=old.pk).update(
+        updated_at=timezone.now() - dt.timedelta(days=settings.IDENTITY_JOB_KEEP_DAYS, seconds=1)
+    )
+    recent, callbacks = queued(applicant, django_capture_on_commit_callbacks, blink=False)
+    run_after_commit_tasks(callbacks)
+    face_job_sweep()
+    assert list(FaceJob.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert IdentityVerification.objects.filter(applicant=applicant).count() == 2  # the record stays
