@@ -1,5 +1,6 @@
 """Celery's autodiscovery imports `applicants.tasks`; the tasks live in their domains' tasks
-modules (names unchanged: batch.*, waves.advance, payouts.*), registered by importing them here."""
+modules (names unchanged: batch.*, waves.advance, payouts.*, identity.selfie_check), registered
+by importing them here."""
 
 from applicants.assisted import tasks as assisted_tasks
 from applicants.clawbacks import tasks as clawbacks_tasks

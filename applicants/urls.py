@@ -37,6 +37,7 @@ urlpatterns = [
     path("insentif/survei/<int:number>/", incentives_views.survey, name="survey"),
     path("daftar/", registration_views.register, name="register"),
     path("identitas/swafoto/", verification_views.selfie, name="selfie"),
+    path("identitas/swafoto/periksa/<uuid:job_id>/", verification_views.selfie_checking, name="selfie-checking"),
     path("berkas/swafoto/<str:token>/", verification_views.selfie_photo, name="selfie-photo"),
     path("privasi/", privacy_views.notice, name="privacy-notice"),
     path("privasi/setujui/", privacy_views.notice_accept_view, name="privacy-accept"),

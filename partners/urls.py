@@ -12,5 +12,6 @@ urlpatterns = [
     path("pembelian/<uuid:purchase_id>/konfirmasi/", participant.confirm, name="purchase-confirm"),
     path("pembelian/<uuid:purchase_id>/ulasan/", participant.review, name="purchase-review"),
     path("kehadiran/<str:token>/", participant.attendance, name="attendance"),
+    path("kehadiran/<str:token>/periksa/<uuid:job_id>/", participant.attendance_checking, name="attendance-checking"),
     path("mitra/daftar/", onboarding_views.apply, name="platform-apply"),
 ]

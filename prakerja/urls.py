@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from prakerja.accounts import two_factor
 from prakerja.core import health, views
+from prakerja.identity import views as identity_views
 
 admin.site.site_header = settings.ADMIN_SITE_HEADER
 admin.site.site_title = settings.ADMIN_SITE_HEADER
@@ -26,6 +27,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("data/", include("prakerja.opendata.urls")),
     path("dev/inbox/", views.dev_inbox, name="dev-inbox"),
+    path("periksa-wajah/<uuid:job_id>/status/", identity_views.face_job_status, name="face-job-status"),
     path("", include("applicants.urls")),
     path("", include("partners.urls")),
     path("api/v1/", include("partners.api.fallback_urls")),

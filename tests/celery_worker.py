@@ -35,18 +35,30 @@ def worker_env() -> dict[str, str]:
     return env
 
 
+def purge_queue(queue: str) -> None:
+    """Empty one of the test broker's queues."""
+    from prakerja.celery import app
+
+    with app.connection_for_write() as connection:
+        connection.default_channel.queue_purge(queue)
+
+
 @contextmanager
 def celery_worker(
-    tmp_path: Path, *, concurrency: int = 1, queue: str | None = None, env: dict[str, str] | None = None
+    tmp_path: Path,
+    *,
+    concurrency: int = 1,
+    queue: str | None = None,
+    env: dict[str, str] | None = None,
+    purge: bool = True,
 ) -> Iterator[WorkerProcess]:
+    """A worker of `queue` (a fresh one by default). The shared queues are emptied first unless
+    `purge=False` (the test queued its own message before the worker starts)."""
     queue = queue or f"test-{uuid.uuid4().hex[:8]}"
-    if queue == "default":
-        # The test broker's shared queue collects what other tests and benchmarks queued and
+    if purge and queue in ("default", "identity"):
+        # The test broker's shared queues collect what other tests and benchmarks queued and
         # never ran (their databases are gone); a worker would work through all of it first.
-        from prakerja.celery import app
-
-        with app.connection_for_write() as connection:
-            connection.default_channel.queue_purge("default")
+        purge_queue(queue)
     log_path = tmp_path / f"worker-{queue}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(

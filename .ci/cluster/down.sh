@@ -18,7 +18,7 @@ stop() {  # stop pidfile: TERM, then wait up to 20 s
   rm -f "$pidfile"
 }
 stop "$STATE/run/beat.pid"
-for queue in default batch payouts webhooks; do stop "$STATE/run/worker-$queue.pid"; done
+for queue in default batch payouts webhooks identity; do stop "$STATE/run/worker-$queue.pid"; done
 stop "$STATE/run/haproxy.pid"
 for port in $CLUSTER_WEB_PORTS; do stop "$STATE/run/web-$port.pid"; done
 stop "$STATE/pg/run/pgbouncer.pid"

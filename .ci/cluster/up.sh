@@ -173,7 +173,7 @@ else
 fi
 
 # --- Celery: one worker per queue, one beat --------------------------------------------------
-for queue in default batch payouts webhooks; do
+for queue in default batch payouts webhooks identity; do
   if ! alive "$STATE/run/worker-$queue.pid"; then
     "$BIN/celery" -A prakerja worker -Q "$queue" -n "$queue@%h" --concurrency=1 --detach \
       --pidfile "$STATE/run/worker-$queue.pid" --logfile "$STATE/log/worker-$queue.log" --loglevel=INFO
@@ -192,6 +192,6 @@ Cluster up (logs and state in var/cluster/, PostgreSQL's and PgBouncer's in var/
   PgBouncer:            postgres://postgres@127.0.0.1:$CLUSTER_PGBOUNCER_PORT/prakerja (primary), /prakerja_replica (replica)
   PostgreSQL primary:   127.0.0.1:$CLUSTER_PG_PRIMARY_PORT    replica (hot standby): 127.0.0.1:$CLUSTER_PG_REPLICA_PORT
   Redis:                redis://127.0.0.1:$CLUSTER_REDIS_PORT (broker), redis://127.0.0.1:$CLUSTER_CACHE_REDIS_PORT (cache)
-  Celery:               workers default, batch, payouts, webhooks (one process each), beat
+  Celery:               workers default, batch, payouts, webhooks, identity (one process each), beat
   Stop:                 make cluster-down
 OUT

@@ -14,6 +14,10 @@ The registry is asked before anything is written and without a lock held (its ca
 seconds); an outage writes nothing and counts no try. Tries are limited per day (Jakarta).
 The selfie is kept encrypted (its face descriptor too) for the face check at every training
 session; the other frames are not kept.
+
+The page does not run it: `identity_verify_queue` checks the upload and the rules that refuse at
+once, and queues a job (prakerja.identity.services) that an `identity` worker runs with
+`selfie_check_run`; the page polls the job and then shows the result.
 """
 
 import datetime as dt
@@ -24,8 +28,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
-from django.utils import timezone
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
 from PIL import Image, UnidentifiedImageError
 
 from applicants.errors import ApplicantError
@@ -44,7 +48,15 @@ from prakerja.core.actor import Actor
 from prakerja.core.crypto import decrypt_value, encrypt_bytes
 from prakerja.identity import faces
 from prakerja.identity.challenges import SELFIE, ChallengeRefused, IssuedChallenge, challenge_issue, challenge_use
+from prakerja.identity.models import FaceJob, FaceJobKind
 from prakerja.identity.provider import IdentityClaim, IdentityProviderUnavailable, Liveness, identity_provider
+from prakerja.identity.services import (
+    face_job_claim,
+    face_job_create,
+    face_job_finish,
+    face_job_release,
+    face_job_unfinished,
+)
 
 MAX_FRAMES = 20  # the page sends 18: one before the challenge, 5 a step, 2 after
 MAX_FRAME_BYTES = 2 * 1024 * 1024
@@ -112,15 +124,27 @@ def _challenge_steps(applicant: Applicant, challenge: str) -> tuple[str, ...]:
         raise VerificationError(notices.CHALLENGE_STALE, field="photo") from exc
 
 
-def identity_verify(*, applicant: Applicant, birth_place: str, selfie: Selfie, challenge: str) -> IdentityVerification:
-    """`challenge`: the token of the challenge the page showed (`selfie_challenge`); not needed
-    for an uploaded photo."""
+def identity_verify(
+    *,
+    applicant: Applicant,
+    birth_place: str,
+    selfie: Selfie,
+    challenge: str = "",
+    steps: Sequence[str] | None = None,
+    reference: str = "",
+) -> IdentityVerification:
+    """`challenge`: the token of the challenge the page showed (`selfie_challenge`), used up
+    here; or `steps`, those of a challenge already used up when the check was queued
+    (`identity_verify_queue`). Neither is needed for an uploaded photo."""
     _refuse_unless_open(applicant)
     frames = _checked_frames(selfie)
     camera = selfie.source == VerificationSource.CAMERA
-    steps = _challenge_steps(applicant, challenge) if camera else ()
+    if not camera:
+        steps = ()
+    elif steps is None:
+        steps = _challenge_steps(applicant, challenge)
     provider = identity_provider()
-    reference = secrets.token_hex(16)
+    reference = reference or secrets.token_hex(16)  # a queued job's own (selfie_check_run)
     claim = IdentityClaim(
         nik=decrypt_value(applicant.nik_encrypted or b""),
         full_name=applicant.full_name,
@@ -222,3 +246,73 @@ def identity_review_decide(
             payload={"verification": locked.pk, "reasons": locked.review_reasons},
         )
     return locked
+
+
+# -- queued on the `identity` workers -------------------------------------------------------------
+
+
+def identity_verify_queue(*, applicant: Applicant, birth_place: str, selfie: Selfie, challenge: str = "") -> FaceJob:
+    """The selfie page's write: what refuses at once is refused here (the step, the tries, the
+    upload's sizes and count, images that do not decode); the frames are stored encrypted and
+    the check queued. One at a time per person: a second send while one is being checked is
+    that one."""
+    _refuse_unless_open(applicant)
+    frames = _checked_frames(selfie)
+    with transaction.atomic():
+        locked = Applicant.objects.select_for_update().get(pk=applicant.pk)
+        waiting = face_job_unfinished(user_id=locked.user_id, kind=FaceJobKind.SELFIE)
+        if waiting is not None:
+            return waiting
+        # The challenge is used up now, when the burst arrives (not when a worker gets to it,
+        # which may be after its expiry); the job carries its steps.
+        camera = selfie.source == VerificationSource.CAMERA
+        steps = list(_challenge_steps(locked, challenge)) if camera else []
+        return face_job_create(
+            kind=FaceJobKind.SELFIE,
+            user_id=locked.user_id,
+            frames=frames,
+            params={"source": str(selfie.source)},
+            private={"birth_place": birth_place, "steps": steps},
+        )
+
+
+def selfie_check_run(*, job_id: str, may_retry: bool, task_id: str = "") -> str:
+    """An `identity` worker's run of a queued selfie: `identity_verify` with the job's reference,
+    so a second run (a duplicate message, a retry after a dead worker) finds the first run's
+    verification instead of counting another try. A registry outage releases the job for a
+    retry (`"retry"`), or, the retries spent, ends it as `unavailable`: nothing counted, the
+    person asked to try later. Returns what happened."""
+    claimed = face_job_claim(job_id=job_id, task_id=task_id)
+    if claimed is None:
+        return "skipped"
+    job = claimed.job
+    done = IdentityVerification.objects.filter(reference=job.reference).first()
+    if done is None:
+        applicant = Applicant.objects.get(user_id=job.user_id)
+        selfie = Selfie(source=job.params.get("source", VerificationSource.CAMERA), frames=claimed.frames)
+        with translation.override(job.language or None):
+            try:
+                done = identity_verify(
+                    applicant=applicant,
+                    birth_place=str(claimed.private.get("birth_place", "")),
+                    selfie=selfie,
+                    steps=[str(step) for step in claimed.private.get("steps", [])],
+                    reference=job.reference,
+                )
+            except RegistryUnavailable:
+                if may_retry:
+                    face_job_release(job=job)
+                    return "retry"
+                face_job_finish(job=job, result={"error": "unavailable"}, failed=True)
+                return "unavailable"
+            except (VerificationError, IntegrityError) as error:
+                # A duplicate run that finished first is this run's result; anything else is
+                # the rules' refusal (verified meanwhile in another tab, the tries used...).
+                done = IdentityVerification.objects.filter(reference=job.reference).first()
+                if done is None:
+                    if isinstance(error, IntegrityError):
+                        raise
+                    face_job_finish(job=job, result={"error": "refused", "message": error.message}, failed=True)
+                    return "refused"
+    face_job_finish(job=job, result={"verification": done.pk, "status": done.status})
+    return str(done.status)

@@ -53,6 +53,9 @@ class AttendanceFaceCheck(models.Model):
     review_reason = models.CharField(
         _("review reason"), max_length=20, choices=FaceCheckReviewReason.choices, blank=True
     )
+    # The queued job's reference (prakerja.identity FaceJob): a second run of the job finds
+    # this check instead of counting another failure. Blank for checks made before the queue.
+    reference = models.CharField(_("reference"), max_length=32, blank=True)
     created_at = models.DateTimeField(_("checked at"), auto_now_add=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -70,6 +73,11 @@ class AttendanceFaceCheck(models.Model):
                 condition=models.Q(review_status="pending"),
             ),
             models.Index(fields=["link", "outcome"], name="facecheck_link_outcome"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reference"], condition=~models.Q(reference=""), name="facecheck_reference"
+            ),
         ]
 
     def __str__(self) -> str:

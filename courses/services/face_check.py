@@ -16,6 +16,7 @@ verified selfie of the identity verification:
   case waits for a verifier;
 - passed: attendance is recorded through `attendance_link_use`, exactly as before.
 The live frame of a failed check is kept encrypted for the verifier; a passed check keeps none.
+The page does not run it: an `identity` worker does (courses.services.face_check_queue).
 """
 
 import contextlib
@@ -72,6 +73,14 @@ def face_check_challenge(*, link: AttendanceLink, user_id: int) -> IssuedChallen
     return challenge_issue(user_id=user_id, purpose=FACE_CHECK, subject=_subject(link))
 
 
+def face_check_challenge_use(*, link: AttendanceLink, user_id: int, challenge: str) -> tuple[str, ...]:
+    """The steps of the challenge this link's page showed, used up; refused as stale if none."""
+    try:
+        return challenge_use(token=challenge, user_id=user_id, purpose=FACE_CHECK, subject=_subject(link))
+    except ChallengeRefused as exc:
+        raise ChallengeStale(exc.reason, str(ADVICE["challenge_stale"])) from exc
+
+
 @dataclass(frozen=True)
 class FaceCheckResult:
     check: AttendanceFaceCheck
@@ -101,14 +110,22 @@ def _kept_frame(frame: bytes) -> bytes:
 
 
 def attendance_face_check(
-    *, token: str, applicant: Applicant, email: str, holder: bool, frames: Sequence[bytes], challenge: str
+    *,
+    token: str,
+    applicant: Applicant,
+    email: str,
+    holder: bool,
+    frames: Sequence[bytes],
+    challenge: str = "",
+    steps: Sequence[str] | None = None,
+    reference: str = "",
 ) -> FaceCheckResult:
-    """`challenge`: the token of the challenge the page showed (`face_check_challenge`)."""
+    """`challenge`: the token of the challenge the page showed (`face_check_challenge`), used up
+    here; or `steps`, those of a challenge used up when the check was queued
+    (`attendance_face_check_queue`)."""
     link = attendance_link_usable(attendance_link_find(token=token), email=email, holder=holder)
-    try:
-        steps = challenge_use(token=challenge, user_id=applicant.user_id, purpose=FACE_CHECK, subject=_subject(link))
-    except ChallengeRefused as exc:
-        raise ChallengeStale(exc.reason, str(ADVICE["challenge_stale"])) from exc
+    if steps is None:
+        steps = face_check_challenge_use(link=link, user_id=applicant.user_id, challenge=challenge)
     frames = list(frames)[:MAX_FRAMES]
     reason, score, other = "", None, None
     verified = verified_face(applicant.pk)
@@ -140,6 +157,7 @@ def attendance_face_check(
             reason=reason,
             score=score,
             matched_applicant_id=other,
+            reference=reference,  # the queued job's (courses.services.face_check_queue)
         )
         final = passed or reason == "no_verified_selfie"
         if other is not None:

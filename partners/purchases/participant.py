@@ -3,13 +3,15 @@ SMS code, and reviewing a completed course."""
 
 from typing import cast
 from urllib.parse import urlencode
+from uuid import UUID
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -18,19 +20,17 @@ from django_ratelimit.decorators import ratelimit
 from applicants.complaints.services import ComplaintSubjects, PurchaseChoice
 from applicants.dashboard import Panel
 from applicants.models import Applicant, Card
-from courses.models import CourseReview
-from courses.services.face_check import (
-    ChallengeStale,
-    attendance_face_check,
-    face_check_advice,
-    face_check_challenge,
-)
+from courses.models import AttendanceLink, CourseReview
+from courses.services.face_check import ChallengeStale, face_check_advice, face_check_challenge
+from courses.services.face_check_queue import attendance_face_check_queue
 from courses.services.redemption import RedeemCodeRefused, attendance_link_find
 from courses.services.reviews import review_submit
 from courses.training import training_progress_many
 from partners.models import Partner, PartnerStatus, Purchase, PurchaseStatus
 from partners.purchases.services.purchases import purchase_confirm, purchase_display_status
 from prakerja.core.errors import DomainError
+from prakerja.identity.models import FaceJobKind
+from prakerja.identity.services import face_job_of, face_job_unfinished
 
 
 class ConfirmForm(forms.Form):
@@ -155,12 +155,35 @@ def review(request: HttpRequest, purchase_id: str) -> HttpResponse:
     return render(request, "partners/review.html", {"form": form, "purchase": purchase})
 
 
+def _attendance_context(token: str) -> tuple[AttendanceLink | None, dict[str, object]]:
+    link = attendance_link_find(token=token)
+    return link, ({"link": link, "course": link.redeem_code.course} if link is not None else {})
+
+
+def _back_to_institution(link: AttendanceLink, *, status: str, outcome: str) -> HttpResponse:
+    separator = "&" if "?" in link.redirect_uri else "?"
+    query = urlencode(
+        {"redeem_code": link.redeem_code.code, "sequence": link.sequence, "status": status, "face_check": outcome}
+    )
+    return redirect(f"{link.redirect_uri}{separator}{query}")
+
+
+def _camera_page(
+    request: HttpRequest, link: AttendanceLink, context: dict[str, object], *, status: int = 200
+) -> HttpResponse:
+    """The face-check page with its camera: every showing (the first, a retry) carries a new
+    challenge for the burst to follow."""
+    context["challenge"] = face_check_challenge(link=link, user_id=cast(int, request.user.pk))
+    return render(request, "partners/attendance.html", context, status=status)
+
+
 @login_required
 def attendance(request: HttpRequest, token: str) -> HttpResponse:
     """The institution's one-time attendance link opens the face check: the participant's live
     burst (camera, with a blink) is matched with their verified selfie before attendance is
-    recorded, then they return to the institution's page with the result."""
-    link = attendance_link_find(token=token)
+    recorded, then they return to the institution's page with the result. The match runs on an
+    `identity` worker: the page sends the burst and waits on `attendance_checking`."""
+    link, context = _attendance_context(token)
     if link is None:
         return render(
             request, "partners/attendance.html", {"error": _("This attendance link is not valid.")}, status=404
@@ -168,14 +191,6 @@ def attendance(request: HttpRequest, token: str) -> HttpResponse:
     user_id = cast(int, request.user.pk)
     holder = Purchase.objects.filter(card__applicant__user_id=user_id, redeem_code_id=link.redeem_code_id).exists()
     applicant = Applicant.objects.filter(user_id=user_id).first()
-    course = link.redeem_code.course
-    context: dict[str, object] = {"link": link, "course": course}
-
-    def page(status: int = 200) -> HttpResponse:
-        # Every showing of the camera (the first, a retry) carries the challenge to follow.
-        context["challenge"] = face_check_challenge(link=link, user_id=user_id)
-        return render(request, "partners/attendance.html", context, status=status)
-
     if request.method == "POST":
         frames = [frame.read() for frame in request.FILES.getlist("frames")]
         try:
@@ -185,7 +200,7 @@ def attendance(request: HttpRequest, token: str) -> HttpResponse:
                 )
             if not frames:
                 raise RedeemCodeRefused("no_frames", _("Take the face check with the camera first."))
-            result = attendance_face_check(
+            job = attendance_face_check_queue(
                 token=token,
                 applicant=applicant,
                 email=request.user.email,  # type: ignore[union-attr]
@@ -195,25 +210,46 @@ def attendance(request: HttpRequest, token: str) -> HttpResponse:
             )
         except ChallengeStale as stale:
             context["retry"] = stale.message
-            return page(status=422)
+            return _camera_page(request, link, context, status=422)
         except RedeemCodeRefused as refused:
+            if refused.reason == "unreadable":
+                context["retry"] = refused.message
+                return _camera_page(request, link, context, status=422)
             context["error"] = refused.message
             return render(request, "partners/attendance.html", context, status=403)
-        if not result.final:
-            context["retry"] = face_check_advice(result.check.reason)
-            return page(status=422)
-        used = result.link
-        separator = "&" if "?" in used.redirect_uri else "?"
-        query = urlencode(
-            {
-                "redeem_code": used.redeem_code.code,
-                "sequence": used.sequence,
-                "status": result.status,
-                "face_check": result.check.outcome,
-            }
+        return redirect("catalogue:attendance-checking", token=token, job_id=job.pk)
+    if applicant is not None and (
+        waiting := face_job_unfinished(user_id=user_id, kind=FaceJobKind.SESSION, link=link.pk)
+    ):
+        return redirect("catalogue:attendance-checking", token=token, job_id=waiting.pk)
+    return _camera_page(request, link, context)
+
+
+@login_required
+def attendance_checking(request: HttpRequest, token: str, job_id: UUID) -> HttpResponse:
+    """ "Checking your photo…" while an `identity` worker checks the burst (the page polls the
+    job's status every second; a refresh without script); then, as before the queue: passed or
+    failed for good, back to the institution; failed, the advice and another try."""
+    link, context = _attendance_context(token)
+    job = face_job_of(job_id=str(job_id), user_id=cast(int, request.user.pk), kind=FaceJobKind.SESSION)
+    if link is None or job is None or job.params.get("link") != link.pk:
+        raise Http404
+    if not job.finished:
+        context["status_url"] = reverse("face-job-status", args=[job.pk])
+        return render(request, "partners/attendance_checking.html", context)
+    result = job.result
+    if "error" in result:
+        context["error"] = (
+            _("The face check could not be done right now. Nothing was counted: open the link again in a few minutes.")
+            if result["error"] == "unavailable"
+            else result.get("message", "")
         )
-        return redirect(f"{used.redirect_uri}{separator}{query}")
-    return page()
+        return render(request, "partners/attendance.html", context, status=403)
+    if not result["final"]:
+        context["retry"] = face_check_advice(result["reason"])
+        return _camera_page(request, link, context, status=422)
+    used = AttendanceLink.objects.select_related("redeem_code").get(pk=result["link"])
+    return _back_to_institution(used, status=result["status"], outcome=result["outcome"])
 
 
 def complaint_subjects_for(applicant: Applicant) -> ComplaintSubjects:

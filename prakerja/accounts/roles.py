@@ -42,6 +42,8 @@ CREDENTIAL_MODELS: tuple[str, ...] = (
     "messaging.outboxmessage",
     # single-use liveness challenges: the steps a replay would need to know (issue 22)
     "identity.livenesschallenge",
+    # face checks waiting for a worker: the burst and the attendance link's token, encrypted
+    "identity.facejob",
 )
 MODEL_ACTIONS = ("add", "change", "delete", "view")
 

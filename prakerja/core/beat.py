@@ -36,6 +36,7 @@ SCHEDULED_TASKS = frozenset(
         "partners.idempotency_prune",
         "batch.partners_evaluate",
         "batch.partners_api_log_prune",
+        "batch.identity_sweep",
         # django-celery-beat's own clean-up of expired results
         "celery.backend_cleanup",
     }

@@ -1,6 +1,8 @@
 """The sandbox registry's synthetic population, kept apart from our own data: what the civil
-registry would hold for a NIK (its record and its photo); and the liveness challenges issued
-to people for their bursts."""
+registry would hold for a NIK (its record and its photo); the liveness challenges issued to
+people for their bursts; and the face checks waiting for the `identity` queue's workers."""
+
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -46,3 +48,69 @@ class LivenessChallenge(models.Model):
 
     def __str__(self) -> str:
         return " ".join(self.steps)
+
+
+class FaceJobKind(models.TextChoices):
+    SELFIE = "selfie", _("Selfie verification")
+    SESSION = "session", _("Session face check")
+
+
+class FaceJobStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for a worker")
+    CHECKING = "checking", _("Being checked")
+    DONE = "done", _("Checked")
+    FAILED = "failed", _("Not checked")
+
+
+# A job in these statuses is finished: its frames are gone and a task run changes nothing.
+FACE_JOB_FINISHED = (FaceJobStatus.DONE, FaceJobStatus.FAILED)
+
+
+class FaceJob(models.Model):
+    """One face check waiting for, or done by, the `identity` queue's workers (issue 22): the
+    request stores the frames here (encrypted) and the worker runs the check, writes its result
+    and removes the frames. The person's page polls the status; only its owner sees it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(_("kind"), max_length=8, choices=FaceJobKind.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(_("status"), max_length=8, choices=FaceJobStatus.choices, default=FaceJobStatus.PENDING)
+    # Our reference for the check: the IdentityVerification's (the registry's transaction id)
+    # or the AttendanceFaceCheck's; a second run of the task finds the first run's result by it.
+    reference = models.CharField(_("reference"), max_length=32, unique=True)
+    # What the check needs besides the frames, nothing personal: the selfie's source, the
+    # session's link id and whether the person holds its code.
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    # The frames and the personal or secret inputs (the birth place, the link's token),
+    # encrypted; emptied when the job is finished.
+    payload_encrypted = models.BinaryField(null=True, editable=False)
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    # The outcome for the page: the row it wrote ({"verification": id} / {"check": id, ...}),
+    # or why it was not checked ({"error": "unavailable"} or {"error": "refused", "message": ...}).
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # The Celery task id of the run that claimed it: the same message delivered again (its
+    # worker process died under it) takes the job over at once; another message waits.
+    claimed_by = models.CharField(_("claimed by"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("face check job")
+        verbose_name_plural = _("face check jobs")
+        indexes = [
+            # The sweep's unfinished jobs, oldest first.
+            models.Index(
+                fields=["updated_at"],
+                name="facejob_unfinished",
+                condition=models.Q(status__in=["pending", "checking"]),
+            ),
+            models.Index(fields=["user", "kind", "created_at"], name="facejob_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.pk}: {self.status}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FACE_JOB_FINISHED

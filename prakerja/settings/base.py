@@ -347,6 +347,18 @@ IDENTITY_ROLLOUT_CHANNELS = env.list("IDENTITY_ROLLOUT_CHANNELS", default=["emai
 IDENTITY_ROLLOUT_BATCH = env.int("IDENTITY_ROLLOUT_BATCH", default=5000)
 # Files and columns re-encrypted per transaction by `manage.py rotate_field_keys`
 KEY_ROTATION_BATCH = env.int("KEY_ROTATION_BATCH", default=500)
+# The face checks run on the `identity` queue (prakerja.identity.services): a registry outage
+# is retried after these many seconds, then the person is asked to try later (no try counted).
+IDENTITY_REGISTRY_RETRY_S = env.list("IDENTITY_REGISTRY_RETRY_S", cast=int, default=[5, 20, 60])
+# The sweep queues a job again when it has been `checking` this long (its worker died) or
+# `pending` this long (its message was lost), and gives up on it after IDENTITY_JOB_GIVE_UP_S
+# or IDENTITY_JOB_MAX_ATTEMPTS runs.
+IDENTITY_JOB_STALE_S = env.int("IDENTITY_JOB_STALE_S", default=120)
+IDENTITY_JOB_RESEND_S = env.int("IDENTITY_JOB_RESEND_S", default=300)
+IDENTITY_JOB_GIVE_UP_S = env.int("IDENTITY_JOB_GIVE_UP_S", default=900)
+IDENTITY_JOB_MAX_ATTEMPTS = env.int("IDENTITY_JOB_MAX_ATTEMPTS", default=4)
+# Finished jobs (status and outcome only, the frames long gone) are removed after these days.
+IDENTITY_JOB_KEEP_DAYS = env.int("IDENTITY_JOB_KEEP_DAYS", default=7)
 
 # Incentive payouts: the payment provider behind an adapter (prakerja/payments). The sandbox
 # is the default; its rates are the realistic ones (docs/architecture.md#incentives-and-payouts).
@@ -387,11 +399,13 @@ CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = "Asia/Jakarta"
 CELERY_ENABLE_UTC = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_QUEUES = [Queue("default"), Queue("batch"), Queue("payouts"), Queue("webhooks")]
+CELERY_TASK_QUEUES = [Queue("default"), Queue("batch"), Queue("payouts"), Queue("webhooks"), Queue("identity")]
 CELERY_TASK_ROUTES = {
     "batch.*": {"queue": "batch"},
     "payouts.*": {"queue": "payouts"},
     "webhooks.*": {"queue": "webhooks"},
+    # The face checks (dlib, CPU-bound): a worker pool of their own, one process per core.
+    "identity.*": {"queue": "identity"},
 }
 # Tasks are idempotent by design (state lives in rows guarded by constraints), so a message is
 # acknowledged only after the task ran, and redelivered if the worker died under it.

@@ -1,12 +1,14 @@
 """The selfie and the session face check in a real Chromium whose camera is a video file
 (`--use-fake-device-for-media-stream --use-file-for-fake-video-capture=<y4m>`, generated from
 scikit-image's astronaut following a liveness challenge): the page's challenge shown, its
-getUserMedia, the burst, the upload, the sandbox registry's real face match and liveness in the
-gunicorn server, and the result shown, on a 360 px phone. The test fixes the challenge (a
-pending one is shown again) so the video can follow it, and presses the button when the video's
-marker says she is about to start (`tests/faces.py::write_y4m`). A video of her blinking, the
-old liveness's proof, is refused."""
+getUserMedia, the burst, the upload, the sandbox registry's real face match and liveness on a
+real Celery worker of the `identity` queue (the gunicorn server only stores the burst and
+queues the check; the page shows "Memeriksa foto…" and polls), and the result shown, on a
+360 px phone. The test fixes the challenge (a pending one is shown again) so the video can
+follow it, and presses the button when the video's marker says she is about to start
+(`tests/faces.py::write_y4m`). A video of her blinking, the old liveness's proof, is refused."""
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,10 +17,11 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from applicants.models import Applicant, IdentityVerification, Step
 from tests import faces as photos
+from tests.celery_worker import WorkerProcess, celery_worker, purge_queue
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
 from tests.factories import DEFAULT_PASSWORD, ApplicantFactory, liveness_challenge_for
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.xdist_group("browser")]
 
 
 def camera_browser(video: str) -> Iterator[Browser]:
@@ -81,6 +84,14 @@ def blinking_camera(tmp_path: Path) -> Iterator[Page]:
         context.close()
 
 
+def identity_worker(tmp_path: Path, *, purge: bool = True) -> contextlib.AbstractContextManager[WorkerProcess]:
+    """The `identity` queue's worker, its files (the kept selfie) under tmp_path."""
+    media = tmp_path / "media"
+    return celery_worker(
+        tmp_path, queue="identity", env={"TEST_FILE_STORAGE": "filesystem", "MEDIA_ROOT": str(media)}, purge=purge
+    )
+
+
 def log_in(page: Page, portal_url: str, email: str) -> None:
     page.goto(portal_url + "/masuk/")
     page.get_by_label("Alamat email").fill(email)
@@ -102,7 +113,7 @@ def take_selfie(page: Page, *, on_marker: bool = True) -> None:
 
 
 def test_an_applicant_verifies_her_identity_with_the_camera(
-    challenge_camera: Page, portal_url: str, regions: None, artifacts_dir: Path
+    challenge_camera: Page, portal_url: str, regions: None, artifacts_dir: Path, tmp_path: Path
 ) -> None:
     # given an applicant past the phone step whom the sandbox registry knows, photo included,
     # and the challenge her page will show (left, blink, right)
@@ -117,12 +128,21 @@ def test_an_applicant_verifies_her_identity_with_the_camera(
     expect(steps).to_have_text(
         ["Tolehkan kepala ke kiri", "Lihat ke kamera dan berkedip sekali", "Tolehkan kepala ke kanan"]
     )
-    # and she takes the selfie with the (fake) camera following them
+    # and she takes the selfie with the (fake) camera following them, before any identity
+    # worker is up
+    purge_queue("identity")
     take_selfie(page)
     expect(page.locator("[data-challenge-now]")).to_be_visible()
     page.screenshot(path=artifacts_dir / "selfie-challenge-360.png", full_page=True)
-    # then the registry's answer is shown in Indonesian: verified
-    expect(page.locator(".selfie-card[data-state=verified]")).to_be_visible(timeout=60_000)
+    # then the page says her photo is being checked, and waits (the burst is queued)
+    expect(page.locator(".selfie-card[data-state=checking]")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Memeriksa foto Anda…")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=artifacts_dir / "selfie-checking-360.png", full_page=True)
+    # and once a worker of the identity queue takes the check, the registry's answer is shown
+    # in Indonesian: verified
+    with identity_worker(tmp_path, purge=False):
+        expect(page.locator(".selfie-card[data-state=verified]")).to_be_visible(timeout=90_000)
     expect(page.get_by_text("Identitas Anda terverifikasi dengan data kependudukan")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.screenshot(path=artifacts_dir / "selfie-verified-360.png", full_page=True)
@@ -133,16 +153,17 @@ def test_an_applicant_verifies_her_identity_with_the_camera(
 
 
 def test_a_replayed_video_of_her_blinking_is_asked_to_follow_the_steps(
-    blinking_camera: Page, portal_url: str, regions: None, artifacts_dir: Path
+    blinking_camera: Page, portal_url: str, regions: None, artifacts_dir: Path, tmp_path: Path
 ) -> None:
     # given a video of the applicant blinking at the camera, played as the camera
     page = blinking_camera
     applicant = ApplicantFactory.create(reached=Step.PERSONAL, verified=False, registry_photo=photos.registry_photo())
     liveness_challenge_for(applicant.user, steps=STEPS)
     log_in(page, portal_url, applicant.user.email)
-    take_selfie(page, on_marker=False)
-    # then it is not live: the head never turned left as asked
-    expect(page.locator(".selfie-card[data-state=retake]")).to_be_visible(timeout=60_000)
+    with identity_worker(tmp_path):
+        take_selfie(page, on_marker=False)
+        # then it is not live: the head never turned left as asked
+        expect(page.locator(".selfie-card[data-state=retake]")).to_be_visible(timeout=60_000)
     expect(page.get_by_text("Kami tidak melihat Anda menoleh ke kiri")).to_be_visible()
     page.screenshot(path=artifacts_dir / "selfie-retake-360.png", full_page=True)
 
@@ -154,6 +175,7 @@ def test_a_participant_passes_the_face_check_of_a_training_session(
     training_fund: int,
     django_capture_on_commit_callbacks: object,
     artifacts_dir: Path,
+    tmp_path: Path,
 ) -> None:
     # given a participant with a verified selfie, a paid webinar, and the institution's
     # attendance link for session 1
@@ -188,8 +210,17 @@ def test_a_participant_passes_the_face_check_of_a_training_session(
     shoot = page.get_by_role("button", name="Mulai pemeriksaan wajah")
     expect(shoot).to_be_enabled(timeout=15_000)
     page.screenshot(path=artifacts_dir / "session-face-check-360.png", full_page=True)
-    with page.expect_request(lambda r: r.url.startswith("https://lp.example.id/"), timeout=90_000) as back:
+    purge_queue("identity")
+    # (the worker is stopped only after the request back to the institution was seen)
+    with (
+        contextlib.ExitStack() as worker,
+        page.expect_request(lambda r: r.url.startswith("https://lp.example.id/"), timeout=90_000) as back,
+    ):
         page.evaluate(PRESS_ON_MARKER)
+        # the burst waits on the identity queue ("Memeriksa foto…") until a worker takes it
+        expect(page.locator(".face-check-card[data-state=checking]")).to_be_visible(timeout=30_000)
+        page.screenshot(path=artifacts_dir / "session-face-check-checking-360.png", full_page=True)
+        worker.enter_context(identity_worker(tmp_path, purge=False))
     # then she is sent back to the institution with the result, and attendance is recorded
     query = parse_qs(urlparse(back.value.url).query)
     assert query["status"] == ["attended"]

@@ -4,6 +4,8 @@ advice in Indonesian, a limited number of tries a day; mismatches wait for a ver
 both photos side by side; the selfie is kept encrypted; selection counts only verified
 identities."""
 
+from typing import Any
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -38,6 +40,7 @@ from prakerja.core.crypto import decrypt_bytes
 from prakerja.identity import faces
 from tests import faces as photos
 from tests.applicants.wave_setups import close
+from tests.conftest import run_after_commit_tasks
 from tests.factories import ApplicantFactory, StaffUserFactory, WaveFactory, WaveMemberFactory
 
 pytestmark = pytest.mark.django_db
@@ -238,7 +241,20 @@ def _client(applicant: Applicant) -> Client:
     return client
 
 
-def test_the_page_sends_the_burst_and_shows_the_result_in_indonesian() -> None:
+def send_selfie(client: Client, data: dict[str, object], capture: Any) -> Any:
+    """Post the selfie page: it answers with the checking page at once; the check then runs as
+    an `identity` worker runs it (in this process) and the checking page leads to the result."""
+    with capture() as callbacks:
+        sent = client.post(reverse("applicants:selfie"), data)
+    assert sent.status_code == 302, sent.content.decode()
+    checking = client.get(sent["Location"])
+    assert 'data-state="checking"' in checking.content.decode()
+    assert "Memeriksa foto" in checking.content.decode()
+    run_after_commit_tasks(callbacks)
+    return client.get(sent["Location"], follow=True)
+
+
+def test_the_page_sends_the_burst_and_shows_the_result_in_indonesian(django_capture_on_commit_callbacks: Any) -> None:
     applicant = unverified()
     client = _client(applicant)
     page = client.get(reverse("applicants:selfie")).content.decode()
@@ -250,8 +266,8 @@ def test_the_page_sends_the_burst_and_shows_the_result_in_indonesian() -> None:
     # when the burst follows the steps but the eyes never close
     burst = photos.challenge_burst(steps, blink=False)
     frames = [SimpleUploadedFile(f"f{i}.jpg", f, "image/jpeg") for i, f in enumerate(burst)]
-    answer = client.post(
-        reverse("applicants:selfie"), {"birth_place": "Bandung", "frames": frames, "challenge": token}, follow=True
+    answer = send_selfie(
+        client, {"birth_place": "Bandung", "frames": frames, "challenge": token}, django_capture_on_commit_callbacks
     )
     body = answer.content.decode()
     # then a retake, with the advice in Indonesian and the tries left, and a new challenge
@@ -260,22 +276,22 @@ def test_the_page_sends_the_burst_and_shows_the_result_in_indonesian() -> None:
     assert photos.challenge_on_page(body)[0] != token
 
 
-def test_the_page_verifies_a_burst_that_follows_its_challenge() -> None:
+def test_the_page_verifies_a_burst_that_follows_its_challenge(django_capture_on_commit_callbacks: Any) -> None:
     applicant = unverified()
     client = _client(applicant)
     token, steps = photos.challenge_on_page(client.get(reverse("applicants:selfie")).content.decode())
     frames = [SimpleUploadedFile(f"f{i}.jpg", f, "image/jpeg") for i, f in enumerate(photos.challenge_burst(steps))]
-    answer = client.post(
-        reverse("applicants:selfie"), {"birth_place": "Bandung", "frames": frames, "challenge": token}, follow=True
+    answer = send_selfie(
+        client, {"birth_place": "Bandung", "frames": frames, "challenge": token}, django_capture_on_commit_callbacks
     )
     assert 'data-state="verified"' in answer.content.decode()
 
 
-def test_the_upload_fallback_goes_to_review() -> None:
+def test_the_upload_fallback_goes_to_review(django_capture_on_commit_callbacks: Any) -> None:
     applicant = unverified()
     client = _client(applicant)
     photo = SimpleUploadedFile("selfie.jpg", photos.selfie(), "image/jpeg")
-    answer = client.post(reverse("applicants:selfie"), {"birth_place": "Bandung", "photo": photo}, follow=True)
+    answer = send_selfie(client, {"birth_place": "Bandung", "photo": photo}, django_capture_on_commit_callbacks)
     assert 'data-state="review"' in answer.content.decode()
 
 

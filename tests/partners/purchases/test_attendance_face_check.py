@@ -19,12 +19,7 @@ from tests import faces as photos
 from tests.courses.test_integration_protocol import Institution
 from tests.factories import StaffUserFactory, verified_selfie_for
 from tests.partners.conftest import new_participant_card
-from tests.partners.purchases.test_attendance_links import (
-    URL_GENERATE,
-    burst_files,
-    face_check_post,
-    webinar_purchase,
-)
+from tests.partners.purchases.test_attendance_links import URL_GENERATE, burst_files, face_check, webinar_purchase
 
 pytestmark = pytest.mark.django_db
 
@@ -60,11 +55,11 @@ def test_repeated_failures_go_back_as_failed_and_wait_for_a_verifier(
     client = client_of(participant_card)
     # when a photo held to the camera (no blink) is tried twice, she is asked to retry
     for _ in range(2):
-        page = face_check_post(client, path, blink=False)
+        page = face_check(client, path, django_capture_on_commit_callbacks, blink=False)
         assert page.status_code == 422
         assert "berkedip" in page.content.decode() or "blink" in page.content.decode()
     # and the third failure ends the link: back to the institution, not attended
-    back = face_check_post(client, path, blink=False)
+    back = face_check(client, path, django_capture_on_commit_callbacks, blink=False)
     assert back.status_code == 302
     query = parse_qs(urlparse(back["Location"]).query)
     assert query["status"] == ["face_check_failed"]
@@ -95,11 +90,13 @@ def test_a_face_that_matches_another_participant_is_a_possible_joki(
     other_purchase = webinar_purchase(other_card, django_capture_on_commit_callbacks, lp)
     verified_selfie_for(other_card.applicant)
     other_path = link_for(lp, other_purchase, other_card)
-    assert face_check_post(client_of(other_card), other_path).status_code == 302
+    assert face_check(client_of(other_card), other_path, django_capture_on_commit_callbacks).status_code == 302
     # when this participant (same face on her account too) takes her own session's check
     purchase = webinar_purchase(participant_card, django_capture_on_commit_callbacks, lp)
     verified_selfie_for(participant_card.applicant)
-    back = face_check_post(client_of(participant_card), link_for(lp, purchase, participant_card))
+    back = face_check(
+        client_of(participant_card), link_for(lp, purchase, participant_card), django_capture_on_commit_callbacks
+    )
     # then the check fails at once, the institution is told, and a verifier reviews it
     query = parse_qs(urlparse(back["Location"]).query)
     assert query["status"] == ["face_check_failed"]
@@ -116,7 +113,9 @@ def test_someone_else_in_front_of_the_camera_fails(
     lp = Institution()
     purchase = webinar_purchase(participant_card, django_capture_on_commit_callbacks, lp)
     verified_selfie_for(participant_card.applicant, photo=photos.other_person_photo(5))
-    page = face_check_post(client_of(participant_card), link_for(lp, purchase, participant_card))
+    page = face_check(
+        client_of(participant_card), link_for(lp, purchase, participant_card), django_capture_on_commit_callbacks
+    )
     assert page.status_code == 422
     assert AttendanceFaceCheck.objects.get().reason == "face_mismatch"
 
@@ -126,7 +125,9 @@ def test_without_a_verified_selfie_attendance_is_refused(
 ) -> None:
     lp = Institution()
     purchase = webinar_purchase(participant_card, django_capture_on_commit_callbacks, lp)
-    back = face_check_post(client_of(participant_card), link_for(lp, purchase, participant_card))
+    back = face_check(
+        client_of(participant_card), link_for(lp, purchase, participant_card), django_capture_on_commit_callbacks
+    )
     assert parse_qs(urlparse(back["Location"]).query)["status"] == ["face_check_failed"]
     assert AttendanceFaceCheck.objects.get().reason == "no_verified_selfie"
 
@@ -141,7 +142,7 @@ def test_a_replayed_blinking_video_fails_with_advice_and_a_new_challenge(
     path = link_for(lp, purchase, participant_card)
     client = client_of(participant_card)
     # when a video of her blinking, facing the camera, is played to the camera
-    page = face_check_post(client, path, follow=False)
+    page = face_check(client, path, django_capture_on_commit_callbacks, follow=False)
     # then the check fails: she did not turn her head as asked; a new challenge is shown
     assert page.status_code == 422
     check = AttendanceFaceCheck.objects.get()
@@ -165,4 +166,4 @@ def test_a_burst_without_the_pages_challenge_counts_no_failure(
         assert "kedaluwarsa" in page.content.decode()
     assert not AttendanceFaceCheck.objects.exists()
     # and the page's challenge, followed, passes
-    assert face_check_post(client, path).status_code == 302
+    assert face_check(client, path, django_capture_on_commit_callbacks).status_code == 302
