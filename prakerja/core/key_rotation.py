@@ -46,6 +46,8 @@ ENCRYPTED_COLUMNS: list[tuple[str, tuple[str, ...]]] = [
     ("partners.PartnerAPIKey", ("signing_secret_encrypted",)),
     ("partners.WebhookEndpoint", ("secret_encrypted", "previous_secret_encrypted")),
     ("identity.SandboxPerson", ("photo_encrypted",)),
+    # a face check waiting for a worker (its burst and private inputs, kept minutes at most)
+    ("identity.FaceJob", ("payload_encrypted",)),
 ]
 # (app_label.Model, file field) whose files hold encrypt_bytes tokens.
 ENCRYPTED_FILES: list[tuple[str, str]] = [

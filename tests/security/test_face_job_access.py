@@ -63,9 +63,10 @@ def test_another_participants_session_job_is_a_404(
     path = link_for(lp, purchase, participant_card)
     owner = logged_in(participant_card.applicant.user)
     with django_capture_on_commit_callbacks():
-        checking = owner.post(path, {"frames": burst_files()})["Location"]
+        token, steps = photos.challenge_on_page(owner.get(path).content.decode())
+        checking = owner.post(path, {"frames": burst_files(steps=steps), "challenge": token})["Location"]
     job = FaceJob.objects.get()
-    token = path.rstrip("/").rsplit("/", 1)[-1]
+    token = path.rstrip("/").rsplit("/", 1)[-1]  # the link's
     # when somebody else opens it, or she opens it under another link than its own
     stranger = logged_in(ApplicantFactory.create().user)
     assert stranger.get(checking).status_code == 404

@@ -94,6 +94,7 @@ def test_a_worker_killed_after_the_check_finishes_without_a_second_failure(
         email=participant_card.applicant.user.email,
         holder=True,
         frames=claimed.frames,
+        steps=claimed.private["steps"],
         reference=job.reference,
     )
     FaceJob.objects.filter(pk=job.pk).update(
@@ -125,6 +126,7 @@ def test_a_worker_killed_after_attendance_was_recorded_sends_her_back_attended(
         email=participant_card.applicant.user.email,
         holder=True,
         frames=claimed.frames,
+        steps=claimed.private["steps"],
         reference=job.reference,
     )
     FaceJob.objects.filter(pk=job.pk).update(
@@ -155,7 +157,9 @@ def test_the_checking_page_waits_and_is_the_owners_only(
     path = session(participant_card, django_capture_on_commit_callbacks)
     client = client_of(participant_card)
     with django_capture_on_commit_callbacks() as callbacks:
-        sent = client.post(path, {"frames": [SimpleUploadedFile("f.jpg", f, "image/jpeg") for f in photos.burst()]})
+        challenge, steps = photos.challenge_on_page(client.get(path).content.decode())
+        frames = [SimpleUploadedFile("f.jpg", f, "image/jpeg") for f in photos.challenge_burst(steps)]
+        sent = client.post(path, {"frames": frames, "challenge": challenge})
     checking = sent["Location"]
     # then the page says the photo is being checked, polling the status, and the link leads there
     body = client.get(checking).content.decode()
