@@ -56,12 +56,27 @@ class Person:
     verified: bool = True  # identity verified against the civil registry
 
 
+def _spelled(n: int) -> str:
+    """A distinct word of letters per number (0 -> "a", 25 -> "z", 26 -> "ba"): the duplicate
+    pass drops digits from names, so "Peserta 1" and "Peserta 2" would be one suspected group
+    and selection would leave every member pending."""
+    word = ""
+    while True:
+        n, r = divmod(n, 26)
+        word = "abcdefghijklmnopqrstuvwxyz"[r] + word
+        if n == 0:
+            return word
+
+
 def bulk_members(wave: Wave, people: Sequence[Person], *, tag: str = "m") -> list[WaveMember]:
     """Create ready applicants (users without usable passwords) and their memberships at once;
     far faster than the factories for hundreds of members."""
     now = timezone.now()
     users = User.objects.bulk_create(
-        [User(email=f"{tag}{wave.pk}-{n}@bulk.id", password="!", full_name=f"Peserta {n}") for n in range(len(people))]
+        [
+            User(email=f"{tag}{wave.pk}-{n}@bulk.id", password="!", full_name=f"Peserta {_spelled(n)}")
+            for n in range(len(people))
+        ]
     )
     applicants = Applicant.objects.bulk_create(
         [
