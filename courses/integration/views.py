@@ -195,6 +195,12 @@ def _guards(signature: str, institution_id: int) -> tuple[bool, bool, bytes | No
     return bool(first_use), int(count) > limit, version
 
 
+def _has_attendance(code: RedeemCode) -> bool:
+    # Read with the code (redeem_code_find's `has_attendance`); asked only of a code from elsewhere.
+    known: bool | None = getattr(code, "has_attendance", None)
+    return code.attendances.exists() if known is None else known
+
+
 def _data(code: RedeemCode, sequence: int | None = None) -> dict[str, Any]:
     schedule = code.schedule
     window = ""
@@ -207,7 +213,7 @@ def _data(code: RedeemCode, sequence: int | None = None) -> dict[str, Any]:
         "invoice_code": code.invoice_code,
         "schedule_code": schedule.code if schedule else "",
         "status": STATUS_CODES[code.status],
-        "attendance_status": 1 if code.attendances.exists() else 0,
+        "attendance_status": 1 if _has_attendance(code) else 0,
         "redeem_at": timezone.localtime(code.used_at).isoformat() if code.used_at else None,
         "dp_platform": code.platform_name,
         "schedule_start_end": window,

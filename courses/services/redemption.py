@@ -27,6 +27,7 @@ from courses.models import (
     TrainingInstitution,
 )
 from courses.models.catalogue import SCHEDULED_METHODS
+from courses.services.redemption_sql import redeem_code_row, redeem_code_use_if_plain
 
 # No 0/O, 1/I/L: codes are read aloud and typed from screens.
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -89,16 +90,13 @@ REDEEM_CODE_FORMAT = re.compile(r"[A-Za-z0-9]{1,16}", re.ASCII)
 
 
 def redeem_code_find(*, code: str, institution_id: int, for_update: bool = False) -> RedeemCode:
-    """The code if it belongs to this institution; refused (not found / another institution)."""
+    """The code if it belongs to this institution; refused (not found / another institution).
+    Read with its course and schedule, and `has_attendance`, in one statement."""
     if not REDEEM_CODE_FORMAT.fullmatch(code.strip()):
         # Not a code that could exist (and a NUL byte or an overlong string would not even reach
         # the database intact): the same answer as an unknown code.
         raise RedeemCodeRefused("not_found", _("Redeem code not found."))
-    codes = RedeemCode.objects.select_related("course", "schedule")
-    if for_update:
-        codes = codes.select_for_update(of=("self",))
-    # The code is unique: [:1] rather than first(), whose ORDER BY the ORM compiles on every call.
-    found = next(iter(codes.filter(code=code.strip().upper())[:1]), None)
+    found = redeem_code_row(code=code.strip().upper(), for_update=for_update)
     if found is None:
         raise RedeemCodeRefused("not_found", _("Redeem code not found."))
     if found.institution_id != institution_id:
@@ -118,6 +116,14 @@ def redeem_code_commit(
     above learns of the first use through the `courses.hooks.REDEEM_CODE_USED` registry, in this transaction."""
     now = now or timezone.now()
     with transaction.atomic():
+        if sequence is None and REDEEM_CODE_FORMAT.fullmatch(code.strip()):
+            # The usual call, a first use that no rule below holds back, is one statement;
+            # anything else (used, cancelled, another institution's, a webinar's window) is
+            # decided by the rules below, on the row they lock.
+            used = redeem_code_use_if_plain(code=code.strip().upper(), institution_id=institution_id, now=now)
+            if used is not None:
+                redeem_code_used_tell(used)
+                return used
         locked = redeem_code_find(code=code, institution_id=institution_id, for_update=True)
         if locked.status == RedeemCodeStatus.CANCELLED:
             if locked.cancel_reason == "transaction":
@@ -145,6 +151,7 @@ def redeem_code_commit(
             if Attendance.objects.filter(redeem_code=locked, sequence=sequence).exists():
                 raise RedeemCodeRefused("already_used", _("This session was already recorded for this code."))
             Attendance.objects.create(redeem_code=locked, sequence=sequence, session=session)
+            locked.has_attendance = True  # type: ignore[attr-defined]
         first_use = locked.status == RedeemCodeStatus.ISSUED
         if first_use:
             locked.status = RedeemCodeStatus.USED

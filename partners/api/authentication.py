@@ -11,6 +11,7 @@ from typing import Any, cast
 
 from django.core.cache import cache
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
@@ -51,69 +52,78 @@ class PartnerSignatureAuthentication(BaseAuthentication):
     def authenticate_header(self, request: Request) -> str:
         return self.keyword
 
-    def authenticate(self, request: Request) -> tuple[PartnerClient, PartnerAPIKey] | None:
-        header = request.headers.get("Authorization", "")
-        scheme, _, key = header.partition(" ")
-        if scheme != self.keyword or not key.strip():
-            raise AuthFailed("Send your API key as 'Authorization: Api-Key <key>'.", "invalid_api_key")
-        if not API_KEY_FORMAT.fullmatch(key.strip()):  # keys are printable ASCII; a NUL cannot be queried
-            raise AuthFailed("The API key is not valid.", "invalid_api_key")
-        prefix, _, _secret = key.strip().partition(".")
-        api_key = _usable_key(prefix)
+    def authenticate(self, request: Request) -> tuple[PartnerClient, PartnerAPIKey]:
+        return partner_request_authenticate(request._request)
+
+
+def partner_request_authenticate(request: HttpRequest) -> tuple[PartnerClient, PartnerAPIKey]:
+    """The platform that signed this request and the key it used; AuthFailed otherwise. One
+    Redis round trip when the key is cached (replay guard, keys' version, throttle counter,
+    last-used mark); the throttle's count is left on the request (`partner_throttle`). DRF's
+    authentication class and the lean signed GET of a listing (partners.api.listing_read)
+    both call this."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, key = header.partition(" ")
+    if scheme != PartnerSignatureAuthentication.keyword or not key.strip():
+        raise AuthFailed("Send your API key as 'Authorization: Api-Key <key>'.", "invalid_api_key")
+    if not API_KEY_FORMAT.fullmatch(key.strip()):  # keys are printable ASCII; a NUL cannot be queried
+        raise AuthFailed("The API key is not valid.", "invalid_api_key")
+    prefix, _, _secret = key.strip().partition(".")
+    api_key = _usable_key(prefix)
+    if api_key is None or not api_key.is_valid(key.strip()):
+        raise AuthFailed("The API key is not valid.", "invalid_api_key")
+    _check_key(request, api_key)
+    _check_signature(request, api_key)
+    signature = request.headers.get("X-Signature", "").lower()
+    fresh, used_first, throttle = _guards(api_key, signature)
+    if not fresh:
+        # The key or its platform changed since this process read them (revoked, suspended):
+        # read them again and decide on what the database says now.
+        api_key = _usable_key(prefix, reload=True)
         if api_key is None or not api_key.is_valid(key.strip()):
             raise AuthFailed("The API key is not valid.", "invalid_api_key")
-        self._check_key(request, api_key)
-        self._check_signature(request, api_key)
-        signature = request.headers.get("X-Signature", "").lower()
-        fresh, used_first, throttle = _guards(request, api_key, signature)
-        if not fresh:
-            # The key or its platform changed since this process read them (revoked, suspended):
-            # read them again and decide on what the database says now.
-            api_key = _usable_key(prefix, reload=True)
-            if api_key is None or not api_key.is_valid(key.strip()):
-                raise AuthFailed("The API key is not valid.", "invalid_api_key")
-            self._check_key(request, api_key)
-        if not used_first:
-            if throttle is not None:  # a replay does not use up the platform's rate
-                _version_client().decr(cache.make_and_validate_key(throttle[0]))
-            raise AuthFailed("This signature was used before: a replayed request.", "signature_replayed")
-        request._request.partner_throttle = throttle  # type: ignore[attr-defined]
-        return PartnerClient(partner=copy.copy(api_key.partner), key_prefix=api_key.prefix), api_key
+        _check_key(request, api_key)
+    if not used_first:
+        if throttle is not None:  # a replay does not use up the platform's rate
+            _version_client().decr(cache.make_and_validate_key(throttle[0]))
+        raise AuthFailed("This signature was used before: a replayed request.", "signature_replayed")
+    request.partner_throttle = throttle  # type: ignore[attr-defined]
+    return PartnerClient(partner=copy.copy(api_key.partner), key_prefix=api_key.prefix), api_key
 
-    def _check_key(self, request: Request, api_key: PartnerAPIKey) -> None:
-        if api_key.has_expired or api_key.revoked:
-            raise AuthFailed("The API key has been revoked or has expired.", "invalid_api_key")
-        # Known from here on: the request is logged against this platform, failed or not.
-        request._request.api_partner_id = api_key.partner_id  # type: ignore[attr-defined]
-        if api_key.partner.status not in API_STATUSES:
-            raise AuthFailed("This platform has no access to the API.", "partner_not_allowed")
 
-    def _check_signature(self, request: Request, api_key: PartnerAPIKey) -> None:
-        timestamp = request.headers.get("X-Timestamp", "")
-        signature = request.headers.get("X-Signature", "").lower()
-        if not timestamp or not signature:
-            raise AuthFailed("Sign the request: X-Timestamp and X-Signature are required.", "signature_missing")
-        # Seconds, milliseconds or microseconds (10, 13 or 16 digits): identical requests need
-        # different timestamps, or their signatures are equal and the second is a replay.
-        sent_at = timestamp_seconds(timestamp)
-        if sent_at is None:
-            raise AuthFailed(
-                "X-Timestamp must be Unix time in milliseconds (13 digits; 10 for seconds or 16 for microseconds).",
-                "timestamp_invalid",
-            )
-        if abs(time.time() - sent_at) > SIGNATURE_WINDOW_SECONDS:
-            raise AuthFailed(
-                "X-Timestamp is more than 5 minutes away from the server's clock.", "timestamp_out_of_window"
-            )
-        if not SIGNATURE_FORMAT.fullmatch(signature):  # hex only: compare_digest refuses non-ASCII text
-            raise AuthFailed("The signature does not match the request.", "signature_invalid")
-        body: bytes = request._request.body  # the raw bytes that were signed
-        secret = _signing_secret(api_key)
-        expected = sign(
-            secret=secret, method=request.method or "", path=request.get_full_path(), timestamp=timestamp, body=body
+def _check_key(request: HttpRequest, api_key: PartnerAPIKey) -> None:
+    if api_key.has_expired or api_key.revoked:
+        raise AuthFailed("The API key has been revoked or has expired.", "invalid_api_key")
+    # Known from here on: the request is logged against this platform, failed or not.
+    request.api_partner_id = api_key.partner_id  # type: ignore[attr-defined]
+    if api_key.partner.status not in API_STATUSES:
+        raise AuthFailed("This platform has no access to the API.", "partner_not_allowed")
+
+
+def _check_signature(request: HttpRequest, api_key: PartnerAPIKey) -> None:
+    timestamp = request.headers.get("X-Timestamp", "")
+    signature = request.headers.get("X-Signature", "").lower()
+    if not timestamp or not signature:
+        raise AuthFailed("Sign the request: X-Timestamp and X-Signature are required.", "signature_missing")
+    # Seconds, milliseconds or microseconds (10, 13 or 16 digits): identical requests need
+    # different timestamps, or their signatures are equal and the second is a replay.
+    sent_at = timestamp_seconds(timestamp)
+    if sent_at is None:
+        raise AuthFailed(
+            "X-Timestamp must be Unix time in milliseconds (13 digits; 10 for seconds or 16 for microseconds).",
+            "timestamp_invalid",
         )
-        if not hmac.compare_digest(expected, signature):
-            raise AuthFailed("The signature does not match the request.", "signature_invalid")
+    if abs(time.time() - sent_at) > SIGNATURE_WINDOW_SECONDS:
+        raise AuthFailed("X-Timestamp is more than 5 minutes away from the server's clock.", "timestamp_out_of_window")
+    if not SIGNATURE_FORMAT.fullmatch(signature):  # hex only: compare_digest refuses non-ASCII text
+        raise AuthFailed("The signature does not match the request.", "signature_invalid")
+    body: bytes = request.body  # the raw bytes that were signed
+    secret = _signing_secret(api_key)
+    expected = sign(
+        secret=secret, method=request.method or "", path=request.get_full_path(), timestamp=timestamp, body=body
+    )
+    if not hmac.compare_digest(expected, signature):
+        raise AuthFailed("The signature does not match the request.", "signature_invalid")
 
 
 # Keys and their platforms, read once per process and reused while nothing changed them: every
@@ -177,7 +187,7 @@ def _usable_key(prefix: str, *, reload: bool = False) -> PartnerAPIKey | None:
     return api_key
 
 
-def _guards(request: Request, api_key: PartnerAPIKey, signature: str) -> tuple[bool, bool, tuple[str, int] | None]:
+def _guards(api_key: PartnerAPIKey, signature: str) -> tuple[bool, bool, tuple[str, int] | None]:
     """One Redis round trip: the replay guard (each signature accepted once, kept a little
     longer than the window it is valid in), the keys' version, the platform's throttle counter
     and the once-a-minute last-used mark. (fresh, first use of the signature, (bucket, count))."""

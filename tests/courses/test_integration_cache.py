@@ -2,7 +2,7 @@
 them: a suspension or a key revocation made by another process is still honoured on the next
 call (the institutions' version in Redis, read in the round trip the replay guard makes anyway),
 and what bumps nothing at most INSTITUTION_CACHE_SECONDS later. The call log is written in
-batches. Queries and Redis round trips of a status call are pinned."""
+batches. Queries and Redis round trips of a status call, and a commit's statements, are pinned."""
 
 import pytest
 from django.db import connection
@@ -12,7 +12,7 @@ from courses.integration import call_log, institutions
 from courses.models import IntegrationCall, TrainingInstitution
 from courses.services.institutions import signing_keys_revoke
 from prakerja.core.actor import Actor
-from tests.courses.test_integration_protocol import STATUS, Institution, code_for
+from tests.courses.test_integration_protocol import COMMIT, STATUS, Institution, code_for
 from tests.factories import StaffUserFactory
 
 pytestmark = pytest.mark.django_db
@@ -59,7 +59,7 @@ def test_a_change_that_bumps_nothing_is_honoured_after_the_cache_time(monkeypatc
     assert lp.call(STATUS, {"redeem_code": code.code}).status_code == 403
 
 
-def test_a_status_call_makes_three_queries_and_one_redis_round_trip(monkeypatch):
+def test_a_status_call_makes_two_queries_and_one_redis_round_trip(monkeypatch):
     # Given an institution this process has read (and its keys decrypted)
     lp = Institution()
     code = code_for(lp)
@@ -84,12 +84,36 @@ def test_a_status_call_makes_three_queries_and_one_redis_round_trip(monkeypatch)
     with CaptureQueriesContext(connection) as queries:
         response = lp.call(STATUS, {"redeem_code": code.code})
 
-    # Then: the code with its course and schedule, whether it has attendances, the call's log
-    # row (batched in production); Redis: one pipeline (replay guard, the institution's
-    # counter and its expiry, the institutions' version) and nothing else
+    # Then: the code with its course, schedule and whether it has attendances in one statement,
+    # the call's log row (batched in production); Redis: one pipeline (replay guard, the
+    # institution's counter and its expiry, the institutions' version) and nothing else
     assert response.status_code == 200
-    assert len(queries) == 3, [q["sql"] for q in queries]
+    assert len(queries) == 2, [q["sql"] for q in queries]
+    assert queries[0]["sql"].startswith('SELECT "rc"."id"')
     assert (pipelines, commands) == ([4], [])
+
+
+def test_a_first_commit_is_one_statement_and_the_purchases_one_more():
+    # Given a served institution and an issued code of a self-paced course (no purchase behind it)
+    lp = Institution()
+    code = code_for(lp)
+    assert lp.call(STATUS, {"redeem_code": code.code}).status_code == 200
+
+    # When the institution commits it
+    with CaptureQueriesContext(connection) as queries:
+        response = lp.call(COMMIT, {"redeem_code": code.code})
+
+    # Then the code is locked and marked used by one statement, the purchase of the code (none
+    # here) looked up and marked started by one more, inside one transaction (a savepoint in
+    # the test's transaction), and the call's log row
+    assert (response.status_code, response.json()["data"]["status"]) == (200, 2)
+    statements = [q["sql"] for q in queries]
+    assert len(statements) == 5, statements
+    assert statements[0].startswith("SAVEPOINT")
+    assert statements[1].startswith('WITH rc AS (UPDATE "courses_redeemcode"')
+    assert statements[2].startswith('WITH p AS (UPDATE "partners_purchase"')
+    assert statements[3].startswith("RELEASE SAVEPOINT")
+    assert statements[4].startswith('INSERT INTO "courses_integrationcall"')
 
 
 @pytest.fixture

@@ -42,6 +42,7 @@ from partners.purchases.services.purchase_rules import (
     purchase_rules_check_pay,
     training_started,
 )
+from partners.purchases.services.purchase_sql import purchase_training_started_mark
 from partners.webhooks.services.webhooks import webhook_event_record
 from prakerja.audit.services import audit_record
 from prakerja.core.actor import Actor
@@ -464,9 +465,9 @@ def purchase_display_status(purchase: Purchase) -> str:
 
 def purchases_on_redeem_code_used(redeem_code: RedeemCode) -> None:
     """The institution committed a purchase's redeem code: tell the platform (webhook)."""
-    purchase = Purchase.objects.select_related("partner").filter(redeem_code=redeem_code).first()
+    now = timezone.now()
+    purchase = purchase_training_started_mark(redeem_code_id=redeem_code.pk, at=redeem_code.used_at or now, now=now)
     if purchase is not None:
-        purchase.started_at = redeem_code.used_at or timezone.now()
-        purchase.save(update_fields=["started_at", "updated_at"])
+        purchase.redeem_code = redeem_code  # the row this transaction just marked used
         audit_record(actor=Actor.system("integration"), action="purchase.redeemed", target=purchase)
         _event(purchase, "purchase.redeemed")
