@@ -102,7 +102,7 @@ def log_in(page: Page, portal_url: str, email: str) -> None:
 def take_selfie(page: Page, *, on_marker: bool = True) -> None:
     """On the selfie page (from the dashboard's link): the birth place, then the burst."""
     if not page.get_by_label("Tempat lahir (sesuai KTP)").count():
-        page.get_by_role("link", name="Ambil swafoto").click()
+        page.get_by_role("link", name="Verifikasi identitas saya sekarang").click()
     page.get_by_label("Tempat lahir (sesuai KTP)").fill("Kota Bandung")
     shoot = page.get_by_role("button", name="Ambil swafoto")
     expect(shoot).to_be_enabled(timeout=15_000)  # the camera is streaming
@@ -121,9 +121,9 @@ def test_an_applicant_verifies_her_identity_with_the_camera(
     applicant = ApplicantFactory.create(reached=Step.PERSONAL, verified=False, registry_photo=photos.registry_photo())
     liveness_challenge_for(applicant.user, steps=STEPS)
     log_in(page, portal_url, applicant.user.email)
-    expect(page.get_by_role("heading", name="Verifikasi identitas Anda dengan swafoto")).to_be_visible()
+    expect(page.get_by_role("heading", name="Verifikasi identitas Anda sebelum gelombang berikutnya")).to_be_visible()
     # when she opens the selfie page, the steps are listed in order, in Indonesian
-    page.get_by_role("link", name="Ambil swafoto").click()
+    page.get_by_role("link", name="Verifikasi identitas saya sekarang").click()
     steps = page.locator("[data-challenge] li")
     expect(steps).to_have_text(
         ["Tolehkan kepala ke kiri", "Lihat ke kamera dan berkedip sekali", "Tolehkan kepala ke kanan"]
