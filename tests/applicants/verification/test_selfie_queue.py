@@ -141,6 +141,7 @@ def test_a_worker_killed_after_writing_the_verification_counts_no_second_try(
         applicant=applicant,
         birth_place="Kota Bandung",
         selfie=Selfie(source=VerificationSource.CAMERA, frames=claimed.frames),
+        steps=claimed.private["steps"],
         reference=job.reference,
     )
     age(job, settings.IDENTITY_JOB_STALE_S + 1)
