@@ -10,7 +10,8 @@ selfie's face match the registry's photo. Then:
 The registry is asked before anything is written and without a lock held (its calls take
 seconds); an outage writes nothing and counts no try. Tries are limited per day (Jakarta).
 The selfie is kept encrypted (its face descriptor too) for the face check at every training
-session; the other frames are not kept.
+session, and a verified face goes into the programme-wide face search index (`face_index.py`) in
+the same transaction; the other frames are not kept.
 """
 
 import datetime as dt
@@ -35,10 +36,11 @@ from applicants.models import (
     VerificationStatus,
 )
 from applicants.verification import notices
+from applicants.verification.face_index import face_index_put
 from applicants.verification.selectors import tries_today
 from prakerja.audit.services import audit_record
 from prakerja.core.actor import Actor
-from prakerja.core.crypto import decrypt_value, encrypt_bytes
+from prakerja.core.crypto import decrypt_bytes, decrypt_value, encrypt_bytes
 from prakerja.identity import faces
 from prakerja.identity.provider import IdentityClaim, IdentityProviderUnavailable, Liveness, identity_provider
 
@@ -172,6 +174,9 @@ def identity_verify(*, applicant: Applicant, birth_place: str, selfie: Selfie) -
         if status == VerificationStatus.VERIFIED:
             locked.identity_verified_at = timezone.now()
             fields.append("identity_verified_at")
+            if ours.descriptor is not None:
+                # Searchable at once by every session face check (the joki search).
+                face_index_put(applicant_id=locked.pk, descriptor=ours.descriptor)
         locked.save(update_fields=fields)
     return verification
 
@@ -196,6 +201,11 @@ def identity_review_decide(
             Applicant.objects.filter(pk=locked.applicant_id, identity_verified_at=None).update(
                 identity_verified_at=locked.decided_at, updated_at=locked.decided_at
             )
+            if locked.descriptor_encrypted is not None:
+                face_index_put(
+                    applicant_id=locked.applicant_id,
+                    descriptor=faces.descriptor_from(decrypt_bytes(bytes(locked.descriptor_encrypted))),
+                )
         audit_record(
             actor=actor,
             action="identity.review_approved" if approve else "identity.review_rejected",

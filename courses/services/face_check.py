@@ -29,7 +29,8 @@ from django.utils.translation import gettext_lazy
 from PIL import Image
 
 from applicants.models import Applicant
-from applicants.verification.selectors import verified_face, verified_faces
+from applicants.verification.face_index import face_index_match
+from applicants.verification.selectors import verified_face
 from courses.models import (
     AttendanceFaceCheck,
     AttendanceLink,
@@ -49,8 +50,6 @@ from prakerja.core.actor import Actor
 from prakerja.core.crypto import encrypt_bytes
 from prakerja.identity import faces
 
-# Other participants compared with, at most (the institution's most recent).
-JOKI_CANDIDATES = 2000
 MAX_FRAMES = 12
 
 
@@ -63,17 +62,10 @@ class FaceCheckResult:
 
 
 def _other_participant(link: AttendanceLink, applicant_id: int, live: np.ndarray) -> int | None:
-    recent = (
-        AttendanceFaceCheck.objects.filter(link__redeem_code__institution_id=link.redeem_code.institution_id)
-        .exclude(applicant_id=applicant_id)
-        .order_by("-created_at")
-        .values_list("applicant_id", flat=True)[: JOKI_CANDIDATES * 4]
-    )
-    candidates = list(dict.fromkeys(recent))[:JOKI_CANDIDATES]
-    for other, face in verified_faces(candidates).items():
-        if faces.same_person(live, face):
-            return other
-    return None
+    """Another applicant, anywhere in the programme (any institution, any time), whose verified
+    face is this live face: searched in the face index, then compared exactly. `link` is not
+    needed any more (the search is no longer the institution's)."""
+    return face_index_match(live, exclude=applicant_id)
 
 
 def _kept_frame(frame: bytes) -> bytes:
