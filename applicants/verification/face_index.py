@@ -24,9 +24,9 @@ from prakerja.identity import face_index, faces
 
 logger = logging.getLogger(__name__)
 
-# Candidates compared at most per search; at a million faces a search has some hundreds. Only
-# a degenerate face (many faces sharing its codes) reaches it, and the search then says so.
-MAX_CANDIDATES = 5000
+# Candidates compared at most per search: at a million evenly spread faces a search has about
+# 5,700 (docs/benchmarks.md); real faces, less evenly spread, have more. Reaching it is logged.
+MAX_CANDIDATES = 20_000
 
 
 def face_index_put(*, applicant_id: int, descriptor: np.ndarray) -> None:
