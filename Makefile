@@ -7,7 +7,7 @@ PORT ?= 8000
 export PORT
 STAMP := $(VENV)/.installed
 
-.PHONY: install services db run test test-fast lint format bench fuzz clean messages regions-data vendor-js cluster cluster-down cluster-clean test-cluster bench-cluster
+.PHONY: install services db run test test-fast lint format bench fuzz clean messages regions-data vendor-js faces-data cluster cluster-down cluster-clean test-cluster bench-cluster
 REGIONS_PACKAGE := idn-area-data@4.0.1
 REGIONS_DIR := var/vendor/idn-area-data
 # Charts in the admin: Chart.js from the npm registry, served from our own static files.
@@ -45,7 +45,27 @@ $(CHARTJS):
 	tar -xzf var/vendor/chartjs-pack/chart.js-*.tgz -C $(dir $(CHARTJS)) --strip-components=2 package/dist/chart.umd.min.js package/dist/chart.umd.min.js.map
 	tar -xzf var/vendor/chartjs-pack/chart.js-*.tgz -C $(dir $(CHARTJS)) --strip-components=1 package/LICENSE.md
 
-db: install services messages regions-data vendor-js
+# A real second person for the face tests (tests/faces.py): the photographs that the source
+# distribution of face_recognition 1.3.0 ships in tests/test_images/, downloaded with pip at
+# install time (pinned version and hash), only those four unpacked; never at test time.
+FACES_PACKAGE := face_recognition==1.3.0
+FACES_SDIST := var/vendor/face-recognition-sdist/face_recognition-1.3.0.tar.gz
+FACES_SHA256 := 5e5efdd1686aa566af0d3cc1313b131e4b197657a8ffd03669e6d3fad92705ec
+FACES_DIR := var/vendor/faces
+FACES := obama obama2 obama3 biden
+
+faces-data: $(FACES_DIR)/biden.jpg
+
+$(FACES_DIR)/biden.jpg: | $(STAMP)
+	@mkdir -p $(dir $(FACES_SDIST))
+	$(BIN)/pip download --quiet $(FACES_PACKAGE) --no-deps --no-binary :all: -d $(dir $(FACES_SDIST))
+	echo "$(FACES_SHA256)  $(FACES_SDIST)" | sha256sum --check --quiet
+	rm -rf $(FACES_DIR) && mkdir -p $(FACES_DIR)
+	tar -xzf $(FACES_SDIST) --no-same-owner -C $(FACES_DIR) --strip-components=1 face_recognition-1.3.0/LICENSE
+	tar -xzf $(FACES_SDIST) --no-same-owner -C $(FACES_DIR) --strip-components=3 \
+		$(foreach face,$(FACES),face_recognition-1.3.0/tests/test_images/$(face).jpg)
+
+db: install services messages regions-data vendor-js faces-data
 	$(BIN)/python manage.py migrate --noinput -v 0
 	$(BIN)/python manage.py load_regions -v 0
 
@@ -71,11 +91,11 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: install services messages regions-data vendor-js lint
+test: install services messages regions-data vendor-js faces-data lint
 	DJANGO_SETTINGS_MODULE=prakerja.settings.test $(BIN)/python manage.py makemigrations --check --dry-run -v 1
 	$(BIN)/pytest -n 2 --dist loadgroup
 
-bench: install services regions-data vendor-js
+bench: install services regions-data vendor-js faces-data
 	$(BIN)/pytest tests/benchmarks -o python_files='bench_*.py' -p no:xdist -q -s --no-header -rN --create-db
 	$(MAKE) fuzz
 

@@ -8,15 +8,24 @@ landmarks put them, so a burst can blink. A head turn is a cylinder rotation of 
 (`_turned`): every column is moved as it would move on a cylinder round the head turning about
 its axis, so the nose travels across the face further than the jaw's sides, which is what the
 landmarks' yaw measure (`faces.head_yaw`) reads; dlib still finds the face in it. Bursts and
-the fake camera's video can follow a liveness challenge (`challenge_burst`, `write_y4m`)."""
+the fake camera's video can follow a liveness challenge (`challenge_burst`, `write_y4m`).
+
+A real second person, sharp: the test photographs shipped in the source distribution of
+`face_recognition` 1.3.0 on PyPI (Adam Geitgey, MIT licence; its `tests/test_images/`), which
+`make faces-data` downloads with pip at install time (pinned version and SHA-256) and unpacks
+into var/vendor/faces/ (never committed; nothing is downloaded when the tests run):
+`obama.jpg` and `biden.jpg`, Barack Obama's and Joe Biden's official portraits (works of the US
+government, public domain), and `obama2.jpg`, `obama3.jpg`, two other photographs of Barack
+Obama. `portrait()` and `portrait_burst()` frame them as a phone's front camera would."""
 
 import io
 import re
 from collections.abc import Sequence
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageEnhance, ImageFilter
+from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageOps
 from skimage import data
 
 from prakerja.identity.faces import _Models
@@ -248,3 +257,53 @@ def challenge_on_page(html: str) -> tuple[str, tuple[str, ...]]:
     assert token is not None, "no challenge on the page"
     assert steps is not None, "no challenge on the page"
     return token.group(1), tuple(steps.group(1).split())
+
+
+VENDOR_FACES = Path(__file__).resolve().parent.parent / "var" / "vendor" / "faces"
+PORTRAITS = ("obama", "obama2", "obama3", "biden")
+
+
+@lru_cache(maxsize=4)
+def _portrait(name: str) -> Image.Image:
+    path = VENDOR_FACES / f"{name}.jpg"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: `make faces-data` unpacks it (face_recognition 1.3.0's sdist)")
+    with Image.open(path) as opened:
+        return ImageOps.exif_transpose(opened).convert("RGB")
+
+
+@lru_cache(maxsize=4)
+def _head_box(name: str) -> tuple[int, int, int, int]:
+    """Head and shoulders around the face dlib finds: a square 2.4 face widths across."""
+    picture = _portrait(name)
+    detector, _predictor, _recogniser = _Models.get()
+    found = detector(np.asarray(picture), 0)
+    assert found, f"no face in {name}.jpg"
+    face = max(found, key=lambda r: r.area())
+    cx, cy = (face.left() + face.right()) / 2, (face.top() + face.bottom()) / 2
+    half = min(face.width() * 1.2, cx, cy, picture.width - cx, picture.height - cy)
+    return int(cx - half), int(cy - half), int(cx + half), int(cy + half)
+
+
+def portrait_image(name: str, *, size: int = 480, shift: int = 0) -> Image.Image:
+    left, top, right, bottom = _head_box(name)
+    step = max(1, (right - left) // size) * shift
+    return _portrait(name).crop((left + step, top, right + step, bottom)).resize((size, size))
+
+
+@lru_cache(maxsize=8)
+def portrait(name: str, *, size: int = 480) -> bytes:
+    """One of the vendored photographs (PORTRAITS) framed as a selfie, JPEG."""
+    return _jpeg(portrait_image(name, size=size))
+
+
+@lru_cache(maxsize=4)
+def _portrait_burst(name: str, frames: int) -> tuple[bytes, ...]:
+    return tuple(_jpeg(portrait_image(name, shift=i % 3), quality=85) for i in range(frames))
+
+
+def portrait_burst(name: str, *, frames: int = 8) -> list[bytes]:
+    """A burst of that person as the camera page sends it (each frame moved by a pixel). It does
+    not blink: Obama half-closes his eyes in these photographs (eye ratio 0.22, under the open
+    eye's 0.24), so painted eyelids make no blink of them; tests that need a blink use `burst()`."""
+    return list(_portrait_burst(name, frames))

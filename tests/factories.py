@@ -307,7 +307,9 @@ class BlockReasonFactory(factory.django.DjangoModelFactory[BlockReason]):
 
 def verified_selfie_for(applicant: Applicant, photo: bytes | None = None) -> IdentityVerification:
     """The applicant's verified selfie, as the selfie journey keeps it (encrypted, with its face
-    descriptor): what the face check at every training session compares with."""
+    descriptor, and the face in the face search index): what the face check at every training
+    session compares with."""
+    from applicants.verification.face_index import face_index_put
     from prakerja.identity import faces
     from tests import faces as photos
 
@@ -326,6 +328,7 @@ def verified_selfie_for(applicant: Applicant, photo: bytes | None = None) -> Ide
     verification.selfie.save("selfie.bin", ContentFile(encrypt_bytes(picture)), save=False)
     verification.save()
     Applicant.objects.filter(pk=applicant.pk).update(identity_verified_at=timezone.now())
+    face_index_put(applicant_id=applicant.pk, descriptor=found.descriptor)
     return verification
 
 

@@ -44,6 +44,7 @@ from applicants.errors import ApplicantError
 from applicants.models import Applicant, Complaint, Consent, ConsentChannel, OneTimeCode
 from applicants.registration.nik import NikError, parse_nik
 from applicants.registration.services.identity import kk_blind_index, kk_validate, nik_blind_index
+from applicants.verification.face_index import face_index_remove
 from prakerja.audit.services import audit_record
 from prakerja.core.actor import Actor
 from prakerja.core.crypto import decrypt_value, encrypt_value, mask_identifier
@@ -383,6 +384,7 @@ def account_delete(*, applicant: Applicant, password: str) -> None:
             files.append(access.export)
         AccessRequest.objects.filter(applicant=locked).delete()
         OneTimeCode.objects.filter(user=user).delete()
+        face_index_remove(applicant_ids=[locked.pk])  # derived biometric data: no longer searchable
         for name in ("nik_encrypted", "nik_index", "kk_encrypted", "kk_index", "birth_date", "nik_birth_date"):
             setattr(locked, name, None)
         for name in ("nik_masked", "kk_masked", "full_name", "gender", "phone", "address", "education"):

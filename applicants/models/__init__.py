@@ -75,6 +75,7 @@ from applicants.registration.models import (
 )
 from applicants.verification.models import (
     VERIFIED_STATUSES,
+    FaceIndexEntry,
     IdentityVerification,
     ReviewReason,
     RolloutStatus,
@@ -151,6 +152,7 @@ __all__ = [
     "EducationLevel",
     "EmploymentStatus",
     "Entitlement",
+    "FaceIndexEntry",
     "GroupStatus",
     "Hold",
     "HoldKind",

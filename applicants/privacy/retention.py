@@ -1,15 +1,16 @@
 """The retention job: people who never became participants (no card, in no unfinished wave) and
 were inactive for PRIVACY_NON_PARTICIPANT_RETENTION_DAYS lose their KTP photo, their selfies
-(and the descriptors of their faces, and the frames of failed session face checks), and their
-identity is anonymised. Participants' records back money movements, so they are kept while the
-card is active and for PRIVACY_FINANCIAL_RETENTION_DAYS after it was closed or revoked (and
-never while a clawback is open); then the same happens to them, and their payout accounts'
-numbers are masked and holders' names cleared (the ledger, payouts and purchases stay: they name
-cards and accounts, not people). Set-based: one UPDATE per batch picks and changes the rows (the old
-photo paths come back with RETURNING), so a run costs a few statements, not a query per person;
-idempotent: anonymised rows (`anonymised_at`) are never picked again. What stays: the NIK and
-KK blind indexes and masked forms (a person cannot register twice under one NIK), province,
-regency, gender, education and the dates the funnel figures count.
+(and the descriptors of their faces, their face search index entries, and the frames of failed
+session face checks), and their identity is anonymised. Participants' records back money
+movements, so they are kept while the card is active and for PRIVACY_FINANCIAL_RETENTION_DAYS
+after it was closed or revoked (and never while a clawback is open); then the same happens to
+them, and their payout accounts' numbers are masked and holders' names cleared (the ledger,
+payouts and purchases stay: they name cards and accounts, not people). Set-based: one UPDATE per
+batch picks and changes the rows (the old photo paths come back with RETURNING), so a run costs
+a few statements, not a query per person; idempotent: anonymised rows (`anonymised_at`) are
+never picked again. What stays: the NIK and KK blind indexes and masked forms (a person cannot
+register twice under one NIK), province, regency, gender, education and the dates the funnel
+figures count.
 
 Appeal evidence (photos of the KTP, the KK and a selfie sent with an appeal against a block) is
 kept while the appeal is pending and for APPEAL_EVIDENCE_RETENTION_DAYS after its decision (a
@@ -96,6 +97,8 @@ SET selfie = '', descriptor_encrypted = NULL
 FROM old WHERE v.id = old.id
 RETURNING old.selfie
 """
+# Their faces' keys in the face search index (derived biometric data) go with the descriptors.
+DELETE_FACE_INDEX = "DELETE FROM applicants_faceindexentry WHERE applicant_id = ANY(%(ids)s)"
 # The live frames kept of their failed face checks at training sessions.
 CLEAR_FACE_CHECK_FRAMES = """
 WITH old AS (
@@ -193,6 +196,7 @@ def _anonymise(due: str, params: dict[str, Any], *, participants: bool, delete_f
                 cursor.execute(CLEAR_BIRTH_PLACES, applicant_ids)
                 cursor.execute(CLEAR_SELFIES, applicant_ids)
                 face_files += [path for (path,) in cursor.fetchall() if path]
+                cursor.execute(DELETE_FACE_INDEX, applicant_ids)
                 cursor.execute(CLEAR_FACE_CHECK_FRAMES, applicant_ids)
                 face_files += [path for (path,) in cursor.fetchall() if path]
                 if participants:

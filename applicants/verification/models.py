@@ -6,6 +6,8 @@ import uuid
 from typing import Any
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -153,3 +155,24 @@ class VerificationRequest(models.Model):
 
     def __str__(self) -> str:
         return f"applicant #{self.applicant_id}: {self.notices}"
+
+
+class FaceIndexEntry(models.Model):
+    """The search keys of an applicant's verified face (`prakerja.identity.face_index`: one
+    number per LSH table, the table and its code), so that the session face check finds the other
+    accounts with this face among millions (`applicants/verification/face_index.py`). Written
+    when a face becomes verified, replaced by a newer verified face, deleted when the person is
+    erased or no longer verified. Derived biometric data: see docs/architecture.md."""
+
+    applicant = models.OneToOneField(Applicant, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    # The hyperplanes' version the keys were computed with (face_index.VERSION).
+    version = models.PositiveSmallIntegerField()
+    keys = ArrayField(models.IntegerField())
+
+    class Meta:
+        verbose_name = _("face index entry")
+        verbose_name_plural = _("face index entries")
+        indexes = [GinIndex(fields=["keys"], name="faceindex_keys")]
+
+    def __str__(self) -> str:
+        return f"face index entry {self.pk}"

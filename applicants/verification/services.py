@@ -13,7 +13,8 @@ registry's record field by field, does the selfie's face match the registry's ph
 The registry is asked before anything is written and without a lock held (its calls take
 seconds); an outage writes nothing and counts no try. Tries are limited per day (Jakarta).
 The selfie is kept encrypted (its face descriptor too) for the face check at every training
-session; the other frames are not kept.
+session, and a verified face goes into the programme-wide face search index (`face_index.py`) in
+the same transaction; the other frames are not kept.
 
 The page does not run it: `identity_verify_queue` checks the upload and the rules that refuse at
 once, and queues a job (prakerja.identity.services) that an `identity` worker runs with
@@ -42,10 +43,11 @@ from applicants.models import (
     VerificationStatus,
 )
 from applicants.verification import notices
+from applicants.verification.face_index import face_index_put
 from applicants.verification.selectors import tries_today
 from prakerja.audit.services import audit_record
 from prakerja.core.actor import Actor
-from prakerja.core.crypto import decrypt_value, encrypt_bytes
+from prakerja.core.crypto import decrypt_bytes, decrypt_value, encrypt_bytes
 from prakerja.identity import faces
 from prakerja.identity.challenges import SELFIE, ChallengeRefused, IssuedChallenge, challenge_issue, challenge_use
 from prakerja.identity.models import FaceJob, FaceJobKind
@@ -215,6 +217,9 @@ def identity_verify(
         if status == VerificationStatus.VERIFIED:
             locked.identity_verified_at = timezone.now()
             fields.append("identity_verified_at")
+            if ours.descriptor is not None:
+                # Searchable at once by every session face check (the joki search).
+                face_index_put(applicant_id=locked.pk, descriptor=ours.descriptor)
         locked.save(update_fields=fields)
     return verification
 
@@ -239,6 +244,11 @@ def identity_review_decide(
             Applicant.objects.filter(pk=locked.applicant_id, identity_verified_at=None).update(
                 identity_verified_at=locked.decided_at, updated_at=locked.decided_at
             )
+            if locked.descriptor_encrypted is not None:
+                face_index_put(
+                    applicant_id=locked.applicant_id,
+                    descriptor=faces.descriptor_from(decrypt_bytes(bytes(locked.descriptor_encrypted))),
+                )
         audit_record(
             actor=actor,
             action="identity.review_approved" if approve else "identity.review_rejected",

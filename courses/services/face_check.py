@@ -8,9 +8,9 @@ verified selfie of the identity verification:
   page shows a new one) before any face work, and counts no failure;
 - liveness (the burst follows the challenge: head turns and a blink in the order asked), then
   the similarity to the verified selfie;
-- the live face is also compared with the verified faces of the other participants who did face
-  checks at the same institution: one face on several accounts ("joki") fails at once and waits
-  for a verifier;
+- the live face is also searched among every other verified face in the programme (the face
+  search index, applicants.verification.face_index): one face on several accounts ("joki"),
+  at any institution, fails at once and waits for a verifier;
 - a failure may be retried on the page until FACE_CHECK_FAILURES_BEFORE_REVIEW failures of the
   same link; then the link is used up, the institution is told `face_check_failed`, and the
   case waits for a verifier;
@@ -34,7 +34,8 @@ from django.utils.translation import gettext_lazy
 from PIL import Image
 
 from applicants.models import Applicant
-from applicants.verification.selectors import verified_face, verified_faces
+from applicants.verification.face_index import face_index_match
+from applicants.verification.selectors import verified_face
 from courses.models import (
     AttendanceFaceCheck,
     AttendanceLink,
@@ -55,8 +56,6 @@ from prakerja.core.crypto import encrypt_bytes
 from prakerja.identity import faces
 from prakerja.identity.challenges import FACE_CHECK, ChallengeRefused, IssuedChallenge, challenge_issue, challenge_use
 
-# Other participants compared with, at most (the institution's most recent).
-JOKI_CANDIDATES = 2000
 MAX_FRAMES = 20  # the page sends 18: one before the challenge, 5 a step, 2 after
 
 
@@ -90,17 +89,10 @@ class FaceCheckResult:
 
 
 def _other_participant(link: AttendanceLink, applicant_id: int, live: np.ndarray) -> int | None:
-    recent = (
-        AttendanceFaceCheck.objects.filter(link__redeem_code__institution_id=link.redeem_code.institution_id)
-        .exclude(applicant_id=applicant_id)
-        .order_by("-created_at")
-        .values_list("applicant_id", flat=True)[: JOKI_CANDIDATES * 4]
-    )
-    candidates = list(dict.fromkeys(recent))[:JOKI_CANDIDATES]
-    for other, face in verified_faces(candidates).items():
-        if faces.same_person(live, face):
-            return other
-    return None
+    """Another applicant, anywhere in the programme (any institution, any time), whose verified
+    face is this live face: searched in the face index, then compared exactly. `link` is not
+    needed any more (the search is no longer the institution's)."""
+    return face_index_match(live, exclude=applicant_id)
 
 
 def _kept_frame(frame: bytes) -> bytes:

@@ -44,6 +44,8 @@ CREDENTIAL_MODELS: tuple[str, ...] = (
     "identity.livenesschallenge",
     # face checks waiting for a worker: the burst and the attendance link's token, encrypted
     "identity.facejob",
+    # the face search index's codes (derived from faces, searched by value): no staff screen
+    "applicants.faceindexentry",
 )
 MODEL_ACTIONS = ("add", "change", "delete", "view")
 
