@@ -59,7 +59,9 @@ class Person:
 def _spelled(n: int) -> str:
     """A distinct word of letters per number (0 -> "a", 25 -> "z", 26 -> "ba"): the duplicate
     pass drops digits from names, so "Peserta 1" and "Peserta 2" would be one suspected group
-    and selection would leave every member pending."""
+    and selection would leave every member pending. Names carry the wave's word too, after a
+    word of its own (the pass also drops spaces: "a b" would be "ab"), so that members of two
+    waves are not alike either."""
     word = ""
     while True:
         n, r = divmod(n, 26)
@@ -74,7 +76,11 @@ def bulk_members(wave: Wave, people: Sequence[Person], *, tag: str = "m") -> lis
     now = timezone.now()
     users = User.objects.bulk_create(
         [
-            User(email=f"{tag}{wave.pk}-{n}@bulk.id", password="!", full_name=f"Peserta {_spelled(n)}")
+            User(
+                email=f"{tag}{wave.pk}-{n}@bulk.id",
+                password="!",
+                full_name=f"Peserta {_spelled(n)} Gelombang {_spelled(wave.pk)}",
+            )
             for n in range(len(people))
         ]
     )
