@@ -119,7 +119,9 @@ def selfie_challenge(applicant: Applicant) -> IssuedChallenge:
     return challenge_issue(user_id=applicant.user_id, purpose=SELFIE)
 
 
-def _challenge_steps(applicant: Applicant, challenge: str) -> tuple[str, ...]:
+def selfie_challenge_use(applicant: Applicant, challenge: str) -> tuple[str, ...]:
+    """The steps of the challenge the page showed, used up; refused (no try counted) if the
+    token is missing, unknown, someone else's, used or expired."""
     try:
         return challenge_use(token=challenge, user_id=applicant.user_id, purpose=SELFIE)
     except ChallengeRefused as exc:
@@ -131,20 +133,16 @@ def identity_verify(
     applicant: Applicant,
     birth_place: str,
     selfie: Selfie,
-    challenge: str = "",
-    steps: Sequence[str] | None = None,
+    steps: Sequence[str] = (),
     reference: str = "",
 ) -> IdentityVerification:
-    """`challenge`: the token of the challenge the page showed (`selfie_challenge`), used up
-    here; or `steps`, those of a challenge already used up when the check was queued
-    (`identity_verify_queue`). Neither is needed for an uploaded photo."""
+    """`steps`: those of the challenge the page showed, used up when the burst arrived
+    (`identity_verify_queue`); an uploaded photo has none."""
     _refuse_unless_open(applicant)
     frames = _checked_frames(selfie)
     camera = selfie.source == VerificationSource.CAMERA
     if not camera:
         steps = ()
-    elif steps is None:
-        steps = _challenge_steps(applicant, challenge)
     provider = identity_provider()
     reference = reference or secrets.token_hex(16)  # a queued job's own (selfie_check_run)
     claim = IdentityClaim(
@@ -276,7 +274,7 @@ def identity_verify_queue(*, applicant: Applicant, birth_place: str, selfie: Sel
         # The challenge is used up now, when the burst arrives (not when a worker gets to it,
         # which may be after its expiry); the job carries its steps.
         camera = selfie.source == VerificationSource.CAMERA
-        steps = list(_challenge_steps(locked, challenge)) if camera else []
+        steps = list(selfie_challenge_use(locked, challenge)) if camera else []
         return face_job_create(
             kind=FaceJobKind.SELFIE,
             user_id=locked.user_id,

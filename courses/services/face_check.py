@@ -108,16 +108,12 @@ def attendance_face_check(
     email: str,
     holder: bool,
     frames: Sequence[bytes],
-    challenge: str = "",
-    steps: Sequence[str] | None = None,
+    steps: Sequence[str],
     reference: str = "",
 ) -> FaceCheckResult:
-    """`challenge`: the token of the challenge the page showed (`face_check_challenge`), used up
-    here; or `steps`, those of a challenge used up when the check was queued
+    """`steps`: those of the challenge the page showed, used up when the burst arrived
     (`attendance_face_check_queue`)."""
     link = attendance_link_usable(attendance_link_find(token=token), email=email, holder=holder)
-    if steps is None:
-        steps = face_check_challenge_use(link=link, user_id=applicant.user_id, challenge=challenge)
     frames = list(frames)[:MAX_FRAMES]
     reason, score, other = "", None, None
     verified = verified_face(applicant.pk)

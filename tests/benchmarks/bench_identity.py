@@ -102,7 +102,7 @@ def test_whole_selfie_check_through_the_sandbox(report, regions) -> None:
             applicant=applicant,
             birth_place="Bandung",
             selfie=Selfie(source=VerificationSource.CAMERA, frames=frames),
-            challenge=challenge.token,
+            steps=challenge.steps,
         )
         cpu.append((time.process_time() - started) * 1000)
         assert done.status == "verified"

@@ -31,6 +31,7 @@ from applicants.verification.services import (
     VerificationError,
     identity_review_decide,
     identity_verify,
+    identity_verify_queue,
     selfie_challenge,
 )
 from applicants.waves.services.selection import wave_selection_run
@@ -69,7 +70,7 @@ def verify(applicant: Applicant, birth_place: str = "Bandung", *, blink: bool = 
         applicant=applicant,
         birth_place=birth_place,
         selfie=Selfie(source=VerificationSource.CAMERA, frames=photos.challenge_burst(challenge.steps, blink=blink)),
-        challenge=challenge.token,
+        steps=challenge.steps,
     )
 
 
@@ -117,7 +118,7 @@ def test_turning_the_wrong_way_asks_for_a_retake_with_advice() -> None:
         applicant=applicant,
         birth_place="Bandung",
         selfie=Selfie(source=VerificationSource.CAMERA, frames=photos.challenge_burst(wrong)),
-        challenge=challenge.token,
+        steps=challenge.steps,
     )
     # then a retake, with the reason and advice in Indonesian
     assert done.status == VerificationStatus.RETAKE
@@ -127,13 +128,15 @@ def test_turning_the_wrong_way_asks_for_a_retake_with_advice() -> None:
     assert "menoleh ke kiri" in retake_advice("no_turn_left")
 
 
-def test_a_burst_without_a_usable_challenge_is_refused_and_counts_no_try() -> None:
+def test_a_burst_without_a_usable_challenge_is_refused_and_counts_no_try(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
     applicant = unverified()
     frames = photos.challenge_burst(("left", "blink", "right"))
     issued = selfie_challenge(applicant)
     for token in ("", "made-up"):
         with pytest.raises(VerificationError, match="kedaluwarsa"):
-            identity_verify(
+            identity_verify_queue(
                 applicant=applicant,
                 birth_place="Bandung",
                 selfie=Selfie(source=VerificationSource.CAMERA, frames=frames),
@@ -141,12 +144,15 @@ def test_a_burst_without_a_usable_challenge_is_refused_and_counts_no_try() -> No
             )
     assert not IdentityVerification.objects.exists()
     # and the page's own challenge still works afterwards
-    done = identity_verify(
-        applicant=applicant,
-        birth_place="Bandung",
-        selfie=Selfie(source=VerificationSource.CAMERA, frames=photos.challenge_burst(issued.steps)),
-        challenge=issued.token,
-    )
+    with django_capture_on_commit_callbacks() as callbacks:
+        identity_verify_queue(
+            applicant=applicant,
+            birth_place="Bandung",
+            selfie=Selfie(source=VerificationSource.CAMERA, frames=photos.challenge_burst(issued.steps)),
+            challenge=issued.token,
+        )
+    run_after_commit_tasks(callbacks)
+    done = IdentityVerification.objects.get(applicant=applicant)
     assert done.status == VerificationStatus.VERIFIED
 
 
@@ -157,7 +163,7 @@ def test_a_dark_photo_asks_for_a_retake() -> None:
         applicant=applicant,
         birth_place="Bandung",
         selfie=Selfie(source=VerificationSource.CAMERA, frames=frames),
-        challenge=selfie_challenge(applicant).token,
+        steps=selfie_challenge(applicant).steps,
     )
     assert done.status == VerificationStatus.RETAKE
     assert done.face_problem == "too_dark"
@@ -187,7 +193,6 @@ def test_an_uploaded_photo_is_reviewed_as_liveness_was_not_checked() -> None:
         applicant=applicant,
         birth_place="Bandung",
         selfie=Selfie(source=VerificationSource.UPLOAD, frames=[photos.selfie()]),
-        challenge="",
     )
     assert done.status == VerificationStatus.REVIEW
     assert done.review_reasons == [ReviewReason.NO_LIVENESS]

@@ -80,18 +80,15 @@ def test_a_duplicated_task_records_one_attendance(
     assert Attendance.objects.count() == 1
 
 
-def test_a_worker_killed_after_the_check_finishes_without_a_second_failure(
-    participant_card: Card, django_capture_on_commit_callbacks: Any, settings: SettingsWrapper
-) -> None:
-    # given a worker that recorded a failed check (no blink) and died before finishing the job
-    path = session(participant_card, django_capture_on_commit_callbacks)
-    job, _ = queued(participant_card, path, django_capture_on_commit_callbacks, blink=False)
+def first_run_dies_after_the_check(card: Card, job: FaceJob, settings: SettingsWrapper) -> None:
+    """A worker claims the job, records the check, and dies before finishing the job (which
+    then looks stale to the next run)."""
     claimed = face_job_claim(job_id=str(job.pk))
     assert claimed is not None
     attendance_face_check(
         token=claimed.private["token"],
-        applicant=participant_card.applicant,
-        email=participant_card.applicant.user.email,
+        applicant=card.applicant,
+        email=card.applicant.user.email,
         holder=True,
         frames=claimed.frames,
         steps=claimed.private["steps"],
@@ -100,6 +97,15 @@ def test_a_worker_killed_after_the_check_finishes_without_a_second_failure(
     FaceJob.objects.filter(pk=job.pk).update(
         updated_at=timezone.now() - dt.timedelta(seconds=settings.IDENTITY_JOB_STALE_S + 1)
     )
+
+
+def test_a_worker_killed_after_the_check_finishes_without_a_second_failure(
+    participant_card: Card, django_capture_on_commit_callbacks: Any, settings: SettingsWrapper
+) -> None:
+    # given a worker that recorded a failed check (no blink) and died before finishing the job
+    path = session(participant_card, django_capture_on_commit_callbacks)
+    job, _ = queued(participant_card, path, django_capture_on_commit_callbacks, blink=False)
+    first_run_dies_after_the_check(participant_card, job, settings)
     # when the job runs again
     assert run(job) == FaceCheckOutcome.FAILED
     # then one failure is counted, and the participant may retry on the page
@@ -118,20 +124,7 @@ def test_a_worker_killed_after_attendance_was_recorded_sends_her_back_attended(
 ) -> None:
     path = session(participant_card, django_capture_on_commit_callbacks)
     job, _ = queued(participant_card, path, django_capture_on_commit_callbacks)
-    claimed = face_job_claim(job_id=str(job.pk))
-    assert claimed is not None
-    attendance_face_check(
-        token=claimed.private["token"],
-        applicant=participant_card.applicant,
-        email=participant_card.applicant.user.email,
-        holder=True,
-        frames=claimed.frames,
-        steps=claimed.private["steps"],
-        reference=job.reference,
-    )
-    FaceJob.objects.filter(pk=job.pk).update(
-        updated_at=timezone.now() - dt.timedelta(seconds=settings.IDENTITY_JOB_STALE_S + 1)
-    )
+    first_run_dies_after_the_check(participant_card, job, settings)
     assert run(job) == FaceCheckOutcome.PASSED
     job.refresh_from_db()
     assert job.result["status"] == "attended"
